@@ -1,0 +1,369 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ErrMerged is returned (wrapped) when gorgonia returned an existing node for an expression
+// that differs from the one requested, which happens when two node hashes collide.
+var ErrMerged = errors.New("graph: gorgonia merged two different nodes")
+
+// ErrDuplicateName is returned (wrapped) when a parameter or input name is used twice.
+var ErrDuplicateName = errors.New("graph: duplicate name")
+
+// Config configures a Builder. The zero value is usable: float64, seed 0, a new ParamSet.
+type Config struct {
+	// Dtype is tensor.Float64 (the default, when nil) or tensor.Float32.
+	Dtype tensor.Dtype
+	// Seed seeds the initialisers of parameters that Params does not hold yet.
+	Seed int64
+	// Params holds the values of parameters. A parameter whose name it already holds is bound
+	// to that tensor (and must have the same shape); a new one is initialised and added. Nil
+	// means a new, empty set.
+	Params *ParamSet
+}
+
+// Builder creates the nodes of one graph. Its methods record the first error and then do
+// nothing (returning nil nodes); check Err after building. A Builder from Scope shares the
+// graph, the names and the error of its parent and prefixes names with its path.
+type Builder struct {
+	s      *buildState
+	prefix string // "" or "a/b/"
+}
+
+type buildState struct {
+	g      *G.ExprGraph
+	dtype  tensor.Dtype
+	rng    *rand.Rand
+	ps     *ParamSet
+	err    error
+	names  map[string]bool
+	params []*G.Node
+	inputs []*G.Node
+	// made records, for every node handed out, what it was built as (op and child IDs). A node
+	// handed out again for a different expression means gorgonia merged two nodes.
+	made map[int64]string
+}
+
+// NewBuilder returns a Builder for a new graph.
+func NewBuilder(cfg Config) *Builder {
+	s := &buildState{
+		g:     G.NewGraph(),
+		dtype: cfg.Dtype,
+		rng:   rand.New(rand.NewSource(cfg.Seed)),
+		ps:    cfg.Params,
+		names: map[string]bool{},
+		made:  map[int64]string{},
+	}
+	if s.dtype == (tensor.Dtype{}) {
+		s.dtype = tensor.Float64
+	}
+	if s.dtype != tensor.Float64 && s.dtype != tensor.Float32 {
+		s.err = errors.Errorf("graph: dtype must be float64 or float32, got %v", s.dtype)
+	}
+	if s.ps == nil {
+		s.ps = NewParamSet()
+	}
+	return &Builder{s: s}
+}
+
+// Err returns the first error recorded by any Builder sharing this graph.
+func (b *Builder) Err() error { return b.s.err }
+
+// Fail records err (wrapped with the builder's path) unless an error is already recorded.
+// Layers use it to report invalid configurations through the sticky error.
+func (b *Builder) Fail(err error) {
+	if b.s.err == nil && err != nil {
+		if b.prefix != "" {
+			err = errors.Wrapf(err, "graph: in %q", strings.TrimSuffix(b.prefix, "/"))
+		}
+		b.s.err = err
+	}
+}
+
+// Graph returns the underlying gorgonia graph.
+func (b *Builder) Graph() *G.ExprGraph { return b.s.g }
+
+// Dtype returns the graph's float type.
+func (b *Builder) Dtype() tensor.Dtype { return b.s.dtype }
+
+// ParamSet returns the parameter values the graph's parameters are bound to.
+func (b *Builder) ParamSet() *ParamSet { return b.s.ps }
+
+// Params returns the graph's parameter nodes in creation order.
+func (b *Builder) Params() []*G.Node { return append([]*G.Node(nil), b.s.params...) }
+
+// Inputs returns the graph's input nodes in creation order.
+func (b *Builder) Inputs() []*G.Node { return append([]*G.Node(nil), b.s.inputs...) }
+
+// Path returns the builder's scope path ("" at the root, else e.g. "lstm0/block1").
+func (b *Builder) Path() string { return strings.TrimSuffix(b.prefix, "/") }
+
+// Scope returns a builder whose names are prefixed with name and a slash.
+func (b *Builder) Scope(name string) *Builder {
+	if err := checkName(name); err != nil {
+		b.Fail(errors.Wrap(err, "graph: scope"))
+	}
+	return &Builder{s: b.s, prefix: b.prefix + name + "/"}
+}
+
+// FullName returns the hierarchical name of local in this scope.
+func (b *Builder) FullName(local string) string { return b.prefix + local }
+
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("empty name")
+	}
+	for _, r := range name {
+		if r == '/' || r <= ' ' || r > '~' || r == '"' {
+			return errors.Errorf("name %q: use printable ASCII without '/', '\"' or spaces", name)
+		}
+	}
+	return nil
+}
+
+func (b *Builder) claim(local string) (string, bool) {
+	if b.s.err != nil {
+		return "", false
+	}
+	if err := checkName(local); err != nil {
+		b.Fail(errors.Wrap(err, "graph"))
+		return "", false
+	}
+	full := b.prefix + local
+	if b.s.names[full] {
+		b.Fail(errors.Wrapf(ErrDuplicateName, "%q", full))
+		return "", false
+	}
+	b.s.names[full] = true
+	return full, true
+}
+
+func checkShape(shape []int) error {
+	if len(shape) == 0 || len(shape) > 2 {
+		return errors.Errorf("shape %v: want 1 or 2 dimensions", shape)
+	}
+	for _, d := range shape {
+		if d <= 0 {
+			return errors.Errorf("shape %v: sizes must be > 0", shape)
+		}
+	}
+	return nil
+}
+
+// Param creates a trainable parameter named local (in this scope) with the given shape (a
+// vector [n] or a matrix [rows, cols]). If the ParamSet holds the name, the node is bound to
+// that tensor; otherwise init fills a new tensor from the builder's random source, which is
+// added to the ParamSet.
+func (b *Builder) Param(local string, shape []int, init Init) *G.Node {
+	full, ok := b.claim(local)
+	if !ok {
+		return nil
+	}
+	if err := checkShape(shape); err != nil {
+		b.Fail(errors.Wrapf(err, "graph: param %q", full))
+		return nil
+	}
+	val := b.s.ps.Get(full)
+	switch {
+	case val != nil && !val.Shape().Eq(tensor.Shape(shape)):
+		b.Fail(errors.Errorf("graph: param %q has shape %v in the ParamSet, the graph wants %v", full, val.Shape(), shape))
+		return nil
+	case val != nil && val.Dtype() != b.s.dtype:
+		b.Fail(errors.Errorf("graph: param %q is %v in the ParamSet, the graph is %v", full, val.Dtype(), b.s.dtype))
+		return nil
+	case val == nil:
+		if init == nil {
+			b.Fail(errors.Errorf("graph: param %q: nil initialiser", full))
+			return nil
+		}
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		vals, err := init(b.s.rng, n)
+		if err != nil {
+			b.Fail(errors.Wrapf(err, "graph: param %q", full))
+			return nil
+		}
+		if len(vals) != n {
+			b.Fail(errors.Errorf("graph: param %q: initialiser gave %d values, want %d", full, len(vals), n))
+			return nil
+		}
+		val = newDense(b.s.dtype, shape, vals)
+		if err := b.s.ps.add(full, val); err != nil {
+			b.Fail(err)
+			return nil
+		}
+	}
+	n := b.leaf(full, shape, "param", G.WithValue(val))
+	if n != nil {
+		b.s.params = append(b.s.params, n)
+	}
+	return n
+}
+
+// Input creates an input node named local (in this scope) with the given shape, bound to a
+// zero tensor. Programs set its value before each run.
+func (b *Builder) Input(local string, shape ...int) *G.Node {
+	full, ok := b.claim(local)
+	if !ok {
+		return nil
+	}
+	if err := checkShape(shape); err != nil {
+		b.Fail(errors.Wrapf(err, "graph: input %q", full))
+		return nil
+	}
+	n := b.leaf(full, shape, "input", G.WithValue(newDense(b.s.dtype, shape, nil)))
+	if n != nil {
+		b.s.inputs = append(b.s.inputs, n)
+	}
+	return n
+}
+
+func (b *Builder) leaf(full string, shape []int, kind string, opt G.NodeConsOpt) (n *G.Node) {
+	defer b.recoverInto(kind + " " + full)
+	before := len(b.s.g.AllNodes())
+	opts := []G.NodeConsOpt{G.WithName(full), G.WithShape(shape...), opt}
+	if len(shape) == 1 {
+		n = G.NewVector(b.s.g, b.s.dtype, opts...)
+	} else {
+		n = G.NewMatrix(b.s.g, b.s.dtype, opts...)
+	}
+	if len(b.s.g.AllNodes()) != before+1 || n.Name() != full {
+		b.Fail(errors.Wrapf(ErrMerged, "%s %q was merged with existing node %q", kind, full, n.Name()))
+		return nil
+	}
+	return b.record(n, kind+":"+full)
+}
+
+// record checks that n, if handed out before, was built as the same expression.
+func (b *Builder) record(n *G.Node, desc string) *G.Node {
+	if prev, ok := b.s.made[n.ID()]; ok && prev != desc {
+		b.Fail(errors.Wrapf(ErrMerged, "asked for %s, got the node built as %s", desc, prev))
+		return nil
+	}
+	b.s.made[n.ID()] = desc
+	return n
+}
+
+func (b *Builder) recoverInto(what string) {
+	if r := recover(); r != nil {
+		b.Fail(errors.Errorf("graph: %s: gorgonia panicked: %v", what, r))
+	}
+}
+
+// Op applies f to the given operands and records its error. name describes the operation in
+// error messages and in the merge guard; two calls with the same name and the same operands
+// may share a node, any other reuse of a node is reported as ErrMerged. A nil operand (left by
+// an earlier error) makes Op return nil without calling f. Gorgonia panics become errors.
+func (b *Builder) Op(name string, f func(...*G.Node) (*G.Node, error), operands ...*G.Node) (n *G.Node) {
+	if b.s.err != nil {
+		return nil
+	}
+	ids := make([]string, len(operands))
+	for i, o := range operands {
+		if o == nil {
+			b.Fail(errors.Errorf("graph: %s: operand %d is nil", name, i))
+			return nil
+		}
+		if g := o.Graph(); g != nil && g != b.s.g {
+			b.Fail(errors.Errorf("graph: %s: operand %d (%q) belongs to another graph", name, i, o.Name()))
+			return nil
+		}
+		ids[i] = fmt.Sprint(o.ID())
+	}
+	defer b.recoverInto(name)
+	n, err := f(operands...)
+	if err != nil {
+		b.Fail(errors.Wrapf(err, "graph: %s of %s", name, describe(operands)))
+		return nil
+	}
+	if n == nil {
+		b.Fail(errors.Errorf("graph: %s returned no node", name))
+		return nil
+	}
+	return b.record(n, name+"("+strings.Join(ids, ",")+")")
+}
+
+func describe(nodes []*G.Node) string {
+	parts := make([]string, len(nodes))
+	for i, n := range nodes {
+		parts[i] = fmt.Sprintf("%q%v", n.Name(), n.Shape())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Init produces n initial values for a parameter from rng.
+type Init func(rng *rand.Rand, n int) ([]float64, error)
+
+// Uniform draws every value uniformly from [-a, a].
+func Uniform(a float64) Init {
+	return func(rng *rand.Rand, n int) ([]float64, error) {
+		if !(a >= 0) || math.IsInf(a, 0) {
+			return nil, errors.Errorf("uniform init: range must be finite and >= 0, got %v", a)
+		}
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = (2*rng.Float64() - 1) * a
+		}
+		return v, nil
+	}
+}
+
+// Values uses the given values (copied). Their number must equal the parameter's size.
+func Values(vals ...float64) Init {
+	return func(_ *rand.Rand, n int) ([]float64, error) {
+		if len(vals) != n {
+			return nil, errors.Errorf("values init: got %d values for %d weights", len(vals), n)
+		}
+		for i, v := range vals {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, errors.Errorf("values init: value %d is %v", i, v)
+			}
+		}
+		return append([]float64(nil), vals...), nil
+	}
+}
+
+// Override draws all values with base and then replaces value i by fixed[i] for every i in
+// fixed. The paper uses it for gate biases: random weights, fixed initial biases per block.
+func Override(base Init, fixed map[int]float64) Init {
+	return func(rng *rand.Rand, n int) ([]float64, error) {
+		v, err := base(rng, n)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range fixed {
+			if i < 0 || i >= n {
+				return nil, errors.Errorf("override init: index %d out of range [0,%d)", i, n)
+			}
+			v[i] = x
+		}
+		return v, nil
+	}
+}
+
+func newDense(dt tensor.Dtype, shape []int, vals []float64) *tensor.Dense {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if dt == tensor.Float32 {
+		back := make([]float32, n)
+		for i, v := range vals {
+			back[i] = float32(v)
+		}
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(back))
+	}
+	back := make([]float64, n)
+	copy(back, vals)
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(back))
+}

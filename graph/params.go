@@ -1,0 +1,102 @@
+package graph
+
+import (
+	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
+)
+
+// ParamSet holds named parameter tensors in the order they were created. Graphs built with the
+// same ParamSet share the tensors, so an optimizer step through one graph's program is seen by
+// every other. It is not safe for concurrent use.
+type ParamSet struct {
+	names []string
+	vals  map[string]*tensor.Dense
+}
+
+// NewParamSet returns an empty set.
+func NewParamSet() *ParamSet { return &ParamSet{vals: map[string]*tensor.Dense{}} }
+
+// Names returns the parameter names in creation order.
+func (p *ParamSet) Names() []string { return append([]string(nil), p.names...) }
+
+// Get returns the tensor named name, or nil.
+func (p *ParamSet) Get(name string) *tensor.Dense { return p.vals[name] }
+
+// Len returns the number of parameters (tensors).
+func (p *ParamSet) Len() int { return len(p.names) }
+
+// NumWeights returns the total number of scalar weights, the paper's "# weights".
+func (p *ParamSet) NumWeights() int {
+	n := 0
+	for _, name := range p.names {
+		n += p.vals[name].Shape().TotalSize()
+	}
+	return n
+}
+
+// Float64s returns a copy of the named tensor's values as float64, or an error if there is no
+// such parameter.
+func (p *ParamSet) Float64s(name string) ([]float64, error) {
+	t := p.vals[name]
+	if t == nil {
+		return nil, errors.Errorf("graph: no parameter %q", name)
+	}
+	return toFloat64s(t), nil
+}
+
+// SetFloat64s overwrites the named tensor's values.
+func (p *ParamSet) SetFloat64s(name string, vals []float64) error {
+	t := p.vals[name]
+	if t == nil {
+		return errors.Errorf("graph: no parameter %q", name)
+	}
+	return fillDense(t, vals, "parameter "+name)
+}
+
+func (p *ParamSet) add(name string, t *tensor.Dense) error {
+	if _, ok := p.vals[name]; ok {
+		return errors.Wrapf(ErrDuplicateName, "param %q", name)
+	}
+	p.names = append(p.names, name)
+	p.vals[name] = t
+	return nil
+}
+
+func toFloat64s(t *tensor.Dense) []float64 {
+	switch d := t.Data().(type) {
+	case []float64:
+		return append([]float64(nil), d...)
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	case float64:
+		return []float64{d}
+	case float32:
+		return []float64{float64(d)}
+	}
+	return nil
+}
+
+// fillDense copies vals into t's backing array, converting to t's dtype.
+func fillDense(t *tensor.Dense, vals []float64, what string) error {
+	switch d := t.Data().(type) {
+	case []float64:
+		if len(vals) != len(d) {
+			return errors.Errorf("graph: %s: got %d values, want %d (shape %v)", what, len(vals), len(d), t.Shape())
+		}
+		copy(d, vals)
+	case []float32:
+		if len(vals) != len(d) {
+			return errors.Errorf("graph: %s: got %d values, want %d (shape %v)", what, len(vals), len(d), t.Shape())
+		}
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+	default:
+		return errors.Errorf("graph: %s: unsupported backing %T", what, t.Data())
+	}
+	return nil
+}
