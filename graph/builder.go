@@ -50,6 +50,8 @@ type buildState struct {
 	// made records, for every node handed out, what it was built as (op and child IDs). A node
 	// handed out again for a different expression means gorgonia merged two nodes.
 	made map[int64]string
+	// scope records the builder path each node was made in, for DOT clusters and messages.
+	scope map[int64]string
 }
 
 // NewBuilder returns a Builder for a new graph.
@@ -61,6 +63,7 @@ func NewBuilder(cfg Config) *Builder {
 		ps:    cfg.Params,
 		names: map[string]bool{},
 		made:  map[int64]string{},
+		scope: map[int64]string{},
 	}
 	if s.dtype == (tensor.Dtype{}) {
 		s.dtype = tensor.Float64
@@ -250,8 +253,37 @@ func (b *Builder) record(n *G.Node, desc string) *G.Node {
 		b.Fail(errors.Wrapf(ErrMerged, "asked for %s, got the node built as %s", desc, prev))
 		return nil
 	}
+	if _, ok := b.s.made[n.ID()]; !ok {
+		b.s.scope[n.ID()] = b.Path()
+	}
 	b.s.made[n.ID()] = desc
 	return n
+}
+
+// ScopeOf returns the path of the scope in which the node with the given ID was first built
+// ("" for the root scope or a node not built by this builder).
+func (b *Builder) ScopeOf(id int64) string { return b.s.scope[id] }
+
+// Fixed creates a non-trainable leaf named local with fixed values (for example an expansion
+// matrix). Unlike a gorgonia constant it has a unique name, so it is never merged with another.
+func (b *Builder) Fixed(local string, shape []int, vals []float64) *G.Node {
+	full, ok := b.claim(local)
+	if !ok {
+		return nil
+	}
+	if err := checkShape(shape); err != nil {
+		b.Fail(errors.Wrapf(err, "graph: fixed %q", full))
+		return nil
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if len(vals) != n {
+		b.Fail(errors.Errorf("graph: fixed %q: got %d values for shape %v", full, len(vals), shape))
+		return nil
+	}
+	return b.leaf(full, shape, "fixed", G.WithValue(newDense(b.s.dtype, shape, vals)))
 }
 
 func (b *Builder) recoverInto(what string) {

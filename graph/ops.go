@@ -37,7 +37,9 @@ func (b *Builder) Sigmoid(x *G.Node) *G.Node { return b.Op("sigmoid", unary(G.Si
 func (b *Builder) Square(x *G.Node) *G.Node { return b.Op("square", unary(G.Square), x) }
 
 // Sum returns the sum of all elements of x (a scalar).
-func (b *Builder) Sum(x *G.Node) *G.Node { return b.Op("sum", unary(func(n *G.Node) (*G.Node, error) { return G.Sum(n) }), x) }
+func (b *Builder) Sum(x *G.Node) *G.Node {
+	return b.Op("sum", unary(func(n *G.Node) (*G.Node, error) { return G.Sum(n) }), x)
+}
 
 // Scale returns c·x elementwise.
 func (b *Builder) Scale(x *G.Node, c float64) *G.Node {

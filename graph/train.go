@@ -1,0 +1,404 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ErrStop, returned by a Hook, ends Trainer.Run without an error.
+var ErrStop = errors.New("graph: stop")
+
+// Batch is B sequences of equal length T, as plain Go values.
+type Batch struct {
+	// Inputs is [T][B][features].
+	Inputs [][][]float64
+	// Targets is [T][B][outputs]; Targets[t] is nil at steps without a target. It may be
+	// shorter than Inputs when the last steps have no target.
+	Targets [][][]float64
+}
+
+// Shape describes a batch for graph building: T steps, B sequences, inputs of width In,
+// targets of width Out at the steps listed in TargetSteps (ascending).
+type Shape struct {
+	T, B, In, Out int
+	TargetSteps   []int
+}
+
+func (s Shape) key() string {
+	return fmt.Sprintf("%d/%d/%d/%d/%v", s.T, s.B, s.In, s.Out, s.TargetSteps)
+}
+
+// Shape checks that the batch is rectangular and finite and returns its shape.
+func (bt Batch) Shape() (Shape, error) {
+	var s Shape
+	s.T = len(bt.Inputs)
+	if s.T == 0 {
+		return s, errors.New("graph: batch: sequence of length 0")
+	}
+	if len(bt.Targets) > s.T {
+		return s, errors.Errorf("graph: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
+	}
+	s.B = len(bt.Inputs[0])
+	if s.B == 0 {
+		return s, errors.New("graph: batch: no sequences (batch size 0)")
+	}
+	s.In = len(bt.Inputs[0][0])
+	if s.In == 0 {
+		return s, errors.New("graph: batch: input width 0")
+	}
+	for t, step := range bt.Inputs {
+		if len(step) != s.B {
+			return s, errors.Errorf("graph: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
+		}
+		for i, x := range step {
+			if len(x) != s.In {
+				return s, errors.Errorf("graph: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
+			}
+			for k, v := range x {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return s, errors.Errorf("graph: batch: step %d sequence %d input %d is %v", t, i, k, v)
+				}
+			}
+		}
+	}
+	for t, step := range bt.Targets {
+		if step == nil {
+			continue
+		}
+		if len(step) != s.B {
+			return s, errors.Errorf("graph: batch: targets at step %d have %d sequences, want %d", t, len(step), s.B)
+		}
+		for i, y := range step {
+			if s.Out == 0 {
+				s.Out = len(y)
+			}
+			if len(y) != s.Out || s.Out == 0 {
+				return s, errors.Errorf("graph: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
+			}
+			for k, v := range y {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return s, errors.Errorf("graph: batch: step %d sequence %d target %d is %v", t, i, k, v)
+				}
+			}
+		}
+		s.TargetSteps = append(s.TargetSteps, t)
+	}
+	if len(s.TargetSteps) == 0 {
+		return s, errors.New("graph: batch: no step has a target")
+	}
+	return s, nil
+}
+
+// Model is what a ModelFunc builds for one batch shape.
+type Model struct {
+	// Inputs has one node [B, In] per time step.
+	Inputs []*G.Node
+	// Targets has one node [B, Out] per entry of Shape.TargetSteps.
+	Targets []*G.Node
+	// Outputs has the network's output node [B, Out] for each entry of Shape.TargetSteps.
+	Outputs []*G.Node
+	// Loss is the scalar to minimise.
+	Loss *G.Node
+}
+
+// ModelFunc builds the model for a batch shape in b. The Trainer calls it once per distinct
+// shape; all calls share the Trainer's ParamSet, so parameter names must not depend on the
+// shape.
+type ModelFunc func(b *Builder, s Shape) (*Model, error)
+
+// Optimizer updates parameter values in place from their gradients. It must not keep the
+// tensors between calls: the same parameter comes from a different program when the batch
+// shape changes, with the same Name and the same Value tensor.
+type Optimizer interface {
+	Step(params []Param) error
+}
+
+// Source produces training batches.
+type Source interface {
+	Next() (Batch, error)
+}
+
+// Result is what one training or evaluation step computed.
+type Result struct {
+	// Loss is the model's loss on the batch.
+	Loss float64
+	// Outputs holds the output values [B][Out] at each target step, aligned with TargetSteps.
+	Outputs [][][]float64
+	// TargetSteps lists the steps that have targets.
+	TargetSteps []int
+}
+
+// Hook is called after every training step with the number of sequences trained so far
+// (including this batch), the batch and its result. Returning ErrStop ends Run cleanly; any
+// other error ends it with that error.
+type Hook func(seen int, batch Batch, r Result) error
+
+// TrainerConfig configures a Trainer.
+type TrainerConfig struct {
+	// Model builds the graph for a batch shape. Required.
+	Model ModelFunc
+	// Optimizer updates the parameters after every batch. Required for Step and Run.
+	Optimizer Optimizer
+	// Params holds the parameters; nil means a new set, initialised from Seed on first use.
+	Params *ParamSet
+	// Dtype is float64 (default) or float32.
+	Dtype tensor.Dtype
+	// Seed seeds the initialisers of parameters created by the first model built.
+	Seed int64
+	// MaxPrograms bounds the number of compiled programs kept (per mode). Default 64.
+	MaxPrograms int
+}
+
+type compiled struct {
+	prog  *Program
+	model *Model
+	shape Shape
+}
+
+// Trainer trains a model on batches, compiling one program per batch shape and caching it.
+type Trainer struct {
+	cfg   TrainerConfig
+	train map[string]*compiled
+	eval  map[string]*compiled
+	seen  int
+}
+
+// NewTrainer returns a Trainer. It builds nothing until the first batch.
+func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
+	if cfg.Model == nil {
+		return nil, errors.New("graph: trainer: Model is required")
+	}
+	if cfg.Params == nil {
+		cfg.Params = NewParamSet()
+	}
+	if cfg.MaxPrograms <= 0 {
+		cfg.MaxPrograms = 64
+	}
+	return &Trainer{cfg: cfg, train: map[string]*compiled{}, eval: map[string]*compiled{}}, nil
+}
+
+// Params returns the trained parameters.
+func (tr *Trainer) Params() *ParamSet { return tr.cfg.Params }
+
+// Seen returns the number of sequences trained on so far.
+func (tr *Trainer) Seen() int { return tr.seen }
+
+// Programs returns the number of compiled programs currently cached (training and evaluation).
+func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
+
+func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
+	cache := tr.train
+	if eval {
+		cache = tr.eval
+	}
+	k := s.key()
+	if c, ok := cache[k]; ok {
+		return c, nil
+	}
+	b := NewBuilder(Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params})
+	m, err := tr.cfg.Model(b, s)
+	if err != nil {
+		return nil, errors.Wrapf(err, "graph: building the model for T=%d B=%d", s.T, s.B)
+	}
+	if err := checkModel(m, s); err != nil {
+		return nil, err
+	}
+	watch := Watch(m.Outputs...)
+	var p *Program
+	if eval {
+		p, err = Compile(b, m.Loss, watch, ForwardOnly())
+	} else {
+		p, err = Compile(b, m.Loss, watch)
+	}
+	if err != nil {
+		return nil, errors.Wrapf(err, "graph: compiling the model for T=%d B=%d", s.T, s.B)
+	}
+	if len(cache) >= tr.cfg.MaxPrograms {
+		for old := range cache { // evict any one; shapes repeat at random anyway
+			cache[old].prog.Close()
+			delete(cache, old)
+			break
+		}
+	}
+	c := &compiled{prog: p, model: m, shape: s}
+	cache[k] = c
+	return c, nil
+}
+
+func checkModel(m *Model, s Shape) error {
+	switch {
+	case m == nil:
+		return errors.New("graph: model func returned nil")
+	case len(m.Inputs) != s.T:
+		return errors.Errorf("graph: model has %d input nodes for %d steps", len(m.Inputs), s.T)
+	case len(m.Targets) != len(s.TargetSteps) || len(m.Outputs) != len(s.TargetSteps):
+		return errors.Errorf("graph: model has %d target and %d output nodes for %d target steps", len(m.Targets), len(m.Outputs), len(s.TargetSteps))
+	case m.Loss == nil:
+		return errors.New("graph: model has no loss")
+	}
+	for t, n := range m.Inputs {
+		if n == nil || !n.Shape().Eq(tensor.Shape{s.B, s.In}) {
+			return errors.Errorf("graph: model input %d is %v, want shape (%d, %d)", t, n, s.B, s.In)
+		}
+	}
+	return nil
+}
+
+// run sets the batch into c's program and runs it.
+func (c *compiled) run(bt Batch) (Result, error) {
+	buf := make([]float64, 0, c.shape.B*max(c.shape.In, c.shape.Out))
+	for t, n := range c.model.Inputs {
+		buf = buf[:0]
+		for _, x := range bt.Inputs[t] {
+			buf = append(buf, x...)
+		}
+		if err := c.prog.Set(n, buf); err != nil {
+			return Result{}, errors.Wrapf(err, "step %d", t)
+		}
+	}
+	for i, n := range c.model.Targets {
+		buf = buf[:0]
+		for _, y := range bt.Targets[c.shape.TargetSteps[i]] {
+			buf = append(buf, y...)
+		}
+		if err := c.prog.Set(n, buf); err != nil {
+			return Result{}, errors.Wrapf(err, "targets at step %d", c.shape.TargetSteps[i])
+		}
+	}
+	if err := c.prog.Run(); err != nil {
+		return Result{}, err
+	}
+	r := Result{TargetSteps: c.shape.TargetSteps, Outputs: make([][][]float64, len(c.model.Outputs))}
+	var err error
+	if r.Loss, err = c.prog.Loss(); err != nil {
+		return Result{}, err
+	}
+	for i, n := range c.model.Outputs {
+		v, err := c.prog.Value(n)
+		if err != nil {
+			return Result{}, err
+		}
+		rows := make([][]float64, c.shape.B)
+		for j := range rows {
+			rows[j] = v[j*c.shape.Out : (j+1)*c.shape.Out]
+		}
+		r.Outputs[i] = rows
+	}
+	return r, nil
+}
+
+// Step trains on one batch: forward, backward, optimizer step. Gradients are zeroed after the
+// step. If the loss or a gradient is not finite, the parameters are left unchanged and the
+// error names the parameter and the sequence count.
+func (tr *Trainer) Step(bt Batch) (Result, error) {
+	if tr.cfg.Optimizer == nil {
+		return Result{}, errors.New("graph: trainer: no Optimizer")
+	}
+	s, err := bt.Shape()
+	if err != nil {
+		return Result{}, errors.Wrapf(err, "graph: train step after %d sequences", tr.seen)
+	}
+	c, err := tr.program(s, false)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := c.run(bt)
+	if err != nil {
+		c.prog.ZeroGrads()
+		return Result{}, errors.Wrapf(err, "graph: train step after %d sequences", tr.seen)
+	}
+	ps, err := c.prog.Params()
+	if err != nil {
+		return Result{}, err
+	}
+	if bad := nonFinite(r.Loss, ps); bad != "" {
+		c.prog.ZeroGrads()
+		return Result{}, errors.Errorf("graph: train step after %d sequences: %s is not finite; parameters left unchanged", tr.seen, bad)
+	}
+	if err := tr.cfg.Optimizer.Step(ps); err != nil {
+		c.prog.ZeroGrads()
+		return Result{}, errors.Wrapf(err, "graph: optimizer step after %d sequences", tr.seen)
+	}
+	if err := c.prog.ZeroGrads(); err != nil {
+		return Result{}, err
+	}
+	tr.seen += s.B
+	return r, nil
+}
+
+func nonFinite(loss float64, ps []Param) string {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return "the loss"
+	}
+	for _, p := range ps {
+		for _, v := range toFloat64s(p.Grad) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return "the gradient of " + p.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Evaluate runs the model forward on a batch without changing any parameter.
+func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
+	s, err := bt.Shape()
+	if err != nil {
+		return Result{}, errors.Wrap(err, "graph: evaluate")
+	}
+	c, err := tr.program(s, true)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := c.run(bt)
+	return r, errors.Wrap(err, "graph: evaluate")
+}
+
+// Run trains on batches from src until maxSequences sequences have been seen (0: no limit) or
+// a hook returns ErrStop. It returns the number of sequences seen in total.
+func (tr *Trainer) Run(src Source, maxSequences int, hooks ...Hook) (int, error) {
+	if src == nil {
+		return tr.seen, errors.New("graph: run: nil source")
+	}
+	for maxSequences <= 0 || tr.seen < maxSequences {
+		bt, err := src.Next()
+		if err != nil {
+			return tr.seen, errors.Wrapf(err, "graph: run: source after %d sequences", tr.seen)
+		}
+		r, err := tr.Step(bt)
+		if err != nil {
+			return tr.seen, err
+		}
+		for _, h := range hooks {
+			if err := h(tr.seen, bt, r); err != nil {
+				if errors.Is(err, ErrStop) {
+					return tr.seen, nil
+				}
+				return tr.seen, errors.Wrapf(err, "graph: run: hook after %d sequences", tr.seen)
+			}
+		}
+	}
+	return tr.seen, nil
+}
+
+// Close releases every compiled program.
+func (tr *Trainer) Close() error {
+	var msgs []string
+	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
+		for k, c := range cache {
+			if err := c.prog.Close(); err != nil {
+				msgs = append(msgs, err.Error())
+			}
+			delete(cache, k)
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New("graph: close: " + strings.Join(msgs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+// Package layers provides the 1997 LSTM of Hochreiter & Schmidhuber (Neural Computation 9(8),
+// 1997) as graph nodes: memory cell blocks, input and output gates, the constant error
+// carousel (CEC) and the truncated error flow of the paper's Sec. 4, plus the output layer and
+// the paper's error function.
+//
+// The model (PAPER.md §1, eqs. 3-9 and the 3-step timing of Sec. 5): a block j of S cells shares
+// an input gate in_j and an output gate out_j. At time step t every cell and gate computes its
+// net input from the current input x(t) and from the activations y(t-1) of ALL hidden units of
+// the previous step (cells, input gates and output gates):
+//
+//	y^in_j(t)   = f(net_in_j(t))                                     (7)
+//	y^out_j(t)  = f(net_out_j(t))                                    (8)
+//	s_c(t)      = s_c(t-1) + y^in_j(t) g(net_c(t)),  s_c(0) = 0      (9)  the CEC
+//	y^c(t)      = y^out_j(t) h(s_c(t))
+//
+// with f the logistic function, g(x) = 4σ(x)-2 in [-2,2] and h(x) = 2σ(x)-1 in [-1,1] (eqs.
+// 3-5). The CEC's self-connection is fixed at 1.0 and there is no forget gate. Output units see
+// the cell outputs of the same step: y^k(t) = f(Σ w_kc y^c(t)).
+//
+// Truncation (Sec. 4, Appendix A.1): y(t-1) enters the net inputs of cells and gates through
+// truncate.Apply, so errors arriving at those net inputs change the incoming weights but are not
+// propagated further back in time; only s(t-1) -> s(t) carries error backwards. With the paper's
+// error (Loss) and plain SGD at the paper's learning rate, reverse-mode differentiation of this
+// graph gives exactly the updates of eqs. (19)-(28); internal/oracle checks that. Config has a
+// FullGradient option that leaves the recurrence open, for comparison.
+//
+// Every architecture of the paper's Table 10 is a Config: number of blocks and cells, input
+// width, which units are biased, per-block initial gate biases, no output gate (Exp. 2a), no
+// recurrent connections (Exp. 2a), g and h, and the initialisation range. A cell (Cell.Step:
+// one time step from a State) is separate from the driver that unrolls it (Cell.Unroll), so
+// cells can be stacked and fed into any downstream expression.
+//
+// Shapes are batch-first: x(t) is [batch, inputs], states are [batch, units].
+package layers

@@ -1,0 +1,97 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+// NetConfig is the paper's network (Sec. 4): an input layer, one LSTM layer and a layer of
+// output units, trained with the paper's error (Loss).
+type NetConfig struct {
+	LSTM Config
+	// Output configures the output layer. Its Cells field is set from LSTM, and its Inputs
+	// from LSTM.Inputs when OutputFromInputs is true.
+	Output OutputConfig
+	// OutputFromInputs connects the inputs to the output units too (connectivity "B").
+	OutputFromInputs bool
+}
+
+// NetModel is what Net builds for one batch shape, for callers that want the nodes.
+type NetModel struct {
+	graph.Model
+	Cell   *Cell
+	Out    *Output
+	States []State
+}
+
+// Net returns a graph.ModelFunc that builds the network for a batch shape: input nodes
+// "x/t<step>" [B, Inputs], the unrolled LSTM, output units at the target steps and target
+// nodes "target/t<step>" [B, Units], and the loss.
+func Net(cfg NetConfig) graph.ModelFunc {
+	return func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+		m, err := BuildNet(b, cfg, s)
+		if err != nil {
+			return nil, err
+		}
+		return &m.Model, nil
+	}
+}
+
+// BuildNet builds the network of Net and returns all its parts.
+func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error) {
+	if cfg.LSTM.Name == "" {
+		cfg.LSTM.Name = "lstm"
+	}
+	if s.In != cfg.LSTM.Inputs {
+		return nil, errors.Errorf("layers: net: batch has %d inputs per step, LSTM %q wants %d", s.In, cfg.LSTM.Name, cfg.LSTM.Inputs)
+	}
+	if s.Out != cfg.Output.Units {
+		return nil, errors.Errorf("layers: net: batch has %d targets per step, output layer has %d units", s.Out, cfg.Output.Units)
+	}
+	if s.T <= 0 || s.B <= 0 {
+		return nil, errors.Errorf("layers: net: invalid shape T=%d B=%d", s.T, s.B)
+	}
+	cell, err := NewCell(b, cfg.LSTM)
+	if err != nil {
+		return nil, err
+	}
+	oc := cfg.Output
+	oc.Cells = cell.cfg.NumCells()
+	if cfg.OutputFromInputs {
+		oc.Inputs = cfg.LSTM.Inputs
+	}
+	out, err := NewOutput(b, oc)
+	if err != nil {
+		return nil, err
+	}
+	m := &NetModel{Cell: cell, Out: out}
+	xs := b.Scope("x")
+	for t := 0; t < s.T; t++ {
+		m.Inputs = append(m.Inputs, xs.Input(fmt.Sprintf("t%d", t), s.B, s.In))
+	}
+	m.States = cell.Unroll(m.Inputs)
+	ts := b.Scope("target")
+	for _, t := range s.TargetSteps {
+		if t < 0 || t >= s.T {
+			return nil, errors.Errorf("layers: net: target step %d outside [0,%d)", t, s.T)
+		}
+		var x *G.Node
+		if cfg.OutputFromInputs {
+			x = m.Inputs[t]
+		}
+		if m.States == nil {
+			break
+		}
+		m.Outputs = append(m.Outputs, out.Apply(m.States[t].Cells, x))
+		m.Targets = append(m.Targets, ts.Input(fmt.Sprintf("t%d", t), s.B, s.Out))
+	}
+	m.Loss = Loss(b, m.Outputs, m.Targets)
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,353 @@
+package layers_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/oracle"
+	"github.com/lstm97/lstm97/layers"
+)
+
+// netCase is a random network and data layout for the oracle tests.
+type netCase struct {
+	name          string
+	blocks, cells int
+	in, out       int
+	biases        layers.Biases
+	noOutGate     bool
+	noRecurrence  bool
+	g, h          layers.Squash
+	outFromInputs bool
+	outBias       bool
+	outLinear     bool
+	T, B          int
+	targets       string // "end", "every" or "some"
+}
+
+var netCases = []netCase{
+	{name: "adding-like", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 12, B: 1, targets: "end"},
+	{name: "reber-like every step", blocks: 3, cells: 2, in: 7, out: 7, biases: layers.BiasGates, T: 9, B: 1, targets: "every"},
+	{name: "one block one cell", blocks: 1, cells: 1, in: 3, out: 2, T: 7, B: 1, targets: "some"},
+	{name: "no bias", blocks: 2, cells: 1, in: 5, out: 2, biases: layers.BiasNone, T: 10, B: 1, targets: "end"},
+	{name: "no output gate, exp 2a", blocks: 1, cells: 1, in: 6, out: 6, biases: layers.BiasNone, noOutGate: true,
+		noRecurrence: true, g: layers.SquashLogistic, h: layers.SquashIdentity, outFromInputs: true, T: 6, B: 1, targets: "every"},
+	{name: "no output gate, recurrent", blocks: 3, cells: 3, in: 2, out: 3, noOutGate: true, outBias: true, T: 8, B: 1, targets: "some"},
+	{name: "big blocks", blocks: 2, cells: 4, in: 3, out: 2, outBias: true, T: 15, B: 1, targets: "every"},
+	{name: "batch 3", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 10, B: 3, targets: "end"},
+	{name: "batch 2 linear out", blocks: 2, cells: 2, in: 4, out: 2, outLinear: true, g: layers.SquashSym1, h: layers.SquashSym2, T: 6, B: 2, targets: "every"},
+}
+
+func (c netCase) netConfig(full bool) layers.NetConfig {
+	return layers.NetConfig{
+		LSTM: layers.Config{
+			Name: "lstm", Inputs: c.in, NumBlocks: c.blocks, CellsPerBlock: c.cells, Biases: c.biases,
+			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, G: c.g, H: c.h,
+			InitRange: 0.8, FullGradient: full,
+		},
+		Output:           layers.OutputConfig{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: 0.8},
+		OutputFromInputs: c.outFromInputs,
+	}
+}
+
+func (c netCase) batch(rng *rand.Rand) graph.Batch {
+	var bt graph.Batch
+	for t := 0; t < c.T; t++ {
+		step := make([][]float64, c.B)
+		for i := range step {
+			step[i] = make([]float64, c.in)
+			for k := range step[i] {
+				step[i][k] = 2*rng.Float64() - 1
+			}
+		}
+		bt.Inputs = append(bt.Inputs, step)
+		has := c.targets == "every" || t == c.T-1 || (c.targets == "some" && rng.Intn(3) == 0)
+		if !has {
+			bt.Targets = append(bt.Targets, nil)
+			continue
+		}
+		tg := make([][]float64, c.B)
+		for i := range tg {
+			tg[i] = make([]float64, c.out)
+			for k := range tg[i] {
+				tg[i][k] = rng.Float64()
+			}
+		}
+		bt.Targets = append(bt.Targets, tg)
+	}
+	return bt
+}
+
+func squashOf(s layers.Squash, isG bool) oracle.Squash {
+	switch s {
+	case layers.SquashLogistic:
+		return oracle.Logistic
+	case layers.SquashSym1:
+		return oracle.Sym1
+	case layers.SquashSym2:
+		return oracle.Sym2
+	case layers.SquashIdentity:
+		return oracle.Identity
+	}
+	if isG {
+		return oracle.Sym2
+	}
+	return oracle.Sym1
+}
+
+// oracleNet returns an oracle network for case c with all weights zero, and a function that
+// maps (parameter name, flat index) of the graph's layout to the oracle's weight slot in a
+// Grads-shaped set of arrays.
+func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx int) *float64) {
+	n := &oracle.Net{I: c.in, C: c.blocks, S: c.cells, K: c.out, OutGate: !c.noOutGate, Recurrent: !c.noRecurrence,
+		G: squashOf(c.g, true), H: squashOf(c.h, false), OutFromInputs: c.outFromInputs, OutBias: c.outBias, OutLinear: c.outLinear}
+	U, CS := n.Units(), c.blocks*c.cells
+	n.HasBias = make([]bool, U)
+	for u := range n.HasBias {
+		n.HasBias[u] = c.biases == layers.BiasAll || (c.biases == layers.BiasGates && u >= CS)
+	}
+	mk := func(r, k int) [][]float64 {
+		m := make([][]float64, r)
+		for i := range m {
+			m[i] = make([]float64, k)
+		}
+		return m
+	}
+	n.Wx, n.Wh, n.B = mk(U, c.in), mk(U, U), make([]float64, U)
+	n.Wo, n.Wox, n.Bo = mk(c.out, CS), mk(c.out, c.in), make([]float64, c.out)
+	first := map[string]int{"cell": 0, "in_gate": CS, "out_gate": CS + c.blocks}
+	width := map[string]int{"cell": CS, "in_gate": c.blocks, "out_gate": c.blocks}
+	slot := func(g *oracle.Grads, name string, idx int) *float64 {
+		switch name {
+		case "out/w":
+			return &g.Wo[idx%c.out][idx/c.out]
+		case "out/wx":
+			return &g.Wox[idx%c.out][idx/c.out]
+		case "out/b":
+			return &g.Bo[idx]
+		}
+		var group, kind string
+		fmt.Sscanf(name, "lstm/%s", &group)
+		for i := len(group) - 1; i >= 0; i-- {
+			if group[i] == '/' {
+				group, kind = group[:i], group[i+1:]
+				break
+			}
+		}
+		w := width[group]
+		u := first[group] + idx%w
+		switch kind {
+		case "wx":
+			return &g.Wx[u][idx/w]
+		case "wh":
+			return &g.Wh[u][idx/w]
+		case "b":
+			return &g.B[u]
+		}
+		panic("unknown parameter " + name)
+	}
+	return n, slot
+}
+
+// graphGrads builds the case's network, runs it on bt and returns the program's parameters
+// (values and accumulated gradients) and outputs.
+func graphGrads(t *testing.T, c netCase, full bool, seed int64, bt graph.Batch) ([]graph.Param, [][]float64, float64) {
+	t.Helper()
+	s, err := bt.Shape()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := graph.NewBuilder(graph.Config{Seed: seed})
+	m, err := layers.BuildNet(b, c.netConfig(full), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := graph.Compile(b, m.Loss, graph.Watch(m.Outputs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	setBatch(t, p, m.Model, bt, s)
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := p.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs [][]float64
+	for _, o := range m.Outputs {
+		v, err := p.Value(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, v)
+	}
+	loss, err := p.Loss()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps, outs, loss
+}
+
+func setBatch(t *testing.T, p *graph.Program, m graph.Model, bt graph.Batch, s graph.Shape) {
+	t.Helper()
+	for i, n := range m.Inputs {
+		var v []float64
+		for _, x := range bt.Inputs[i] {
+			v = append(v, x...)
+		}
+		if err := p.Set(n, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, n := range m.Targets {
+		var v []float64
+		for _, y := range bt.Targets[s.TargetSteps[i]] {
+			v = append(v, y...)
+		}
+		if err := p.Set(n, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestTruncatedGradientMatchesPaperAlgorithm checks that reverse-mode differentiation of the
+// graph with truncation equals the paper's own forward-propagated algorithm (Appendix A.1).
+func TestTruncatedGradientMatchesPaperAlgorithm(t *testing.T) {
+	worst := 0.0
+	for ci, c := range netCases {
+		for trial := 0; trial < 3; trial++ {
+			seed := int64(100*ci + trial)
+			rng := rand.New(rand.NewSource(seed))
+			bt := c.batch(rng)
+			ps, outs, loss := graphGrads(t, c, false, seed, bt)
+			net, slot := oracleNet(c)
+			for _, p := range ps { // copy the graph's weights into the oracle's net
+				for i, v := range p.Value.Data().([]float64) {
+					*slot(&oracle.Grads{Wx: net.Wx, Wh: net.Wh, B: net.B, Wo: net.Wo, Wox: net.Wox, Bo: net.Bo}, p.Name, i) = v
+				}
+			}
+			var want []*oracle.Grads
+			wantLoss := 0.0
+			for seq := 0; seq < c.B; seq++ {
+				xs := make([][]float64, c.T)
+				ts := make([][]float64, len(bt.Targets))
+				for step := range xs {
+					xs[step] = bt.Inputs[step][seq]
+					if step < len(bt.Targets) && bt.Targets[step] != nil {
+						ts[step] = bt.Targets[step][seq]
+					}
+				}
+				d, l, o := net.Run(xs, ts)
+				want = append(want, &d)
+				wantLoss += l / float64(c.B)
+				for k := range o { // outputs agree
+					for u := range o[k] {
+						if got := outs[k][seq*c.out+u]; math.Abs(got-o[k][u]) > 1e-13 {
+							t.Fatalf("%s: output %d seq %d unit %d: graph %v oracle %v", c.name, k, seq, u, got, o[k][u])
+						}
+					}
+				}
+			}
+			if math.Abs(loss-wantLoss) > 1e-12*math.Max(1, wantLoss) {
+				t.Errorf("%s: loss graph %v oracle %v", c.name, loss, wantLoss)
+			}
+			scale := 0.0 // the largest oracle update, for a scale-relative comparison
+			type pair struct {
+				name   string
+				i      int
+				gr, or float64
+			}
+			var pairs []pair
+			for _, p := range ps {
+				for i, gv := range p.Grad.Data().([]float64) {
+					ov := 0.0
+					for _, d := range want {
+						ov += *slot(d, p.Name, i)
+					}
+					ov = -ov / float64(c.B) // the oracle gives -∂E/∂w per sequence; the loss is the batch mean
+					scale = math.Max(scale, math.Abs(ov))
+					pairs = append(pairs, pair{p.Name, i, gv, ov})
+				}
+			}
+			for _, q := range pairs {
+				rel := math.Abs(q.gr-q.or) / math.Max(math.Abs(q.or), 1e-3*scale)
+				worst = math.Max(worst, rel)
+				if rel > 1e-10 {
+					t.Errorf("%s trial %d: %s[%d]: graph %.17g oracle %.17g (rel %.3g)", c.name, trial, q.name, q.i, q.gr, q.or, rel)
+				}
+			}
+		}
+	}
+	t.Logf("largest relative difference graph vs oracle: %.3g", worst)
+}
+
+// TestFullGradientMatchesFiniteDifferences checks the untruncated graph against central
+// differences of its own loss, and that truncation does change the gradient of recurrent
+// weights (so the truncated test above is not vacuous).
+func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
+	for ci, c := range netCases {
+		if c.B > 1 || c.T > 10 {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			seed := int64(7 + ci)
+			bt := c.batch(rand.New(rand.NewSource(seed)))
+			s, _ := bt.Shape()
+			ps, _, _ := graphGrads(t, c, true, seed, bt)
+			trunc, _, _ := graphGrads(t, c, false, seed, bt)
+
+			// A forward-only program on a ParamSet we can perturb.
+			set := graph.NewParamSet()
+			b := graph.NewBuilder(graph.Config{Seed: seed, Params: set})
+			m, err := layers.BuildNet(b, c.netConfig(true), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := graph.Compile(b, m.Loss, graph.ForwardOnly())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			setBatch(t, p, m.Model, bt, s)
+			lossAt := func() float64 {
+				if err := p.Run(); err != nil {
+					t.Fatal(err)
+				}
+				l, err := p.Loss()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l
+			}
+			const h = 1e-6
+			differs := false
+			for pi, q := range ps {
+				w := set.Get(q.Name).Data().([]float64)
+				for i := range w {
+					orig := w[i]
+					w[i] = orig + h
+					lp := lossAt()
+					w[i] = orig - h
+					lm := lossAt()
+					w[i] = orig
+					fd := (lp - lm) / (2 * h)
+					got := q.Grad.Data().([]float64)[i]
+					if math.Abs(got-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
+						t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", q.Name, i, got, fd)
+					}
+					if tv := trunc[pi].Grad.Data().([]float64)[i]; math.Abs(tv-got) > 1e-6 {
+						differs = true
+					}
+				}
+			}
+			if !c.noRecurrence && !differs {
+				t.Error("truncated and full gradients agree everywhere on a recurrent net")
+			}
+		})
+	}
+}

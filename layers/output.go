@@ -1,0 +1,155 @@
+package layers
+
+import (
+	"math"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+// OutputConfig describes a layer of output units y^k = f(net_k). The zero value of every field
+// but Units and Cells is a documented default.
+type OutputConfig struct {
+	// Name is the scope of the parameters. Default "out".
+	Name string
+	// Units is the number of output units. Must be > 0.
+	Units int
+	// Cells is the width of the cell outputs feeding the layer. Must be > 0.
+	Cells int
+	// Inputs, if > 0, also connects the network's inputs x(t) to the output units
+	// (connectivity "B" of Table 10, Exp. 2a); 0 is connectivity "F" (cells only).
+	Inputs int
+	// Bias gives the output units bias weights ("all" in Table 10). Default false.
+	Bias bool
+	// Linear makes the units linear instead of logistic.
+	Linear bool
+	// InitRange is the half-width of the uniform initialisation. Default 0.1.
+	InitRange float64
+}
+
+// Output is a layer of output units. Its parameters are "<Name>/w" [Cells, Units], then
+// "<Name>/wx" [Inputs, Units] if Inputs > 0, then "<Name>/b" [1, Units] if Bias.
+type Output struct {
+	cfg OutputConfig
+	b   *graph.Builder
+	W   *G.Node // [Cells, Units]
+	Wx  *G.Node // [Inputs, Units] or nil
+	B   *G.Node // [1, Units] or nil
+}
+
+// NewOutput creates the output layer's parameters in b.
+func NewOutput(b *graph.Builder, cfg OutputConfig) (*Output, error) {
+	if b == nil {
+		return nil, errors.New("layers: NewOutput: nil builder")
+	}
+	if cfg.Name == "" {
+		cfg.Name = "out"
+	}
+	if cfg.InitRange == 0 {
+		cfg.InitRange = 0.1
+	}
+	switch {
+	case cfg.Units <= 0:
+		return nil, errors.Errorf("layers: output %q: Units must be > 0, got %d", cfg.Name, cfg.Units)
+	case cfg.Cells <= 0:
+		return nil, errors.Errorf("layers: output %q: Cells must be > 0, got %d", cfg.Name, cfg.Cells)
+	case cfg.Inputs < 0:
+		return nil, errors.Errorf("layers: output %q: Inputs must be >= 0, got %d", cfg.Name, cfg.Inputs)
+	case !(cfg.InitRange > 0) || math.IsInf(cfg.InitRange, 0):
+		return nil, errors.Errorf("layers: output %q: InitRange must be finite and > 0, got %v", cfg.Name, cfg.InitRange)
+	}
+	o := &Output{cfg: cfg, b: b.Scope(cfg.Name)}
+	init := graph.Uniform(cfg.InitRange)
+	o.W = o.b.Param("w", []int{cfg.Cells, cfg.Units}, init)
+	if cfg.Inputs > 0 {
+		o.Wx = o.b.Param("wx", []int{cfg.Inputs, cfg.Units}, init)
+	}
+	if cfg.Bias {
+		o.B = o.b.Param("b", []int{1, cfg.Units}, init)
+	}
+	if err := b.Err(); err != nil {
+		return nil, errors.Wrapf(err, "layers: output %q", cfg.Name)
+	}
+	return o, nil
+}
+
+// Config returns the layer's configuration with defaults filled in.
+func (o *Output) Config() OutputConfig { return o.cfg }
+
+// Params returns the layer's parameter nodes in the documented order.
+func (o *Output) Params() []*G.Node {
+	var out []*G.Node
+	for _, n := range []*G.Node{o.W, o.Wx, o.B} {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Apply returns the output units' activations [batch, Units] from the cell outputs cells
+// [batch, Cells] and, with connectivity B, the inputs x [batch, Inputs] of the same step
+// (x may be nil otherwise). Errors are recorded in the builder.
+func (o *Output) Apply(cells, x *G.Node) *G.Node {
+	b := o.b
+	if cells == nil {
+		b.Fail(errors.Errorf("layers: output %q: nil cell outputs", o.cfg.Name))
+		return nil
+	}
+	if o.Wx != nil && x == nil {
+		b.Fail(errors.Errorf("layers: output %q: connectivity B needs the inputs x(t)", o.cfg.Name))
+		return nil
+	}
+	net := b.MatMul(cells, o.W)
+	if o.Wx != nil {
+		net = b.Add(net, b.MatMul(x, o.Wx))
+	}
+	if o.B != nil {
+		net = b.AddBias(net, o.B)
+	}
+	if o.cfg.Linear {
+		return net
+	}
+	return b.Sigmoid(net)
+}
+
+// Loss returns the paper's error, averaged over the batch:
+//
+//	E = 1/batch · Σ_pairs Σ_k ½ (target_k - y_k)²
+//
+// over the (output, target) pairs given (one per time step that has a target; eq. 16 summed
+// over steps). The factor ½ cancels the 2 of the derivative, so that -∂E/∂w is exactly the
+// paper's Δw/α of eqs. (19)-(28) at batch 1 and plain SGD with the paper's learning rate α
+// reproduces its updates. For batch > 1 the loss is the MEAN over the batch, so the update size
+// does not grow with the batch.
+func Loss(b *graph.Builder, outputs, targets []*G.Node) *G.Node {
+	if len(outputs) != len(targets) || len(outputs) == 0 {
+		b.Fail(errors.Errorf("layers: loss: %d outputs and %d targets (want equal, > 0)", len(outputs), len(targets)))
+		return nil
+	}
+	var sum *G.Node
+	batch := 0
+	for i := range outputs {
+		y, t := outputs[i], targets[i]
+		if y == nil || t == nil {
+			b.Fail(errors.Errorf("layers: loss: pair %d has a nil node", i))
+			return nil
+		}
+		if !y.Shape().Eq(t.Shape()) {
+			b.Fail(errors.Errorf("layers: loss: pair %d: output %q %v and target %q %v differ in shape", i, y.Name(), y.Shape(), t.Name(), t.Shape()))
+			return nil
+		}
+		if batch == 0 {
+			batch = y.Shape()[0]
+		}
+		e := b.Sum(b.Square(b.Sub(t, y)))
+		if sum == nil {
+			sum = e
+		} else {
+			sum = b.Add(sum, e)
+		}
+	}
+	return b.Scale(sum, 0.5/float64(batch))
+}
