@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"testing"
 
-
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"

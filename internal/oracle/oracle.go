@@ -159,7 +159,7 @@ func (n *Net) Run(xs, ts [][]float64) (Grads, float64, [][]float64) {
 			fin = fin * (1 - fin)
 			dg := n.G.df(net[c])
 			for m := 0; m < M; m++ {
-				dsIn[c][m] += gc * fin * src[m]    // eq. (25)
+				dsIn[c][m] += gc * fin * src[m]   // eq. (25)
 				dsC[c][m] += dg * yin[j] * src[m] // eq. (27)
 			}
 			y[c] = yout[j] * n.H.f(s[c])
