@@ -1,0 +1,13 @@
+// Package optim holds optimizers that satisfy graph.Optimizer: plain SGD with the paper's
+// semantics, momentum and Adam, each with optional gradient clipping.
+//
+// The paper (Sec. 5) trains on-line with plain gradient descent: Δw = -α ∂E/∂w after every
+// sequence, with E the paper's error (layers.Loss). SGD does exactly that and nothing else: no
+// averaging, no decay. With layers.Loss (a mean over the batch) and batch 1 this is the paper's
+// rule.
+//
+// Gorgonia's own solvers are not used: several are broken in v0.9.18 (AdamW never updates,
+// AdaGrad ignores its options, RMSProp's first step is ~31x the learning rate), and their state
+// is kept by slice position. These optimizers keep their state by parameter name, so the same
+// parameter coming from programs compiled for different sequence lengths shares its state.
+package optim

@@ -1,0 +1,140 @@
+package optim_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/optim"
+)
+
+func param(name string, w, g []float64) graph.Param {
+	return graph.Param{Name: name,
+		Value: tensor.New(tensor.WithShape(len(w)), tensor.WithBacking(append([]float64(nil), w...))),
+		Grad:  tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(append([]float64(nil), g...)))}
+}
+
+func param32(name string, w, g []float32) graph.Param {
+	return graph.Param{Name: name,
+		Value: tensor.New(tensor.WithShape(len(w)), tensor.WithBacking(append([]float32(nil), w...))),
+		Grad:  tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(append([]float32(nil), g...)))}
+}
+
+func near(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol {
+			t.Errorf("%s[%d] = %.15g, want %.15g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// Hand-computed steps. w = [1, -2], g = [0.5, -4], then g' = [1, 1] for the second step.
+func TestHandComputedSteps(t *testing.T) {
+	w0, g1, g2 := []float64{1, -2}, []float64{0.5, -4}, []float64{1, 1}
+	sgd, _ := optim.NewSGD(0.1, optim.Clip{})
+	mom, _ := optim.NewMomentum(0.1, 0.9, optim.Clip{})
+	adam, _ := optim.NewAdam(0.01, optim.Clip{})
+	sgdClipN, _ := optim.NewSGD(1, optim.Clip{Norm: 1})
+	sgdClipV, _ := optim.NewSGD(1, optim.Clip{Value: 1})
+	for _, tc := range []struct {
+		name           string
+		opt            graph.Optimizer
+		after1, after2 []float64
+	}{
+		// w - 0.1 g
+		{"sgd", sgd, []float64{0.95, -1.6}, []float64{0.85, -1.7}},
+		// v1 = -0.1 g1 = [-0.05, 0.4]; v2 = 0.9 v1 - 0.1 g2 = [-0.145, 0.26]
+		{"momentum", mom, []float64{0.95, -1.6}, []float64{0.805, -1.34}},
+		// step 1: m̂ = g, v̂ = g², update = lr·sign(g) (up to ε); step 2 worked out below.
+		{"adam", adam, []float64{1 - 0.01*0.5/(0.5+1e-8), -2 + 0.01*4/(4+1e-8)}, adamTwo(w0, g1, g2, 0.01)},
+		// ‖g1‖ = √16.25 ≈ 4.0311; scaled g = g/4.0311; ‖g2‖ = √2 → scaled by 1/√2
+		{"sgd clip norm", sgdClipN, []float64{1 - 0.5/math.Sqrt(16.25), -2 + 4/math.Sqrt(16.25)},
+			[]float64{1 - 0.5/math.Sqrt(16.25) - 1/math.Sqrt2, -2 + 4/math.Sqrt(16.25) - 1/math.Sqrt2}},
+		// g clamped to [-1, 1]: [0.5, -1], then [1, 1]
+		{"sgd clip value", sgdClipV, []float64{0.5, -1}, []float64{-0.5, -2}},
+	} {
+		p := param("w", w0, g1)
+		if err := tc.opt.Step([]graph.Param{p}); err != nil {
+			t.Fatal(err)
+		}
+		near(t, tc.name+" step 1", p.Value.Data().([]float64), tc.after1, 1e-12)
+		copy(p.Grad.Data().([]float64), g2)
+		if err := tc.opt.Step([]graph.Param{p}); err != nil {
+			t.Fatal(err)
+		}
+		near(t, tc.name+" step 2", p.Value.Data().([]float64), tc.after2, 1e-12)
+	}
+}
+
+// adamTwo computes two Adam steps by the textbook formulas, written out independently.
+func adamTwo(w0, g1, g2 []float64, lr float64) []float64 {
+	out := make([]float64, len(w0))
+	for i := range w0 {
+		m1, v1 := 0.1*g1[i], 0.001*g1[i]*g1[i]
+		w1 := w0[i] - lr*(m1/0.1)/(math.Sqrt(v1/0.001)+1e-8)
+		m2 := 0.9*m1 + 0.1*g2[i]
+		v2 := 0.999*v1 + 0.001*g2[i]*g2[i]
+		out[i] = w1 - lr*(m2/(1-0.81))/(math.Sqrt(v2/(1-0.999*0.999))+1e-8)
+	}
+	return out
+}
+
+func TestFloat32(t *testing.T) {
+	sgd, _ := optim.NewSGD(0.5, optim.Clip{})
+	p := param32("w", []float32{1, 2}, []float32{2, -2})
+	if err := sgd.Step([]graph.Param{p}); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Value.Data().([]float32); got[0] != 0 || got[1] != 3 {
+		t.Errorf("float32 sgd = %v, want [0 3]", got)
+	}
+}
+
+func TestStateIsPerName(t *testing.T) {
+	mom, _ := optim.NewMomentum(1, 0.5, optim.Clip{})
+	a := param("a", []float64{0}, []float64{1})
+	b := param("b", []float64{0}, []float64{-1})
+	if err := mom.Step([]graph.Param{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	// The same parameters in the other order (as from another program) keep their velocity.
+	a.Grad.Data().([]float64)[0], b.Grad.Data().([]float64)[0] = 0, 0
+	if err := mom.Step([]graph.Param{b, a}); err != nil {
+		t.Fatal(err)
+	}
+	if av, bv := a.Value.Data().([]float64)[0], b.Value.Data().([]float64)[0]; av != -1.5 || bv != 1.5 {
+		t.Errorf("a = %v, b = %v, want -1.5, 1.5", av, bv)
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func() error
+		want string
+	}{
+		{"zero lr", func() error { _, err := optim.NewSGD(0, optim.Clip{}); return err }, "SGD learning rate must be finite and > 0, got 0"},
+		{"NaN lr", func() error { _, err := optim.NewAdam(math.NaN(), optim.Clip{}); return err }, "got NaN"},
+		{"momentum 1", func() error { _, err := optim.NewMomentum(0.1, 1, optim.Clip{}); return err }, "momentum must be in [0, 1), got 1"},
+		{"negative clip", func() error { _, err := optim.NewSGD(0.1, optim.Clip{Norm: -1}); return err }, "Clip.Norm must be finite and >= 0"},
+		{"unknown name", func() error { _, err := optim.New("rmsprop", 0.1, optim.Clip{}); return err }, `unknown optimizer "rmsprop"`},
+	} {
+		if err := tc.make(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	sgd, _ := optim.NewSGD(0.1, optim.Clip{})
+	bad := param("w", []float64{1, 2}, []float64{1})
+	if err := sgd.Step([]graph.Param{bad}); err == nil || !strings.Contains(err.Error(), `parameter "w"`) {
+		t.Errorf("shape mismatch: err = %v", err)
+	}
+	for _, name := range optim.Names {
+		if _, err := optim.New(name, 0.1, optim.Clip{}); err != nil {
+			t.Errorf("New(%q): %v", name, err)
+		}
+	}
+}
