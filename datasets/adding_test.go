@@ -69,10 +69,10 @@ func TestAddingProperties(t *testing.T) {
 			}
 		}
 		if T >= 20 {
-			// P(first pair marked) = 1/10 (X1 at position 0) + small (X2 at 0); with 2000 draws
-			// the count is far from 0 and from n/2.
-			if firstMarked < n/20 || firstMarked > n/6 {
-				t.Errorf("T=%d: first pair marked in %d of %d sequences", T, firstMarked, n)
+			// P(first pair marked) = 1/10 (X1 there) + 9/10 · 1/(T/2-1) (X2 there); allow 4σ.
+			p := 0.1 + 0.9/float64(T/2-1)
+			if d := math.Abs(float64(firstMarked) - n*p); d > 4*math.Sqrt(n*p*(1-p)) {
+				t.Errorf("T=%d: first pair marked in %d of %d sequences, expected %.0f", T, firstMarked, n, n*p)
 			}
 			if len(lengths) != T/10+1 {
 				t.Errorf("T=%d: %d distinct lengths, want %d", T, len(lengths), T/10+1)
