@@ -402,3 +402,49 @@ func (tr *Trainer) Close() error {
 	}
 	return nil
 }
+
+// Sequence is one sequence as plain Go values: Inputs [T][features], Targets [T][outputs] with
+// nil at steps without a target. datasets.Sequence has the same fields and converts to it.
+type Sequence struct {
+	Inputs  [][]float64
+	Targets [][]float64
+}
+
+// Stack makes a batch of sequences of equal length.
+func Stack(seqs ...Sequence) (Batch, error) {
+	if len(seqs) == 0 {
+		return Batch{}, errors.New("graph: stack: no sequences")
+	}
+	T := len(seqs[0].Inputs)
+	bt := Batch{Inputs: make([][][]float64, T), Targets: make([][][]float64, T)}
+	for i, s := range seqs {
+		if len(s.Inputs) != T {
+			return Batch{}, errors.Errorf("graph: stack: sequence %d has length %d, sequence 0 has %d", i, len(s.Inputs), T)
+		}
+		if len(s.Targets) > T {
+			return Batch{}, errors.Errorf("graph: stack: sequence %d has %d target steps for %d steps", i, len(s.Targets), T)
+		}
+	}
+	for t := 0; t < T; t++ {
+		bt.Inputs[t] = make([][]float64, len(seqs))
+		for i, s := range seqs {
+			bt.Inputs[t][i] = s.Inputs[t]
+		}
+		if t >= len(seqs[0].Targets) || seqs[0].Targets[t] == nil {
+			for i, s := range seqs {
+				if t < len(s.Targets) && s.Targets[t] != nil {
+					return Batch{}, errors.Errorf("graph: stack: sequence %d has a target at step %d, sequence 0 has none", i, t)
+				}
+			}
+			continue
+		}
+		bt.Targets[t] = make([][]float64, len(seqs))
+		for i, s := range seqs {
+			if t >= len(s.Targets) || s.Targets[t] == nil {
+				return Batch{}, errors.Errorf("graph: stack: sequence %d has no target at step %d, sequence 0 has one", i, t)
+			}
+			bt.Targets[t][i] = s.Targets[t]
+		}
+	}
+	return bt, nil
+}

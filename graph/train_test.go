@@ -1,0 +1,212 @@
+package graph_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+// sumModel predicts, at the last step, y = Σ_t x(t)·w + c: a linear model over an unrolled
+// sequence whose parameters do not depend on the length.
+func sumModel(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+	w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
+	c := b.Param("c", []int{1, s.Out}, graph.Uniform(0.1))
+	m := &graph.Model{}
+	var acc *G.Node
+	for t := 0; t < s.T; t++ {
+		x := b.Scope("x").Input(fmt.Sprintf("t%d", t), s.B, s.In)
+		m.Inputs = append(m.Inputs, x)
+		if acc == nil {
+			acc = b.MatMul(x, w)
+		} else {
+			acc = b.Add(acc, b.MatMul(x, w))
+		}
+	}
+	y := b.AddBias(acc, c)
+	tg := b.Scope("target").Input(fmt.Sprintf("t%d", s.T-1), s.B, s.Out)
+	m.Outputs, m.Targets = []*G.Node{y}, []*G.Node{tg}
+	m.Loss = b.Scale(b.Sum(b.Square(b.Sub(tg, y))), 0.5/float64(s.B))
+	return m, b.Err()
+}
+
+// sgd is a minimal optimizer for these tests (optim is tested on its own).
+type sgd float64
+
+func (lr sgd) Step(ps []graph.Param) error {
+	for _, p := range ps {
+		w, g := p.Value.Data().([]float64), p.Grad.Data().([]float64)
+		for i := range w {
+			w[i] -= float64(lr) * g[i]
+		}
+	}
+	return nil
+}
+
+// sumSource yields sequences of random length 3..5 whose target is 2·Σx1 - Σx2 + 0.5.
+type sumSource struct{ rng *rand.Rand }
+
+func (s sumSource) Next() (graph.Batch, error) {
+	T := 3 + s.rng.Intn(3)
+	seq := graph.Sequence{Inputs: make([][]float64, T), Targets: make([][]float64, T)}
+	y := 0.5
+	for t := range seq.Inputs {
+		x := []float64{s.rng.Float64() - 0.5, s.rng.Float64() - 0.5}
+		seq.Inputs[t] = x
+		y += 2*x[0] - x[1]
+	}
+	seq.Targets[T-1] = []float64{y}
+	return graph.Stack(seq)
+}
+
+func TestTrainerLearnsAndCachesPerLength(t *testing.T) {
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var last []float64
+	steps := 0
+	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 3000, func(seen int, _ graph.Batch, r graph.Result) error {
+		steps++
+		if seen > 2900 {
+			last = append(last, r.Loss)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3000 || steps != 3000 || tr.Seen() != 3000 {
+		t.Errorf("seen %d, hook calls %d", n, steps)
+	}
+	for _, l := range last {
+		if l > 1e-6 {
+			t.Fatalf("loss %v after 2900 sequences, want ~0", l)
+		}
+	}
+	w, _ := tr.Params().Float64s("w")
+	c, _ := tr.Params().Float64s("c")
+	if math.Abs(w[0]-2) > 1e-3 || math.Abs(w[1]+1) > 1e-3 || math.Abs(c[0]-0.5) > 1e-3 {
+		t.Errorf("learned w=%v c=%v, want [2 -1] 0.5", w, c)
+	}
+	if got := tr.Programs(); got != 3 {
+		t.Errorf("%d programs cached, want one per length (3)", got)
+	}
+}
+
+func TestTrainerStopsOnErrStopAndHookError(t *testing.T) {
+	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1)})
+	defer tr.Close()
+	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(seen int, _ graph.Batch, _ graph.Result) error {
+		if seen == 5 {
+			return graph.ErrStop
+		}
+		return nil
+	})
+	if err != nil || n != 5 {
+		t.Errorf("ErrStop: n=%d err=%v", n, err)
+	}
+	boom := errors.New("boom")
+	_, err = tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(int, graph.Batch, graph.Result) error { return boom })
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "hook after 6 sequences") {
+		t.Errorf("hook error: %v", err)
+	}
+}
+
+func TestEvaluateDoesNotTrain(t *testing.T) {
+	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 4})
+	defer tr.Close()
+	bt, _ := sumSource{rand.New(rand.NewSource(3))}.Next()
+	r1, err := tr.Evaluate(bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := tr.Params().Float64s("w")
+	r2, _ := tr.Evaluate(bt)
+	after, _ := tr.Params().Float64s("w")
+	if r1.Loss != r2.Loss || before[0] != after[0] || tr.Seen() != 0 {
+		t.Errorf("evaluate changed something: %v %v %v %v", r1.Loss, r2.Loss, before, after)
+	}
+	r3, err := tr.Step(bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.Loss != r1.Loss {
+		t.Errorf("train step loss %v, evaluate loss %v: the same weights should give the same loss", r3.Loss, r1.Loss)
+	}
+}
+
+// countingOpt counts its calls: bad batches must never reach it.
+type countingOpt struct{ calls int }
+
+func (o *countingOpt) Step([]graph.Param) error { o.calls++; return nil }
+
+func TestBadBatches(t *testing.T) {
+	opt := &countingOpt{}
+	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: opt})
+	defer tr.Close()
+	good := graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}}}, Targets: [][][]float64{nil, {{1}}}}
+	for _, tc := range []struct {
+		name string
+		bt   graph.Batch
+		want string
+	}{
+		{"empty", graph.Batch{}, "sequence of length 0"},
+		{"no targets", graph.Batch{Inputs: good.Inputs}, "no step has a target"},
+		{"ragged width", graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3}}}, Targets: good.Targets}, "step 1 sequence 0 has 1 inputs, want 2"},
+		{"ragged batch", graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}, {5, 6}}}, Targets: good.Targets}, "step 1 has 2 sequences"},
+		{"NaN input", graph.Batch{Inputs: [][][]float64{{{1, math.NaN()}}, {{3, 4}}}, Targets: good.Targets}, "step 0 sequence 0 input 1 is NaN"},
+		{"Inf target", graph.Batch{Inputs: good.Inputs, Targets: [][][]float64{nil, {{math.Inf(1)}}}}, "target 0 is +Inf"},
+	} {
+		if _, err := tr.Step(tc.bt); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if opt.calls != 0 {
+		t.Errorf("optimizer called %d times on bad batches", opt.calls)
+	}
+	// Huge inputs overflow the loss to +Inf: the step is refused and nothing changes.
+	huge := graph.Batch{Inputs: [][][]float64{{{1e300, 1e300}}, {{1e300, 1e300}}}, Targets: good.Targets}
+	if _, err := tr.Evaluate(good); err != nil { // builds the parameters
+		t.Fatal(err)
+	}
+	before, _ := tr.Params().Float64s("w")
+	if _, err := tr.Step(huge); err == nil || !strings.Contains(err.Error(), "not finite") {
+		t.Errorf("overflow: err = %v", err)
+	}
+	after, _ := tr.Params().Float64s("w")
+	if opt.calls != 0 || before[0] != after[0] {
+		t.Error("a non-finite step reached the optimizer")
+	}
+}
+
+func TestStack(t *testing.T) {
+	a := graph.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{nil, {3}}}
+	b := graph.Sequence{Inputs: [][]float64{{4}, {5}}, Targets: [][]float64{nil, {6}}}
+	bt, err := graph.Stack(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := bt.Shape()
+	if err != nil || s.T != 2 || s.B != 2 || s.In != 1 || s.Out != 1 || fmt.Sprint(s.TargetSteps) != "[1]" {
+		t.Errorf("shape %+v err %v", s, err)
+	}
+	if bt.Inputs[1][1][0] != 5 || bt.Targets[1][1][0] != 6 {
+		t.Errorf("batch %+v", bt)
+	}
+	c := graph.Sequence{Inputs: [][]float64{{1}}, Targets: [][]float64{{1}}}
+	if _, err := graph.Stack(a, c); err == nil || !strings.Contains(err.Error(), "sequence 1 has length 1") {
+		t.Errorf("unequal lengths: %v", err)
+	}
+	d := graph.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{{0}, {3}}}
+	if _, err := graph.Stack(a, d); err == nil || !strings.Contains(err.Error(), "target at step 0") {
+		t.Errorf("unequal target steps: %v", err)
+	}
+}
