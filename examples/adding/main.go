@@ -1,0 +1,211 @@
+// Command adding trains the paper's network on the adding problem (Hochreiter & Schmidhuber
+// 1997, Experiment 4, Table 7) with the paper's protocol, until the stopping criterion
+// ST3(0.01), then tests it on fresh sequences.
+//
+// Defaults are the paper's (Table 10 row 4-1): 2 inputs, 2 memory cell blocks of 2 cells, one
+// logistic output unit fed by the cells, biases on all non-input units, input-gate biases -3
+// and -6, weights uniform in [-0.1, 0.1], on-line learning (batch 1) with plain gradient
+// descent at α = 0.5, sequence lengths T..T+T/10 with T = 100. Training stops when the average
+// training error over the 2000 most recent sequences is below 0.01 and all of them had an
+// absolute error below 0.04; then 2560 fresh sequences are tested.
+//
+// Usage:
+//
+//	go run ./examples/adding [-T 100] [-seed 1] [-lr 0.5] [-batch 1] [-max 2000000] [-optimizer sgd]
+//
+// Progress goes to stderr; the result to stdout, as text and as one final JSON line. The exit
+// status is 1 if the criterion was not reached.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand"
+	"os"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/optim"
+)
+
+type config struct {
+	T, Batch, Max, Test, Window int
+	Seed                        int64
+	LR, Beta, Tol               float64
+	Optimizer, Measure          string
+	Progress                    time.Duration
+}
+
+// result is the final JSON line.
+type result struct {
+	Task          string  `json:"task"`
+	T             int     `json:"T"`
+	Seed          int64   `json:"seed"`
+	Success       bool    `json:"success"`
+	Sequences     int     `json:"sequences"`
+	Weights       int     `json:"weights"`
+	TestSequences int     `json:"test_sequences"`
+	TestWrong     int     `json:"test_wrong"`
+	TestMSE       float64 `json:"test_mse"`
+	TestMAE       float64 `json:"test_mae"`
+	TrainSeconds  float64 `json:"train_seconds"`
+	SeqPerSecond  float64 `json:"seq_per_s"`
+	WallSeconds   float64 `json:"wall_seconds"`
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.T, "T", 100, "minimal sequence length (lengths are T..T+T/10)")
+	flag.Int64Var(&c.Seed, "seed", 1, "seed for weights and data")
+	flag.Float64Var(&c.LR, "lr", 0.5, "learning rate α")
+	flag.IntVar(&c.Batch, "batch", 1, "sequences per update (the paper: 1)")
+	flag.IntVar(&c.Max, "max", 2_000_000, "give up after this many training sequences")
+	flag.StringVar(&c.Optimizer, "optimizer", "sgd", "sgd (the paper), momentum or adam")
+	flag.IntVar(&c.Test, "test", 2560, "test sequences after training")
+	flag.IntVar(&c.Window, "window", 2000, "ST3 window: most recent sequences that must be correct")
+	flag.Float64Var(&c.Beta, "beta", 0.01, "ST3 bound on the average training error")
+	flag.Float64Var(&c.Tol, "tol", 0.04, "a sequence is correct if its absolute error is below this")
+	flag.StringVar(&c.Measure, "measure", "mse", "average training error: mse or mae (the paper does not say)")
+	flag.DurationVar(&c.Progress, "progress", 5*time.Second, "interval of progress lines on stderr (0: none)")
+	flag.Parse()
+	r, err := run(c, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "adding:", err)
+		os.Exit(2)
+	}
+	if !r.Success {
+		os.Exit(1)
+	}
+}
+
+// source yields batches of adding sequences of equal length (one length drawn per batch).
+type source struct {
+	task  datasets.Adding
+	rng   *rand.Rand
+	batch int
+}
+
+func (s *source) Next() (graph.Batch, error) {
+	n := s.task.Length(s.rng)
+	seqs := make([]graph.Sequence, s.batch)
+	for i := range seqs {
+		q, err := s.task.SampleLength(s.rng, n)
+		if err != nil {
+			return graph.Batch{}, err
+		}
+		seqs[i] = graph.Sequence(q)
+	}
+	return graph.Stack(seqs...)
+}
+
+// Net returns the paper's adding network (Table 10 row 4-1).
+func Net() layers.NetConfig {
+	return layers.NetConfig{
+		LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, Biases: layers.BiasAll,
+			InputGateBias: []float64{-3, -6}, InitRange: 0.1},
+		Output: layers.OutputConfig{Units: 1, Bias: true, InitRange: 0.1},
+	}
+}
+
+func run(c config, stdout, stderr io.Writer) (result, error) {
+	start := time.Now()
+	r := result{Task: "adding", T: c.T, Seed: c.Seed}
+	task := datasets.Adding{T: c.T}
+	if err := task.Validate(); err != nil {
+		return r, err
+	}
+	if c.Batch <= 0 || c.Max <= 0 || c.Test < 0 {
+		return r, errors.Errorf("batch, max must be > 0 and test >= 0, got %d, %d, %d", c.Batch, c.Max, c.Test)
+	}
+	measure, err := graph.ParseMeasure(c.Measure)
+	if err != nil {
+		return r, err
+	}
+	st3, err := graph.NewST3(c.Beta, c.Tol, c.Window, measure)
+	if err != nil {
+		return r, err
+	}
+	opt, err := optim.New(c.Optimizer, c.LR, optim.Clip{})
+	if err != nil {
+		return r, err
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(Net()), Optimizer: opt, Seed: c.Seed})
+	if err != nil {
+		return r, err
+	}
+	defer tr.Close()
+
+	src := &source{task: task, rng: rand.New(rand.NewSource(c.Seed + 1_000_003)), batch: c.Batch}
+	fmt.Fprintf(stderr, "adding: T=%d seed=%d lr=%v batch=%d optimizer=%s, criterion ST3(%v) over %d sequences (%s), tolerance %v\n",
+		c.T, c.Seed, c.LR, c.Batch, c.Optimizer, c.Beta, c.Window, measure, c.Tol)
+	trainStart, lastReport := time.Now(), time.Now()
+	progress := func(seen int, _ graph.Batch, _ graph.Result) error {
+		if c.Progress > 0 && time.Since(lastReport) >= c.Progress {
+			lastReport = time.Now()
+			el := time.Since(trainStart).Seconds()
+			fmt.Fprintf(stderr, "  %9d sequences  %6.0f seq/s  window avg error %.5f  wrong in window %4d/%d\n",
+				seen, float64(seen)/el, st3.Average(), st3.Wrong(), st3.Count())
+		}
+		return nil
+	}
+	seen, err := tr.Run(src, c.Max, st3.Hook(), progress)
+	if err != nil {
+		return r, err
+	}
+	r.TrainSeconds = time.Since(trainStart).Seconds()
+	r.Sequences, r.Success = seen, st3.Met()
+	r.Weights = tr.Params().NumWeights()
+	r.SeqPerSecond = float64(seen) / r.TrainSeconds
+	if r.Success {
+		fmt.Fprintf(stdout, "reached ST3(%v) after %d training sequences (%.1f s, %.0f seq/s)\n", c.Beta, seen, r.TrainSeconds, r.SeqPerSecond)
+	} else {
+		fmt.Fprintf(stdout, "did NOT reach ST3(%v) within %d training sequences (%.1f s)\n", c.Beta, seen, r.TrainSeconds)
+	}
+
+	testRng := rand.New(rand.NewSource(c.Seed + 2_000_003))
+	for i := 0; i < c.Test; i++ {
+		q, err := task.Sample(testRng)
+		if err != nil {
+			return r, err
+		}
+		bt, err := graph.Stack(graph.Sequence(q))
+		if err != nil {
+			return r, err
+		}
+		res, err := tr.Evaluate(bt)
+		if err != nil {
+			return r, err
+		}
+		e := graph.SeqErrors(bt, res)[0]
+		if e.MaxAbs >= c.Tol {
+			r.TestWrong++
+		}
+		r.TestMSE += e.SqErr
+		r.TestMAE += e.AbsErr
+	}
+	r.TestSequences = c.Test
+	if c.Test > 0 {
+		r.TestMSE /= float64(c.Test)
+		r.TestMAE /= float64(c.Test)
+		fmt.Fprintf(stdout, "test: %d wrong of %d (|error| >= %v), mean squared error %.6f, mean absolute error %.6f\n",
+			r.TestWrong, c.Test, c.Tol, r.TestMSE, r.TestMAE)
+	}
+	r.WallSeconds = time.Since(start).Seconds()
+	fmt.Fprintf(stdout, "network: %d weights; paper (Table 7, T=100): 74,000 sequences, 1 wrong of 2560; wall time %.1f s\n", r.Weights, r.WallSeconds)
+	line, err := json.Marshal(r)
+	if err != nil {
+		return r, err
+	}
+	fmt.Fprintln(stdout, string(line))
+	if math.IsNaN(r.TestMSE) {
+		return r, errors.New("test error is NaN")
+	}
+	return r, nil
+}

@@ -1,0 +1,63 @@
+package graph_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+func TestSeqErrors(t *testing.T) {
+	bt := graph.Batch{Targets: [][][]float64{{{1, 0}, {0, 0}}, nil, {{0.5, 0.5}, {1, 1}}}}
+	r := graph.Result{TargetSteps: []int{0, 2}, Outputs: [][][]float64{{{0.9, 0.2}, {0, 0}}, {{0.5, 0.4}, {0.7, 1}}}}
+	got := graph.SeqErrors(bt, r)
+	// sequence 0: |d| = 0.1, 0.2, 0, 0.1; sequence 1: 0, 0, 0.3, 0
+	want := []graph.SeqError{
+		{MaxAbs: 0.2, SqErr: (0.01 + 0.04 + 0 + 0.01) / 4, AbsErr: 0.4 / 4},
+		{MaxAbs: 0.3, SqErr: 0.09 / 4, AbsErr: 0.3 / 4},
+	}
+	for i := range want {
+		if math.Abs(got[i].MaxAbs-want[i].MaxAbs) > 1e-12 || math.Abs(got[i].SqErr-want[i].SqErr) > 1e-12 || math.Abs(got[i].AbsErr-want[i].AbsErr) > 1e-12 {
+			t.Errorf("sequence %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestST3OnSyntheticStreams(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		stream  func(i int) graph.SeqError
+		n       int
+		measure graph.Measure
+		metAt   int // first i (1-based count) at which Met is true; 0 = never
+	}{
+		{"all good from the start: met when the window fills", func(int) graph.SeqError { return graph.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01} }, 50, graph.MeanSquared, 10},
+		{"one wrong at 5: met when it leaves the window", func(i int) graph.SeqError {
+			if i == 5 {
+				return graph.SeqError{MaxAbs: 0.05, SqErr: 0.0025, AbsErr: 0.05}
+			}
+			return graph.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01}
+		}, 50, graph.MeanSquared, 15},
+		{"correct but average too high (mae)", func(int) graph.SeqError { return graph.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, graph.MeanAbsolute, 0},
+		{"the same stream under mse", func(int) graph.SeqError { return graph.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, graph.MeanSquared, 10},
+		{"never correct", func(int) graph.SeqError { return graph.SeqError{MaxAbs: 0.5, SqErr: 0.25, AbsErr: 0.5} }, 50, graph.MeanSquared, 0},
+	} {
+		s, err := graph.NewST3(0.01, 0.04, 10, tc.measure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metAt := 0
+		for i := 1; i <= tc.n; i++ {
+			s.Add(tc.stream(i))
+			if s.Met() && metAt == 0 {
+				metAt = i
+			}
+		}
+		if metAt != tc.metAt {
+			t.Errorf("%s: met at %d, want %d", tc.name, metAt, tc.metAt)
+		}
+	}
+	if _, err := graph.NewST3(0, 0.04, 10, graph.MeanSquared); err == nil {
+		t.Error("beta 0: no error")
+	}
+}
