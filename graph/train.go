@@ -94,14 +94,20 @@ func (bt Batch) Shape() (Shape, error) {
 	return s, nil
 }
 
-// Model is what a ModelFunc builds for one batch shape.
+// Model is what a ModelFunc builds for one batch shape. It has one of two layouts.
+//
+// Per step (Packed false): Inputs has one node [B, In] per time step; Targets and Outputs have
+// one node [B, Out] per entry of Shape.TargetSteps.
+//
+// Packed: Inputs, Targets and Outputs each hold ONE node, [T·B, In], [T·B, Out] and [T·B, Out],
+// whose row t·B+b is step t of sequence b; Mask [T·B, Out] is set to 1 in the rows of target
+// steps and 0 elsewhere (targets of other rows are 0). The loss should weight by the mask.
 type Model struct {
-	// Inputs has one node [B, In] per time step.
-	Inputs []*G.Node
-	// Targets has one node [B, Out] per entry of Shape.TargetSteps.
+	Inputs  []*G.Node
 	Targets []*G.Node
-	// Outputs has the network's output node [B, Out] for each entry of Shape.TargetSteps.
 	Outputs []*G.Node
+	Packed  bool
+	Mask    *G.Node
 	// Loss is the scalar to minimise.
 	Loss *G.Node
 }
@@ -155,9 +161,11 @@ type TrainerConfig struct {
 }
 
 type compiled struct {
-	prog  *Program
-	model *Model
-	shape Shape
+	prog    *Program
+	model   *Model
+	shape   Shape
+	buf     []float64 // packed layout: staging for inputs and targets
+	maskSet bool
 }
 
 // Trainer trains a model on batches, compiling one program per batch shape and caching it.
@@ -231,6 +239,24 @@ func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
 }
 
 func checkModel(m *Model, s Shape) error {
+	if m != nil && m.Packed {
+		switch {
+		case len(m.Inputs) != 1 || len(m.Targets) != 1 || len(m.Outputs) != 1 || m.Mask == nil:
+			return errors.New("graph: a packed model needs one input, one target, one output node and a mask")
+		case m.Loss == nil:
+			return errors.New("graph: model has no loss")
+		}
+		for _, c := range []struct {
+			what string
+			n    *G.Node
+			cols int
+		}{{"input", m.Inputs[0], s.In}, {"target", m.Targets[0], s.Out}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, s.Out}} {
+			if c.n == nil || !c.n.Shape().Eq(tensor.Shape{s.T * s.B, c.cols}) {
+				return errors.Errorf("graph: packed model %s is %v, want shape (%d, %d)", c.what, c.n, s.T*s.B, c.cols)
+			}
+		}
+		return nil
+	}
 	switch {
 	case m == nil:
 		return errors.New("graph: model func returned nil")
@@ -251,6 +277,9 @@ func checkModel(m *Model, s Shape) error {
 
 // run sets the batch into c's program and runs it.
 func (c *compiled) run(bt Batch) (Result, error) {
+	if c.model.Packed {
+		return c.runPacked(bt)
+	}
 	buf := make([]float64, 0, c.shape.B*max(c.shape.In, c.shape.Out))
 	for t, n := range c.model.Inputs {
 		buf = buf[:0]
@@ -286,6 +315,65 @@ func (c *compiled) run(bt Batch) (Result, error) {
 		rows := make([][]float64, c.shape.B)
 		for j := range rows {
 			rows[j] = v[j*c.shape.Out : (j+1)*c.shape.Out]
+		}
+		r.Outputs[i] = rows
+	}
+	return r, nil
+}
+
+func (c *compiled) runPacked(bt Batch) (Result, error) {
+	s, m := c.shape, c.model
+	if c.buf == nil {
+		c.buf = make([]float64, s.T*s.B*max(s.In, s.Out))
+	}
+	x := c.buf[:s.T*s.B*s.In]
+	for t, step := range bt.Inputs {
+		for b, v := range step {
+			copy(x[(t*s.B+b)*s.In:], v)
+		}
+	}
+	if err := c.prog.Set(m.Inputs[0], x); err != nil {
+		return Result{}, err
+	}
+	y := c.buf[:s.T*s.B*s.Out]
+	clear(y)
+	for _, t := range s.TargetSteps {
+		for b, v := range bt.Targets[t] {
+			copy(y[(t*s.B+b)*s.Out:], v)
+		}
+	}
+	if err := c.prog.Set(m.Targets[0], y); err != nil {
+		return Result{}, err
+	}
+	if !c.maskSet { // the mask depends on the shape only
+		mask := make([]float64, s.T*s.B*s.Out)
+		for _, t := range s.TargetSteps {
+			for i := t * s.B * s.Out; i < (t+1)*s.B*s.Out; i++ {
+				mask[i] = 1
+			}
+		}
+		if err := c.prog.Set(m.Mask, mask); err != nil {
+			return Result{}, err
+		}
+		c.maskSet = true
+	}
+	if err := c.prog.Run(); err != nil {
+		return Result{}, err
+	}
+	r := Result{TargetSteps: s.TargetSteps, Outputs: make([][][]float64, len(s.TargetSteps))}
+	var err error
+	if r.Loss, err = c.prog.Loss(); err != nil {
+		return Result{}, err
+	}
+	v, err := c.prog.Value(m.Outputs[0])
+	if err != nil {
+		return Result{}, err
+	}
+	for i, t := range s.TargetSteps {
+		rows := make([][]float64, s.B)
+		for b := range rows {
+			o := (t*s.B + b) * s.Out
+			rows[b] = v[o : o+s.Out : o+s.Out]
 		}
 		r.Outputs[i] = rows
 	}

@@ -18,6 +18,11 @@ type NetConfig struct {
 	Output OutputConfig
 	// OutputFromInputs connects the inputs to the output units too (connectivity "B").
 	OutputFromInputs bool
+	// Unrolled builds the LSTM as one group of gorgonia nodes per time step (Cell.Unroll), with
+	// every gate, state and truncation visible as a node, instead of the default: one fused
+	// node for the whole sequence (Cell.Sequence) and the packed model layout. Both compute
+	// the same numbers; the fused form is orders of magnitude faster.
+	Unrolled bool
 }
 
 // NetModel is what Net builds for one batch shape, for callers that want the nodes.
@@ -69,6 +74,24 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		return nil, err
 	}
 	m := &NetModel{Cell: cell, Out: out}
+	if !cfg.Unrolled {
+		x := b.Input("x", s.T*s.B, s.In)
+		y := cell.Sequence(x, s.T)
+		var xo *G.Node // the inputs as seen by the output units (connectivity B)
+		if cfg.OutputFromInputs {
+			xo = x
+		}
+		m.Packed = true
+		m.Inputs = []*G.Node{x}
+		m.Outputs = []*G.Node{out.Apply(y, xo)}
+		m.Targets = []*G.Node{b.Input("target", s.T*s.B, s.Out)}
+		m.Mask = b.Input("mask", s.T*s.B, s.Out)
+		m.Loss = MaskedLoss(b, m.Outputs[0], m.Targets[0], m.Mask, s.B)
+		if err := b.Err(); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 	xs := b.Scope("x")
 	for t := 0; t < s.T; t++ {
 		m.Inputs = append(m.Inputs, xs.Input(fmt.Sprintf("t%d", t), s.B, s.In))

@@ -6,6 +6,8 @@ import (
 	"math/rand"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"
@@ -151,79 +153,67 @@ func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx i
 	return n, slot
 }
 
-// graphGrads builds the case's network, runs it on bt and returns the program's parameters
-// (values and accumulated gradients) and outputs.
-func graphGrads(t *testing.T, c netCase, full bool, seed int64, bt graph.Batch) ([]graph.Param, [][]float64, float64) {
+// captureOpt records the gradients it is given and changes nothing.
+type captureOpt struct{ ps []graph.Param }
+
+func (o *captureOpt) Step(ps []graph.Param) error {
+	o.ps = nil
+	for _, p := range ps {
+		o.ps = append(o.ps, graph.Param{Name: p.Name, Value: p.Value, Grad: p.Grad.Clone().(*tensor.Dense)})
+	}
+	return nil
+}
+
+// forms are the two ways of building the same network.
+var forms = []struct {
+	name     string
+	unrolled bool
+}{{"unrolled", true}, {"fused", false}}
+
+// graphGrads builds the case's network in the given form, trains one step on bt through a
+// Trainer whose optimizer only records, and returns the parameters with their gradients, the
+// outputs at the target steps ([step][B·out]) and the loss.
+func graphGrads(t *testing.T, c netCase, unrolled, full bool, seed int64, bt graph.Batch) ([]graph.Param, [][]float64, float64) {
 	t.Helper()
-	s, err := bt.Shape()
+	cfg := c.netConfig(full)
+	cfg.Unrolled = unrolled
+	opt := &captureOpt{}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := graph.NewBuilder(graph.Config{Seed: seed})
-	m, err := layers.BuildNet(b, c.netConfig(full), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := graph.Compile(b, m.Loss, graph.Watch(m.Outputs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	setBatch(t, p, m.Model, bt, s)
-	if err := p.Run(); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := p.Params()
+	defer tr.Close()
+	r, err := tr.Step(bt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var outs [][]float64
-	for _, o := range m.Outputs {
-		v, err := p.Value(o)
-		if err != nil {
-			t.Fatal(err)
+	for _, rows := range r.Outputs {
+		var flat []float64
+		for _, row := range rows {
+			flat = append(flat, row...)
 		}
-		outs = append(outs, v)
+		outs = append(outs, flat)
 	}
-	loss, err := p.Loss()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ps, outs, loss
-}
-
-func setBatch(t *testing.T, p *graph.Program, m graph.Model, bt graph.Batch, s graph.Shape) {
-	t.Helper()
-	for i, n := range m.Inputs {
-		var v []float64
-		for _, x := range bt.Inputs[i] {
-			v = append(v, x...)
-		}
-		if err := p.Set(n, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, n := range m.Targets {
-		var v []float64
-		for _, y := range bt.Targets[s.TargetSteps[i]] {
-			v = append(v, y...)
-		}
-		if err := p.Set(n, v); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return opt.ps, outs, r.Loss
 }
 
 // TestTruncatedGradientMatchesPaperAlgorithm checks that reverse-mode differentiation of the
 // graph with truncation equals the paper's own forward-propagated algorithm (Appendix A.1).
 func TestTruncatedGradientMatchesPaperAlgorithm(t *testing.T) {
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) { testAgainstOracle(t, form.unrolled) })
+	}
+}
+
+func testAgainstOracle(t *testing.T, unrolled bool) {
 	worst := 0.0
 	for ci, c := range netCases {
 		for trial := 0; trial < 3; trial++ {
 			seed := int64(100*ci + trial)
 			rng := rand.New(rand.NewSource(seed))
 			bt := c.batch(rng)
-			ps, outs, loss := graphGrads(t, c, false, seed, bt)
+			ps, outs, loss := graphGrads(t, c, unrolled, false, seed, bt)
 			net, slot := oracleNet(c)
 			for _, p := range ps { // copy the graph's weights into the oracle's net
 				for i, v := range p.Value.Data().([]float64) {
@@ -289,64 +279,58 @@ func TestTruncatedGradientMatchesPaperAlgorithm(t *testing.T) {
 // differences of its own loss, and that truncation does change the gradient of recurrent
 // weights (so the truncated test above is not vacuous).
 func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
-	for ci, c := range netCases {
-		if c.B > 1 || c.T > 10 {
-			continue
-		}
-		t.Run(c.name, func(t *testing.T) {
-			seed := int64(7 + ci)
-			bt := c.batch(rand.New(rand.NewSource(seed)))
-			s, _ := bt.Shape()
-			ps, _, _ := graphGrads(t, c, true, seed, bt)
-			trunc, _, _ := graphGrads(t, c, false, seed, bt)
+	for _, form := range forms {
+		for ci, c := range netCases {
+			if c.T > 10 {
+				continue
+			}
+			t.Run(form.name+"/"+c.name, func(t *testing.T) {
+				seed := int64(7 + ci)
+				bt := c.batch(rand.New(rand.NewSource(seed)))
+				ps, _, _ := graphGrads(t, c, form.unrolled, true, seed, bt)
+				trunc, _, _ := graphGrads(t, c, form.unrolled, false, seed, bt)
 
-			// A forward-only program on a ParamSet we can perturb.
-			set := graph.NewParamSet()
-			b := graph.NewBuilder(graph.Config{Seed: seed, Params: set})
-			m, err := layers.BuildNet(b, c.netConfig(true), s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := graph.Compile(b, m.Loss, graph.ForwardOnly())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			setBatch(t, p, m.Model, bt, s)
-			lossAt := func() float64 {
-				if err := p.Run(); err != nil {
-					t.Fatal(err)
-				}
-				l, err := p.Loss()
+				// The loss as a function of the weights, through a Trainer's evaluation.
+				cfg := c.netConfig(true)
+				cfg.Unrolled = form.unrolled
+				tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Seed: seed})
 				if err != nil {
 					t.Fatal(err)
 				}
-				return l
-			}
-			const h = 1e-6
-			differs := false
-			for pi, q := range ps {
-				w := set.Get(q.Name).Data().([]float64)
-				for i := range w {
-					orig := w[i]
-					w[i] = orig + h
-					lp := lossAt()
-					w[i] = orig - h
-					lm := lossAt()
-					w[i] = orig
-					fd := (lp - lm) / (2 * h)
-					got := q.Grad.Data().([]float64)[i]
-					if math.Abs(got-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
-						t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", q.Name, i, got, fd)
+				defer tr.Close()
+				lossAt := func() float64 {
+					r, err := tr.Evaluate(bt)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if tv := trunc[pi].Grad.Data().([]float64)[i]; math.Abs(tv-got) > 1e-6 {
-						differs = true
+					return r.Loss
+				}
+				lossAt() // creates the parameters
+				const h = 1e-6
+				differs := false
+				for pi, q := range ps {
+					w := tr.Params().Get(q.Name).Data().([]float64)
+					for i := range w {
+						orig := w[i]
+						w[i] = orig + h
+						lp := lossAt()
+						w[i] = orig - h
+						lm := lossAt()
+						w[i] = orig
+						fd := (lp - lm) / (2 * h)
+						got := q.Grad.Data().([]float64)[i]
+						if math.Abs(got-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
+							t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", q.Name, i, got, fd)
+						}
+						if tv := trunc[pi].Grad.Data().([]float64)[i]; math.Abs(tv-got) > 1e-6 {
+							differs = true
+						}
 					}
 				}
-			}
-			if !c.noRecurrence && !differs {
-				t.Error("truncated and full gradients agree everywhere on a recurrent net")
-			}
-		})
+				if !c.noRecurrence && !differs {
+					t.Error("truncated and full gradients agree everywhere on a recurrent net")
+				}
+			})
+		}
 	}
 }

@@ -153,3 +153,19 @@ func Loss(b *graph.Builder, outputs, targets []*G.Node) *G.Node {
 	}
 	return b.Scale(sum, 0.5/float64(batch))
 }
+
+// MaskedLoss is Loss for the packed layout: outputs, targets and mask are [T·batch, Units] and
+// the mask is 1 where a step has a target, 0 elsewhere:
+//
+//	E = 1/batch · Σ mask ⊙ ½ (target - y)².
+func MaskedLoss(b *graph.Builder, y, target, mask *G.Node, batch int) *G.Node {
+	if y == nil || target == nil || mask == nil || batch <= 0 {
+		b.Fail(errors.Errorf("layers: masked loss: nil node or batch %d", batch))
+		return nil
+	}
+	if !y.Shape().Eq(target.Shape()) || !y.Shape().Eq(mask.Shape()) {
+		b.Fail(errors.Errorf("layers: masked loss: output %v, target %v and mask %v differ in shape", y.Shape(), target.Shape(), mask.Shape()))
+		return nil
+	}
+	return b.Scale(b.Sum(b.Mul(mask, b.Square(b.Sub(target, y)))), 0.5/float64(batch))
+}

@@ -1,0 +1,344 @@
+package layers
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"sync/atomic"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Sequence computes the layer over a whole sequence as ONE graph node: x is [T·B, Inputs] with
+// row t·B+b holding step t of sequence b, and the result is the cell outputs y^c [T·B,
+// NumCells] in the same row order. It computes exactly what Unroll computes (the same
+// equations, truncation and reset state), but its forward and backward passes are tight loops
+// over preallocated buffers instead of ~100 gorgonia nodes per step, so it is orders of
+// magnitude faster. Gate activations and cell states are not exposed as nodes; use Unroll to
+// inspect them. Errors are recorded in the builder.
+func (c *Cell) Sequence(x *G.Node, T int) *G.Node {
+	b := c.b
+	if b.Err() != nil {
+		return nil
+	}
+	if x == nil {
+		b.Fail(errors.Errorf("layers: LSTM %q: nil sequence input", c.cfg.Name))
+		return nil
+	}
+	sh := x.Shape()
+	if T <= 0 || len(sh) != 2 || sh[1] != c.cfg.Inputs || sh[0]%T != 0 {
+		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, c.cfg.Inputs, T))
+		return nil
+	}
+	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype()}
+	for gi, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
+		for kind, n := range []*G.Node{g.Wx, g.Wh, g.B} {
+			if n != nil {
+				op.slots = append(op.slots, slot{gi, kind})
+			}
+		}
+	}
+	inputs := append([]*G.Node{x}, c.Params()...)
+	return b.Op("lstm_sequence", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, inputs...)
+}
+
+var seqOpIDs uint64
+
+// slot says which weight an input of the op is: group (0 cells, 1 in gates, 2 out gates) and
+// kind (0 wx, 1 wh, 2 b).
+type slot struct{ group, kind int }
+
+// seqOp is the fused forward op. Each op belongs to one node (its id is part of its hash) and
+// keeps the forward values its gradient op needs between the two.
+type seqOp struct {
+	id    uint64
+	cell  *Cell
+	T, B  int
+	dtype tensor.Dtype
+	slots []slot
+	k64   *kernel[float64]
+	k32   *kernel[float32]
+}
+
+func (op *seqOp) Arity() int { return 1 + len(op.slots) }
+
+// matrices is the type of an op taking n matrices and returning a tensor of outDims dims.
+func matrices(dt tensor.Dtype, n, outDims int) hm.Type {
+	ts := make(hm.Types, n+1)
+	for i := 0; i < n; i++ {
+		ts[i] = G.TensorType{Dims: 2, Of: dt}
+	}
+	ts[n] = G.TensorType{Dims: outDims, Of: dt}
+	return hm.NewFnType(ts...)
+}
+
+func (op *seqOp) Type() hm.Type { return matrices(op.dtype, op.Arity(), 2) }
+
+func (op *seqOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.T * op.B, op.cell.cfg.NumCells()}, nil
+}
+
+func (op *seqOp) ReturnsPtr() bool     { return false }
+func (op *seqOp) CallsExtern() bool    { return false }
+func (op *seqOp) OverwritesInput() int { return -1 }
+func (op *seqOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.seqOp#%d", op.id)
+}
+func (op *seqOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *seqOp) String() string {
+	return fmt.Sprintf("LSTM[%s T=%d B=%d]", op.cell.cfg.Name, op.T, op.B)
+}
+
+func (op *seqOp) Do(vals ...G.Value) (G.Value, error) {
+	out := tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.T*op.B, op.cell.cfg.NumCells()))
+	return op.UsePreallocDo(out, vals...)
+}
+
+func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	if len(vals) != op.Arity() {
+		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
+	}
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("%v: output is %T", op, prealloc)
+	}
+	switch op.dtype {
+	case tensor.Float64:
+		if op.k64 == nil {
+			op.k64 = newKernel[float64](op)
+		}
+		x, w, err := unpack[float64](op, vals)
+		if err != nil {
+			return nil, err
+		}
+		op.k64.forward(x, w, out.Data().([]float64))
+	case tensor.Float32:
+		if op.k32 == nil {
+			op.k32 = newKernel[float32](op)
+		}
+		x, w, err := unpack[float32](op, vals)
+		if err != nil {
+			return nil, err
+		}
+		op.k32.forward(x, w, out.Data().([]float32))
+	default:
+		return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+	}
+	return out, nil
+}
+
+func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
+	c := op.cell.cfg
+	k := &kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B,
+		outGate: !c.NoOutputGate, rec: !c.NoRecurrence, full: c.FullGradient, g: c.G, h: c.H}
+	return k
+}
+
+// unpack returns the data of x and of the weights in the kernel's layout.
+func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F], error) {
+	var w [3]weights[F]
+	x, ok := vals[0].Data().([]F)
+	if !ok {
+		return nil, w, errors.Errorf("%v: input is %T", op, vals[0].Data())
+	}
+	for i, s := range op.slots {
+		d, ok := vals[1+i].Data().([]F)
+		if !ok {
+			return nil, w, errors.Errorf("%v: weight %d is %T", op, i, vals[1+i].Data())
+		}
+		switch s.kind {
+		case 0:
+			w[s.group].wx = d
+		case 1:
+			w[s.group].wh = d
+		case 2:
+			w[s.group].b = d
+		}
+	}
+	return x, w, nil
+}
+
+// DiffWRT: the op is differentiable with respect to x and every weight.
+func (op *seqOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	for i := range d {
+		d[i] = true
+	}
+	return d
+}
+
+// SymDiff returns one gradient node per input: a single seqGradOp node computes all of them
+// into one flat vector, and a partOp node per input cuts its part out.
+func (op *seqOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	gop := &seqGradOp{fwd: op}
+	for _, in := range inputs {
+		gop.shapes = append(gop.shapes, in.Shape())
+	}
+	children := append(append(G.Nodes{}, inputs...), grad)
+	all, err := G.ApplyOp(gop, children...)
+	if err != nil {
+		return nil, errors.Wrapf(err, "%v: gradient", op)
+	}
+	out := make(G.Nodes, len(inputs))
+	off := 0
+	for i, s := range gop.shapes {
+		part := &partOp{dtype: op.dtype, id: op.id, index: i, off: off, shape: s}
+		if out[i], err = G.ApplyOp(part, all); err != nil {
+			return nil, errors.Wrapf(err, "%v: gradient part %d", op, i)
+		}
+		off += s.TotalSize()
+	}
+	return out, nil
+}
+
+// seqGradOp computes ∂E/∂x and ∂E/∂w for every weight of a seqOp, from the seqOp's stored
+// forward values and ∂E/∂output, into one flat vector (x's part first, then the weights in
+// input order).
+type seqGradOp struct {
+	fwd    *seqOp
+	shapes []tensor.Shape
+}
+
+func (op *seqGradOp) Arity() int    { return op.fwd.Arity() + 1 }
+func (op *seqGradOp) Type() hm.Type { return matrices(op.fwd.dtype, op.Arity(), 1) }
+func (op *seqGradOp) size() int {
+	n := 0
+	for _, s := range op.shapes {
+		n += s.TotalSize()
+	}
+	return n
+}
+func (op *seqGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.size()}, nil
+}
+func (op *seqGradOp) ReturnsPtr() bool     { return false }
+func (op *seqGradOp) CallsExtern() bool    { return false }
+func (op *seqGradOp) OverwritesInput() int { return -1 }
+func (op *seqGradOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.seqGradOp#%d", op.fwd.id)
+}
+func (op *seqGradOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *seqGradOp) String() string   { return "∂" + op.fwd.String() }
+
+func (op *seqGradOp) Do(vals ...G.Value) (G.Value, error) {
+	out := tensor.New(tensor.Of(op.fwd.dtype), tensor.WithShape(op.size()))
+	return op.UsePreallocDo(out, vals...)
+}
+
+func (op *seqGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	if len(vals) != op.Arity() {
+		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
+	}
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("%v: output is %T", op, prealloc)
+	}
+	var err error
+	switch op.fwd.dtype {
+	case tensor.Float64:
+		err = gradInto(op, op.fwd.k64, vals, out.Data().([]float64))
+	case tensor.Float32:
+		err = gradInto(op, op.fwd.k32, vals, out.Data().([]float32))
+	default:
+		err = errors.Errorf("%v: unsupported dtype %v", op, op.fwd.dtype)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func gradInto[F float32 | float64](op *seqGradOp, k *kernel[F], vals []G.Value, out []F) error {
+	if k == nil {
+		return errors.Errorf("%v: the forward op has not run", op)
+	}
+	x, w, err := unpack[F](op.fwd, vals[:len(vals)-1])
+	if err != nil {
+		return err
+	}
+	dy, ok := vals[len(vals)-1].Data().([]F)
+	if !ok {
+		return errors.Errorf("%v: output gradient is %T", op, vals[len(vals)-1].Data())
+	}
+	clear(out)
+	dx := out[:len(x)]
+	var dw [3]weights[F]
+	off := len(x)
+	for i, s := range op.fwd.slots {
+		n := op.shapes[1+i].TotalSize()
+		part := out[off : off+n]
+		off += n
+		switch s.kind {
+		case 0:
+			dw[s.group].wx = part
+		case 1:
+			dw[s.group].wh = part
+		case 2:
+			dw[s.group].b = part
+		}
+	}
+	k.backward(x, w, dy, dx, dw)
+	return nil
+}
+
+// DiffWRT: gradients of gradients are not supported.
+func (op *seqGradOp) DiffWRT(n int) []bool { return make([]bool, n) }
+func (op *seqGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return nil, errors.New("layers: second derivatives of the fused LSTM are not supported")
+}
+
+// partOp cuts [off, off+size) out of a flat vector and gives it the given shape.
+type partOp struct {
+	dtype      tensor.Dtype
+	id         uint64
+	index, off int
+	shape      tensor.Shape
+}
+
+func (op *partOp) Arity() int { return 1 }
+func (op *partOp) Type() hm.Type {
+	return hm.NewFnType(G.TensorType{Dims: 1, Of: op.dtype}, G.TensorType{Dims: len(op.shape), Of: op.dtype})
+}
+func (op *partOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
+func (op *partOp) ReturnsPtr() bool                               { return false }
+func (op *partOp) CallsExtern() bool                              { return false }
+func (op *partOp) OverwritesInput() int                           { return -1 }
+func (op *partOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.partOp#%d/%d", op.id, op.index)
+}
+func (op *partOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *partOp) String() string   { return fmt.Sprintf("part[%d:%d]%v", op.off, op.off+op.shape.TotalSize(), op.shape) }
+
+func (op *partOp) Do(vals ...G.Value) (G.Value, error) {
+	in, ok := vals[0].(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("%v: input is %T", op, vals[0])
+	}
+	out := tensor.New(tensor.Of(in.Dtype()), tensor.WithShape(op.shape...))
+	return op.UsePreallocDo(out, vals...)
+}
+
+func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("%v: output is %T", op, prealloc)
+	}
+	n := op.shape.TotalSize()
+	switch d := vals[0].Data().(type) {
+	case []float64:
+		copy(out.Data().([]float64), d[op.off:op.off+n])
+	case []float32:
+		copy(out.Data().([]float32), d[op.off:op.off+n])
+	default:
+		return nil, errors.Errorf("%v: input data is %T", op, d)
+	}
+	return out, nil
+}
+
+func (op *partOp) DiffWRT(n int) []bool { return make([]bool, n) }
+func (op *partOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return nil, errors.New("layers: second derivatives of the fused LSTM are not supported")
+}

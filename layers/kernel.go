@@ -1,0 +1,248 @@
+package layers
+
+import "math"
+
+// kernel is the fused LSTM of one layer over a whole sequence, in plain loops over
+// preallocated buffers. Forward computes the cell outputs for every step and keeps what the
+// backward pass needs; backward computes the gradient of every weight and of the inputs in one
+// reverse pass. With truncation (the default) the only error carried from step t to t-1 is the
+// CEC's ∂E/∂s; with full gradient, errors also flow through y(t-1) into the previous step.
+//
+// Layout: x is [T·B, I] with row t·B+b; the output is [T·B, CS]. Hidden units are ordered
+// cells, input gates, output gates (as State.Y). Weights follow Cell's parameter layout.
+type kernel[F float32 | float64] struct {
+	I, C, S, T, B int
+	outGate, rec  bool
+	full          bool
+	g, h          Squash
+	// which weights exist, per group (cells, in gates, out gates)
+	hasB [3]bool
+
+	// stored forward values, [T·B][...]
+	net  []F // [T·B][U] net inputs of all units
+	act  []F // [T·B][U] activations y: y^c, y^in, y^out
+	s    []F // [T·B][CS] cell states
+	gnet []F // [T·B][CS] g(net_c)
+	hs   []F // [T·B][CS] h(s)
+
+	// backward scratch
+	dnet []F // [B][U]
+	ds   []F // [B][CS] carried ∂E/∂s
+	drec []F // [B][U] full gradient: ∂E/∂y(t-1) from step t
+}
+
+func (k *kernel[F]) CS() int { return k.C * k.S }
+func (k *kernel[F]) U() int {
+	if k.outGate {
+		return k.CS() + 2*k.C
+	}
+	return k.CS() + k.C
+}
+
+// group returns the first unit and the width of group gi (0 cells, 1 in gates, 2 out gates).
+func (k *kernel[F]) group(gi int) (first, n int) {
+	switch gi {
+	case 0:
+		return 0, k.CS()
+	case 1:
+		return k.CS(), k.C
+	}
+	return k.CS() + k.C, k.C
+}
+
+func (k *kernel[F]) groups() int {
+	if k.outGate {
+		return 3
+	}
+	return 2
+}
+
+func (k *kernel[F]) alloc() {
+	n, U, CS := k.T*k.B, k.U(), k.CS()
+	grow := func(b []F, size int) []F {
+		if cap(b) < size {
+			return make([]F, size)
+		}
+		return b[:size]
+	}
+	k.net = grow(k.net, n*U)
+	k.act = grow(k.act, n*U)
+	k.s = grow(k.s, n*CS)
+	k.gnet = grow(k.gnet, n*CS)
+	k.hs = grow(k.hs, n*CS)
+	k.dnet = grow(k.dnet, k.B*U)
+	k.ds = grow(k.ds, k.B*CS)
+	k.drec = grow(k.drec, k.B*U)
+}
+
+// weights holds the weight slices of one group; nil where absent.
+type weights[F float32 | float64] struct{ wx, wh, b []F }
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// squashD returns the squash of x and its derivative.
+func squashD(s Squash, x float64) (float64, float64) {
+	if s == SquashIdentity {
+		return x, 1
+	}
+	a, c, _ := s.scaleShift()
+	p := sigmoid(x)
+	return a*p + c, a * p * (1 - p)
+}
+
+// forward computes the cell outputs out [T·B][CS] from x [T·B][I].
+func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
+	k.alloc()
+	I, U, CS, B := k.I, k.U(), k.CS(), k.B
+	for t := 0; t < k.T; t++ {
+		for b := 0; b < B; b++ {
+			r := t*B + b
+			xr := x[r*I : (r+1)*I]
+			net := k.net[r*U : (r+1)*U]
+			var prev []F // y(t-1), nil at t = 0 (the reset state)
+			if t > 0 && k.rec {
+				prev = k.act[(r-B)*U : (r-B+1)*U]
+			}
+			for gi := 0; gi < k.groups(); gi++ {
+				first, n := k.group(gi)
+				ws := w[gi]
+				acc := net[first : first+n]
+				if ws.b != nil {
+					copy(acc, ws.b)
+				} else {
+					clear(acc)
+				}
+				for i, xi := range xr {
+					row := ws.wx[i*n : (i+1)*n]
+					for u := range acc {
+						acc[u] += xi * row[u]
+					}
+				}
+				for v, yv := range prev {
+					if yv == 0 {
+						continue
+					}
+					row := ws.wh[v*n : (v+1)*n]
+					for u := range acc {
+						acc[u] += yv * row[u]
+					}
+				}
+			}
+			act := k.act[r*U : (r+1)*U]
+			for j := 0; j < k.C; j++ {
+				act[CS+j] = F(sigmoid(float64(net[CS+j])))
+				if k.outGate {
+					act[CS+k.C+j] = F(sigmoid(float64(net[CS+k.C+j])))
+				}
+			}
+			s := k.s[r*CS : (r+1)*CS]
+			gnet := k.gnet[r*CS : (r+1)*CS]
+			hs := k.hs[r*CS : (r+1)*CS]
+			for c := 0; c < CS; c++ {
+				j := c / k.S
+				gv, _ := squashD(k.g, float64(net[c]))
+				gnet[c] = F(gv)
+				inc := act[CS+j] * F(gv)
+				if t > 0 {
+					s[c] = k.s[(r-B)*CS+c] + inc // the CEC
+				} else {
+					s[c] = inc
+				}
+				hv, _ := squashD(k.h, float64(s[c]))
+				hs[c] = F(hv)
+				y := F(hv)
+				if k.outGate {
+					y = act[CS+k.C+j] * y
+				}
+				act[c] = y
+				out[r*CS+c] = y
+			}
+		}
+	}
+}
+
+// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx, given dy = ∂E/∂out [T·B][CS] and the
+// stored forward values of the last forward call with the same x and w.
+func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weights[F]) {
+	I, U, CS, B := k.I, k.U(), k.CS(), k.B
+	clear(k.ds)
+	clear(k.drec)
+	clear(dx)
+	for t := k.T - 1; t >= 0; t-- {
+		for b := 0; b < B; b++ {
+			r := t*B + b
+			net := k.net[r*U : (r+1)*U]
+			act := k.act[r*U : (r+1)*U]
+			hs := k.hs[r*CS : (r+1)*CS]
+			gnet := k.gnet[r*CS : (r+1)*CS]
+			ds := k.ds[b*CS : (b+1)*CS]
+			dnet := k.dnet[b*U : (b+1)*U]
+			drec := k.drec[b*U : (b+1)*U] // ∂E/∂y(t) through step t+1's net inputs (full only)
+			clear(dnet)
+			for c := 0; c < CS; c++ {
+				j := c / k.S
+				dyc := dy[r*CS+c] + drec[c]
+				yout := F(1)
+				if k.outGate {
+					yout = act[CS+k.C+j]
+					dnet[CS+k.C+j] += dyc * hs[c] // ∂E/∂y^out, made a net error below
+				}
+				_, dh := squashD(k.h, float64(k.s[r*CS+c]))
+				ds[c] += dyc * yout * F(dh)
+				dnet[CS+j] += ds[c] * gnet[c] // ∂E/∂y^in
+				_, dg := squashD(k.g, float64(net[c]))
+				dnet[c] = ds[c] * act[CS+j] * F(dg)
+			}
+			for j := 0; j < k.C; j++ {
+				yin := act[CS+j]
+				dnet[CS+j] = (dnet[CS+j] + drec[CS+j]) * yin * (1 - yin)
+				if k.outGate {
+					yo := act[CS+k.C+j]
+					dnet[CS+k.C+j] = (dnet[CS+k.C+j] + drec[CS+k.C+j]) * yo * (1 - yo)
+				}
+			}
+			// ds stays as it is: ∂s(t)/∂s(t-1) = 1, the CEC carries it to step t-1.
+			xr := x[r*I : (r+1)*I]
+			dxr := dx[r*I : (r+1)*I]
+			var prev []F
+			if t > 0 && k.rec {
+				prev = k.act[(r-B)*U : (r-B+1)*U]
+			}
+			if k.full {
+				clear(drec)
+			}
+			for gi := 0; gi < k.groups(); gi++ {
+				first, n := k.group(gi)
+				dn := dnet[first : first+n]
+				ws, dws := w[gi], dw[gi]
+				if dws.b != nil {
+					for u, d := range dn {
+						dws.b[u] += d
+					}
+				}
+				for i, xi := range xr {
+					row := dws.wx[i*n : (i+1)*n]
+					wrow := ws.wx[i*n : (i+1)*n]
+					acc := F(0)
+					for u, d := range dn {
+						row[u] += xi * d
+						acc += wrow[u] * d
+					}
+					dxr[i] += acc
+				}
+				for v, yv := range prev {
+					row := dws.wh[v*n : (v+1)*n]
+					wrow := ws.wh[v*n : (v+1)*n]
+					acc := F(0)
+					for u, d := range dn {
+						row[u] += yv * d
+						acc += wrow[u] * d
+					}
+					if k.full {
+						drec[v] += acc
+					}
+				}
+			}
+		}
+	}
+}
