@@ -132,13 +132,16 @@ func checkName(name string) error {
 	return nil
 }
 
+// claim reserves the full name of local, a name or a slash-separated path of names.
 func (b *Builder) claim(local string) (string, bool) {
 	if b.s.err != nil {
 		return "", false
 	}
-	if err := checkName(local); err != nil {
-		b.Fail(errors.Wrap(err, "graph"))
-		return "", false
+	for _, part := range strings.Split(local, "/") {
+		if err := checkName(part); err != nil {
+			b.Fail(errors.Wrapf(err, "graph: name %q", local))
+			return "", false
+		}
 	}
 	full := b.prefix + local
 	if b.s.names[full] {
@@ -161,7 +164,8 @@ func checkShape(shape []int) error {
 	return nil
 }
 
-// Param creates a trainable parameter named local (in this scope) with the given shape (a
+// Param creates a trainable parameter named local (in this scope; local may itself be a path
+// such as "head/w") with the given shape (a
 // vector [n] or a matrix [rows, cols]). If the ParamSet holds the name, the node is bound to
 // that tensor; otherwise init fills a new tensor from the builder's random source, which is
 // added to the ParamSet.

@@ -49,7 +49,8 @@ func TestBadNamesAndShapes(t *testing.T) {
 		want  string
 	}{
 		{"empty name", func(b *graph.Builder) { b.Input("", 1) }, "empty name"},
-		{"slash", func(b *graph.Builder) { b.Input("a/b", 1) }, "without '/'"},
+		{"empty path segment", func(b *graph.Builder) { b.Input("a//b", 1) }, "empty name"},
+		{"slash in scope", func(b *graph.Builder) { b.Scope("a/b") }, "without '/'"},
 		{"scope with space", func(b *graph.Builder) { b.Scope("a b") }, "name \"a b\""},
 		{"zero size", func(b *graph.Builder) { b.Input("x", 0, 2) }, "sizes must be > 0"},
 		{"negative size", func(b *graph.Builder) { b.Param("w", []int{-1}, graph.Uniform(1)) }, "sizes must be > 0"},

@@ -310,7 +310,9 @@ func (op *partOp) WriteHash(h hash.Hash) {
 	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.partOp#%d/%d", op.id, op.index)
 }
 func (op *partOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *partOp) String() string   { return fmt.Sprintf("part[%d:%d]%v", op.off, op.off+op.shape.TotalSize(), op.shape) }
+func (op *partOp) String() string {
+	return fmt.Sprintf("part[%d:%d]%v", op.off, op.off+op.shape.TotalSize(), op.shape)
+}
 
 func (op *partOp) Do(vals ...G.Value) (G.Value, error) {
 	in, ok := vals[0].(*tensor.Dense)

@@ -1,0 +1,119 @@
+package layers_test
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/optim"
+)
+
+// addingNet is the paper's adding network (Table 10 row 4-1, 93 weights).
+func addingNet(unrolled bool) layers.NetConfig {
+	return layers.NetConfig{
+		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
+		Output:   layers.OutputConfig{Units: 1, Bias: true},
+		Unrolled: unrolled,
+	}
+}
+
+func addingBatch(b *testing.B, T, B int) graph.Batch {
+	rng := rand.New(rand.NewSource(1))
+	seqs := make([]graph.Sequence, B)
+	for i := range seqs {
+		q, err := datasets.Adding{T: T}.SampleLength(rng, T)
+		if err != nil {
+			b.Fatal(err)
+		}
+		seqs[i] = graph.Sequence(q)
+	}
+	bt, err := graph.Stack(seqs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bt
+}
+
+// benchTrain measures one training step (forward, backward, SGD update) on a batch of B
+// sequences of length T, the program compiled outside the timer.
+func benchTrain(b *testing.B, T, B int, unrolled bool) {
+	opt, err := optim.NewSGD(0.5, optim.Clip{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNet(unrolled)), Optimizer: opt, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	bt := addingBatch(b, T, B)
+	if _, err := tr.Step(bt); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		if _, err := tr.Step(bt); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*B)/b.Elapsed().Seconds(), "seq/s")
+}
+
+func BenchmarkTrainT100B1(b *testing.B)          { benchTrain(b, 100, 1, false) }
+func BenchmarkTrainT1000B1(b *testing.B)         { benchTrain(b, 1000, 1, false) }
+func BenchmarkTrainT100B32(b *testing.B)         { benchTrain(b, 100, 32, false) }
+func BenchmarkTrainT100B1Unrolled(b *testing.B)  { benchTrain(b, 100, 1, true) }
+func BenchmarkTrainT100B32Unrolled(b *testing.B) { benchTrain(b, 100, 32, true) }
+
+// benchCompile measures building and compiling the training program for one batch shape.
+func benchCompile(b *testing.B, T int, unrolled bool) {
+	bt := addingBatch(b, T, 1)
+	s, err := bt.Shape()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		gb := graph.NewBuilder(graph.Config{Seed: 1})
+		m, err := layers.BuildNet(gb, addingNet(unrolled), s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := graph.Compile(gb, m.Loss, graph.Watch(m.Outputs...))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
+
+func BenchmarkCompileT100(b *testing.B)          { benchCompile(b, 100, false) }
+func BenchmarkCompileT1000(b *testing.B)         { benchCompile(b, 1000, false) }
+func BenchmarkCompileT100Unrolled(b *testing.B)  { benchCompile(b, 100, true) }
+func BenchmarkCompileT1000Unrolled(b *testing.B) { benchCompile(b, 1000, true) }
+
+// BenchmarkEvalT100B1 measures forward-only evaluation of one sequence.
+func BenchmarkEvalT100B1(b *testing.B) {
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNet(false)), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	bt := addingBatch(b, 100, 1)
+	if _, err := tr.Evaluate(bt); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if _, err := tr.Evaluate(bt); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
+}
