@@ -50,7 +50,7 @@ func (p *ParamSet) SetFloat64s(name string, vals []float64) error {
 	if t == nil {
 		return errors.Errorf("graph: no parameter %q", name)
 	}
-	return fillDense(t, vals, "parameter "+name)
+	return fillDense(t, vals, "parameter", name)
 }
 
 func (p *ParamSet) add(name string, t *tensor.Dense) error {
@@ -63,6 +63,9 @@ func (p *ParamSet) add(name string, t *tensor.Dense) error {
 }
 
 func toFloat64s(t *tensor.Dense) []float64 {
+	if t.Dtype() == tensor.Float64 && !t.IsScalar() {
+		return append([]float64(nil), t.Float64s()...)
+	}
 	switch d := t.Data().(type) {
 	case []float64:
 		return append([]float64(nil), d...)
@@ -80,23 +83,22 @@ func toFloat64s(t *tensor.Dense) []float64 {
 	return nil
 }
 
-// fillDense copies vals into t's backing array, converting to t's dtype.
-func fillDense(t *tensor.Dense, vals []float64, what string) error {
-	switch d := t.Data().(type) {
-	case []float64:
-		if len(vals) != len(d) {
-			return errors.Errorf("graph: %s: got %d values, want %d (shape %v)", what, len(vals), len(d), t.Shape())
-		}
-		copy(d, vals)
-	case []float32:
-		if len(vals) != len(d) {
-			return errors.Errorf("graph: %s: got %d values, want %d (shape %v)", what, len(vals), len(d), t.Shape())
-		}
+// fillDense copies vals into t's backing array, converting to t's dtype. what and name make
+// the error message ("<what> <name>").
+func fillDense(t *tensor.Dense, vals []float64, what, name string) error {
+	if n := t.Shape().TotalSize(); len(vals) != n {
+		return errors.Errorf("graph: %s %s: got %d values, want %d (shape %v)", what, name, len(vals), n, t.Shape())
+	}
+	switch t.Dtype() {
+	case tensor.Float64:
+		copy(t.Float64s(), vals)
+	case tensor.Float32:
+		d := t.Float32s()
 		for i, v := range vals {
 			d[i] = float32(v)
 		}
 	default:
-		return errors.Errorf("graph: %s: unsupported backing %T", what, t.Data())
+		return errors.Errorf("graph: %s %s: unsupported dtype %v", what, name, t.Dtype())
 	}
 	return nil
 }

@@ -13,21 +13,25 @@ import (
 // Gradients of the parameters accumulate over runs until ZeroGrads. A Program is not safe for
 // concurrent use, and two Programs must not share one graph.
 type Program struct {
-	vm      G.VM
+	exec    *executor // the default engine
+	vm      G.VM      // gorgonia's TapeMachine, with UseTapeMachine
 	loss    *G.Node
 	lossVal *G.Value
 	params  []*G.Node
 	names   []string
 	inputs  map[*G.Node]*tensor.Dense
-	reads   map[*G.Node]*G.Value
+	reads   map[*G.Node]*G.Value // TapeMachine only
+	grads   []*G.Node            // executor only: ∂loss/∂param nodes
+	acc     []*tensor.Dense      // executor only: accumulated gradients
 	grad    bool
 	ran     bool
+	closed  bool
 }
 
 type compileOpts struct {
-	watch   []*G.Node
-	noGrad  bool
-	runOnce bool
+	watch  []*G.Node
+	noGrad bool
+	tape   bool
 }
 
 // CompileOption configures Compile.
@@ -42,6 +46,11 @@ func Watch(nodes ...*G.Node) CompileOption {
 
 // ForwardOnly compiles without gradients (for evaluation).
 func ForwardOnly() CompileOption { return func(o *compileOpts) { o.noGrad = true } }
+
+// UseTapeMachine runs the program on gorgonia's TapeMachine instead of this package's
+// executor. It is much slower (and compiles in time quadratic in the graph size); it exists as
+// an independent reference to test the executor against.
+func UseTapeMachine() CompileOption { return func(o *compileOpts) { o.tape = true } }
 
 // Compile differentiates loss with respect to every parameter of b (unless ForwardOnly) and
 // compiles the graph. loss may be nil with ForwardOnly. The builder must not be used after
@@ -97,6 +106,37 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 		if n.Graph() != g {
 			return nil, errors.Errorf("graph: compile: watched node %q belongs to another graph", n.Name())
 		}
+	}
+	if p.grad && len(p.params) == 0 {
+		return nil, errors.New("graph: compile: no parameters to differentiate")
+	}
+	if o.tape {
+		return p.compileTape(g, watch)
+	}
+	roots := watch
+	if p.grad {
+		grads, err := G.Grad(loss, p.params...)
+		if err != nil {
+			return nil, errors.Wrap(err, "graph: compile: differentiating the loss")
+		}
+		p.grads = grads
+		for i, gn := range grads {
+			if gn == nil || !gn.Shape().Eq(p.params[i].Shape()) {
+				return nil, errors.Errorf("graph: compile: gradient of %q has shape %v, want %v", p.names[i], gn.Shape(), p.params[i].Shape())
+			}
+			p.acc = append(p.acc, tensor.New(tensor.Of(p.params[i].Dtype()), tensor.WithShape(p.params[i].Shape().Clone()...)))
+		}
+		roots = append(roots, grads...)
+	}
+	if p.exec, err = newExecutor(g, roots); err != nil {
+		return nil, errors.Wrap(err, "graph: compile")
+	}
+	return p, nil
+}
+
+func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) (*Program, error) {
+	p.reads = map[*G.Node]*G.Value{}
+	for _, n := range watch {
 		if _, ok := p.reads[n]; ok {
 			continue
 		}
@@ -104,15 +144,12 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 		G.Read(n, v)
 		p.reads[n] = v
 	}
-	if loss != nil {
-		p.lossVal = p.reads[loss]
+	if p.loss != nil {
+		p.lossVal = p.reads[p.loss]
 	}
 	var vmOpts []G.VMOpt
 	if p.grad {
-		if len(p.params) == 0 {
-			return nil, errors.New("graph: compile: no parameters to differentiate")
-		}
-		if _, err := G.Grad(loss, p.params...); err != nil {
+		if _, err := G.Grad(p.loss, p.params...); err != nil {
 			return nil, errors.Wrap(err, "graph: compile: differentiating the loss")
 		}
 		vmOpts = append(vmOpts, G.BindDualValues(p.params...))
@@ -138,15 +175,80 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 			return errors.Errorf("graph: set: input %q value %d is %v", n.Name(), i, v)
 		}
 	}
-	return fillDense(t, vals, "set input "+n.Name())
+	return fillDense(t, vals, "set input", n.Name())
 }
 
 // Run executes the program once: forward pass and, unless compiled ForwardOnly, the backward
 // pass, adding this run's gradients to the accumulated ones.
 func (p *Program) Run() (err error) {
-	if p.vm == nil {
+	if p.closed {
 		return errors.New("graph: run: program is closed")
 	}
+	if p.vm != nil {
+		return p.runTape()
+	}
+	if err := p.exec.run(); err != nil {
+		return err
+	}
+	for i, gn := range p.grads {
+		if err := addInto(p.acc[i], p.exec.value(gn)); err != nil {
+			return errors.Wrapf(err, "graph: run: gradient of %q", p.names[i])
+		}
+	}
+	p.ran = true
+	return nil
+}
+
+// addInto adds the values of v (a tensor or a scalar of the same size) to acc.
+func addInto(acc *tensor.Dense, v G.Value) error {
+	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float64 && acc.Dtype() == tensor.Float64 && !d.IsScalar() {
+		a, x := acc.Float64s(), d.Float64s()
+		if len(a) != len(x) {
+			return errors.Errorf("gradient has %d values, want %d", len(x), len(a))
+		}
+		for i, g := range x {
+			a[i] += g
+		}
+		return nil
+	}
+	switch a := acc.Data().(type) {
+	case []float64:
+		switch d := v.Data().(type) {
+		case []float64:
+			if len(d) != len(a) {
+				return errors.Errorf("gradient has %d values, want %d", len(d), len(a))
+			}
+			for i, x := range d {
+				a[i] += x
+			}
+			return nil
+		case float64:
+			if len(a) == 1 {
+				a[0] += d
+				return nil
+			}
+		}
+	case []float32:
+		switch d := v.Data().(type) {
+		case []float32:
+			if len(d) != len(a) {
+				return errors.Errorf("gradient has %d values, want %d", len(d), len(a))
+			}
+			for i, x := range d {
+				a[i] += x
+			}
+			return nil
+		case float32:
+			if len(a) == 1 {
+				a[0] += d
+				return nil
+			}
+		}
+	}
+	return errors.Errorf("gradient value %T does not fit %v %v", v.Data(), acc.Dtype(), acc.Shape())
+}
+
+func (p *Program) runTape() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("graph: run: gorgonia panicked: %v", r)
@@ -165,29 +267,42 @@ func (p *Program) Run() (err error) {
 
 // Loss returns the loss of the last run.
 func (p *Program) Loss() (float64, error) {
-	if p.lossVal == nil {
+	if p.loss == nil {
 		return 0, errors.New("graph: loss: program has no loss")
 	}
-	if *p.lossVal == nil {
+	if !p.ran {
 		return 0, errors.New("graph: loss: program has not run")
 	}
-	return scalarOf(*p.lossVal)
+	if p.vm != nil {
+		return scalarOf(*p.lossVal)
+	}
+	return scalarOf(p.exec.value(p.loss))
 }
 
-// Value returns the value of a watched node after the last run, as float64 (row-major).
+// Value returns the value of a node after the last run, as float64 (row-major). Any node the
+// program computes can be read; Watch makes sure a node is computed.
 func (p *Program) Value(n *G.Node) ([]float64, error) {
-	v, ok := p.reads[n]
-	if !ok {
-		name := "<nil>"
-		if n != nil {
-			name = n.Name()
+	name := "<nil>"
+	if n != nil {
+		name = n.Name()
+	}
+	var v G.Value
+	if p.vm != nil {
+		if r, ok := p.reads[n]; ok {
+			v = *r
+		} else {
+			return nil, errors.Errorf("graph: value: node %q is not watched (pass it to Watch at compile time)", name)
 		}
-		return nil, errors.Errorf("graph: value: node %q is not watched (pass it to Watch at compile time)", name)
+	} else {
+		if _, ok := p.exec.slot[n]; !ok {
+			return nil, errors.Errorf("graph: value: node %q is not computed by this program (pass it to Watch at compile time)", name)
+		}
+		v = p.exec.value(n)
 	}
-	if *v == nil {
-		return nil, errors.Errorf("graph: value: node %q: program has not run", n.Name())
+	if !p.ran || v == nil {
+		return nil, errors.Errorf("graph: value: node %q: program has not run", name)
 	}
-	switch x := (*v).(type) {
+	switch x := v.(type) {
 	case *tensor.Dense:
 		return toFloat64s(x), nil
 	default:
@@ -235,6 +350,10 @@ func (p *Program) Params() ([]Param, error) {
 		if !ok {
 			return nil, errors.Errorf("graph: params: %q has no tensor value", p.names[i])
 		}
+		if p.vm == nil {
+			out[i] = Param{Name: p.names[i], Value: val, Grad: p.acc[i]}
+			continue
+		}
 		gv, err := n.Grad()
 		if err != nil {
 			return nil, errors.Wrapf(err, "graph: params: gradient of %q", p.names[i])
@@ -263,12 +382,14 @@ func (p *Program) ZeroGrads() error {
 	return nil
 }
 
-// Close releases the machine. The program cannot run afterwards.
+// Close releases the program. It cannot run afterwards.
 func (p *Program) Close() error {
-	if p.vm == nil {
+	if p.closed {
 		return nil
 	}
-	err := p.vm.Close()
-	p.vm = nil
-	return err
+	p.closed = true
+	if p.vm != nil {
+		return p.vm.Close()
+	}
+	return nil
 }

@@ -424,6 +424,14 @@ func nonFinite(loss float64, ps []Param) string {
 		return "the loss"
 	}
 	for _, p := range ps {
+		if p.Grad.Dtype() == tensor.Float64 {
+			for _, v := range p.Grad.Float64s() {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return "the gradient of " + p.Name
+				}
+			}
+			continue
+		}
 		for _, v := range toFloat64s(p.Grad) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return "the gradient of " + p.Name

@@ -114,7 +114,7 @@ func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, erro
 		if err != nil {
 			return nil, err
 		}
-		op.k64.forward(x, w, out.Data().([]float64))
+		op.k64.forward(x, w, out.Float64s())
 	case tensor.Float32:
 		if op.k32 == nil {
 			op.k32 = newKernel[float32](op)
@@ -123,7 +123,7 @@ func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, erro
 		if err != nil {
 			return nil, err
 		}
-		op.k32.forward(x, w, out.Data().([]float32))
+		op.k32.forward(x, w, out.Float32s())
 	default:
 		return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
 	}
@@ -137,17 +137,37 @@ func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
 	return k
 }
 
+// floats returns the backing slice of a dense tensor of element type F without the reflection
+// that tensor.Dense.Data uses.
+func floats[F float32 | float64](v G.Value) ([]F, bool) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, false
+	}
+	var out any
+	switch d.Dtype() {
+	case tensor.Float64:
+		out = d.Float64s()
+	case tensor.Float32:
+		out = d.Float32s()
+	default:
+		return nil, false
+	}
+	f, ok := out.([]F)
+	return f, ok
+}
+
 // unpack returns the data of x and of the weights in the kernel's layout.
 func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F], error) {
 	var w [3]weights[F]
-	x, ok := vals[0].Data().([]F)
+	x, ok := floats[F](vals[0])
 	if !ok {
-		return nil, w, errors.Errorf("%v: input is %T", op, vals[0].Data())
+		return nil, w, errors.Errorf("%v: input is %T", op, vals[0])
 	}
 	for i, s := range op.slots {
-		d, ok := vals[1+i].Data().([]F)
+		d, ok := floats[F](vals[1+i])
 		if !ok {
-			return nil, w, errors.Errorf("%v: weight %d is %T", op, i, vals[1+i].Data())
+			return nil, w, errors.Errorf("%v: weight %d is %T", op, i, vals[1+i])
 		}
 		switch s.kind {
 		case 0:
@@ -170,105 +190,38 @@ func (op *seqOp) DiffWRT(n int) []bool {
 	return d
 }
 
-// SymDiff returns one gradient node per input: a single seqGradOp node computes all of them
-// into one flat vector, and a partOp node per input cuts its part out.
+// SymDiff returns one gradient node per input (see flatGrad).
 func (op *seqOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	gop := &seqGradOp{fwd: op}
-	for _, in := range inputs {
-		gop.shapes = append(gop.shapes, in.Shape())
-	}
-	children := append(append(G.Nodes{}, inputs...), grad)
-	all, err := G.ApplyOp(gop, children...)
-	if err != nil {
-		return nil, errors.Wrapf(err, "%v: gradient", op)
-	}
-	out := make(G.Nodes, len(inputs))
-	off := 0
-	for i, s := range gop.shapes {
-		part := &partOp{dtype: op.dtype, id: op.id, index: i, off: off, shape: s}
-		if out[i], err = G.ApplyOp(part, all); err != nil {
-			return nil, errors.Wrapf(err, "%v: gradient part %d", op, i)
-		}
-		off += s.TotalSize()
-	}
-	return out, nil
+	return flatGrad(op, inputs, grad)
 }
 
-// seqGradOp computes ∂E/∂x and ∂E/∂w for every weight of a seqOp, from the seqOp's stored
-// forward values and ∂E/∂output, into one flat vector (x's part first, then the weights in
-// input order).
-type seqGradOp struct {
-	fwd    *seqOp
-	shapes []tensor.Shape
+func (op *seqOp) opID() uint64          { return op.id }
+func (op *seqOp) opDtype() tensor.Dtype { return op.dtype }
+func (op *seqOp) grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error {
+	return gradInto(op, op.k64, vals, shapes, out)
+}
+func (op *seqOp) grad32(vals []G.Value, shapes []tensor.Shape, out []float32) error {
+	return gradInto(op, op.k32, vals, shapes, out)
 }
 
-func (op *seqGradOp) Arity() int    { return op.fwd.Arity() + 1 }
-func (op *seqGradOp) Type() hm.Type { return matrices(op.fwd.dtype, op.Arity(), 1) }
-func (op *seqGradOp) size() int {
-	n := 0
-	for _, s := range op.shapes {
-		n += s.TotalSize()
-	}
-	return n
-}
-func (op *seqGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.size()}, nil
-}
-func (op *seqGradOp) ReturnsPtr() bool     { return false }
-func (op *seqGradOp) CallsExtern() bool    { return false }
-func (op *seqGradOp) OverwritesInput() int { return -1 }
-func (op *seqGradOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.seqGradOp#%d", op.fwd.id)
-}
-func (op *seqGradOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *seqGradOp) String() string   { return "∂" + op.fwd.String() }
-
-func (op *seqGradOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.fwd.dtype), tensor.WithShape(op.size()))
-	return op.UsePreallocDo(out, vals...)
-}
-
-func (op *seqGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	if len(vals) != op.Arity() {
-		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
-	}
-	out, ok := prealloc.(*tensor.Dense)
-	if !ok {
-		return nil, errors.Errorf("%v: output is %T", op, prealloc)
-	}
-	var err error
-	switch op.fwd.dtype {
-	case tensor.Float64:
-		err = gradInto(op, op.fwd.k64, vals, out.Data().([]float64))
-	case tensor.Float32:
-		err = gradInto(op, op.fwd.k32, vals, out.Data().([]float32))
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.fwd.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func gradInto[F float32 | float64](op *seqGradOp, k *kernel[F], vals []G.Value, out []F) error {
+func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shapes []tensor.Shape, out []F) error {
 	if k == nil {
-		return errors.Errorf("%v: the forward op has not run", op)
+		return errors.Errorf("%v: gradient before the forward op ran", op)
 	}
-	x, w, err := unpack[F](op.fwd, vals[:len(vals)-1])
+	x, w, err := unpack[F](op, vals[:len(vals)-1])
 	if err != nil {
 		return err
 	}
-	dy, ok := vals[len(vals)-1].Data().([]F)
+	dy, ok := floats[F](vals[len(vals)-1])
 	if !ok {
-		return errors.Errorf("%v: output gradient is %T", op, vals[len(vals)-1].Data())
+		return errors.Errorf("%v: output gradient is %T", op, vals[len(vals)-1])
 	}
 	clear(out)
 	dx := out[:len(x)]
 	var dw [3]weights[F]
 	off := len(x)
-	for i, s := range op.fwd.slots {
-		n := op.shapes[1+i].TotalSize()
+	for i, s := range op.slots {
+		n := shapes[1+i].TotalSize()
 		part := out[off : off+n]
 		off += n
 		switch s.kind {
@@ -282,65 +235,4 @@ func gradInto[F float32 | float64](op *seqGradOp, k *kernel[F], vals []G.Value, 
 	}
 	k.backward(x, w, dy, dx, dw)
 	return nil
-}
-
-// DiffWRT: gradients of gradients are not supported.
-func (op *seqGradOp) DiffWRT(n int) []bool { return make([]bool, n) }
-func (op *seqGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, errors.New("layers: second derivatives of the fused LSTM are not supported")
-}
-
-// partOp cuts [off, off+size) out of a flat vector and gives it the given shape.
-type partOp struct {
-	dtype      tensor.Dtype
-	id         uint64
-	index, off int
-	shape      tensor.Shape
-}
-
-func (op *partOp) Arity() int { return 1 }
-func (op *partOp) Type() hm.Type {
-	return hm.NewFnType(G.TensorType{Dims: 1, Of: op.dtype}, G.TensorType{Dims: len(op.shape), Of: op.dtype})
-}
-func (op *partOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
-func (op *partOp) ReturnsPtr() bool                               { return false }
-func (op *partOp) CallsExtern() bool                              { return false }
-func (op *partOp) OverwritesInput() int                           { return -1 }
-func (op *partOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.partOp#%d/%d", op.id, op.index)
-}
-func (op *partOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *partOp) String() string {
-	return fmt.Sprintf("part[%d:%d]%v", op.off, op.off+op.shape.TotalSize(), op.shape)
-}
-
-func (op *partOp) Do(vals ...G.Value) (G.Value, error) {
-	in, ok := vals[0].(*tensor.Dense)
-	if !ok {
-		return nil, errors.Errorf("%v: input is %T", op, vals[0])
-	}
-	out := tensor.New(tensor.Of(in.Dtype()), tensor.WithShape(op.shape...))
-	return op.UsePreallocDo(out, vals...)
-}
-
-func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, ok := prealloc.(*tensor.Dense)
-	if !ok {
-		return nil, errors.Errorf("%v: output is %T", op, prealloc)
-	}
-	n := op.shape.TotalSize()
-	switch d := vals[0].Data().(type) {
-	case []float64:
-		copy(out.Data().([]float64), d[op.off:op.off+n])
-	case []float32:
-		copy(out.Data().([]float32), d[op.off:op.off+n])
-	default:
-		return nil, errors.Errorf("%v: input data is %T", op, d)
-	}
-	return out, nil
-}
-
-func (op *partOp) DiffWRT(n int) []bool { return make([]bool, n) }
-func (op *partOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, errors.New("layers: second derivatives of the fused LSTM are not supported")
 }

@@ -23,7 +23,14 @@ type kernel[F float32 | float64] struct {
 	act  []F // [T·B][U] activations y: y^c, y^in, y^out
 	s    []F // [T·B][CS] cell states
 	gnet []F // [T·B][CS] g(net_c)
+	gd   []F // [T·B][CS] g'(net_c)
 	hs   []F // [T·B][CS] h(s)
+	hd   []F // [T·B][CS] h'(s)
+
+	// the three groups' weights packed side by side: wx [I][U], wh [U][U], b [U] (0 where a
+	// group has no bias), and their gradients
+	wx, wh, b    []F
+	dwx, dwh, db []F
 
 	// backward scratch
 	dnet []F // [B][U]
@@ -69,7 +76,12 @@ func (k *kernel[F]) alloc() {
 	k.act = grow(k.act, n*U)
 	k.s = grow(k.s, n*CS)
 	k.gnet = grow(k.gnet, n*CS)
+	k.gd = grow(k.gd, n*CS)
 	k.hs = grow(k.hs, n*CS)
+	k.hd = grow(k.hd, n*CS)
+	k.wx, k.dwx = grow(k.wx, k.I*U), grow(k.dwx, k.I*U)
+	k.wh, k.dwh = grow(k.wh, U*U), grow(k.dwh, U*U)
+	k.b, k.db = grow(k.b, U), grow(k.db, U)
 	k.dnet = grow(k.dnet, k.B*U)
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
@@ -90,9 +102,58 @@ func squashD(s Squash, x float64) (float64, float64) {
 	return a*p + c, a * p * (1 - p)
 }
 
+// pack copies the groups' weights into the packed matrices.
+func (k *kernel[F]) pack(w [3]weights[F]) {
+	U := k.U()
+	clear(k.wh)
+	clear(k.b)
+	for gi := 0; gi < k.groups(); gi++ {
+		first, n := k.group(gi)
+		ws := w[gi]
+		for i := 0; i < k.I; i++ {
+			copy(k.wx[i*U+first:i*U+first+n], ws.wx[i*n:(i+1)*n])
+		}
+		if ws.wh != nil {
+			for v := 0; v < U; v++ {
+				copy(k.wh[v*U+first:v*U+first+n], ws.wh[v*n:(v+1)*n])
+			}
+		}
+		if ws.b != nil {
+			copy(k.b[first:first+n], ws.b)
+		}
+	}
+}
+
+// unpackGrads adds the packed weight gradients to the groups' gradients.
+func (k *kernel[F]) unpackGrads(dw [3]weights[F]) {
+	U := k.U()
+	for gi := 0; gi < k.groups(); gi++ {
+		first, n := k.group(gi)
+		ws := dw[gi]
+		for i := 0; i < k.I; i++ {
+			for u := 0; u < n; u++ {
+				ws.wx[i*n+u] += k.dwx[i*U+first+u]
+			}
+		}
+		if ws.wh != nil {
+			for v := 0; v < U; v++ {
+				for u := 0; u < n; u++ {
+					ws.wh[v*n+u] += k.dwh[v*U+first+u]
+				}
+			}
+		}
+		if ws.b != nil {
+			for u := 0; u < n; u++ {
+				ws.b[u] += k.db[first+u]
+			}
+		}
+	}
+}
+
 // forward computes the cell outputs out [T·B][CS] from x [T·B][I].
 func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	k.alloc()
+	k.pack(w)
 	I, U, CS, B := k.I, k.U(), k.CS(), k.B
 	for t := 0; t < k.T; t++ {
 		for b := 0; b < B; b++ {
@@ -103,29 +164,20 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 			if t > 0 && k.rec {
 				prev = k.act[(r-B)*U : (r-B+1)*U]
 			}
-			for gi := 0; gi < k.groups(); gi++ {
-				first, n := k.group(gi)
-				ws := w[gi]
-				acc := net[first : first+n]
-				if ws.b != nil {
-					copy(acc, ws.b)
-				} else {
-					clear(acc)
+			copy(net, k.b)
+			for i, xi := range xr {
+				row := k.wx[i*U : (i+1)*U : (i+1)*U]
+				for u := range net {
+					net[u] += xi * row[u]
 				}
-				for i, xi := range xr {
-					row := ws.wx[i*n : (i+1)*n]
-					for u := range acc {
-						acc[u] += xi * row[u]
-					}
+			}
+			for v, yv := range prev {
+				if yv == 0 {
+					continue
 				}
-				for v, yv := range prev {
-					if yv == 0 {
-						continue
-					}
-					row := ws.wh[v*n : (v+1)*n]
-					for u := range acc {
-						acc[u] += yv * row[u]
-					}
+				row := k.wh[v*U : (v+1)*U : (v+1)*U]
+				for u := range net {
+					net[u] += yv * row[u]
 				}
 			}
 			act := k.act[r*U : (r+1)*U]
@@ -136,20 +188,20 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 				}
 			}
 			s := k.s[r*CS : (r+1)*CS]
-			gnet := k.gnet[r*CS : (r+1)*CS]
-			hs := k.hs[r*CS : (r+1)*CS]
+			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
+			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
 			for c := 0; c < CS; c++ {
 				j := c / k.S
-				gv, _ := squashD(k.g, float64(net[c]))
-				gnet[c] = F(gv)
+				gv, gdv := squashD(k.g, float64(net[c]))
+				gnet[c], gd[c] = F(gv), F(gdv)
 				inc := act[CS+j] * F(gv)
 				if t > 0 {
 					s[c] = k.s[(r-B)*CS+c] + inc // the CEC
 				} else {
 					s[c] = inc
 				}
-				hv, _ := squashD(k.h, float64(s[c]))
-				hs[c] = F(hv)
+				hv, hdv := squashD(k.h, float64(s[c]))
+				hs[c], hd[c] = F(hv), F(hdv)
 				y := F(hv)
 				if k.outGate {
 					y = act[CS+k.C+j] * y
@@ -168,13 +220,16 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 	clear(k.ds)
 	clear(k.drec)
 	clear(dx)
+	clear(k.dwx)
+	clear(k.dwh)
+	clear(k.db)
+	defer k.unpackGrads(dw)
 	for t := k.T - 1; t >= 0; t-- {
 		for b := 0; b < B; b++ {
 			r := t*B + b
-			net := k.net[r*U : (r+1)*U]
 			act := k.act[r*U : (r+1)*U]
-			hs := k.hs[r*CS : (r+1)*CS]
-			gnet := k.gnet[r*CS : (r+1)*CS]
+			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
+			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
 			ds := k.ds[b*CS : (b+1)*CS]
 			dnet := k.dnet[b*U : (b+1)*U]
 			drec := k.drec[b*U : (b+1)*U] // ∂E/∂y(t) through step t+1's net inputs (full only)
@@ -187,11 +242,9 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 					yout = act[CS+k.C+j]
 					dnet[CS+k.C+j] += dyc * hs[c] // ∂E/∂y^out, made a net error below
 				}
-				_, dh := squashD(k.h, float64(k.s[r*CS+c]))
-				ds[c] += dyc * yout * F(dh)
+				ds[c] += dyc * yout * hd[c]
 				dnet[CS+j] += ds[c] * gnet[c] // ∂E/∂y^in
-				_, dg := squashD(k.g, float64(net[c]))
-				dnet[c] = ds[c] * act[CS+j] * F(dg)
+				dnet[c] = ds[c] * act[CS+j] * gd[c]
 			}
 			for j := 0; j < k.C; j++ {
 				yin := act[CS+j]
@@ -211,36 +264,29 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 			if k.full {
 				clear(drec)
 			}
-			for gi := 0; gi < k.groups(); gi++ {
-				first, n := k.group(gi)
-				dn := dnet[first : first+n]
-				ws, dws := w[gi], dw[gi]
-				if dws.b != nil {
-					for u, d := range dn {
-						dws.b[u] += d
-					}
+			for u, d := range dnet {
+				k.db[u] += d
+			}
+			for i, xi := range xr {
+				row := k.dwx[i*U : (i+1)*U : (i+1)*U]
+				wrow := k.wx[i*U : (i+1)*U : (i+1)*U]
+				acc := F(0)
+				for u, d := range dnet {
+					row[u] += xi * d
+					acc += wrow[u] * d
 				}
-				for i, xi := range xr {
-					row := dws.wx[i*n : (i+1)*n]
-					wrow := ws.wx[i*n : (i+1)*n]
-					acc := F(0)
-					for u, d := range dn {
-						row[u] += xi * d
-						acc += wrow[u] * d
-					}
-					dxr[i] += acc
+				dxr[i] = acc
+			}
+			for v, yv := range prev {
+				row := k.dwh[v*U : (v+1)*U : (v+1)*U]
+				wrow := k.wh[v*U : (v+1)*U : (v+1)*U]
+				acc := F(0)
+				for u, d := range dnet {
+					row[u] += yv * d
+					acc += wrow[u] * d
 				}
-				for v, yv := range prev {
-					row := dws.wh[v*n : (v+1)*n]
-					wrow := ws.wh[v*n : (v+1)*n]
-					acc := F(0)
-					for u, d := range dn {
-						row[u] += yv * d
-						acc += wrow[u] * d
-					}
-					if k.full {
-						drec[v] += acc
-					}
+				if k.full {
+					drec[v] += acc
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"math"
+	"sync/atomic"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -89,9 +90,11 @@ func (o *Output) Params() []*G.Node {
 	return out
 }
 
-// Apply returns the output units' activations [batch, Units] from the cell outputs cells
-// [batch, Cells] and, with connectivity B, the inputs x [batch, Inputs] of the same step
-// (x may be nil otherwise). Errors are recorded in the builder.
+// Apply returns the output units' activations [rows, Units] from the cell outputs cells
+// [rows, Cells] and, with connectivity B, the inputs x [rows, Inputs] of the same steps (x may
+// be nil otherwise). rows is the batch for one step, or T·batch for a whole packed sequence.
+// The layer is one fused graph node (forward and gradient in plain loops). Errors are recorded
+// in the builder.
 func (o *Output) Apply(cells, x *G.Node) *G.Node {
 	b := o.b
 	if cells == nil {
@@ -102,17 +105,17 @@ func (o *Output) Apply(cells, x *G.Node) *G.Node {
 		b.Fail(errors.Errorf("layers: output %q: connectivity B needs the inputs x(t)", o.cfg.Name))
 		return nil
 	}
-	net := b.MatMul(cells, o.W)
+	if sh := cells.Shape(); len(sh) != 2 || sh[1] != o.cfg.Cells {
+		b.Fail(errors.Errorf("layers: output %q: cell outputs %q have shape %v, want [rows, %d]", o.cfg.Name, cells.Name(), sh, o.cfg.Cells))
+		return nil
+	}
 	if o.Wx != nil {
-		net = b.Add(net, b.MatMul(x, o.Wx))
+		if sh := x.Shape(); len(sh) != 2 || sh[0] != cells.Shape()[0] || sh[1] != o.cfg.Inputs {
+			b.Fail(errors.Errorf("layers: output %q: inputs %q have shape %v, want [%d, %d]", o.cfg.Name, x.Name(), sh, cells.Shape()[0], o.cfg.Inputs))
+			return nil
+		}
 	}
-	if o.B != nil {
-		net = b.AddBias(net, o.B)
-	}
-	if o.cfg.Linear {
-		return net
-	}
-	return b.Sigmoid(net)
+	return newDenseNode(b, o, cells, x)
 }
 
 // Loss returns the paper's error, averaged over the batch:
@@ -167,5 +170,6 @@ func MaskedLoss(b *graph.Builder, y, target, mask *G.Node, batch int) *G.Node {
 		b.Fail(errors.Errorf("layers: masked loss: output %v, target %v and mask %v differ in shape", y.Shape(), target.Shape(), mask.Shape()))
 		return nil
 	}
-	return b.Scale(b.Sum(b.Mul(mask, b.Square(b.Sub(target, y)))), 0.5/float64(batch))
+	op := &maskedLossOp{id: atomic.AddUint64(&lossOpIDs, 1), dtype: y.Dtype(), c: 0.5 / float64(batch)}
+	return b.Op("masked_loss", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, y, target, mask)
 }

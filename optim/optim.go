@@ -58,12 +58,14 @@ func (c Clip) apply(ps []graph.Param) {
 
 // each replaces every element x_i of t by f(i, x_i), computing in float64.
 func each(t *tensor.Dense, f func(i int, x float64) float64) {
-	switch d := t.Data().(type) {
-	case []float64:
+	switch t.Dtype() {
+	case tensor.Float64:
+		d := t.Float64s()
 		for i, x := range d {
 			d[i] = f(i, x)
 		}
-	case []float32:
+	case tensor.Float32:
+		d := t.Float32s()
 		for i, x := range d {
 			d[i] = float32(f(i, float64(x)))
 		}
@@ -78,10 +80,8 @@ func check(ps []graph.Param) error {
 		if !p.Value.Shape().Eq(p.Grad.Shape()) || p.Value.Dtype() != p.Grad.Dtype() {
 			return errors.Errorf("optim: parameter %q: value %v %v and gradient %v %v differ", p.Name, p.Value.Shape(), p.Value.Dtype(), p.Grad.Shape(), p.Grad.Dtype())
 		}
-		if _, ok := p.Value.Data().([]float64); !ok {
-			if _, ok := p.Value.Data().([]float32); !ok {
-				return errors.Errorf("optim: parameter %q has unsupported data %T", p.Name, p.Value.Data())
-			}
+		if dt := p.Value.Dtype(); dt != tensor.Float64 && dt != tensor.Float32 {
+			return errors.Errorf("optim: parameter %q has unsupported dtype %v", p.Name, dt)
 		}
 	}
 	return nil
@@ -89,10 +89,10 @@ func check(ps []graph.Param) error {
 
 // grads returns the gradient of p as float64 (a copy for float32 tensors).
 func grads(p graph.Param) []float64 {
-	if d, ok := p.Grad.Data().([]float64); ok {
-		return d
+	if p.Grad.Dtype() == tensor.Float64 {
+		return p.Grad.Float64s()
 	}
-	g32 := p.Grad.Data().([]float32)
+	g32 := p.Grad.Float32s()
 	out := make([]float64, len(g32))
 	for i, v := range g32 {
 		out[i] = float64(v)

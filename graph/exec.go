@@ -1,0 +1,147 @@
+package graph
+
+import (
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// executor runs a gorgonia graph without gorgonia's TapeMachine. Compilation is linear in the
+// number of nodes: a depth-first post-order walk from the nodes whose values are wanted gives
+// the execution order, and every op node gets an output buffer that is allocated once and kept
+// across runs. Each node owns its buffer, so every executed node's value stays readable after a
+// run (the TapeMachine reuses registers and clobbers them). Ops that implement
+// G.UsePreallocDoer write into their buffer; the others allocate on every run.
+type executor struct {
+	steps []execStep
+	slot  map[*G.Node]*G.Value // every executed node and every leaf it reads
+}
+
+type execStep struct {
+	n    *G.Node
+	op   G.Op
+	pre  G.UsePreallocDoer // nil if the op cannot write into a buffer
+	buf  G.Value           // preallocated output, nil for scalars
+	args []*G.Value
+	argv []G.Value
+	out  *G.Value
+}
+
+// newExecutor prepares to compute roots and everything they depend on.
+func newExecutor(g *G.ExprGraph, roots []*G.Node) (*executor, error) {
+	e := &executor{slot: map[*G.Node]*G.Value{}}
+	type frame struct {
+		n    *G.Node
+		kids []*G.Node
+		next int
+	}
+	state := map[*G.Node]uint8{} // 1 on the stack, 2 done
+	for _, r := range roots {
+		if r == nil || state[r] == 2 {
+			continue
+		}
+		stack := []frame{{n: r, kids: children(g, r)}}
+		state[r] = 1
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.next < len(f.kids) {
+				k := f.kids[f.next]
+				f.next++
+				switch state[k] {
+				case 1:
+					return nil, errors.Errorf("graph: node %q is part of a cycle", k.Name())
+				case 0:
+					state[k] = 1
+					stack = append(stack, frame{n: k, kids: children(g, k)})
+				}
+				continue
+			}
+			if err := e.add(f.n, f.kids); err != nil {
+				return nil, err
+			}
+			state[f.n] = 2
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return e, nil
+}
+
+func children(g *G.ExprGraph, n *G.Node) []*G.Node {
+	it := g.From(n.ID())
+	if it == nil {
+		return nil
+	}
+	var out []*G.Node
+	for it.Next() {
+		out = append(out, it.Node().(*G.Node))
+	}
+	return out
+}
+
+// add appends n (whose children have been added) to the execution order.
+func (e *executor) add(n *G.Node, kids []*G.Node) error {
+	v := new(G.Value)
+	e.slot[n] = v
+	if n.Op() == nil { // a leaf: input, parameter or fixed value, bound to its tensor
+		*v = n.Value()
+		if *v == nil {
+			return errors.Errorf("graph: leaf %q has no value", n.Name())
+		}
+		return nil
+	}
+	if len(kids) == 0 { // a constant
+		*v = n.Value()
+		if *v != nil {
+			return nil
+		}
+	}
+	s := execStep{n: n, op: n.Op(), out: v, argv: make([]G.Value, len(kids))}
+	for _, k := range kids {
+		s.args = append(s.args, e.slot[k])
+	}
+	if pre, ok := n.Op().(G.UsePreallocDoer); ok && !n.IsScalar() && n.Shape().TotalSize() > 0 {
+		s.pre = pre
+		s.buf = tensor.New(tensor.Of(n.Dtype()), tensor.WithShape(n.Shape().Clone()...))
+	}
+	e.steps = append(e.steps, s)
+	return nil
+}
+
+// run executes every step once. A gorgonia panic becomes an error naming the node.
+func (e *executor) run() (err error) {
+	var cur *execStep
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("graph: run: node %q (%v) panicked: %v", cur.n.Name(), cur.op, r)
+		}
+	}()
+	for i := range e.steps {
+		s := &e.steps[i]
+		cur = s
+		for j, a := range s.args {
+			s.argv[j] = *a
+		}
+		var v G.Value
+		if s.pre != nil {
+			v, err = s.pre.UsePreallocDo(s.buf, s.argv...)
+		} else {
+			v, err = s.op.Do(s.argv...)
+		}
+		if err != nil {
+			return errors.Wrapf(err, "graph: run: node %q (%v)", s.n.Name(), s.op)
+		}
+		if v == nil {
+			return errors.Errorf("graph: run: node %q (%v) produced no value", s.n.Name(), s.op)
+		}
+		*s.out = v
+	}
+	return nil
+}
+
+// value returns n's value after the last run, or nil if n is not computed by this executor.
+func (e *executor) value(n *G.Node) G.Value {
+	if v, ok := e.slot[n]; ok {
+		return *v
+	}
+	return nil
+}

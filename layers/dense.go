@@ -1,0 +1,341 @@
+package layers
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+	"sync/atomic"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+// denseOp is a fused layer of output units: y = f(h·W + x·Wx + b) with f logistic or the
+// identity, for h [N, Cells], W [Cells, K], optional x [N, I] and Wx [I, K], optional b [1, K].
+// Its inputs are h, W, then x, Wx if hasX, then b if hasB.
+type denseOp struct {
+	id     uint64
+	dtype  tensor.Dtype
+	N, K   int
+	hasX   bool
+	hasB   bool
+	linear bool
+	d64    []float64 // f'(net) of the last forward run
+	d32    []float32
+}
+
+var denseOpIDs, lossOpIDs uint64
+
+func (op *denseOp) Arity() int {
+	n := 2
+	if op.hasX {
+		n += 2
+	}
+	if op.hasB {
+		n++
+	}
+	return n
+}
+func (op *denseOp) Type() hm.Type { return matrices(op.dtype, op.Arity(), 2) }
+func (op *denseOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.N, op.K}, nil
+}
+func (op *denseOp) ReturnsPtr() bool     { return false }
+func (op *denseOp) CallsExtern() bool    { return false }
+func (op *denseOp) OverwritesInput() int { return -1 }
+func (op *denseOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.denseOp#%d", op.id)
+}
+func (op *denseOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *denseOp) String() string {
+	if op.linear {
+		return "linear"
+	}
+	return "logistic"
+}
+func (op *denseOp) opID() uint64          { return op.id }
+func (op *denseOp) opDtype() tensor.Dtype { return op.dtype }
+
+func (op *denseOp) Do(vals ...G.Value) (G.Value, error) {
+	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.N, op.K)), vals...)
+}
+
+func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok || len(vals) != op.Arity() {
+		return nil, errors.Errorf("%v: bad call (%T, %d inputs)", op, prealloc, len(vals))
+	}
+	var err error
+	switch op.dtype {
+	case tensor.Float64:
+		op.d64, err = denseForward(op, vals, out.Float64s(), op.d64)
+	case tensor.Float32:
+		op.d32, err = denseForward(op, vals, out.Float32s(), op.d32)
+	default:
+		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// denseArgs unpacks the inputs: h, W, x, Wx, b (x, Wx, b nil when absent).
+func denseArgs[F float32 | float64](op *denseOp, vals []G.Value) (h, w, x, wx, b []F, err error) {
+	var ok bool
+	get := func(i int) []F {
+		if !ok {
+			return nil
+		}
+		var d []F
+		d, ok = floats[F](vals[i])
+		return d
+	}
+	ok = true
+	h, w = get(0), get(1)
+	i := 2
+	if op.hasX {
+		x, wx = get(2), get(3)
+		i = 4
+	}
+	if op.hasB {
+		b = get(i)
+	}
+	if !ok {
+		return nil, nil, nil, nil, nil, errors.Errorf("%v: an input is not a %v tensor", op, op.dtype)
+	}
+	return h, w, x, wx, b, nil
+}
+
+func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([]F, error) {
+	h, w, x, wx, b, err := denseArgs[F](op, vals)
+	if err != nil {
+		return d, err
+	}
+	K := op.K
+	C, I := len(w)/K, 0
+	if op.hasX {
+		I = len(wx) / K
+	}
+	if cap(d) < op.N*K {
+		d = make([]F, op.N*K)
+	}
+	d = d[:op.N*K]
+	for n := 0; n < op.N; n++ {
+		yr := y[n*K : (n+1)*K]
+		if b != nil {
+			copy(yr, b)
+		} else {
+			clear(yr)
+		}
+		for c, hv := range h[n*C : (n+1)*C] {
+			for k, wv := range w[c*K : (c+1)*K] {
+				yr[k] += hv * wv
+			}
+		}
+		if op.hasX {
+			for i, xv := range x[n*I : (n+1)*I] {
+				for k, wv := range wx[i*K : (i+1)*K] {
+					yr[k] += xv * wv
+				}
+			}
+		}
+		for k := range yr {
+			if op.linear {
+				d[n*K+k] = 1
+				continue
+			}
+			p := F(1 / (1 + math.Exp(-float64(yr[k]))))
+			yr[k], d[n*K+k] = p, p*(1-p)
+		}
+	}
+	return d, nil
+}
+
+func (op *denseOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	for i := range d {
+		d[i] = true
+	}
+	return d
+}
+
+func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	return flatGrad(op, inputs, grad)
+}
+
+func (op *denseOp) grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
+	return denseBackward(op, vals, op.d64, out)
+}
+func (op *denseOp) grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
+	return denseBackward(op, vals, op.d32, out)
+}
+
+// denseBackward writes dh, dW, (dx, dWx), (db) into out, in input order.
+func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F) error {
+	h, w, x, wx, b, err := denseArgs[F](op, vals[:len(vals)-1])
+	if err != nil {
+		return err
+	}
+	dy, ok := floats[F](vals[len(vals)-1])
+	if !ok || len(d) != len(dy) {
+		return errors.Errorf("%v: gradient before the forward op ran", op)
+	}
+	K := op.K
+	C, I := len(w)/K, len(wx)/K
+	dh, rest := out[:len(h)], out[len(h):]
+	dw, rest := rest[:len(w)], rest[len(w):]
+	var dx, dwx []F
+	if op.hasX {
+		dx, rest = rest[:len(x)], rest[len(x):]
+		dwx, rest = rest[:len(wx)], rest[len(wx):]
+	}
+	db := rest[:len(b)]
+	dnet := make([]F, K)
+	for n := 0; n < op.N; n++ {
+		for k := range dnet {
+			dnet[k] = dy[n*K+k] * d[n*K+k]
+			if b != nil {
+				db[k] += dnet[k]
+			}
+		}
+		for c := 0; c < C; c++ {
+			hv, acc := h[n*C+c], F(0)
+			for k, g := range dnet {
+				dw[c*K+k] += hv * g
+				acc += w[c*K+k] * g
+			}
+			dh[n*C+c] = acc
+		}
+		for i := 0; i < I; i++ {
+			xv, acc := x[n*I+i], F(0)
+			for k, g := range dnet {
+				dwx[i*K+k] += xv * g
+				acc += wx[i*K+k] * g
+			}
+			dx[n*I+i] = acc
+		}
+	}
+	return nil
+}
+
+// maskedLossOp is c · Σ mask ⊙ (target - y)², a scalar, for y, target, mask [N, K]. Its
+// gradient flows to y only.
+type maskedLossOp struct {
+	id    uint64
+	dtype tensor.Dtype
+	c     float64
+}
+
+func (op *maskedLossOp) Arity() int { return 3 }
+func (op *maskedLossOp) Type() hm.Type {
+	m := G.TensorType{Dims: 2, Of: op.dtype}
+	return hm.NewFnType(m, m, m, op.dtype)
+}
+func (op *maskedLossOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.ScalarShape(), nil
+}
+func (op *maskedLossOp) ReturnsPtr() bool     { return false }
+func (op *maskedLossOp) CallsExtern() bool    { return false }
+func (op *maskedLossOp) OverwritesInput() int { return -1 }
+func (op *maskedLossOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.maskedLossOp#%d", op.id)
+}
+func (op *maskedLossOp) Hashcode() uint32      { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *maskedLossOp) String() string        { return fmt.Sprintf("%g·Σmask(t-y)²", op.c) }
+func (op *maskedLossOp) opID() uint64          { return op.id }
+func (op *maskedLossOp) opDtype() tensor.Dtype { return op.dtype }
+
+func (op *maskedLossOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 3 {
+		return nil, errors.Errorf("%v: want 3 inputs, got %d", op, len(vals))
+	}
+	switch op.dtype {
+	case tensor.Float64:
+		v, err := lossValue[float64](op, vals)
+		return G.NewF64(v), err
+	case tensor.Float32:
+		v, err := lossValue[float32](op, vals)
+		return G.NewF32(float32(v)), err
+	}
+	return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+}
+
+func lossValue[F float32 | float64](op *maskedLossOp, vals []G.Value) (float64, error) {
+	y, ok1 := floats[F](vals[0])
+	t, ok2 := floats[F](vals[1])
+	m, ok3 := floats[F](vals[2])
+	if !ok1 || !ok2 || !ok3 || len(y) != len(t) || len(y) != len(m) {
+		return 0, errors.Errorf("%v: inputs are not equal-sized %v tensors", op, op.dtype)
+	}
+	sum := 0.0
+	for i, yv := range y {
+		if m[i] != 0 {
+			e := float64(t[i] - yv)
+			sum += float64(m[i]) * e * e
+		}
+	}
+	return op.c * sum, nil
+}
+
+// DiffWRT: the loss is differentiated with respect to y only.
+func (op *maskedLossOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	if n > 0 {
+		d[0] = true
+	}
+	return d
+}
+
+func (op *maskedLossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	return flatGrad(op, inputs, grad)
+}
+
+func (op *maskedLossOp) grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
+	return lossGrad(op, vals, out)
+}
+func (op *maskedLossOp) grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
+	return lossGrad(op, vals, out)
+}
+
+// lossGrad writes ∂loss/∂y = -2c·mask⊙(t-y)·g into out (the target and mask parts stay 0).
+func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) error {
+	y, ok1 := floats[F](vals[0])
+	t, ok2 := floats[F](vals[1])
+	m, ok3 := floats[F](vals[2])
+	if !ok1 || !ok2 || !ok3 {
+		return errors.Errorf("%v: inputs are not %v tensors", op, op.dtype)
+	}
+	var g float64
+	switch v := vals[3].(type) {
+	case *G.F64:
+		g = float64(*v)
+	case *G.F32:
+		g = float64(*v)
+	default:
+		return errors.Errorf("%v: upstream gradient is %T", op, vals[3])
+	}
+	k := F(-2 * op.c * g)
+	for i := range y {
+		out[i] = k * m[i] * (t[i] - y[i])
+	}
+	return nil
+}
+
+func newDenseNode(b *graph.Builder, o *Output, h, x *G.Node) *G.Node {
+	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], K: o.cfg.Units,
+		hasX: o.Wx != nil, hasB: o.B != nil, linear: o.cfg.Linear}
+	in := []*G.Node{h, o.W}
+	if op.hasX {
+		in = append(in, x, o.Wx)
+	}
+	if op.hasB {
+		in = append(in, o.B)
+	}
+	return b.Op("dense", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, in...)
+}
