@@ -24,9 +24,21 @@ func linear(t *testing.T, ps *graph.ParamSet) (*graph.Builder, *G.Node, *G.Node,
 	return b, x, y, loss
 }
 
+// engines are the two ways a Program can run.
+var engines = []struct {
+	name string
+	opts []graph.CompileOption
+}{{"executor", nil}, {"tapemachine", []graph.CompileOption{graph.UseTapeMachine()}}}
+
 func TestProgramRunsManyTimesWithNewInputs(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { testManyRuns(t, e.opts) })
+	}
+}
+
+func testManyRuns(t *testing.T, opts []graph.CompileOption) {
 	b, x, y, loss := linear(t, nil)
-	p, err := graph.Compile(b, loss, graph.Watch(y))
+	p, err := graph.Compile(b, loss, append(opts, graph.Watch(y))...)
 	if err != nil {
 		t.Fatal(err)
 	}

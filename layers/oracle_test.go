@@ -355,3 +355,74 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+// TestExecutorMatchesTapeMachine runs the unrolled network on this module's executor and on
+// gorgonia's TapeMachine and compares outputs and gradients.
+func TestExecutorMatchesTapeMachine(t *testing.T) {
+	for _, c := range netCases[:4] {
+		bt := c.batch(rand.New(rand.NewSource(11)))
+		s, err := bt.Shape()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2][]float64
+		for i, opts := range [][]graph.CompileOption{nil, {graph.UseTapeMachine()}} {
+			cfg := c.netConfig(false)
+			cfg.Unrolled = true
+			b := graph.NewBuilder(graph.Config{Seed: 4})
+			m, err := layers.BuildNet(b, cfg, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := graph.Compile(b, m.Loss, append(opts, graph.Watch(m.Outputs...))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for step, n := range m.Inputs {
+				var v []float64
+				for _, x := range bt.Inputs[step] {
+					v = append(v, x...)
+				}
+				if err := p.Set(n, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for k, n := range m.Targets {
+				var v []float64
+				for _, y := range bt.Targets[s.TargetSteps[k]] {
+					v = append(v, y...)
+				}
+				if err := p.Set(n, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Run(); err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range m.Outputs {
+				v, err := p.Value(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got[i] = append(got[i], v...)
+			}
+			ps, err := p.Params()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range ps {
+				got[i] = append(got[i], q.Grad.Data().([]float64)...)
+			}
+			p.Close()
+		}
+		if len(got[0]) != len(got[1]) || len(got[0]) == 0 {
+			t.Fatalf("%s: %d vs %d values", c.name, len(got[0]), len(got[1]))
+		}
+		for i := range got[0] {
+			if got[0][i] != got[1][i] {
+				t.Errorf("%s: value %d: executor %.17g, TapeMachine %.17g", c.name, i, got[0][i], got[1][i])
+				break
+			}
+		}
+	}
+}
