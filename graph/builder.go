@@ -52,6 +52,37 @@ type buildState struct {
 	made map[int64]string
 	// scope records the builder path each node was made in, for DOT clusters and messages.
 	scope map[int64]string
+	// notes holds what layers say about nodes (a label such as "s(t)" and a role), for DOT.
+	notes map[int64]Note
+	// inner marks nodes gorgonia created inside a builder operation.
+	inner map[int64]bool
+}
+
+// Role says what part a node plays, for drawing.
+type Role int
+
+const (
+	// RoleNone is an ordinary node.
+	RoleNone Role = iota
+	// RoleStopGradient marks a node through which no gradient flows (the paper's truncation).
+	RoleStopGradient
+	// RoleCellState marks a cell state s(t), the constant error carousel: the only path that
+	// carries error from one time step to the previous one under truncation.
+	RoleCellState
+)
+
+// Note is what a layer says about a node: a short label in the paper's notation and a role.
+type Note struct {
+	Label string
+	Role  Role
+}
+
+// Annotate records a label and a role for n (ignored for nil n). The DOT writer shows them.
+func (b *Builder) Annotate(n *G.Node, label string, role Role) {
+	if n == nil {
+		return
+	}
+	b.s.notes[n.ID()] = Note{Label: label, Role: role}
 }
 
 // NewBuilder returns a Builder for a new graph.
@@ -64,6 +95,8 @@ func NewBuilder(cfg Config) *Builder {
 		names: map[string]bool{},
 		made:  map[int64]string{},
 		scope: map[int64]string{},
+		notes: map[int64]Note{},
+		inner: map[int64]bool{},
 	}
 	if s.dtype == (tensor.Dtype{}) {
 		s.dtype = tensor.Float64
@@ -264,6 +297,18 @@ func (b *Builder) record(n *G.Node, desc string) *G.Node {
 	return n
 }
 
+// adopt records the builder's scope for nodes that gorgonia created inside an operation (for
+// example the broadcast of a bias), so that they are drawn with the operation.
+func (b *Builder) adopt(from int) {
+	all := b.s.g.AllNodes()
+	for _, n := range all[min(from, len(all)):] {
+		if _, ok := b.s.scope[n.ID()]; !ok {
+			b.s.scope[n.ID()] = b.Path()
+			b.s.inner[n.ID()] = true
+		}
+	}
+}
+
 // ScopeOf returns the path of the scope in which the node with the given ID was first built
 // ("" for the root scope or a node not built by this builder).
 func (b *Builder) ScopeOf(id int64) string { return b.s.scope[id] }
@@ -317,7 +362,9 @@ func (b *Builder) Op(name string, f func(...*G.Node) (*G.Node, error), operands 
 		ids[i] = fmt.Sprint(o.ID())
 	}
 	defer b.recoverInto(name)
+	before := len(b.s.g.AllNodes())
 	n, err := f(operands...)
+	b.adopt(before)
 	if err != nil {
 		b.Fail(errors.Wrapf(err, "graph: %s of %s", name, describe(operands)))
 		return nil

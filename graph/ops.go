@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"strconv"
+
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -44,13 +46,17 @@ func (b *Builder) Sum(x *G.Node) *G.Node {
 // Scale returns c·x elementwise.
 func (b *Builder) Scale(x *G.Node, c float64) *G.Node {
 	k := b.Const(c)
-	return b.Op("scale", binary(G.HadamardProd), x, k)
+	n := b.Op("scale", binary(G.HadamardProd), x, k)
+	b.Annotate(n, "×"+strconv.FormatFloat(c, 'g', -1, 64), RoleNone)
+	return n
 }
 
 // Shift returns x + c elementwise.
 func (b *Builder) Shift(x *G.Node, c float64) *G.Node {
 	k := b.Const(c)
-	return b.Op("shift", binary(G.Add), x, k)
+	n := b.Op("shift", binary(G.Add), x, k)
+	b.Annotate(n, "+"+strconv.FormatFloat(c, 'g', -1, 64), RoleNone)
+	return n
 }
 
 // Concat joins nodes along axis (0: rows, 1: columns).

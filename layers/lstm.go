@@ -152,37 +152,53 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 		rec = prev.Y
 		if !c.cfg.FullGradient {
 			rec = b.Op("truncate", func(n ...*G.Node) (*G.Node, error) { return truncate.Apply(n[0]) }, rec)
+			b.Annotate(rec, "truncate y(t-1)", graph.RoleStopGradient)
 		}
 	}
-	net := func(g unitGroup) *G.Node {
-		n := b.MatMul(x, g.Wx)
+	// net returns x(t)·Wx + y(t-1)·Wh + b for a group, built in the group's own scope.
+	net := func(gb *graph.Builder, g unitGroup, label string) *G.Node {
+		n := gb.MatMul(x, g.Wx)
 		if rec != nil {
-			n = b.Add(n, b.MatMul(rec, g.Wh))
+			n = gb.Add(n, gb.MatMul(rec, g.Wh))
 		}
 		if g.B != nil {
-			n = b.AddBias(n, g.B)
+			n = gb.AddBias(n, g.B)
 		}
+		gb.Annotate(n, label, graph.RoleNone)
 		return n
 	}
 	var st State
-	st.InGate = b.Sigmoid(net(c.InGate))
+	ib := b.Scope("in_gate")
+	st.InGate = ib.Sigmoid(net(ib, c.InGate, "net_in"))
+	ib.Annotate(st.InGate, "y_in = f(net_in)", graph.RoleNone)
 	if !c.cfg.NoOutputGate {
-		st.OutGate = b.Sigmoid(net(c.OutGate))
+		ob := b.Scope("out_gate")
+		st.OutGate = ob.Sigmoid(net(ob, c.OutGate, "net_out"))
+		ob.Annotate(st.OutGate, "y_out = f(net_out)", graph.RoleNone)
 	}
-	in := c.spread(b, st.InGate)
-	st.S = b.Mul(in, squash(b, c.cfg.G, net(c.Cells)))
+	cb := b.Scope("cell")
+	gc := squash(cb, c.cfg.G, net(cb, c.Cells, "net_c"))
+	cb.Annotate(gc, "g(net_c)", graph.RoleNone)
+	st.S = cb.Mul(c.spread(cb, st.InGate), gc)
+	cb.Annotate(st.S, "y_in · g(net_c)", graph.RoleNone)
 	if prev.S != nil {
-		st.S = b.Add(prev.S, st.S) // the CEC: self-connection fixed at 1.0
+		st.S = cb.Add(prev.S, st.S) // the CEC: self-connection fixed at 1.0
+		cb.Annotate(st.S, "s(t) = s(t-1) + y_in·g", graph.RoleCellState)
+	} else {
+		cb.Annotate(st.S, "s(t) = y_in·g  (s(t-1) = 0)", graph.RoleCellState)
 	}
-	st.Cells = squash(b, c.cfg.H, st.S)
+	st.Cells = squash(cb, c.cfg.H, st.S)
+	cb.Annotate(st.Cells, "h(s)", graph.RoleNone)
 	if st.OutGate != nil {
-		st.Cells = b.Mul(c.spread(b, st.OutGate), st.Cells)
+		st.Cells = cb.Mul(c.spread(cb, st.OutGate), st.Cells)
 	}
+	cb.Annotate(st.Cells, "y_c = y_out · h(s)", graph.RoleNone)
 	parts := []*G.Node{st.Cells, st.InGate}
 	if st.OutGate != nil {
 		parts = append(parts, st.OutGate)
 	}
 	st.Y = b.Concat(1, parts...)
+	b.Annotate(st.Y, "y(t) = [y_c, y_in, y_out]", graph.RoleNone)
 	if b.Err() != nil {
 		return State{}
 	}

@@ -1,0 +1,109 @@
+// Command dot writes the graph of the paper's adding network (Experiment 4) as graphviz DOT and,
+// when graphviz's dot is installed, renders it to SVG or PNG next to the DOT file.
+//
+// Views: step (one time step: the memory cell diagram of the paper's Fig. 1), steps (the first
+// -steps steps unrolled, later ones collapsed: the paper's Fig. 2 unfolded in time), summary
+// (one box per layer), full (every node). Truncation is drawn red and dashed; the cell state path
+// s(t-1) -> s(t), the constant error carousel, bold blue.
+//
+// Usage:
+//
+//	go run ./examples/dot [-view step] [-step 1] [-steps 2] [-T 3] [-grad] [-fused] [-o lstm.dot] [-format svg|png|none]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/layers"
+)
+
+type config struct {
+	View, Out, Format string
+	Step, Steps, T    int
+	Grad, Fused       bool
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.View, "view", "step", "step, steps, summary or full")
+	flag.IntVar(&c.Step, "step", 1, "time step of -view step")
+	flag.IntVar(&c.Steps, "steps", 2, "steps unrolled by -view steps")
+	flag.IntVar(&c.T, "T", 3, "sequence length of the model")
+	flag.BoolVar(&c.Grad, "grad", false, "also draw the gradient nodes")
+	flag.BoolVar(&c.Fused, "fused", false, "draw the fused model (one node per sequence) instead of the unrolled one")
+	flag.StringVar(&c.Out, "o", "lstm.dot", "DOT output file")
+	flag.StringVar(&c.Format, "format", "svg", "render with graphviz to svg or png next to the DOT file; none to skip")
+	flag.Parse()
+	if err := run(c, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "dot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config, log io.Writer) error {
+	views := map[string]graph.ViewKind{"full": graph.ViewFull, "step": graph.ViewStep, "steps": graph.ViewSteps, "summary": graph.ViewSummary}
+	view, ok := views[c.View]
+	if !ok {
+		return errors.Errorf("unknown view %q (want step, steps, summary or full)", c.View)
+	}
+	if c.Format != "svg" && c.Format != "png" && c.Format != "none" {
+		return errors.Errorf("unknown format %q (want svg, png or none)", c.Format)
+	}
+	if c.T < 1 {
+		return errors.Errorf("-T must be >= 1, got %d", c.T)
+	}
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	net := layers.NetConfig{
+		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
+		Output:   layers.OutputConfig{Units: 1, Bias: true},
+		Unrolled: !c.Fused,
+	}
+	m, err := layers.BuildNet(b, net, graph.Shape{T: c.T, B: 1, In: 2, Out: 1, TargetSteps: []int{c.T - 1}})
+	if err != nil {
+		return err
+	}
+	if _, err := graph.Compile(b, m.Loss); err != nil { // adds the gradient nodes
+		return err
+	}
+	start := time.Now()
+	cfg := graph.DotConfig{View: view, Step: c.Step, Steps: c.Steps, Gradients: c.Grad, Name: "adding network"}
+	if err := graph.WriteDotFile(c.Out, b, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "wrote %s (%d graph nodes) in %v\n", c.Out, len(b.Graph().AllNodes()), time.Since(start).Round(time.Millisecond))
+	if c.Format == "none" {
+		return nil
+	}
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		fmt.Fprintln(log, "graphviz's dot is not installed (apt-get install -y graphviz): not rendering")
+		return nil
+	}
+	img := strings.TrimSuffix(c.Out, filepath.Ext(c.Out)) + "." + c.Format
+	start = time.Now()
+	err = graph.WriteFileAtomic(img, func(w io.Writer) error {
+		cmd := exec.Command(dot, "-T"+c.Format, c.Out)
+		cmd.Stdout = w
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return errors.Wrapf(err, "graphviz: %s", strings.TrimSpace(stderr.String()))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "rendered %s in %v\n", img, time.Since(start).Round(time.Millisecond))
+	return nil
+}
