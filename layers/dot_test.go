@@ -101,7 +101,7 @@ func TestDotShowsTruncationAndCEC(t *testing.T) {
 	}
 	s := buf.String()
 	for _, want := range []string{
-		`label="truncate y(t-1)`,         // the truncate node
+		`label="truncate y(t-1)`, // the truncate node
 		`[color=red, style=dashed, label="error stops"]`,
 		`[color=blue, penwidth=3, label="CEC (w = 1.0)"]`, // s(t-1) -> s(t)
 		`label="s(t) = s(t-1) + y_in·g`,
