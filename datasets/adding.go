@@ -19,10 +19,13 @@ type Adding struct {
 	T int
 }
 
+// MaxLength bounds the sequence lengths the generators accept (10 million steps).
+const MaxLength = 10_000_000
+
 // Validate reports whether the configuration can generate sequences.
 func (a Adding) Validate() error {
-	if a.T < 4 {
-		return fmt.Errorf("datasets: adding: T must be >= 4, got %d", a.T)
+	if a.T < 4 || a.T > MaxLength {
+		return fmt.Errorf("datasets: adding: T must be in [4, %d], got %d", MaxLength, a.T)
 	}
 	return nil
 }
@@ -54,8 +57,8 @@ func (a Adding) sample(rng *rand.Rand, length int, lo, hi, firstX1 float64) (Seq
 	if err := a.Validate(); err != nil {
 		return Sequence{}, [2]int{}, err
 	}
-	if length < a.T {
-		return Sequence{}, [2]int{}, fmt.Errorf("datasets: adding: length %d is below T=%d", length, a.T)
+	if length < a.T || length > MaxLength {
+		return Sequence{}, [2]int{}, fmt.Errorf("datasets: adding: length %d is outside [T=%d, %d]", length, a.T, MaxLength)
 	}
 	in := make([][]float64, length)
 	for t := range in {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"math"
 
 	"github.com/pkg/errors"
@@ -10,11 +11,11 @@ import (
 type SeqError struct {
 	// MaxAbs is the largest |target - output| over all target steps and outputs: the paper's
 	// per-sequence correctness test ("absolute error < 0.04", ABS(β)) compares it to a bound.
-	MaxAbs float64
+	MaxAbs float64 `json:"max_abs"`
 	// SqErr is the mean over target steps and outputs of (target - output)².
-	SqErr float64
+	SqErr float64 `json:"sq"`
 	// AbsErr is the mean over target steps and outputs of |target - output|.
-	AbsErr float64
+	AbsErr float64 `json:"abs"`
 }
 
 // SeqErrors returns the error of every sequence of a batch given the step's result.
@@ -159,4 +160,44 @@ func (s *ST3) Hook() Hook {
 		}
 		return nil
 	}
+}
+
+// st3State is the saved form of an ST3 window.
+type st3State struct {
+	Beta      float64    `json:"beta"`
+	Tolerance float64    `json:"tolerance"`
+	Window    int        `json:"window"`
+	Measure   Measure    `json:"measure"`
+	Recent    []SeqError `json:"recent"` // oldest first
+}
+
+// MarshalJSON saves the criterion with its window, for checkpoints.
+func (s *ST3) MarshalJSON() ([]byte, error) {
+	st := st3State{Beta: s.Beta, Tolerance: s.Tolerance, Window: s.Window, Measure: s.Measure}
+	if s.full {
+		st.Recent = append(append(st.Recent, s.ring[s.next:]...), s.ring[:s.next]...)
+	} else {
+		st.Recent = append(st.Recent, s.ring[:s.next]...)
+	}
+	return json.Marshal(st)
+}
+
+// UnmarshalJSON restores a criterion saved by MarshalJSON.
+func (s *ST3) UnmarshalJSON(b []byte) error {
+	var st st3State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return errors.Wrap(err, "graph: ST3")
+	}
+	n, err := NewST3(st.Beta, st.Tolerance, st.Window, st.Measure)
+	if err != nil {
+		return err
+	}
+	if len(st.Recent) > st.Window {
+		return errors.Errorf("graph: ST3: %d saved errors for a window of %d", len(st.Recent), st.Window)
+	}
+	for _, e := range st.Recent {
+		n.Add(e)
+	}
+	*s = *n
+	return nil
 }

@@ -196,6 +196,19 @@ func (tr *Trainer) Params() *ParamSet { return tr.cfg.Params }
 // Seen returns the number of sequences trained on so far.
 func (tr *Trainer) Seen() int { return tr.seen }
 
+// SetSeen sets the number of sequences trained on so far (when resuming from a checkpoint).
+func (tr *Trainer) SetSeen(n int) { tr.seen = n }
+
+// Build builds and compiles the training program for shape s, creating the parameters if they
+// do not exist yet (to load a checkpoint into them before training).
+func (tr *Trainer) Build(s Shape) error {
+	_, err := tr.program(s, false)
+	return err
+}
+
+// Optimizer returns the optimizer.
+func (tr *Trainer) Optimizer() Optimizer { return tr.cfg.Optimizer }
+
 // Programs returns the number of compiled programs currently cached (training and evaluation).
 func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
 
@@ -416,7 +429,29 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 		return Result{}, err
 	}
 	tr.seen += s.B
+	for _, p := range ps {
+		if err := finiteValues(p.Value); err != nil {
+			return r, errors.Errorf("graph: train step ending at %d sequences: parameter %q %v after the optimizer step", tr.seen, p.Name, err)
+		}
+	}
 	return r, nil
+}
+
+func finiteValues(t *tensor.Dense) error {
+	if t.Dtype() == tensor.Float64 {
+		for i, v := range t.Float64s() {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return errors.Errorf("value %d is %v", i, v)
+			}
+		}
+		return nil
+	}
+	for i, v := range toFloat64s(t) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errors.Errorf("value %d is %v", i, v)
+		}
+	}
+	return nil
 }
 
 func nonFinite(loss float64, ps []Param) string {

@@ -249,3 +249,43 @@ func New(name string, lr float64, clip Clip) (graph.Optimizer, error) {
 	}
 	return nil, errors.Errorf("optim: unknown optimizer %q (want one of %s)", name, strings.Join(Names, ", "))
 }
+
+// copySlots copies a map of per-parameter vectors.
+func copySlots(m map[string][]float64) map[string][]float64 {
+	out := make(map[string][]float64, len(m))
+	for k, v := range m {
+		out[k] = append([]float64(nil), v...)
+	}
+	return out
+}
+
+// State returns the velocities, for checkpoints.
+func (o *Momentum) State() graph.OptimizerState {
+	return graph.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
+}
+
+// SetState restores a state returned by State.
+func (o *Momentum) SetState(st graph.OptimizerState) error {
+	if st.Kind != "momentum" {
+		return errors.Errorf("optim: momentum cannot load %q state", st.Kind)
+	}
+	o.v = copySlots(st.Slots["v"])
+	return nil
+}
+
+// State returns the moment estimates and the step count, for checkpoints.
+func (o *Adam) State() graph.OptimizerState {
+	return graph.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
+}
+
+// SetState restores a state returned by State.
+func (o *Adam) SetState(st graph.OptimizerState) error {
+	if st.Kind != "adam" {
+		return errors.Errorf("optim: Adam cannot load %q state", st.Kind)
+	}
+	if st.Step < 0 {
+		return errors.Errorf("optim: Adam step %d < 0", st.Step)
+	}
+	o.t, o.m, o.v = st.Step, copySlots(st.Slots["m"]), copySlots(st.Slots["v"])
+	return nil
+}

@@ -1,0 +1,361 @@
+package graph
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
+)
+
+// CheckpointFormat names the checkpoint format in the manifest.
+const CheckpointFormat = "lstm97-checkpoint/1"
+
+// ManifestName is the name of a checkpoint's manifest file in its directory.
+const ManifestName = "checkpoint.json"
+
+// ErrNoCheckpoint is returned (wrapped) by LoadCheckpoint when the directory holds none.
+var ErrNoCheckpoint = errors.New("graph: no checkpoint")
+
+// OptimizerState is an optimizer's state: named slots (such as Adam's "m" and "v") holding one
+// vector per parameter, and a step count.
+type OptimizerState struct {
+	Kind  string                          `json:"kind"`
+	Step  int                             `json:"step"`
+	Slots map[string]map[string][]float64 `json:"-"` // slot -> parameter -> values
+}
+
+// Stateful is an Optimizer whose state a checkpoint keeps.
+type Stateful interface {
+	State() OptimizerState
+	SetState(OptimizerState) error
+}
+
+// Checkpoint is what a training run needs to continue exactly where it stopped.
+type Checkpoint struct {
+	// Sequences is the number of training sequences seen.
+	Sequences int
+	// Params are the parameters, by name.
+	Params *ParamSet
+	// Optimizer is the optimizer's state (nil for a stateless optimizer such as SGD).
+	Optimizer *OptimizerState
+	// RNG holds named random-source states (e.g. datasets.Source.MarshalBinary).
+	RNG map[string][]byte
+	// Config is the run's configuration, as JSON.
+	Config json.RawMessage
+	// Extra is anything else the run keeps (e.g. a stopping criterion's window), as JSON.
+	Extra json.RawMessage
+}
+
+type manifestParam struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+	Dtype string `json:"dtype"`
+}
+
+type manifest struct {
+	Format     string            `json:"format"`
+	Created    string            `json:"created"`
+	Sequences  int               `json:"sequences"`
+	Data       string            `json:"data"`
+	DataSHA256 string            `json:"data_sha256"`
+	Params     []manifestParam   `json:"params"`
+	Optimizer  *OptimizerState   `json:"optimizer,omitempty"`
+	OptSlots   []string          `json:"optimizer_slots,omitempty"`
+	RNG        map[string][]byte `json:"rng,omitempty"`
+	Config     json.RawMessage   `json:"config,omitempty"`
+	Extra      json.RawMessage   `json:"extra,omitempty"`
+}
+
+// SaveCheckpoint writes ck into dir (created if needed). The arrays go to a NumPy .npz file
+// named after the sequence count (parameter "lstm/cell/wx" is array "lstm/cell/wx"; optimizer
+// slot "m" of it is "optimizer/m/lstm/cell/wx"), the rest to checkpoint.json, which also holds
+// the .npz file's SHA-256. Both are written atomically and the manifest last, so a crash at any
+// moment leaves the previous checkpoint or the new one, never a mix; older data files are
+// removed afterwards.
+func SaveCheckpoint(dir string, ck *Checkpoint) error {
+	if ck == nil || ck.Params == nil {
+		return errors.New("graph: checkpoint: nothing to save (nil checkpoint or parameters)")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrap(err, "graph: checkpoint")
+	}
+	m := manifest{Format: CheckpointFormat, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
+		Data: fmt.Sprintf("arrays-%012d.npz", ck.Sequences), RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(key string, t *tensor.Dense) error {
+		w, err := zw.Create(key + ".npy")
+		if err != nil {
+			return err
+		}
+		return t.WriteNpy(w)
+	}
+	for _, name := range ck.Params.Names() {
+		t := ck.Params.Get(name)
+		if err := add(name, t); err != nil {
+			return errors.Wrapf(err, "graph: checkpoint: parameter %q", name)
+		}
+		m.Params = append(m.Params, manifestParam{Name: name, Shape: append([]int(nil), t.Shape()...), Dtype: t.Dtype().String()})
+	}
+	if ck.Optimizer != nil {
+		for slot := range ck.Optimizer.Slots {
+			m.OptSlots = append(m.OptSlots, slot)
+		}
+		sort.Strings(m.OptSlots)
+		for _, slot := range m.OptSlots {
+			vals := ck.Optimizer.Slots[slot]
+			names := make([]string, 0, len(vals))
+			for n := range vals {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				t := tensor.New(tensor.WithShape(len(vals[n])), tensor.WithBacking(append([]float64(nil), vals[n]...)))
+				if err := add("optimizer/"+slot+"/"+n, t); err != nil {
+					return errors.Wrapf(err, "graph: checkpoint: optimizer slot %q of %q", slot, n)
+				}
+			}
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return errors.Wrap(err, "graph: checkpoint")
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	m.DataSHA256 = hex.EncodeToString(sum[:])
+	if err := WriteFileAtomic(filepath.Join(dir, m.Data), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return errors.Wrap(err, "graph: checkpoint: manifest")
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, ManifestName), func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }); err != nil {
+		return err
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+	for _, f := range old {
+		if filepath.Base(f) != m.Data {
+			os.Remove(f)
+		}
+	}
+	return nil
+}
+
+// LoadCheckpoint reads the checkpoint in dir. A missing checkpoint gives ErrNoCheckpoint; a
+// truncated or corrupted one (bad manifest, wrong checksum, unreadable or missing arrays) gives
+// an error saying what is wrong, and nothing is loaded.
+func LoadCheckpoint(dir string) (ck *Checkpoint, err error) {
+	js, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if os.IsNotExist(err) {
+		return nil, errors.Wrapf(ErrNoCheckpoint, "in %s", dir)
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "graph: checkpoint")
+	}
+	var m manifest
+	if err := json.Unmarshal(js, &m); err != nil {
+		return nil, errors.Wrapf(err, "graph: checkpoint: %s is truncated or corrupted", filepath.Join(dir, ManifestName))
+	}
+	if m.Format != CheckpointFormat {
+		return nil, errors.Errorf("graph: checkpoint: format %q, want %q", m.Format, CheckpointFormat)
+	}
+	if m.Data == "" || filepath.Base(m.Data) != m.Data {
+		return nil, errors.Errorf("graph: checkpoint: bad data file name %q", m.Data)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, m.Data))
+	if err != nil {
+		return nil, errors.Wrap(err, "graph: checkpoint")
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.DataSHA256 {
+		return nil, errors.Errorf("graph: checkpoint: %s is corrupted or truncated (SHA-256 does not match the manifest)", m.Data)
+	}
+	return decodeCheckpoint(m, data)
+}
+
+// decodeCheckpoint builds a Checkpoint from a manifest and the bytes of its .npz file.
+func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ck, err = nil, errors.Errorf("graph: checkpoint: unreadable arrays: %v", r)
+		}
+	}()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, errors.Wrap(err, "graph: checkpoint: arrays")
+	}
+	arrays := map[string]*tensor.Dense{}
+	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, ".npy") {
+			continue
+		}
+		if f.UncompressedSize64 > maxArrayBytes {
+			return nil, errors.Errorf("graph: checkpoint: array %q is too large", f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+		}
+		raw, err := io.ReadAll(io.LimitReader(rc, maxArrayBytes+1))
+		rc.Close()
+		if err != nil {
+			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+		}
+		// Check the declared shape against the bytes present before tensor allocates it.
+		if err := checkNpy(raw); err != nil {
+			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+		}
+		t := new(tensor.Dense)
+		if err := t.ReadNpy(bytes.NewReader(raw)); err != nil {
+			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+		}
+		arrays[strings.TrimSuffix(f.Name, ".npy")] = t
+	}
+	ck = &Checkpoint{Sequences: m.Sequences, Params: NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
+	if m.Sequences < 0 {
+		return nil, errors.Errorf("graph: checkpoint: negative sequence count %d", m.Sequences)
+	}
+	for _, p := range m.Params {
+		t, ok := arrays[p.Name]
+		if !ok {
+			return nil, errors.Errorf("graph: checkpoint: parameter %q is listed but has no array", p.Name)
+		}
+		if !t.Shape().Eq(tensor.Shape(p.Shape)) || t.Dtype().String() != p.Dtype {
+			return nil, errors.Errorf("graph: checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
+		}
+		if err := checkFinite(t, p.Name); err != nil {
+			return nil, err
+		}
+		if err := ck.Params.add(p.Name, t); err != nil {
+			return nil, err
+		}
+	}
+	if m.Optimizer != nil {
+		st := *m.Optimizer
+		st.Slots = map[string]map[string][]float64{}
+		for _, slot := range m.OptSlots {
+			st.Slots[slot] = map[string][]float64{}
+			prefix := "optimizer/" + slot + "/"
+			for key, t := range arrays {
+				if strings.HasPrefix(key, prefix) {
+					st.Slots[slot][strings.TrimPrefix(key, prefix)] = toFloat64s(t)
+				}
+			}
+		}
+		ck.Optimizer = &st
+	}
+	return ck, nil
+}
+
+// maxArrayBytes bounds one array of a checkpoint (256 MiB).
+const maxArrayBytes = 1 << 28
+
+// checkNpy parses a .npy header and checks that its data type is float64 or float32 and that
+// the data the shape declares is present.
+func checkNpy(b []byte) error {
+	if len(b) < 10 || string(b[:6]) != "\x93NUMPY" {
+		return errors.New("not a .npy array")
+	}
+	var hlen, off int
+	switch b[6] {
+	case 1:
+		hlen, off = int(b[8])|int(b[9])<<8, 10
+	case 2, 3:
+		if len(b) < 12 {
+			return errors.New("truncated .npy header")
+		}
+		hlen, off = int(b[8])|int(b[9])<<8|int(b[10])<<16|int(b[11])<<24, 12
+	default:
+		return errors.Errorf("unknown .npy version %d", b[6])
+	}
+	if hlen < 0 || off+hlen > len(b) {
+		return errors.New("truncated .npy header")
+	}
+	h := string(b[off : off+hlen])
+	size := 0
+	switch {
+	case strings.Contains(h, "'<f8'"):
+		size = 8
+	case strings.Contains(h, "'<f4'"):
+		size = 4
+	default:
+		return errors.Errorf(".npy data type is not float64 or float32: %q", h)
+	}
+	i := strings.Index(h, "'shape': (")
+	if i < 0 {
+		return errors.Errorf(".npy header has no shape: %q", h)
+	}
+	rest := h[i+len("'shape': ("):]
+	j := strings.IndexByte(rest, ')')
+	if j < 0 {
+		return errors.Errorf(".npy header has a bad shape: %q", h)
+	}
+	n := 1
+	for _, f := range strings.Split(rest[:j], ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(f)
+		if err != nil || d < 0 || d > maxArrayBytes {
+			return errors.Errorf(".npy header has a bad dimension %q", f)
+		}
+		n *= d
+		if n > maxArrayBytes {
+			return errors.New(".npy array is too large")
+		}
+	}
+	if need := off + hlen + n*size; need > len(b) {
+		return errors.Errorf(".npy array declares %d values but holds %d bytes of data", n, len(b)-off-hlen)
+	}
+	return nil
+}
+
+func checkFinite(t *tensor.Dense, name string) error {
+	for i, v := range toFloat64s(t) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errors.Errorf("graph: checkpoint: parameter %q value %d is %v", name, i, v)
+		}
+	}
+	return nil
+}
+
+// Assign copies the values of every parameter of from into p. The two sets must hold the same
+// names with the same shapes and dtypes; otherwise nothing is copied and the error names the
+// first parameter that differs.
+func (p *ParamSet) Assign(from *ParamSet) error {
+	if from == nil {
+		return errors.New("graph: assign: nil parameter set")
+	}
+	for _, name := range p.names {
+		src := from.Get(name)
+		if src == nil {
+			return errors.Errorf("graph: assign: parameter %q is missing from the source", name)
+		}
+		dst := p.vals[name]
+		if !src.Shape().Eq(dst.Shape()) || src.Dtype() != dst.Dtype() {
+			return errors.Errorf("graph: assign: parameter %q is %v %v in the source, %v %v in the model", name, src.Dtype(), src.Shape(), dst.Dtype(), dst.Shape())
+		}
+	}
+	for _, name := range from.names {
+		if p.vals[name] == nil {
+			return errors.Errorf("graph: assign: the source has parameter %q, the model does not", name)
+		}
+	}
+	for _, name := range p.names {
+		tensor.Copy(p.vals[name], from.vals[name])
+	}
+	return nil
+}

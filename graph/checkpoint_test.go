@@ -1,0 +1,224 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+func sampleCheckpoint(t *testing.T) *graph.Checkpoint {
+	t.Helper()
+	b := graph.NewBuilder(graph.Config{Seed: 3})
+	b.Scope("lstm").Scope("cell").Param("wx", []int{2, 4}, graph.Uniform(0.1))
+	b.Scope("out").Param("b", []int{1, 1}, graph.Values(0.25))
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return &graph.Checkpoint{
+		Sequences: 1234,
+		Params:    b.ParamSet(),
+		Optimizer: &graph.OptimizerState{Kind: "adam", Step: 7, Slots: map[string]map[string][]float64{
+			"m": {"lstm/cell/wx": make([]float64, 8), "out/b": {0.5}},
+			"v": {"lstm/cell/wx": {1, 2, 3, 4, 5, 6, 7, 8}, "out/b": {0.125}},
+		}},
+		RNG:    map[string][]byte{"train": {1, 2, 3}},
+		Config: json.RawMessage(`{"T":100}`),
+		Extra:  json.RawMessage(`{"window":[1,2]}`),
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata (the fuzz seed checkpoint)")
+
+// TestSeedCheckpoint keeps testdata/checkpoint/sample, the fuzz seed, loadable.
+func TestSeedCheckpoint(t *testing.T) {
+	dir := filepath.Join("testdata", "checkpoint", "sample")
+	if *update {
+		os.RemoveAll(dir)
+		if err := graph.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ck, err := graph.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatalf("%v (go test -update rewrites it)", err)
+	}
+	if ck.Sequences != 1234 || ck.Params.NumWeights() != 9 {
+		t.Errorf("seed checkpoint: %d sequences, %d weights", ck.Sequences, ck.Params.NumWeights())
+	}
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	ck := sampleCheckpoint(t)
+	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	got, err := graph.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := func(raw json.RawMessage) string {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	if got.Sequences != 1234 || compact(got.Config) != `{"T":100}` || compact(got.Extra) != `{"window":[1,2]}` || string(got.RNG["train"]) != "\x01\x02\x03" {
+		t.Errorf("round trip: %+v", got)
+	}
+	for _, name := range ck.Params.Names() {
+		a, _ := ck.Params.Float64s(name)
+		b, err := got.Params.Float64s(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("%s[%d]: %v, want %v", name, i, b[i], a[i])
+			}
+		}
+	}
+	if got.Optimizer == nil || got.Optimizer.Kind != "adam" || got.Optimizer.Step != 7 ||
+		got.Optimizer.Slots["v"]["lstm/cell/wx"][7] != 8 || got.Optimizer.Slots["m"]["out/b"][0] != 0.5 {
+		t.Errorf("optimizer state: %+v", got.Optimizer)
+	}
+	// A second save replaces the data file.
+	ck.Sequences = 2000
+	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+	if len(files) != 1 || !strings.Contains(files[0], "000000002000") {
+		t.Errorf("data files after the second save: %v", files)
+	}
+}
+
+func TestCheckpointRefusesDamage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(dir string) error
+		want   string
+	}{
+		{"flipped byte in the arrays", func(dir string) error {
+			f, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+			b, err := os.ReadFile(f[0])
+			if err != nil {
+				return err
+			}
+			b[len(b)/2] ^= 0x40
+			return os.WriteFile(f[0], b, 0o644)
+		}, "corrupted or truncated (SHA-256"},
+		{"truncated arrays", func(dir string) error {
+			f, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+			b, _ := os.ReadFile(f[0])
+			return os.WriteFile(f[0], b[:len(b)/3], 0o644)
+		}, "SHA-256 does not match"},
+		{"truncated manifest", func(dir string) error {
+			p := filepath.Join(dir, graph.ManifestName)
+			b, _ := os.ReadFile(p)
+			return os.WriteFile(p, b[:len(b)/2], 0o644)
+		}, "truncated or corrupted"},
+		{"missing arrays", func(dir string) error {
+			f, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+			return os.Remove(f[0])
+		}, "no such file"},
+		{"other format", func(dir string) error {
+			p := filepath.Join(dir, graph.ManifestName)
+			b, _ := os.ReadFile(p)
+			return os.WriteFile(p, []byte(strings.Replace(string(b), graph.CheckpointFormat, "other/9", 1)), 0o644)
+		}, `format "other/9"`},
+	} {
+		dir := t.TempDir()
+		if err := graph.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.damage(dir); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := graph.LoadCheckpoint(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := graph.LoadCheckpoint(t.TempDir()); !errors.Is(err, graph.ErrNoCheckpoint) {
+		t.Errorf("empty directory: err = %v, want ErrNoCheckpoint", err)
+	}
+}
+
+func TestAssignNamesFirstMismatch(t *testing.T) {
+	mk := func(shape []int, extra bool) *graph.ParamSet {
+		b := graph.NewBuilder(graph.Config{})
+		b.Param("a", []int{2}, graph.Uniform(1))
+		b.Param("w", shape, graph.Uniform(1))
+		if extra {
+			b.Param("z", []int{1}, graph.Uniform(1))
+		}
+		return b.ParamSet()
+	}
+	model := mk([]int{2, 3}, false)
+	for _, tc := range []struct {
+		from *graph.ParamSet
+		want string
+	}{
+		{mk([]int{3, 2}, false), `parameter "w" is float64 (3, 2) in the source, float64 (2, 3) in the model`},
+		{mk([]int{2, 3}, true), `the source has parameter "z"`},
+		{graph.NewParamSet(), `parameter "a" is missing`},
+	} {
+		before, _ := model.Float64s("a")
+		if err := model.Assign(tc.from); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+		after, _ := model.Float64s("a")
+		if before[0] != after[0] {
+			t.Error("a failed Assign changed the model")
+		}
+	}
+	src := mk([]int{2, 3}, false)
+	if err := model.Assign(src); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := model.Float64s("w")
+	b, _ := src.Float64s("w")
+	if a[5] != b[5] {
+		t.Error("Assign did not copy")
+	}
+}
+
+// TestCheckpointReadableByNumPy loads the .npz with NumPy when /usr/bin/python3 has it.
+func TestCheckpointReadableByNumPy(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import numpy").Run(); err != nil {
+		t.Skip("no NumPy on /usr/bin/python3")
+	}
+	dir := t.TempDir()
+	ck := sampleCheckpoint(t)
+	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+	out, err := exec.Command("/usr/bin/python3", "-c", `
+import json, sys, numpy as np
+z = np.load(sys.argv[1])
+print(json.dumps({k: z[k].tolist() for k in ["lstm/cell/wx", "out/b", "optimizer/v/lstm/cell/wx"]}))`, files[0]).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	wx, _ := ck.Params.Float64s("lstm/cell/wx")
+	if row := got["lstm/cell/wx"].([]any)[1].([]any); row[3].(float64) != wx[7] {
+		t.Errorf("NumPy reads %v, want %v", row[3], wx[7])
+	}
+	if v := got["optimizer/v/lstm/cell/wx"].([]any); v[7].(float64) != 8 {
+		t.Errorf("NumPy reads optimizer slot %v", v)
+	}
+}
