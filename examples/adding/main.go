@@ -12,9 +12,11 @@
 // Usage:
 //
 //	go run ./examples/adding [-T 100] [-seed 1] [-lr 0.5] [-batch 1] [-max 2000000] [-optimizer sgd]
+//	                         [-checkpoint DIR [-every 50000] [-resume]]
 //
 // Progress goes to stderr; the result to stdout, as text and as one final JSON line. The exit
-// status is 1 if the criterion was not reached.
+// status is 1 if the criterion was not reached, 2 on an error, 130 if interrupted (after saving
+// a checkpoint when -checkpoint is set).
 package main
 
 import (
@@ -31,6 +33,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/runner"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
 )
@@ -41,6 +44,23 @@ type config struct {
 	LR, Beta, Tol               float64
 	Optimizer, Measure          string
 	Progress                    time.Duration
+	Checkpoint                  string
+	Every                       int
+	Resume                      bool
+}
+
+// runConfig is the part of config a resumed run must share with the checkpoint.
+type runConfig struct {
+	Task      string  `json:"task"`
+	T         int     `json:"T"`
+	Batch     int     `json:"batch"`
+	Seed      int64   `json:"seed"`
+	LR        float64 `json:"lr"`
+	Optimizer string  `json:"optimizer"`
+	Beta      float64 `json:"beta"`
+	Tol       float64 `json:"tol"`
+	Window    int     `json:"window"`
+	Measure   string  `json:"measure"`
 }
 
 // result is the final JSON line.
@@ -74,8 +94,15 @@ func main() {
 	flag.Float64Var(&c.Tol, "tol", 0.04, "a sequence is correct if its absolute error is below this")
 	flag.StringVar(&c.Measure, "measure", "mse", "average training error: mse or mae (the paper does not say)")
 	flag.DurationVar(&c.Progress, "progress", 5*time.Second, "interval of progress lines on stderr (0: none)")
+	flag.StringVar(&c.Checkpoint, "checkpoint", "", "directory for checkpoints (saved every -every sequences, at the end and on SIGINT/SIGTERM)")
+	flag.IntVar(&c.Every, "every", 50000, "sequences between checkpoints")
+	flag.BoolVar(&c.Resume, "resume", false, "continue from the checkpoint in -checkpoint")
 	flag.Parse()
 	r, err := run(c, os.Stdout, os.Stderr)
+	if errors.Is(err, runner.ErrInterrupted) {
+		fmt.Fprintln(os.Stderr, "adding:", err)
+		os.Exit(130)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "adding:", err)
 		os.Exit(2)
@@ -142,7 +169,20 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	}
 	defer tr.Close()
 
-	src := &source{task: task, rng: rand.New(rand.NewSource(c.Seed + 1_000_003)), batch: c.Batch}
+	trainSrc := datasets.NewSource(c.Seed + 1_000_003)
+	src := &source{task: task, rng: rand.New(trainSrc), batch: c.Batch}
+	ck := runner.Checkpoints{Dir: c.Checkpoint, Every: c.Every, Resume: c.Resume}
+	state := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
+		Config: runConfig{Task: "adding", T: c.T, Batch: c.Batch, Seed: c.Seed, LR: c.LR, Optimizer: c.Optimizer,
+			Beta: c.Beta, Tol: c.Tol, Window: c.Window, Measure: c.Measure}}
+	shape := graph.Shape{T: c.T, B: c.Batch, In: 2, Out: 1, TargetSteps: []int{c.T - 1}}
+	if resumed, err := ck.Restore(state, shape); err != nil {
+		return r, err
+	} else if resumed {
+		fmt.Fprintf(stderr, "adding: resumed from %s after %d sequences\n", c.Checkpoint, tr.Seen())
+	}
+	saveHook, stopSignals := ck.Hook(state)
+	defer stopSignals()
 	fmt.Fprintf(stderr, "adding: T=%d seed=%d lr=%v batch=%d optimizer=%s, criterion ST3(%v) over %d sequences (%s), tolerance %v\n",
 		c.T, c.Seed, c.LR, c.Batch, c.Optimizer, c.Beta, c.Window, measure, c.Tol)
 	trainStart, lastReport := time.Now(), time.Now()
@@ -155,8 +195,20 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		}
 		return nil
 	}
-	seen, err := tr.Run(src, c.Max, st3.Hook(), progress)
+	seen := tr.Seen()
+	if !st3.Met() { // a resumed run may have met the criterion already
+		seen, err = tr.Run(src, c.Max, st3.Hook(), progress, saveHook)
+	}
+	if errors.Is(err, runner.ErrInterrupted) {
+		if serr := ck.Save(state); serr != nil {
+			return r, serr
+		}
+		return r, errors.Wrapf(err, "after %d sequences; checkpoint saved in %s", seen, c.Checkpoint)
+	}
 	if err != nil {
+		return r, err
+	}
+	if err := ck.Save(state); err != nil {
 		return r, err
 	}
 	r.TrainSeconds = time.Since(trainStart).Seconds()

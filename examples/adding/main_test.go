@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lstm97/lstm97/graph"
 )
 
 func smokeConfig() config {
@@ -65,5 +67,81 @@ func TestBadFlags(t *testing.T) {
 		if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestResumeIsBitIdentical: 600 sequences in one go, and 300 then a resume to 600, end with the
+// same weights, bit for bit, and the same test results.
+func TestResumeIsBitIdentical(t *testing.T) {
+	for _, opt := range []string{"sgd", "adam"} {
+		t.Run(opt, func(t *testing.T) {
+			whole, parts := t.TempDir(), t.TempDir()
+			c := smokeConfig()
+			c.Optimizer, c.LR, c.Max, c.Every = opt, 0.01, 600, 100
+			if opt == "sgd" {
+				c.LR = 0.5
+			}
+			c.Checkpoint = whole
+			ra, err := run(c, &bytes.Buffer{}, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Checkpoint, c.Max = parts, 300
+			if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+				t.Fatal(err)
+			}
+			c.Max, c.Resume = 600, true
+			var errOut bytes.Buffer
+			rb, err := run(c, &bytes.Buffer{}, &errOut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(errOut.String(), "resumed from") {
+				t.Fatalf("did not resume: %s", errOut.String())
+			}
+			a, err := graph.LoadCheckpoint(whole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := graph.LoadCheckpoint(parts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Sequences != 600 || b.Sequences != 600 {
+				t.Fatalf("sequences %d, %d", a.Sequences, b.Sequences)
+			}
+			for _, name := range a.Params.Names() {
+				x, _ := a.Params.Float64s(name)
+				y, err := b.Params.Float64s(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range x {
+					if x[i] != y[i] {
+						t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", name, i, x[i], y[i])
+					}
+				}
+			}
+			if ra.TestMSE != rb.TestMSE || ra.TestWrong != rb.TestWrong || ra.Sequences != rb.Sequences {
+				t.Errorf("results differ: %+v vs %+v", ra, rb)
+			}
+		})
+	}
+}
+
+func TestResumeRefusesOtherConfig(t *testing.T) {
+	dir := t.TempDir()
+	c := smokeConfig()
+	c.Checkpoint, c.Max = dir, 100
+	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Resume, c.LR = true, 0.3
+	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "was made with config") {
+		t.Errorf("err = %v", err)
+	}
+	c.Checkpoint = t.TempDir()
+	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+		t.Errorf("empty dir: err = %v", err)
 	}
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lstm97/lstm97/graph"
+)
+
+// TestMain lets the test binary act as the command when LSTM97_ADDING_MAIN is set.
+func TestMain(m *testing.M) {
+	if os.Getenv("LSTM97_ADDING_MAIN") == "1" {
+		os.Args = append([]string{"adding"}, strings.Fields(os.Getenv("LSTM97_ADDING_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestSIGINTSavesCheckpoint interrupts a long run and checks the exit status and the checkpoint.
+func TestSIGINTSavesCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LSTM97_ADDING_MAIN=1",
+		"LSTM97_ADDING_ARGS=-T 20 -max 100000000 -progress 100ms -every 1000000 -checkpoint "+dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	progressed := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "seq/s") { // training is under way
+			progressed = true
+			break
+		}
+	}
+	if !progressed {
+		t.Fatal("no progress line")
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run did not stop after SIGINT")
+	}
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want status 130", err)
+	}
+	ck, err := graph.LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Sequences <= 0 || ck.Params.NumWeights() != 93 {
+		t.Errorf("checkpoint after %d sequences with %d weights", ck.Sequences, ck.Params.NumWeights())
+	}
+}

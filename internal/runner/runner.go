@@ -1,0 +1,159 @@
+// Package runner holds what the example programs share around a training run: checkpoints
+// every N sequences and at the end, resuming from them, and a final checkpoint when the run is
+// interrupted by SIGINT or SIGTERM.
+package runner
+
+import (
+	"encoding/json"
+	"os"
+	"os/signal"
+	"reflect"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+)
+
+// ErrInterrupted is returned by the hook after SIGINT or SIGTERM (the run saves and stops).
+var ErrInterrupted = errors.New("interrupted")
+
+// Run is the state of a training run that a checkpoint keeps.
+type Run struct {
+	Trainer *graph.Trainer
+	// RNGs are the run's random sources, by name (e.g. "train").
+	RNGs map[string]*datasets.Source
+	// Config is the run's configuration; a resumed run must have the same.
+	Config any
+	// Extra is saved as JSON and restored with json.Unmarshal (e.g. a *graph.ST3); may be nil.
+	Extra any
+}
+
+// Checkpoints configures checkpointing. The zero value does nothing.
+type Checkpoints struct {
+	Dir    string // "" disables checkpoints
+	Every  int    // save every Every sequences (0: only at the end)
+	Resume bool   // continue from the checkpoint in Dir
+}
+
+// Save writes a checkpoint of the run.
+func (c Checkpoints) Save(r Run) error {
+	if c.Dir == "" {
+		return nil
+	}
+	ck := &graph.Checkpoint{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
+	if st, ok := r.Trainer.Optimizer().(graph.Stateful); ok {
+		s := st.State()
+		ck.Optimizer = &s
+	}
+	for name, src := range r.RNGs {
+		b, err := src.MarshalBinary()
+		if err != nil {
+			return errors.Wrapf(err, "checkpoint: random source %q", name)
+		}
+		ck.RNG[name] = b
+	}
+	var err error
+	if ck.Config, err = json.Marshal(r.Config); err != nil {
+		return errors.Wrap(err, "checkpoint: config")
+	}
+	if r.Extra != nil {
+		if ck.Extra, err = json.Marshal(r.Extra); err != nil {
+			return errors.Wrap(err, "checkpoint: extra state")
+		}
+	}
+	return graph.SaveCheckpoint(c.Dir, ck)
+}
+
+// Restore loads the checkpoint in Dir into the run if Resume is set. shape is any batch shape
+// of the model (to create its parameters). It fails if the checkpoint was made with another
+// configuration or another model. It returns whether a checkpoint was loaded.
+func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
+	if !c.Resume {
+		return false, nil
+	}
+	if c.Dir == "" {
+		return false, errors.New("resume: no checkpoint directory given")
+	}
+	ck, err := graph.LoadCheckpoint(c.Dir)
+	if err != nil {
+		return false, errors.Wrap(err, "resume")
+	}
+	var saved, now any
+	if err := json.Unmarshal(ck.Config, &saved); err != nil {
+		return false, errors.Wrap(err, "resume: checkpoint config")
+	}
+	js, err := json.Marshal(r.Config)
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(js, &now); err != nil {
+		return false, err
+	}
+	if !reflect.DeepEqual(saved, now) {
+		return false, errors.Errorf("resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
+	}
+	if err := r.Trainer.Build(shape); err != nil {
+		return false, err
+	}
+	if err := r.Trainer.Params().Assign(ck.Params); err != nil {
+		return false, errors.Wrap(err, "resume")
+	}
+	if st, ok := r.Trainer.Optimizer().(graph.Stateful); ok {
+		if ck.Optimizer == nil {
+			return false, errors.New("resume: the checkpoint has no optimizer state")
+		}
+		if err := st.SetState(*ck.Optimizer); err != nil {
+			return false, errors.Wrap(err, "resume")
+		}
+	}
+	for name, src := range r.RNGs {
+		b, ok := ck.RNG[name]
+		if !ok {
+			return false, errors.Errorf("resume: the checkpoint has no state for random source %q", name)
+		}
+		if err := src.UnmarshalBinary(b); err != nil {
+			return false, errors.Wrapf(err, "resume: random source %q", name)
+		}
+	}
+	if r.Extra != nil {
+		if err := json.Unmarshal(ck.Extra, r.Extra); err != nil {
+			return false, errors.Wrap(err, "resume: extra state")
+		}
+	}
+	r.Trainer.SetSeen(ck.Sequences)
+	return true, nil
+}
+
+// Hook returns a training hook that saves every Every sequences and returns ErrInterrupted
+// once SIGINT or SIGTERM has arrived (after which the caller saves a final checkpoint).
+// stop releases the signal handler.
+func (c Checkpoints) Hook(r Run) (hook graph.Hook, stop func()) {
+	var interrupted atomic.Bool
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			interrupted.Store(true)
+		case <-done:
+		}
+	}()
+	last := r.Trainer.Seen()
+	hook = func(seen int, _ graph.Batch, _ graph.Result) error {
+		if interrupted.Load() {
+			return ErrInterrupted
+		}
+		if c.Every > 0 && seen/c.Every != last/c.Every {
+			if err := c.Save(r); err != nil {
+				return err
+			}
+		}
+		last = seen
+		return nil
+	}
+	return hook, func() { signal.Stop(sig); close(done) }
+}
