@@ -1,0 +1,90 @@
+package runner
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/optim"
+)
+
+// linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
+// learning rate, which sigmoid networks do not (they saturate).
+func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+	w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
+	m := &graph.Model{}
+	for t := 0; t < s.T; t++ {
+		m.Inputs = append(m.Inputs, b.Input("x"+string(rune('0'+t)), s.B, s.In))
+	}
+	y := b.MatMul(m.Inputs[s.T-1], w)
+	tg := b.Input("target", s.B, s.Out)
+	m.Outputs, m.Targets = []*G.Node{y}, []*G.Node{tg}
+	m.Loss = b.Scale(b.Sum(b.Square(b.Sub(tg, y))), 0.5)
+	return m, b.Err()
+}
+
+type src struct{ rng *rand.Rand }
+
+func (s src) Next() (graph.Batch, error) {
+	q := graph.Sequence{Inputs: make([][]float64, 3), Targets: make([][]float64, 3)}
+	for i := range q.Inputs {
+		q.Inputs[i] = []float64{s.rng.Float64() + 1, s.rng.Float64() + 1}
+	}
+	q.Targets[2] = []float64{1e6}
+	return graph.Stack(q)
+}
+
+// TestBlowUpKeepsLastGoodCheckpoint: the weights overflow; training stops with an error naming
+// the parameter and the sequence count, and the checkpoint on disk is the last good one.
+func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
+	opt, err := optim.NewSGD(1e300, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	dir := t.TempDir()
+	rs := datasets.NewSource(1)
+	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
+	ck := Checkpoints{Dir: dir, Every: 1}
+	hook, stop := ck.Hook(run)
+	defer stop()
+	_, runErr := tr.Run(src{rand.New(rs)}, 100, hook)
+	if runErr == nil || !strings.Contains(runErr.Error(), "the loss is not finite") || !strings.Contains(runErr.Error(), "after 1 sequences") {
+		t.Fatalf("err = %v, want the non-finite guard naming the loss and the sequence count", runErr)
+	}
+	saved, err := graph.LoadCheckpoint(dir) // refuses non-finite values
+	if err != nil {
+		t.Fatalf("last good checkpoint: %v", err)
+	}
+	if saved.Sequences != tr.Seen() {
+		t.Errorf("checkpoint after %d sequences, the blow-up came after %d", saved.Sequences, tr.Seen())
+	}
+	t.Logf("%v; checkpoint kept after %d sequences", runErr, saved.Sequences)
+}
+
+// TestWeightGuardNamesParameter: one step that overflows the weights is reported with the
+// parameter's name.
+func TestWeightGuardNamesParameter(t *testing.T) {
+	opt, err := optim.NewSGD(1e305, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	bt, _ := src{rand.New(rand.NewSource(1))}.Next()
+	_, err = tr.Step(bt)
+	if err == nil || !strings.Contains(err.Error(), `parameter "w" value`) || !strings.Contains(err.Error(), "Inf after the optimizer step") {
+		t.Fatalf("err = %v", err)
+	}
+}
