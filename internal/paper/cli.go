@@ -1,0 +1,118 @@
+package paper
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/runner"
+)
+
+// Main is the body of an example program for the experiments ids (the first is the default):
+// it parses the flags, runs one trial, prints progress on stderr and the result on stdout, the
+// last line as JSON, and exits 1 if the criterion was not reached, 2 on an error, 130 when
+// interrupted.
+func Main(ids ...string) {
+	code, err := Command(os.Args[1:], ids, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+// Command runs Main's work on the given arguments and returns the exit status.
+func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet(ids[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	exp := fs.String("exp", ids[0], "experiment: "+strings.Join(ids, ", "))
+	var v Variant
+	fs.IntVar(&v.T, "T", 0, "sequence length parameter (Exps. 3-5; 0: the paper's default row)")
+	fs.IntVar(&v.N, "N", 0, "information-carrying elements (Exp. 3)")
+	fs.IntVar(&v.P, "p", 0, "number of distractor symbols (Exp. 2)")
+	fs.IntVar(&v.Q, "q", 0, "minimal time lag - 1 (Exp. 2c)")
+	fs.IntVar(&v.Blocks, "blocks", 0, "Exp. 1: 3 (blocks of 2 cells) or 4 (blocks of 1 cell)")
+	fs.Float64Var(&v.LR, "lr", 0, "learning rate (0: the paper's)")
+	fs.IntVar(&v.NSeq, "nseq", 0, "Exp. 5: stop when fewer than nseq of the last 2000 sequences are wrong (140 or 13)")
+	seed := fs.Int64("seed", 1, "seed for weights and data")
+	max := fs.Int("max", 0, "give up after this many training sequences (0: the paper's limit)")
+	opt := fs.String("optimizer", "sgd", "sgd (the paper), momentum or adam")
+	measure := fs.String("measure", "mse", "ST3's average training error: mse or mae (the paper does not say)")
+	every := fs.Int("every", 0, "sequences between evaluations of evaluated criteria (0: the experiment's default)")
+	progress := fs.Duration("progress", 5*time.Second, "interval of progress lines on stderr (0: none)")
+	metrics := fs.String("metrics", "", "write the learning curve as JSON Lines to this file")
+	plot := fs.String("plot", "", "draw the learning curve as a PNG to this file")
+	ckDir := fs.String("checkpoint", "", "directory for checkpoints (saved every -ckpt-every sequences, at the end and on SIGINT/SIGTERM)")
+	ckEvery := fs.Int("ckpt-every", 50000, "sequences between checkpoints")
+	resume := fs.Bool("resume", false, "continue from the checkpoint in -checkpoint")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	ok := false
+	for _, id := range ids {
+		ok = ok || id == *exp
+	}
+	if !ok {
+		return 2, errors.Errorf("-exp %q: this program runs %s", *exp, strings.Join(ids, ", "))
+	}
+	m, err := graph.ParseMeasure(*measure)
+	if err != nil {
+		return 2, err
+	}
+	s, err := Lookup(*exp, v)
+	if err != nil {
+		return 2, err
+	}
+	o := Options{Seed: *seed, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
+		Checkpoints: runner.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
+	var curve strings.Builder
+	if *metrics != "" || *plot != "" {
+		o.Metrics = &curve
+	}
+	fmt.Fprintf(stderr, "experiment %s: %s; %d-%d-%d net, lr %g, stop %s, seed %d\n", s.ID, s.Title,
+		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
+	r, err := RunTrial(s, o)
+	if errors.Is(err, runner.ErrInterrupted) {
+		return 130, err
+	}
+	if err != nil {
+		return 2, err
+	}
+	if *metrics != "" {
+		if err := graph.WriteFileAtomic(*metrics, func(w io.Writer) error { _, err := io.WriteString(w, curve.String()); return err }); err != nil {
+			return 2, err
+		}
+	}
+	if *plot != "" {
+		if err := PlotCurve(*plot, s, strings.NewReader(curve.String())); err != nil {
+			return 2, err
+		}
+	}
+	if r.Success {
+		fmt.Fprintf(stdout, "experiment %s: success after %d training sequences (%.1f s)", s.ID, r.Sequences, r.Seconds)
+	} else {
+		fmt.Fprintf(stdout, "experiment %s: NO success within %d training sequences (%.1f s)", s.ID, r.Sequences, r.Seconds)
+	}
+	if s.Paper.Sequences > 0 {
+		fmt.Fprintf(stdout, "; the paper (Table %s): %.0f", s.Paper.Table, s.Paper.Sequences)
+	}
+	fmt.Fprintln(stdout)
+	if r.TestSeqs > 0 {
+		fmt.Fprintf(stdout, "test: %d wrong of %d, MSE %.6f, mean absolute error %.6f\n", r.TestWrong, r.TestSeqs, r.TestMSE, r.TestMAE)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		return 2, err
+	}
+	fmt.Fprintln(stdout, string(js))
+	if !r.Success {
+		return 1, nil
+	}
+	return 0, nil
+}

@@ -1,0 +1,26 @@
+package paper
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+
+	"github.com/pkg/errors"
+)
+
+// PlotCurve draws a learning curve read from JSON Lines (as RunTrial writes them) to a PNG.
+func PlotCurve(path string, s *Spec, r io.Reader) error {
+	var pts []metric
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var m metric
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			return errors.Wrap(err, "plot: reading the curve")
+		}
+		pts = append(pts, m)
+	}
+	if len(pts) == 0 {
+		return errors.New("plot: the curve is empty")
+	}
+	return drawCurve(path, s, pts)
+}

@@ -1,0 +1,340 @@
+package paper
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/runner"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/optim"
+)
+
+// Options configures a trial beyond its spec.
+type Options struct {
+	Seed        int64
+	Max         int           // overrides Spec.Max when > 0
+	Optimizer   string        // "" or "sgd": the paper's plain gradient descent
+	Measure     graph.Measure // what ST3's average training error means (PAPER.md §6.5)
+	Progress    time.Duration // progress lines on Log (0: none)
+	Log         io.Writer     // progress; nil: none
+	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
+	Every       int           // overrides Spec.Every when > 0
+	Test        int           // overrides Spec.Test when >= 0 and set by TestSet
+	TestSet     bool
+	Checkpoints runner.Checkpoints
+}
+
+// Result is one trial's outcome, printed as the final JSON line of the examples.
+type Result struct {
+	Experiment string  `json:"experiment"`
+	Title      string  `json:"title"`
+	Seed       int64   `json:"seed"`
+	Success    bool    `json:"success"`
+	Sequences  int     `json:"sequences"`
+	Weights    int     `json:"weights"`
+	TestSeqs   int     `json:"test_sequences"`
+	TestWrong  int     `json:"test_wrong"`
+	TestMSE    float64 `json:"test_mse"`
+	TestMAE    float64 `json:"test_mae"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// metric is one line of the learning curve.
+type metric struct {
+	Sequences   int     `json:"sequences"`
+	TrainMSE    float64 `json:"train_mse"`
+	TrainWrong  int     `json:"wrong_in_window"`
+	Window      int     `json:"window"`
+	Criterion   string  `json:"criterion"`
+	CriterionOK bool    `json:"criterion_met"`
+}
+
+// state is what a checkpoint keeps besides weights, optimizer and random source.
+type state struct {
+	Window *graph.ST3 `json:"window"`
+	Evals  int        `json:"evals"`
+}
+
+// RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
+// tests it.
+func RunTrial(s *Spec, o Options) (Result, error) {
+	start := time.Now()
+	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
+	max := s.Max
+	if o.Max > 0 {
+		max = o.Max
+	}
+	every := s.Every
+	if o.Every > 0 {
+		every = o.Every
+	}
+	testN := s.Test
+	if o.TestSet {
+		testN = o.Test
+	}
+	name := o.Optimizer
+	if name == "" {
+		name = "sgd"
+	}
+	opt, err := optim.New(name, s.LR, optim.Clip{})
+	if err != nil {
+		return res, err
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed})
+	if err != nil {
+		return res, err
+	}
+	defer tr.Close()
+
+	dataSrc := datasets.NewSource(o.Seed + 1_000_003)
+	data := rand.New(dataSrc)
+	testRng := rand.New(datasets.NewSource(o.Seed + 2_000_003))
+	var trainSet, testSet []datasets.Example
+	if s.reber != nil { // Exp. 1: 256 training and 256 distinct test strings per trial
+		if trainSet, testSet, err = s.reber.Sets(testRng, 256, 256); err != nil {
+			return res, err
+		}
+	}
+	if s.Stop == StopEval && s.EvalN > 0 && s.Test > 0 { // Exp. 3: the ST1/ST2 test set
+		for i := 0; i < s.EvalN; i++ {
+			ex, err := s.Sample(testRng)
+			if err != nil {
+				return res, err
+			}
+			testSet = append(testSet, ex)
+		}
+	}
+	next := func() (datasets.Example, error) {
+		if trainSet != nil {
+			return trainSet[data.Intn(len(trainSet))], nil
+		}
+		return s.Sample(data)
+	}
+	window := s.Window
+	if window == 0 {
+		window = 2000
+	}
+	beta := s.Beta
+	if s.Stop != StopST3 {
+		beta = math.MaxFloat64 // the window only counts errors
+	}
+	st := state{}
+	if st.Window, err = graph.NewST3(beta, 1e-300, window, o.Measure); err != nil {
+		return res, err
+	}
+	ckRun := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": dataSrc}, Extra: &st,
+		Config: map[string]any{"experiment": s.ID, "title": s.Title, "lr": s.LR, "seed": o.Seed, "optimizer": name}}
+	// A probe sequence, drawn from a source of its own, gives a batch shape to build the model
+	// with before a checkpoint is loaded into it.
+	var probe datasets.Example
+	if trainSet != nil {
+		probe = trainSet[0]
+	} else if probe, err = s.Sample(rand.New(datasets.NewSource(o.Seed + 3_000_017))); err != nil {
+		return res, err
+	}
+	probeBt, err := graph.Stack(graph.Sequence(probe.Sequence))
+	if err != nil {
+		return res, err
+	}
+	shape, err := probeBt.Shape()
+	if err != nil {
+		return res, err
+	}
+	if ok, err := o.Checkpoints.Restore(ckRun, shape); err != nil {
+		return res, err
+	} else if ok && o.Log != nil {
+		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", s.ID, tr.Seen())
+	}
+	saveHook, stopSignals := o.Checkpoints.Hook(ckRun)
+	defer stopSignals()
+
+	evaluate := func() (bool, error) { return s.evalStop(tr, trainSet, testSet, testRng) }
+	met := func() bool {
+		w := st.Window
+		switch s.Stop {
+		case StopST3:
+			return w.Count() == w.Window && w.Wrong() == 0 && w.Average() < s.Beta
+		case StopNSeq:
+			return w.Count() == w.Window && w.Wrong() < s.NSeq
+		}
+		return false
+	}
+	lastLog, lastMetric := time.Now(), 0
+	success := false
+	ex, err := next()
+	if err != nil {
+		return res, err
+	}
+	for tr.Seen() < max {
+		bt, err := graph.Stack(graph.Sequence(ex.Sequence))
+		if err != nil {
+			return res, err
+		}
+		r, err := tr.Step(bt)
+		if err != nil {
+			return res, err
+		}
+		outs := make([][]float64, len(r.Outputs))
+		for i := range outs {
+			outs[i] = r.Outputs[i][0]
+		}
+		e := graph.SeqErrors(bt, r)[0]
+		if !s.Correct(ex, outs) {
+			e.MaxAbs = 1 // counted as wrong by the window (its tolerance is tiny)
+		} else {
+			e.MaxAbs = 0
+		}
+		st.Window.Add(e)
+		seen := tr.Seen()
+		if s.Stop == StopEval && seen%every == 0 {
+			st.Evals++
+			if success, err = evaluate(); err != nil {
+				return res, err
+			}
+		} else if s.Stop != StopEval {
+			success = met()
+		}
+		if o.Metrics != nil && (seen-lastMetric >= 1000 || success) {
+			lastMetric = seen
+			m := metric{Sequences: seen, TrainMSE: st.Window.Average(), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
+				Criterion: s.Stop, CriterionOK: success}
+			if err := json.NewEncoder(o.Metrics).Encode(m); err != nil {
+				return res, err
+			}
+		}
+		if o.Log != nil && o.Progress > 0 && time.Since(lastLog) >= o.Progress {
+			lastLog = time.Now()
+			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", s.ID, seen,
+				float64(seen)/time.Since(start).Seconds(), st.Window.Average(), st.Window.Wrong(), st.Window.Count())
+		}
+		if success {
+			break
+		}
+		if err := saveHook(seen, bt, r); err != nil {
+			if errors.Is(err, runner.ErrInterrupted) {
+				if serr := o.Checkpoints.Save(ckRun); serr != nil {
+					return res, serr
+				}
+			}
+			return res, err
+		}
+		if ex, err = next(); err != nil {
+			return res, err
+		}
+	}
+	if err := o.Checkpoints.Save(ckRun); err != nil {
+		return res, err
+	}
+	res.Success, res.Sequences, res.Weights = success, tr.Seen(), tr.Params().NumWeights()
+	if success {
+		if err := s.test(tr, testN, testRng, &res); err != nil {
+			return res, err
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// evalStop runs the periodic evaluation of a StopEval experiment.
+func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
+	switch {
+	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
+		for _, set := range [][]datasets.Example{trainSet, testSet} {
+			for _, ex := range set {
+				outs, _, err := Evaluate(tr, ex)
+				if err != nil {
+					return false, err
+				}
+				if !s.Correct(ex, outs) {
+					return false, nil
+				}
+			}
+		}
+		return true, nil
+	case testSet != nil: // Exp. 3: ST1 (no misclassification) and ST2 (mean absolute error)
+		sum := 0.0
+		for _, ex := range testSet {
+			outs, bt, err := Evaluate(tr, ex)
+			if err != nil {
+				return false, err
+			}
+			if !s.Correct(ex, outs) {
+				return false, nil
+			}
+			tg := bt.Targets[len(bt.Targets)-1][0][0]
+			if ex.Clean != nil {
+				tg = ex.Clean[0]
+			}
+			sum += math.Abs(outs[len(outs)-1][0] - tg)
+		}
+		return sum/float64(len(testSet)) < s.Beta, nil
+	default: // Exp. 2: correct on EvalN successive random sequences
+		for i := 0; i < s.EvalN; i++ {
+			ex, err := s.Sample(rng)
+			if err != nil {
+				return false, err
+			}
+			outs, _, err := Evaluate(tr, ex)
+			if err != nil {
+				return false, err
+			}
+			if !s.Correct(ex, outs) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+}
+
+// test evaluates n fresh sequences.
+func (s *Spec) test(tr *graph.Trainer, n int, rng *rand.Rand, res *Result) error {
+	if n <= 0 || s.Sample == nil {
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		ex, err := s.Sample(rng)
+		if err != nil {
+			return err
+		}
+		outs, bt, err := Evaluate(tr, ex)
+		if err != nil {
+			return err
+		}
+		if !s.Correct(ex, outs) {
+			res.TestWrong++
+		}
+		e := graph.SeqErrors(bt, graph.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
+		res.TestMSE += e.SqErr
+		res.TestMAE += e.AbsErr
+	}
+	res.TestSeqs = n
+	res.TestMSE /= float64(n)
+	res.TestMAE /= float64(n)
+	return nil
+}
+
+func targetSteps(bt graph.Batch) []int {
+	var out []int
+	for t, tg := range bt.Targets {
+		if tg != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func wrap(outs [][]float64) [][][]float64 {
+	w := make([][][]float64, len(outs))
+	for i, o := range outs {
+		w[i] = [][]float64{o}
+	}
+	return w
+}

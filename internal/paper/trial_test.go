@@ -1,0 +1,56 @@
+package paper
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// TestEveryExperimentRuns runs a few hundred sequences of every experiment's default row.
+func TestEveryExperimentRuns(t *testing.T) {
+	for _, id := range IDs {
+		t.Run(id, func(t *testing.T) {
+			s, err := Lookup(id, Variant{P: 10, T: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if def, _ := Lookup(id, Variant{}); def.Paper.Sequences == 0 {
+				t.Errorf("no paper row for the default of %s", id)
+			}
+			var metrics bytes.Buffer
+			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: 100, Metrics: &metrics, TestSet: true, Test: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Sequences < 100 || r.Sequences > 300 || r.Weights == 0 {
+				t.Errorf("result %+v", r)
+			}
+			var m metric
+			if err := json.Unmarshal(bytes.SplitN(metrics.Bytes(), []byte("\n"), 2)[0], &m); err != nil && metrics.Len() > 0 {
+				t.Errorf("metrics line: %v", err)
+			}
+		})
+	}
+}
+
+func TestWeightCountsOfDefaultRows(t *testing.T) {
+	for id, want := range map[string]int{"1": 276, "2a": 10504, "2c": 664, "3a": 102, "4": 93, "5": 93, "6a": 156, "6b": 308} {
+		s, err := Lookup(id, Variant{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, TestSet: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Weights != want {
+			t.Errorf("experiment %s: %d weights, want %d (Table 10)", id, r.Weights, want)
+		}
+	}
+	if _, err := Lookup("7", Variant{}); err == nil {
+		t.Error("experiment 7 accepted")
+	}
+	if _, err := Lookup("1", Variant{Blocks: 5}); err == nil {
+		t.Error("5 blocks accepted for experiment 1")
+	}
+}
