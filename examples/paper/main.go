@@ -1,0 +1,297 @@
+// Command paper reproduces the tables of Hochreiter & Schmidhuber (1997): it runs trials of
+// every selected table row (the paper's trial counts by default), spreads them over all cores
+// (each trial is an independent graph), and writes a Markdown report with, for every row, the
+// paper's figure next to our mean, median and range of sequences until success, success rate and
+// test errors. Every trial's result is also written as a JSON line.
+//
+// Usage:
+//
+//	go run ./examples/paper -quick                 # short-lag rows, 3 trials each, minutes
+//	go run ./examples/paper -rows 1,4,6a -out results.md
+//	go run ./examples/paper -rows all -trials 0     # every row, the paper's trial counts (hours)
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/paper"
+)
+
+// row is one table row: an experiment and its variant.
+type row struct {
+	Name string
+	ID   string
+	V    paper.Variant
+}
+
+// allRows are the LSTM rows of Tables 1-9.
+var allRows = []row{
+	{"1: 4 blocks of 1, α=0.1", "1", paper.Variant{Blocks: 4, LR: 0.1}},
+	{"1: 3 blocks of 2, α=0.1", "1", paper.Variant{Blocks: 3, LR: 0.1}},
+	{"1: 3 blocks of 2, α=0.2", "1", paper.Variant{Blocks: 3, LR: 0.2}},
+	{"1: 4 blocks of 1, α=0.5", "1", paper.Variant{Blocks: 4, LR: 0.5}},
+	{"1: 3 blocks of 2, α=0.5", "1", paper.Variant{Blocks: 3, LR: 0.5}},
+	{"2a: p=100", "2a", paper.Variant{P: 100}},
+	{"2b: p=100", "2b", paper.Variant{P: 100}},
+	{"2c: q=50, p=50", "2c", paper.Variant{P: 50, Q: 50}},
+	{"2c: q=100, p=100", "2c", paper.Variant{P: 100, Q: 100}},
+	{"2c: q=200, p=200", "2c", paper.Variant{P: 200, Q: 200}},
+	{"2c: q=500, p=500", "2c", paper.Variant{P: 500, Q: 500}},
+	{"2c: q=1000, p=1000", "2c", paper.Variant{P: 1000, Q: 1000}},
+	{"2c: q=1000, p=500", "2c", paper.Variant{P: 500, Q: 1000}},
+	{"2c: q=1000, p=200", "2c", paper.Variant{P: 200, Q: 1000}},
+	{"2c: q=1000, p=100", "2c", paper.Variant{P: 100, Q: 1000}},
+	{"2c: q=1000, p=50", "2c", paper.Variant{P: 50, Q: 1000}},
+	{"3a: T=100, N=3", "3a", paper.Variant{T: 100, N: 3}},
+	{"3a: T=100, N=1", "3a", paper.Variant{T: 100, N: 1}},
+	{"3a: T=1000, N=3", "3a", paper.Variant{T: 1000, N: 3}},
+	{"3b: T=100, N=3", "3b", paper.Variant{T: 100, N: 3}},
+	{"3b: T=100, N=1", "3b", paper.Variant{T: 100, N: 1}},
+	{"3b: T=1000, N=1", "3b", paper.Variant{T: 1000, N: 1}},
+	{"3c: T=100, N=3", "3c", paper.Variant{T: 100, N: 3}},
+	{"3c: T=100, N=1", "3c", paper.Variant{T: 100, N: 1}},
+	{"4: T=100", "4", paper.Variant{T: 100}},
+	{"4: T=500", "4", paper.Variant{T: 500}},
+	{"4: T=1000", "4", paper.Variant{T: 1000}},
+	{"5: T=100, n_seq=140", "5", paper.Variant{T: 100, NSeq: 140}},
+	{"5: T=100, n_seq=13", "5", paper.Variant{T: 100, NSeq: 13}},
+	{"6a", "6a", paper.Variant{}},
+	{"6b", "6b", paper.Variant{}},
+}
+
+// quickRows finish in minutes: the short-lag rows.
+var quickRows = []string{"1: 3 blocks of 2, α=0.5", "2c: q=50, p=50", "3a: T=100, N=3", "4: T=100", "6a"}
+
+type job struct {
+	row   row
+	spec  *paper.Spec
+	trial int
+}
+
+type outcome struct {
+	job
+	res paper.Result
+	err error
+}
+
+func main() {
+	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a) or 'all'")
+	quick := flag.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
+	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
+	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
+	workers := flag.Int("workers", runtime.NumCPU(), "trials run at once")
+	out := flag.String("out", "reproduction.md", "Markdown report")
+	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
+	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
+	flag.Parse()
+	if err := run(*rowsFlag, *quick, *trials, *max, *workers, *out, *jsonl, *seed, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "paper:", err)
+		os.Exit(2)
+	}
+}
+
+func selectRows(spec string, quick bool) ([]row, error) {
+	if quick && spec == "" {
+		var out []row
+		for _, r := range allRows {
+			for _, q := range quickRows {
+				if r.Name == q {
+					out = append(out, r)
+				}
+			}
+		}
+		return out, nil
+	}
+	if spec == "" || spec == "all" {
+		return allRows, nil
+	}
+	var out []row
+	for _, id := range strings.Split(spec, ",") {
+		id = strings.TrimSpace(id)
+		n := 0
+		for _, r := range allRows {
+			if r.ID == id {
+				out = append(out, r)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, errors.Errorf("no table row for experiment %q (want one of %s)", id, strings.Join(paper.IDs, ", "))
+		}
+	}
+	return out, nil
+}
+
+func run(rowsFlag string, quick bool, trials, max, workers int, out, jsonl string, seed int64, log io.Writer) error {
+	rows, err := selectRows(rowsFlag, quick)
+	if err != nil {
+		return err
+	}
+	if workers < 1 {
+		return errors.New("-workers must be >= 1")
+	}
+	if quick {
+		if trials == 0 {
+			trials = 3
+		}
+		if max == 0 {
+			max = 1_000_000
+		}
+	}
+	var jobs []job
+	for _, r := range rows {
+		s, err := paper.Lookup(r.ID, r.V)
+		if err != nil {
+			return err
+		}
+		n := trials
+		if n == 0 {
+			n = s.Paper.Trials
+		}
+		for k := 0; k < n; k++ {
+			jobs = append(jobs, job{row: r, spec: s, trial: k})
+		}
+	}
+	start := time.Now()
+	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers\n", len(jobs), len(rows), workers)
+	results := make([]outcome, len(jobs))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next, done := 0, 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(jobs) {
+					return
+				}
+				j := jobs[i]
+				spec := *j.spec // each trial its own copy
+				if max > 0 && max < spec.Max {
+					spec.Max = max
+				}
+				res, err := paper.RunTrial(&spec, paper.Options{Seed: seed + int64(j.trial)})
+				mu.Lock()
+				results[i] = outcome{job: j, res: res, err: err}
+				done++
+				fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", done, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, o := range results {
+		if o.err != nil {
+			return errors.Wrapf(o.err, "%s trial %d", o.row.Name, o.trial)
+		}
+	}
+	if jsonl != "" {
+		err := graph.WriteFileAtomic(jsonl, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			for _, o := range results {
+				if err := enc.Encode(struct {
+					Row string `json:"row"`
+					paper.Result
+				}{o.row.Name, o.res}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	report := renderReport(rows, results, time.Since(start), quick, trials, max)
+	if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: wrote %s (%v)\n", out, time.Since(start).Round(time.Second))
+	return nil
+}
+
+func renderReport(rows []row, results []outcome, took time.Duration, quick bool, trials, max int) string {
+	var b strings.Builder
+	mode := "full"
+	if quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s, %v on %d cores", mode, time.Now().UTC().Format("2006-01-02"), took.Round(time.Second), runtime.NumCPU())
+	if max > 0 {
+		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
+	}
+	b.WriteString(".\n\n")
+	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		var seqs []float64
+		n, ok, wrong, tested := 0, 0, 0.0, 0
+		var paperRow paper.Row
+		for _, o := range results {
+			if o.row.Name != r.Name {
+				continue
+			}
+			paperRow = o.spec.Paper
+			n++
+			if o.res.Success {
+				ok++
+				seqs = append(seqs, float64(o.res.Sequences))
+				if o.res.TestSeqs > 0 {
+					wrong += float64(o.res.TestWrong)
+					tested = o.res.TestSeqs
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		mean, median, rng := "–", "–", "–"
+		if len(seqs) > 0 {
+			sort.Float64s(seqs)
+			sum := 0.0
+			for _, v := range seqs {
+				sum += v
+			}
+			mean = fmt.Sprintf("%.0f", sum/float64(len(seqs)))
+			median = fmt.Sprintf("%.0f", seqs[len(seqs)/2])
+			rng = fmt.Sprintf("%.0f–%.0f", seqs[0], seqs[len(seqs)-1])
+		}
+		testWrong := "–"
+		if ok > 0 && tested > 0 {
+			testWrong = fmt.Sprintf("%.1f of %d", wrong/float64(ok), tested)
+		}
+		pSeq, pSucc := "–", "–"
+		if paperRow.Sequences > 0 {
+			pSeq = fmt.Sprintf("%.0f", paperRow.Sequences)
+			pSucc = fmt.Sprintf("%.0f %%", 100*paperRow.Success)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong))
+	}
+	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
+	b.WriteString("a trial that does not meet it within the cap counts as a failure.\n")
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
