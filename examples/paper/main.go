@@ -87,7 +87,7 @@ type outcome struct {
 }
 
 func main() {
-	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a) or 'all'")
+	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") or 'all'")
 	quick := flag.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
 	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
 	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
@@ -122,7 +122,7 @@ func selectRows(spec string, quick bool) ([]row, error) {
 		id = strings.TrimSpace(id)
 		n := 0
 		for _, r := range allRows {
-			if r.ID == id {
+			if r.ID == id || r.Name == id {
 				out = append(out, r)
 				n++
 			}
