@@ -105,29 +105,32 @@ func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, erro
 	if !ok {
 		return nil, errors.Errorf("%v: output is %T", op, prealloc)
 	}
+	var err error
 	switch op.dtype {
 	case tensor.Float64:
-		if op.k64 == nil {
-			op.k64 = newKernel[float64](op)
-		}
-		x, w, err := unpack[float64](op, vals)
-		if err != nil {
-			return nil, err
-		}
-		op.k64.forward(x, w, out.Float64s())
+		err = runForward(op, &op.k64, vals, out.Float64s())
 	case tensor.Float32:
-		if op.k32 == nil {
-			op.k32 = newKernel[float32](op)
-		}
-		x, w, err := unpack[float32](op, vals)
-		if err != nil {
-			return nil, err
-		}
-		op.k32.forward(x, w, out.Float32s())
+		err = runForward(op, &op.k32, vals, out.Float32s())
 	default:
-		return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// runForward runs the kernel (made on first use) on the op's inputs.
+func runForward[F float32 | float64](op *seqOp, k **kernel[F], vals []G.Value, out []F) error {
+	if *k == nil {
+		*k = newKernel[F](op)
+	}
+	x, w, err := unpack[F](op, vals)
+	if err != nil {
+		return err
+	}
+	(*k).forward(x, w, out)
+	return nil
 }
 
 func newKernel[F float32 | float64](op *seqOp) *kernel[F] {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/paper"
@@ -11,17 +8,5 @@ import (
 
 // TestSmoke runs a few hundred sequences and checks the final JSON line.
 func TestSmoke(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code, err := paper.Command(strings.Fields("-exp 2b -p 10 -max 300 -every 100 -progress 0"), []string{"2a", "2b"}, &out, &errOut)
-	if err != nil || (code != 0 && code != 1) {
-		t.Fatalf("exit %d: %v\n%s", code, err, errOut.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var r paper.Result
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
-		t.Fatalf("last line is not JSON: %v\n%s", err, out.String())
-	}
-	if r.Sequences == 0 || r.Weights == 0 || r.Success != (code == 0) {
-		t.Errorf("result %+v, exit %d", r, code)
-	}
+	paper.Smoke(t, "-exp 2b -p 10 -max 300 -every 100 -progress 0", "2a", "2b")
 }

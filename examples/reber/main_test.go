@@ -1,27 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/paper"
 )
 
 // TestSmoke runs a few hundred sequences and checks the final JSON line.
-func TestSmoke(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code, err := paper.Command(strings.Fields("-max 300 -every 100 -progress 0"), []string{"1"}, &out, &errOut)
-	if err != nil || (code != 0 && code != 1) {
-		t.Fatalf("exit %d: %v\n%s", code, err, errOut.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var r paper.Result
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
-		t.Fatalf("last line is not JSON: %v\n%s", err, out.String())
-	}
-	if r.Sequences == 0 || r.Weights == 0 || r.Success != (code == 0) {
-		t.Errorf("result %+v, exit %d", r, code)
-	}
-}
+func TestSmoke(t *testing.T) { paper.Smoke(t, "-max 300 -every 100 -progress 0", "1") }
