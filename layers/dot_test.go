@@ -83,10 +83,17 @@ func TestDotGolden(t *testing.T) {
 				t.Errorf("DOT differs from %s (run go test -update if the change is intended)", golden)
 			}
 			if dot != "" {
+				// Small views are rendered; the full views only parsed (graphviz's gc), since
+				// laying them out takes graphviz tens of seconds.
 				cmd := exec.Command(dot, "-Tsvg", "-o", os.DevNull)
+				if strings.HasPrefix(v.file, "full") {
+					cmd = exec.Command(filepath.Join(filepath.Dir(dot), "gc"))
+				}
 				cmd.Stdin = bytes.NewReader(a.Bytes())
-				if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
-					t.Errorf("graphviz rejects %s: %v %s", v.file, err, out)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+					t.Errorf("graphviz rejects %s: %v %s", v.file, err, stderr.String())
 				}
 			}
 		})

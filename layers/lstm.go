@@ -36,7 +36,7 @@ type Cell struct {
 	Cells   unitGroup
 	InGate  unitGroup
 	OutGate unitGroup // zero with NoOutputGate
-	expand  *G.Node   // [NumBlocks, NumCells] 0/1 matrix spreading a block's gate to its cells; nil if S=1
+	expand  *G.Node   // [NumBlocks, NumCells] 0/1 matrix spreading a block's gate to its cells; made by the first unrolled step if S > 1
 }
 
 // State is the layer's state after a time step. The zero State is the paper's reset state
@@ -84,15 +84,6 @@ func NewCell(b *graph.Builder, cfg Config) (*Cell, error) {
 	c.InGate = group("in_gate", cfg.NumBlocks, gateBias, cfg.InputGateBias)
 	if !cfg.NoOutputGate {
 		c.OutGate = group("out_gate", cfg.NumBlocks, gateBias, cfg.OutputGateBias)
-	}
-	if cfg.CellsPerBlock > 1 {
-		e := make([]float64, cfg.NumBlocks*cfg.NumCells())
-		for j := 0; j < cfg.NumBlocks; j++ {
-			for v := 0; v < cfg.CellsPerBlock; v++ {
-				e[j*cfg.NumCells()+j*cfg.CellsPerBlock+v] = 1
-			}
-		}
-		c.expand = c.b.Fixed("expand", []int{cfg.NumBlocks, cfg.NumCells()}, e)
 	}
 	if err := b.Err(); err != nil {
 		return nil, errors.Wrapf(err, "layers: LSTM %q", cfg.Name)
@@ -207,8 +198,18 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 
 // spread maps a per-block gate activation [batch, NumBlocks] to its cells [batch, NumCells].
 func (c *Cell) spread(b *graph.Builder, gate *G.Node) *G.Node {
-	if c.expand == nil {
+	cfg := c.cfg
+	if cfg.CellsPerBlock == 1 {
 		return gate
+	}
+	if c.expand == nil {
+		e := make([]float64, cfg.NumBlocks*cfg.NumCells())
+		for j := 0; j < cfg.NumBlocks; j++ {
+			for v := 0; v < cfg.CellsPerBlock; v++ {
+				e[j*cfg.NumCells()+j*cfg.CellsPerBlock+v] = 1
+			}
+		}
+		c.expand = c.b.Fixed("expand", []int{cfg.NumBlocks, cfg.NumCells()}, e)
 	}
 	return b.MatMul(gate, c.expand)
 }
