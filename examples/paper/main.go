@@ -9,6 +9,7 @@
 //	go run ./examples/paper -quick                 # short-lag rows, 3 trials each, minutes
 //	go run ./examples/paper -rows 1,4,6a -out results.md
 //	go run ./examples/paper -rows all -trials 0     # every row, the paper's trial counts (hours)
+//	go run ./examples/paper -rows all -checkpoint runs/all [-resume]   # interruptible
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -27,6 +29,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/paper"
+	"github.com/lstm97/lstm97/internal/runner"
 )
 
 // row is one table row: an experiment and its variant.
@@ -95,11 +98,92 @@ func main() {
 	out := flag.String("out", "reproduction.md", "Markdown report")
 	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
+	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints")
 	flag.Parse()
-	if err := run(*rowsFlag, *quick, *trials, *max, *workers, *out, *jsonl, *seed, os.Stderr); err != nil {
+	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
+		seed: *seed, checkpoint: *ckDir, resume: *resume}
+	err := run(c, os.Stderr)
+	if errors.Is(err, runner.ErrInterrupted) {
+		fmt.Fprintln(os.Stderr, "paper:", err)
+		os.Exit(130)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "paper:", err)
 		os.Exit(2)
 	}
+}
+
+type config struct {
+	rows        string
+	quick       bool
+	trials, max int
+	workers     int
+	out, jsonl  string
+	seed        int64
+	checkpoint  string
+	resume      bool
+}
+
+// record is one finished trial in DIR/trials.jsonl and in -jsonl.
+type record struct {
+	Row   string `json:"row"`
+	Trial int    `json:"trial"`
+	paper.Result
+}
+
+// slug makes a row name usable as a directory name.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// finished reads the trials recorded in path (none if it does not exist).
+func finished(path string) (map[string]record, error) {
+	out := map[string]record{}
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return nil, errors.Wrapf(err, "%s line %d", path, i+1)
+		}
+		out[fmt.Sprintf("%s#%d", r.Row, r.Trial)] = r
+	}
+	return out, nil
+}
+
+// appendRecord appends one line to path and syncs it.
+func appendRecord(path string, r record) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(f).Encode(r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func selectRows(spec string, quick bool) ([]row, error) {
@@ -134,7 +218,28 @@ func selectRows(spec string, quick bool) ([]row, error) {
 	return out, nil
 }
 
-func run(rowsFlag string, quick bool, trials, max, workers int, out, jsonl string, seed int64, log io.Writer) error {
+func run(c config, log io.Writer) error {
+	rowsFlag, quick, trials, max, workers, out, jsonl, seed := c.rows, c.quick, c.trials, c.max, c.workers, c.out, c.jsonl, c.seed
+	if c.resume && c.checkpoint == "" {
+		return errors.New("-resume needs -checkpoint")
+	}
+	done := map[string]record{}
+	var ledger string
+	if c.checkpoint != "" {
+		if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
+			return err
+		}
+		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
+		if !c.resume {
+			if _, err := os.Stat(ledger); err == nil {
+				return errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
+			}
+		}
+		var err error
+		if done, err = finished(ledger); err != nil {
+			return err
+		}
+	}
 	rows, err := selectRows(rowsFlag, quick)
 	if err != nil {
 		return err
@@ -165,38 +270,61 @@ func run(rowsFlag string, quick bool, trials, max, workers int, out, jsonl strin
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers\n", len(jobs), len(rows), workers)
 	results := make([]outcome, len(jobs))
+	var todo []int
+	for i, j := range jobs {
+		if r, ok := done[fmt.Sprintf("%s#%d", j.row.Name, j.trial)]; ok {
+			results[i] = outcome{job: j, res: r.Result}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished)\n", len(jobs), len(rows), workers, len(jobs)-len(todo))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	next, done := 0, 0
+	next, count := 0, len(jobs)-len(todo)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				mu.Lock()
-				i := next
+				k := next
 				next++
 				mu.Unlock()
-				if i >= len(jobs) {
+				if k >= len(todo) {
 					return
 				}
+				i := todo[k]
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
 				if max > 0 && max < spec.Max {
 					spec.Max = max
 				}
-				res, err := paper.RunTrial(&spec, paper.Options{Seed: seed + int64(j.trial)})
+				o := paper.Options{Seed: seed + int64(j.trial)}
+				if c.checkpoint != "" {
+					o.Checkpoints = runner.Checkpoints{Dir: filepath.Join(c.checkpoint, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial)),
+						Every: 50000, Resume: c.resume, Optional: true}
+				}
+				res, err := paper.RunTrial(&spec, o)
 				mu.Lock()
 				results[i] = outcome{job: j, res: res, err: err}
-				done++
-				fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", done, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
+				if err == nil && ledger != "" {
+					err = appendRecord(ledger, record{Row: j.row.Name, Trial: j.trial, Result: res})
+					results[i].err = err
+				}
+				count++
+				fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", count, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
+	for _, o := range results {
+		if errors.Is(o.err, runner.ErrInterrupted) {
+			return errors.Wrapf(o.err, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
+		}
+	}
 	for _, o := range results {
 		if o.err != nil {
 			return errors.Wrapf(o.err, "%s trial %d", o.row.Name, o.trial)
@@ -206,10 +334,7 @@ func run(rowsFlag string, quick bool, trials, max, workers int, out, jsonl strin
 		err := graph.WriteFileAtomic(jsonl, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			for _, o := range results {
-				if err := enc.Encode(struct {
-					Row string `json:"row"`
-					paper.Result
-				}{o.row.Name, o.res}); err != nil {
+				if err := enc.Encode(record{Row: o.row.Name, Trial: o.trial, Result: o.res}); err != nil {
 					return err
 				}
 			}

@@ -12,7 +12,7 @@ import (
 func TestSmoke(t *testing.T) {
 	dir := t.TempDir()
 	out, jsonl := filepath.Join(dir, "r.md"), filepath.Join(dir, "r.jsonl")
-	if err := run("6a", false, 2, 300, 2, out, jsonl, 1, io.Discard); err != nil {
+	if err := run(config{rows: "6a", trials: 2, max: 300, workers: 2, out: out, jsonl: jsonl, seed: 1}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -40,5 +40,29 @@ func TestSelectRows(t *testing.T) {
 	}
 	if _, err := selectRows("9", false); err == nil {
 		t.Error("row 9 accepted")
+	}
+}
+
+// TestResumeSkipsFinishedTrials: a second run with -resume reuses the recorded trials.
+func TestResumeSkipsFinishedTrials(t *testing.T) {
+	dir := t.TempDir()
+	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), "use -resume") {
+		t.Errorf("second run without -resume: %v", err)
+	}
+	c.resume, c.trials = true, 3
+	var log strings.Builder
+	if err := run(c, &log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "(2 already finished)") || strings.Count(log.String(), "trial ") != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	if err != nil || len(recs) != 3 {
+		t.Errorf("%d records, %v", len(recs), err)
 	}
 }

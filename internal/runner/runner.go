@@ -36,6 +36,9 @@ type Checkpoints struct {
 	Dir    string // "" disables checkpoints
 	Every  int    // save every Every sequences (0: only at the end)
 	Resume bool   // continue from the checkpoint in Dir
+	// Optional makes Resume start afresh when Dir holds no checkpoint yet (for runs of many
+	// trials, some of which never started).
+	Optional bool
 }
 
 // Save writes a checkpoint of the run.
@@ -78,6 +81,9 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 		return false, errors.New("resume: no checkpoint directory given")
 	}
 	ck, err := graph.LoadCheckpoint(c.Dir)
+	if c.Optional && errors.Is(err, graph.ErrNoCheckpoint) {
+		return false, nil
+	}
 	if err != nil {
 		return false, errors.Wrap(err, "resume")
 	}
