@@ -66,11 +66,10 @@ func (op *denseOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, ok := prealloc.(*tensor.Dense)
-	if !ok || len(vals) != op.Arity() {
-		return nil, errors.Errorf("%v: bad call (%T, %d inputs)", op, prealloc, len(vals))
+	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	if err != nil {
+		return nil, err
 	}
-	var err error
 	switch op.dtype {
 	case tensor.Float64:
 		op.d64, err = denseForward(op, vals, out.Float64s(), op.d64)

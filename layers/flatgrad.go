@@ -87,14 +87,10 @@ func (op *flatGradOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func (op *flatGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	if len(vals) != op.Arity() {
-		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
+	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	if err != nil {
+		return nil, err
 	}
-	out, ok := prealloc.(*tensor.Dense)
-	if !ok {
-		return nil, errors.Errorf("%v: output is %T", op, prealloc)
-	}
-	var err error
 	switch op.c.opDtype() {
 	case tensor.Float64:
 		d := out.Float64s()
@@ -173,4 +169,16 @@ func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, err
 func (op *partOp) DiffWRT(n int) []bool { return make([]bool, n) }
 func (op *partOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return nil, errors.New("layers: second derivatives of fused ops are not supported")
+}
+
+// outputTensor checks a fused op's call: the number of inputs and a dense preallocated output.
+func outputTensor(op fmt.Stringer, arity int, prealloc G.Value, vals []G.Value) (*tensor.Dense, error) {
+	if len(vals) != arity {
+		return nil, errors.Errorf("%v: want %d inputs, got %d", op, arity, len(vals))
+	}
+	out, ok := prealloc.(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("%v: output is %T", op, prealloc)
+	}
+	return out, nil
 }

@@ -98,14 +98,10 @@ func (op *seqOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	if len(vals) != op.Arity() {
-		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
+	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	if err != nil {
+		return nil, err
 	}
-	out, ok := prealloc.(*tensor.Dense)
-	if !ok {
-		return nil, errors.Errorf("%v: output is %T", op, prealloc)
-	}
-	var err error
 	switch op.dtype {
 	case tensor.Float64:
 		err = runForward(op, &op.k64, vals, out.Float64s())

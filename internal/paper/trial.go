@@ -247,18 +247,8 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
 	switch {
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
-		for _, set := range [][]datasets.Example{trainSet, testSet} {
-			for _, ex := range set {
-				outs, _, err := Evaluate(tr, ex)
-				if err != nil {
-					return false, err
-				}
-				if !s.Correct(ex, outs) {
-					return false, nil
-				}
-			}
-		}
-		return true, nil
+		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
+		return s.allCorrect(tr, len(both), func(i int) (datasets.Example, error) { return both[i], nil })
 	case testSet != nil: // Exp. 3: ST1 (no misclassification) and ST2 (mean absolute error)
 		sum := 0.0
 		for _, ex := range testSet {
@@ -277,21 +267,27 @@ func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example,
 		}
 		return sum/float64(len(testSet)) < s.Beta, nil
 	default: // Exp. 2: correct on EvalN successive random sequences
-		for i := 0; i < s.EvalN; i++ {
-			ex, err := s.Sample(rng)
-			if err != nil {
-				return false, err
-			}
-			outs, _, err := Evaluate(tr, ex)
-			if err != nil {
-				return false, err
-			}
-			if !s.Correct(ex, outs) {
-				return false, nil
-			}
-		}
-		return true, nil
+		return s.allCorrect(tr, s.EvalN, func(int) (datasets.Example, error) { return s.Sample(rng) })
 	}
+}
+
+// allCorrect reports whether the n examples next(0), ..., next(n-1) are all judged correct,
+// stopping at the first that is not.
+func (s *Spec) allCorrect(tr *graph.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
+	for i := 0; i < n; i++ {
+		ex, err := next(i)
+		if err != nil {
+			return false, err
+		}
+		outs, _, err := Evaluate(tr, ex)
+		if err != nil {
+			return false, err
+		}
+		if !s.Correct(ex, outs) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // test evaluates n fresh sequences.
