@@ -201,6 +201,11 @@ func selectRows(spec string, quick bool) ([]row, error) {
 	if spec == "" || spec == "all" {
 		return allRows, nil
 	}
+	for _, r := range allRows { // a row name may itself contain commas
+		if r.Name == strings.TrimSpace(spec) {
+			return []row{r}, nil
+		}
+	}
 	var out []row
 	for _, id := range strings.Split(spec, ",") {
 		id = strings.TrimSpace(id)

@@ -38,6 +38,9 @@ func TestSelectRows(t *testing.T) {
 	if rows, err := selectRows("4: T=100", false); err != nil || len(rows) != 1 {
 		t.Errorf("row by name: %d rows, %v", len(rows), err)
 	}
+	if rows, err := selectRows("1: 3 blocks of 2, α=0.5", false); err != nil || len(rows) != 1 {
+		t.Errorf("row name with a comma: %d rows, %v", len(rows), err)
+	}
 	if _, err := selectRows("9", false); err == nil {
 		t.Error("row 9 accepted")
 	}
