@@ -47,6 +47,7 @@ type config struct {
 	Checkpoint                  string
 	Every                       int
 	Resume                      bool
+	LinearOutput                bool
 }
 
 // runConfig is the part of config a resumed run must share with the checkpoint.
@@ -61,6 +62,7 @@ type runConfig struct {
 	Tol       float64 `json:"tol"`
 	Window    int     `json:"window"`
 	Measure   string  `json:"measure"`
+	Linear    bool    `json:"linear_output"`
 }
 
 // result is the final JSON line.
@@ -97,6 +99,7 @@ func main() {
 	flag.StringVar(&c.Checkpoint, "checkpoint", "", "directory for checkpoints (saved every -every sequences, at the end and on SIGINT/SIGTERM)")
 	flag.IntVar(&c.Every, "every", 50000, "sequences between checkpoints")
 	flag.BoolVar(&c.Resume, "resume", false, "continue from the checkpoint in -checkpoint")
+	flag.BoolVar(&c.LinearOutput, "linear-output", false, "a linear output unit instead of the paper's logistic one (see the README)")
 	flag.Parse()
 	r, err := run(c, os.Stdout, os.Stderr)
 	if errors.Is(err, runner.ErrInterrupted) {
@@ -132,12 +135,13 @@ func (s *source) Next() (graph.Batch, error) {
 	return graph.Stack(seqs...)
 }
 
-// Net returns the paper's adding network (Table 10 row 4-1).
-func Net() layers.NetConfig {
+// Net returns the paper's adding network (Table 10 row 4-1), with a linear output unit if
+// linear is set (not the paper's specification).
+func Net(linear bool) layers.NetConfig {
 	return layers.NetConfig{
 		LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, Biases: layers.BiasAll,
 			InputGateBias: []float64{-3, -6}, InitRange: 0.1},
-		Output: layers.OutputConfig{Units: 1, Bias: true, InitRange: 0.1},
+		Output: layers.OutputConfig{Units: 1, Bias: true, InitRange: 0.1, Linear: linear},
 	}
 }
 
@@ -163,7 +167,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(Net()), Optimizer: opt, Seed: c.Seed})
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(Net(c.LinearOutput)), Optimizer: opt, Seed: c.Seed})
 	if err != nil {
 		return r, err
 	}
@@ -174,7 +178,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	ck := runner.Checkpoints{Dir: c.Checkpoint, Every: c.Every, Resume: c.Resume}
 	state := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
 		Config: runConfig{Task: "adding", T: c.T, Batch: c.Batch, Seed: c.Seed, LR: c.LR, Optimizer: c.Optimizer,
-			Beta: c.Beta, Tol: c.Tol, Window: c.Window, Measure: c.Measure}}
+			Beta: c.Beta, Tol: c.Tol, Window: c.Window, Measure: c.Measure, Linear: c.LinearOutput}}
 	shape := graph.Shape{T: c.T, B: c.Batch, In: 2, Out: 1, TargetSteps: []int{c.T - 1}}
 	if resumed, err := ck.Restore(state, shape); err != nil {
 		return r, err
@@ -183,8 +187,12 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	}
 	saveHook, stopSignals := ck.Hook(state)
 	defer stopSignals()
-	fmt.Fprintf(stderr, "adding: T=%d seed=%d lr=%v batch=%d optimizer=%s, criterion ST3(%v) over %d sequences (%s), tolerance %v\n",
-		c.T, c.Seed, c.LR, c.Batch, c.Optimizer, c.Beta, c.Window, measure, c.Tol)
+	out := "logistic"
+	if c.LinearOutput {
+		out = "linear (not the paper's)"
+	}
+	fmt.Fprintf(stderr, "adding: T=%d seed=%d lr=%v batch=%d optimizer=%s, %s output unit, criterion ST3(%v) over %d sequences (%s), tolerance %v\n",
+		c.T, c.Seed, c.LR, c.Batch, c.Optimizer, out, c.Beta, c.Window, measure, c.Tol)
 	trainStart, lastReport := time.Now(), time.Now()
 	progress := func(seen int, _ graph.Batch, _ graph.Result) error {
 		if c.Progress > 0 && time.Since(lastReport) >= c.Progress {

@@ -66,6 +66,7 @@ var allRows = []row{
 	{"3c: T=100, N=3", "3c", paper.Variant{T: 100, N: 3}},
 	{"3c: T=100, N=1", "3c", paper.Variant{T: 100, N: 1}},
 	{"4: T=100", "4", paper.Variant{T: 100}},
+	{"4: T=100, linear output", "4", paper.Variant{T: 100, LinearOutput: true}},
 	{"4: T=500", "4", paper.Variant{T: 500}},
 	{"4: T=1000", "4", paper.Variant{T: 1000}},
 	{"5: T=100, n_seq=140", "5", paper.Variant{T: 100, NSeq: 140}},

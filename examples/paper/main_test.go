@@ -32,7 +32,7 @@ func TestSelectRows(t *testing.T) {
 	if rows, err := selectRows("", true); err != nil || len(rows) != len(quickRows) {
 		t.Errorf("quick: %d rows, %v", len(rows), err)
 	}
-	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 8 {
+	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 9 {
 		t.Errorf("1,4: %d rows, %v", len(rows), err)
 	}
 	if rows, err := selectRows("4: T=100", false); err != nil || len(rows) != 1 {
