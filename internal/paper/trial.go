@@ -27,8 +27,7 @@ type Options struct {
 	Log         io.Writer     // progress; nil: none
 	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
 	Every       int           // overrides Spec.Every when > 0
-	Test        int           // overrides Spec.Test when >= 0 and set by TestSet
-	TestSet     bool
+	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
 	Checkpoints runner.Checkpoints
 }
 
@@ -77,8 +76,11 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		every = o.Every
 	}
 	testN := s.Test
-	if o.TestSet {
+	switch {
+	case o.Test > 0:
 		testN = o.Test
+	case o.Test < 0:
+		testN = 0
 	}
 	name := o.Optimizer
 	if name == "" {

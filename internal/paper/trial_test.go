@@ -18,7 +18,7 @@ func TestEveryExperimentRuns(t *testing.T) {
 				t.Errorf("no paper row for the default of %s", id)
 			}
 			var metrics bytes.Buffer
-			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: 100, Metrics: &metrics, TestSet: true, Test: 20})
+			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: 100, Metrics: &metrics, Test: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +39,7 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, TestSet: true})
+		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, Test: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
