@@ -423,10 +423,8 @@ func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node
 	for _, d := range nodes {
 		if in(d) {
 			place(d, false)
-		} else if collapse != nil {
-			if _, ok := boxOf(d); ok {
-				boxCount[boxes[mustKey(collapse, d)]]++
-			}
+		} else if box, ok := boxOf(d); ok {
+			boxCount[box]++
 		}
 	}
 	var edges []string
@@ -484,11 +482,6 @@ func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node
 	}
 	w.WriteString("}\n")
 	return nil
-}
-
-func mustKey(collapse func(*dotNode) (string, bool), d *dotNode) string {
-	k, _ := collapse(d)
-	return k
 }
 
 // writeSummary draws one box per top-level scope.
