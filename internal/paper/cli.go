@@ -52,6 +52,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	ckDir := fs.String("checkpoint", "", "directory for checkpoints (saved every -ckpt-every sequences, at the end and on SIGINT/SIGTERM)")
 	ckEvery := fs.Int("ckpt-every", 50000, "sequences between checkpoints")
 	resume := fs.Bool("resume", false, "continue from the checkpoint in -checkpoint")
+	drift := fs.Int("drift", 0, "report the cell states at the last step of this many sequences before and after training (state drift, App. A.2)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -70,7 +71,18 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	o := Options{Seed: *seed, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
+	if *drift < 0 {
+		return 2, errors.Errorf("-drift %d: want a number of sequences", *drift)
+	}
+	if *drift > 0 {
+		d, err := MeasureDrift(s, *seed, *drift, nil)
+		if err != nil {
+			return 2, err
+		}
+		fmt.Fprint(stdout, "untrained net: ")
+		d.Print(stdout)
+	}
+	o := Options{Seed: *seed, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
 		Checkpoints: runner.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {
@@ -104,6 +116,10 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "; the paper (Table %s): %.0f", s.Paper.Table, s.Paper.Sequences)
 	}
 	fmt.Fprintln(stdout)
+	if r.Drift != nil {
+		fmt.Fprint(stdout, "trained net: ")
+		r.Drift.Print(stdout)
+	}
 	if r.TestSeqs > 0 {
 		fmt.Fprintf(stdout, "test: %d wrong of %d, MSE %.6f, mean absolute error %.6f\n", r.TestWrong, r.TestSeqs, r.TestMSE, r.TestMAE)
 	}

@@ -28,6 +28,7 @@ type Options struct {
 	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
 	Every       int           // overrides Spec.Every when > 0
 	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
+	Drift       int           // > 0: measure the trained net's state drift on this many sequences
 	Checkpoints runner.Checkpoints
 }
 
@@ -44,6 +45,8 @@ type Result struct {
 	TestMSE    float64 `json:"test_mse"`
 	TestMAE    float64 `json:"test_mae"`
 	Seconds    float64 `json:"seconds"`
+	Drift      *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
+
 }
 
 // metric is one line of the learning curve.
@@ -240,6 +243,13 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if err := s.test(tr, testN, testRng, &res); err != nil {
 			return res, err
 		}
+	}
+	if o.Drift > 0 {
+		d, err := MeasureDrift(s, o.Seed, o.Drift, tr.Params())
+		if err != nil {
+			return res, err
+		}
+		res.Drift = &d
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
