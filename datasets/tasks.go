@@ -23,6 +23,18 @@ func oneHot(n, k int) []float64 {
 	return v
 }
 
+// oneHots codes the symbols ks one-hot over n, in one allocation (long sequences over large
+// alphabets, as in Exp. 2c, would otherwise make thousands of small ones).
+func oneHots(n int, ks []int) [][]float64 {
+	data := make([]float64, n*len(ks))
+	out := make([][]float64, len(ks))
+	for t, k := range ks {
+		out[t] = data[t*n : (t+1)*n : (t+1)*n]
+		out[t][k] = 1
+	}
+	return out
+}
+
 // ---- Experiment 1: the Reber grammar --------------------------------------------------------
 
 // ReberSymbols is the alphabet of the Reber grammar, in the order of the one-hot coding.
@@ -149,10 +161,7 @@ func (r Reber) Example(s []int) (Example, error) {
 	}
 	n := len(ReberSymbols)
 	ex := Example{Class: -1, Legal: legal[:len(s)-1]}
-	for t := 0; t < len(s)-1; t++ {
-		ex.Inputs = append(ex.Inputs, oneHot(n, s[t]))
-		ex.Targets = append(ex.Targets, oneHot(n, s[t+1]))
-	}
+	ex.Inputs, ex.Targets = oneHots(n, s[:len(s)-1]), oneHots(n, s[1:])
 	return ex, nil
 }
 
@@ -233,10 +242,7 @@ func (l LongLag) Sample(rng *rand.Rand) (Example, error) {
 	}
 	s = append(s, first)
 	ex := Example{Class: class}
-	for t := 0; t < len(s)-1; t++ {
-		ex.Inputs = append(ex.Inputs, oneHot(n, s[t]))
-		ex.Targets = append(ex.Targets, oneHot(n, s[t+1]))
-	}
+	ex.Inputs, ex.Targets = oneHots(n, s[:len(s)-1]), oneHots(n, s[1:])
 	return ex, nil
 }
 
@@ -271,9 +277,7 @@ func (v VeryLongLag) Sample(rng *rand.Rand) (Example, error) {
 		}
 	}
 	ex := Example{Class: class}
-	for _, k := range s {
-		ex.Inputs = append(ex.Inputs, oneHot(n, k))
-	}
+	ex.Inputs = oneHots(n, s)
 	ex.Targets = make([][]float64, len(s))
 	ex.Targets[len(s)-1] = oneHot(2, class)
 	return ex, nil

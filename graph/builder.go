@@ -47,6 +47,7 @@ type buildState struct {
 	names  map[string]bool
 	params []*G.Node
 	inputs []*G.Node
+	isIn   map[int64]bool // the IDs of inputs
 	// made records, for every node handed out, what it was built as (op and child IDs). A node
 	// handed out again for a different expression means gorgonia merged two nodes.
 	made map[int64]string
@@ -97,6 +98,7 @@ func NewBuilder(cfg Config) *Builder {
 		scope: map[int64]string{},
 		notes: map[int64]Note{},
 		inner: map[int64]bool{},
+		isIn:  map[int64]bool{},
 	}
 	if s.dtype == (tensor.Dtype{}) {
 		s.dtype = tensor.Float64
@@ -264,9 +266,14 @@ func (b *Builder) Input(local string, shape ...int) *G.Node {
 	n := b.leaf(full, shape, "input", G.WithValue(newDense(b.s.dtype, shape, nil)))
 	if n != nil {
 		b.s.inputs = append(b.s.inputs, n)
+		b.s.isIn[n.ID()] = true
 	}
 	return n
 }
+
+// IsInput reports whether n is an input made by Input. Programs never differentiate with respect
+// to inputs, so ops may skip computing gradients for them.
+func (b *Builder) IsInput(n *G.Node) bool { return n != nil && b.s.isIn[n.ID()] }
 
 func (b *Builder) leaf(full string, shape []int, kind string, opt G.NodeConsOpt) (n *G.Node) {
 	defer b.recoverInto(kind + " " + full)

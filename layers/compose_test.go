@@ -202,3 +202,66 @@ func TestStackedFusedEqualsUnrolled(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientOfAParameterInput feeds a parameter (not a graph input) to the fused LSTM and to
+// the output layer's direct input connection: its gradient must still be computed (the ops
+// skip it only for Builder inputs), checked against central finite differences of the loss.
+func TestGradientOfAParameterInput(t *testing.T) {
+	const T, In = 4, 3
+	b := graph.NewBuilder(graph.Config{Seed: 3})
+	x := b.Param("x", []int{T, In}, graph.Uniform(1))
+	l, err := layers.NewCell(b, layers.Config{Name: "lstm", Inputs: In, NumBlocks: 2, CellsPerBlock: 1, FullGradient: true, InitRange: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := layers.NewOutput(b, layers.OutputConfig{Units: 2, Cells: 2, Inputs: In, Bias: true, InitRange: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := b.Sum(b.Square(o.Apply(l.Sequence(x, T), x)))
+	p, err := graph.Compile(b, loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	lossAt := func() float64 {
+		if err := p.Run(); err != nil {
+			t.Fatal(err)
+		}
+		v, err := p.Loss()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	lossAt()
+	ps, err := p.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	grad := append([]float64(nil), ps[0].Grad.Data().([]float64)...)
+	if ps[0].Name != "x" {
+		t.Fatalf("first parameter is %q", ps[0].Name)
+	}
+	w := ps[0].Value.Data().([]float64)
+	nonzero := 0
+	for i := range w {
+		const h = 1e-6
+		orig := w[i]
+		w[i] = orig + h
+		lp := lossAt()
+		w[i] = orig - h
+		lm := lossAt()
+		w[i] = orig
+		fd := (lp - lm) / (2 * h)
+		if math.Abs(grad[i]-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
+			t.Errorf("x[%d]: graph %.12g, finite differences %.12g", i, grad[i], fd)
+		}
+		if math.Abs(fd) > 1e-6 {
+			nonzero++
+		}
+	}
+	if nonzero < T*In/2 {
+		t.Errorf("only %d of %d finite differences are non-zero: the check is too weak", nonzero, T*In)
+	}
+}

@@ -19,14 +19,17 @@ import (
 // identity, for h [N, Cells], W [Cells, K], optional x [N, I] and Wx [I, K], optional b [1, K].
 // Its inputs are h, W, then x, Wx if hasX, then b if hasB.
 type denseOp struct {
-	id     uint64
-	dtype  tensor.Dtype
-	N, K   int
-	hasX   bool
-	hasB   bool
-	linear bool
-	d64    []float64 // f'(net) of the last forward run
-	d32    []float32
+	id    uint64
+	dtype tensor.Dtype
+	N, K  int
+	hasX  bool
+	// xIsInput: x is a graph input (Builder.Input), for which no gradient is ever asked; the
+	// backward pass leaves its gradient at 0 instead of computing it.
+	xIsInput bool
+	hasB     bool
+	linear   bool
+	d64      []float64 // f'(net) of the last forward run
+	d32      []float32
 }
 
 var denseOpIDs, lossOpIDs uint64
@@ -139,6 +142,9 @@ func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([
 		}
 		if op.hasX {
 			for i, xv := range x[n*I : (n+1)*I] {
+				if xv == 0 { // one-hot inputs: most rows add nothing
+					continue
+				}
 				for k, wv := range wx[i*K : (i+1)*K] {
 					yr[k] += xv * wv
 				}
@@ -212,9 +218,17 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 			dh[n*C+c] = acc
 		}
 		for i := 0; i < I; i++ {
-			xv, acc := x[n*I+i], F(0)
+			xv := x[n*I+i]
+			if xv != 0 {
+				for k, g := range dnet {
+					dwx[i*K+k] += xv * g
+				}
+			}
+			if op.xIsInput { // dx stays 0: nothing reads the gradient of an input
+				continue
+			}
+			acc := F(0)
 			for k, g := range dnet {
-				dwx[i*K+k] += xv * g
 				acc += wx[i*K+k] * g
 			}
 			dx[n*I+i] = acc
@@ -328,7 +342,7 @@ func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) er
 
 func newDenseNode(b *graph.Builder, o *Output, h, x *G.Node) *G.Node {
 	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], K: o.cfg.Units,
-		hasX: o.Wx != nil, hasB: o.B != nil, linear: o.cfg.Linear}
+		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
 	in := []*G.Node{h, o.W}
 	if op.hasX {
 		in = append(in, x, o.Wx)

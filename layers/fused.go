@@ -18,7 +18,9 @@ import (
 // equations, truncation and reset state), but its forward and backward passes are tight loops
 // over preallocated buffers instead of ~100 gorgonia nodes per step, so it is orders of
 // magnitude faster. Gate activations and cell states are not exposed as nodes; use Unroll to
-// inspect them. Errors are recorded in the builder.
+// inspect them. Zero inputs cost nothing, so one-hot coded symbols are cheap; the gradient with
+// respect to x is left at 0 when x is a graph input (Builder.Input), which Programs never
+// differentiate. Errors are recorded in the builder.
 func (c *Cell) Sequence(x *G.Node, T int) *G.Node {
 	b := c.b
 	if b.Err() != nil {
@@ -33,7 +35,7 @@ func (c *Cell) Sequence(x *G.Node, T int) *G.Node {
 		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, c.cfg.Inputs, T))
 		return nil
 	}
-	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype()}
+	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype(), xIsInput: b.IsInput(x)}
 	for gi, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
 		for kind, n := range []*G.Node{g.Wx, g.Wh, g.B} {
 			if n != nil {
@@ -58,9 +60,12 @@ type seqOp struct {
 	cell  *Cell
 	T, B  int
 	dtype tensor.Dtype
-	slots []slot
-	k64   *kernel[float64]
-	k32   *kernel[float32]
+	// xIsInput: x is a graph input (Builder.Input), for which no gradient is ever asked; the
+	// backward pass leaves its gradient at 0 instead of computing it.
+	xIsInput bool
+	slots    []slot
+	k64      *kernel[float64]
+	k32      *kernel[float32]
 }
 
 func (op *seqOp) Arity() int { return 1 + len(op.slots) }
@@ -217,6 +222,9 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 	}
 	clear(out)
 	dx := out[:len(x)]
+	if op.xIsInput {
+		dx = nil // stays 0: nothing reads the gradient of an input
+	}
 	var dw [3]weights[F]
 	off := len(x)
 	for i, s := range op.slots {

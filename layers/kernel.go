@@ -166,6 +166,9 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 			}
 			copy(net, k.b)
 			for i, xi := range xr {
+				if xi == 0 { // one-hot inputs: most rows add nothing
+					continue
+				}
 				row := k.wx[i*U : (i+1)*U : (i+1)*U]
 				for u := range net {
 					net[u] += xi * row[u]
@@ -213,7 +216,7 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	}
 }
 
-// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx, given dy = ∂E/∂out [T·B][CS] and the
+// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out [T·B][CS] and the
 // stored forward values of the last forward call with the same x and w.
 func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weights[F]) {
 	I, U, CS, B := k.I, k.U(), k.CS(), k.B
@@ -256,7 +259,10 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 			}
 			// ds stays as it is: ∂s(t)/∂s(t-1) = 1, the CEC carries it to step t-1.
 			xr := x[r*I : (r+1)*I]
-			dxr := dx[r*I : (r+1)*I]
+			var dxr []F // nil when the caller wants no ∂E/∂x
+			if dx != nil {
+				dxr = dx[r*I : (r+1)*I]
+			}
 			var prev []F
 			if t > 0 && k.rec {
 				prev = k.act[(r-B)*U : (r-B+1)*U]
@@ -268,11 +274,18 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 				k.db[u] += d
 			}
 			for i, xi := range xr {
-				row := k.dwx[i*U : (i+1)*U : (i+1)*U]
+				if xi != 0 {
+					row := k.dwx[i*U : (i+1)*U : (i+1)*U]
+					for u, d := range dnet {
+						row[u] += xi * d
+					}
+				}
+				if dxr == nil {
+					continue
+				}
 				wrow := k.wx[i*U : (i+1)*U : (i+1)*U]
 				acc := F(0)
 				for u, d := range dnet {
-					row[u] += xi * d
 					acc += wrow[u] * d
 				}
 				dxr[i] = acc
