@@ -246,14 +246,7 @@ func TestGradientOfAParameterInput(t *testing.T) {
 	w := ps[0].Value.Data().([]float64)
 	nonzero := 0
 	for i := range w {
-		const h = 1e-6
-		orig := w[i]
-		w[i] = orig + h
-		lp := lossAt()
-		w[i] = orig - h
-		lm := lossAt()
-		w[i] = orig
-		fd := (lp - lm) / (2 * h)
+		fd := centralDifference(w, i, 1e-6, lossAt)
 		if math.Abs(grad[i]-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
 			t.Errorf("x[%d]: graph %.12g, finite differences %.12g", i, grad[i], fd)
 		}

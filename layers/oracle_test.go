@@ -332,13 +332,7 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 				for pi, q := range ps {
 					w := tr.Params().Get(q.Name).Data().([]float64)
 					for i := range w {
-						orig := w[i]
-						w[i] = orig + h
-						lp := lossAt()
-						w[i] = orig - h
-						lm := lossAt()
-						w[i] = orig
-						fd := (lp - lm) / (2 * h)
+						fd := centralDifference(w, i, h, lossAt)
 						got := q.Grad.Data().([]float64)[i]
 						if math.Abs(got-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
 							t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", q.Name, i, got, fd)
@@ -354,6 +348,17 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 			})
 		}
 	}
+}
+
+// centralDifference estimates ∂loss/∂w[i] as (loss(w[i]+h) - loss(w[i]-h)) / 2h, restoring w[i].
+func centralDifference(w []float64, i int, h float64, loss func() float64) float64 {
+	orig := w[i]
+	w[i] = orig + h
+	lp := loss()
+	w[i] = orig - h
+	lm := loss()
+	w[i] = orig
+	return (lp - lm) / (2 * h)
 }
 
 // TestExecutorMatchesTapeMachine runs the unrolled network on this module's executor and on
