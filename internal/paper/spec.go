@@ -30,6 +30,9 @@ type Variant struct {
 	// specification: with it the adding problem (Exp. 4) needs as many sequences as the paper
 	// reports, with the logistic units 8 times more (see the README).
 	LinearOutput bool
+	// NoConstruct starts Exps. 2a/2b with the memory cell in place instead of adding it once
+	// the error stops decreasing (the paper's procedure; see Construction).
+	NoConstruct bool
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -71,6 +74,9 @@ type Spec struct {
 	EvalN  int // StopEval: sequences per evaluation (ST1 test set, or ABS over EvalN successive sequences)
 	// Test is the number of fresh test sequences after success (0: none).
 	Test int
+
+	// Construct, if not nil, adds the memory cell during training (Exps. 2a/2b).
+	Construct *Construction
 
 	// Exp. 1: the string sets, drawn per trial.
 	reber *datasets.Reber
@@ -179,6 +185,9 @@ func Lookup(id string, v Variant) (*Spec, error) {
 			s.Paper = Row{"2 (text)", 5680, "", 1, 18, "mean of 18 trials"}
 		}
 		s.Stop, s.Every, s.EvalN, s.Max = StopEval, 500, 10000, 5_000_000
+		if !v.NoConstruct {
+			s.Construct = &Construction{Hold: []string{"out/w"}, Every: 500, MinGain: 0.1, Init: 0.2}
+		}
 	case "2c":
 		p, q := v.P, v.Q
 		if p == 0 {

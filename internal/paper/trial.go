@@ -46,6 +46,8 @@ type Result struct {
 	TestMAE    float64 `json:"test_mae"`
 	Seconds    float64 `json:"seconds"`
 	Drift      *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
+	// CellAdded is the number of sequences after which the memory cell was added (Spec.Construct).
+	CellAdded int `json:"cell_added,omitempty"`
 
 }
 
@@ -61,8 +63,9 @@ type metric struct {
 
 // state is what a checkpoint keeps besides weights, optimizer and random source.
 type state struct {
-	Window *graph.ST3 `json:"window"`
-	Evals  int        `json:"evals"`
+	Window    *graph.ST3      `json:"window"`
+	Evals     int             `json:"evals"`
+	Construct *constructState `json:"construct,omitempty"`
 }
 
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
@@ -93,6 +96,10 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	var held *hold
+	if s.Construct != nil {
+		held, opt = holding(opt, s.Construct.Hold)
+	}
 	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed})
 	if err != nil {
 		return res, err
@@ -101,7 +108,8 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 
 	dataSrc := datasets.NewSource(o.Seed + 1_000_003)
 	data := rand.New(dataSrc)
-	testRng := rand.New(datasets.NewSource(o.Seed + 2_000_003))
+	testSrc := datasets.NewSource(o.Seed + 2_000_003)
+	testRng := rand.New(testSrc)
 	var trainSet, testSet []datasets.Example
 	if s.reber != nil { // Exp. 1: 256 training and 256 distinct test strings per trial
 		if trainSet, testSet, err = s.reber.Sets(testRng, 256, 256); err != nil {
@@ -132,10 +140,13 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		beta = math.MaxFloat64 // the window only counts errors
 	}
 	st := state{}
+	if s.Construct != nil {
+		st.Construct = &constructState{}
+	}
 	if st.Window, err = graph.NewST3(beta, 1e-300, window, o.Measure); err != nil {
 		return res, err
 	}
-	ckRun := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": dataSrc}, Extra: &st,
+	ckRun := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &st,
 		Config: map[string]any{"experiment": s.ID, "title": s.Title, "lr": s.LR, "seed": o.Seed, "optimizer": name}}
 	// A probe sequence, drawn from a source of its own, gives a batch shape to build the model
 	// with before a checkpoint is loaded into it.
@@ -158,6 +169,14 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	} else if ok && o.Log != nil {
 		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", s.ID, tr.Seen())
 	}
+	if s.Construct != nil {
+		if err := tr.Build(shape); err != nil { // creates the parameters of a fresh run
+			return res, err
+		}
+		if err := s.Construct.start(tr.Params(), st.Construct, held); err != nil {
+			return res, err
+		}
+	}
 	saveHook, stopSignals := o.Checkpoints.Hook(ckRun)
 	defer stopSignals()
 
@@ -174,11 +193,13 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	}
 	lastLog, lastMetric := time.Now(), 0
 	success := false
-	ex, err := next()
-	if err != nil {
-		return res, err
-	}
 	for tr.Seen() < max {
+		// Drawn here, not at the end of the previous iteration, so that a checkpoint saved after
+		// the loop holds the sources as they are before the next draw.
+		ex, err := next()
+		if err != nil {
+			return res, err
+		}
 		bt, err := graph.Stack(graph.Sequence(ex.Sequence))
 		if err != nil {
 			return res, err
@@ -192,6 +213,15 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 			outs[i] = r.Outputs[i][0]
 		}
 		e := graph.SeqErrors(bt, r)[0]
+		if s.Construct != nil {
+			added, err := s.Construct.observe(e.SqErr, tr.Seen(), o.Seed, tr.Params(), st.Construct, held)
+			if err != nil {
+				return res, err
+			}
+			if added && o.Log != nil {
+				fmt.Fprintf(o.Log, "  %s: the error stopped decreasing; memory cell added after %d sequences\n", s.ID, tr.Seen())
+			}
+		}
 		if !s.Correct(ex, outs) {
 			e.MaxAbs = 1 // counted as wrong by the window (its tolerance is tiny)
 		} else {
@@ -231,14 +261,14 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 			}
 			return res, err
 		}
-		if ex, err = next(); err != nil {
-			return res, err
-		}
 	}
 	if err := o.Checkpoints.Save(ckRun); err != nil {
 		return res, err
 	}
 	res.Success, res.Sequences, res.Weights = success, tr.Seen(), tr.Params().NumWeights()
+	if st.Construct != nil {
+		res.CellAdded = st.Construct.Added
+	}
 	if success {
 		if err := s.test(tr, testN, testRng, &res); err != nil {
 			return res, err

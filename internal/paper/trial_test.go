@@ -3,7 +3,10 @@ package paper
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"testing"
+
+	"github.com/lstm97/lstm97/internal/runner"
 )
 
 // TestEveryExperimentRuns runs a few hundred sequences of every experiment's default row.
@@ -52,5 +55,40 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 	}
 	if _, err := Lookup("1", Variant{Blocks: 5}); err == nil {
 		t.Error("5 blocks accepted for experiment 1")
+	}
+}
+
+// TestResumeIsBitIdentical: a trial interrupted after 300 sequences and resumed ends with the
+// same weights (compared through the trained net's cell states) as the uninterrupted trial.
+func TestResumeIsBitIdentical(t *testing.T) {
+	for _, id := range []string{"6a", "2c", "3a"} {
+		t.Run(id, func(t *testing.T) {
+			s, err := Lookup(id, Variant{P: 10, Q: 10, T: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := func(dir string, max int, resume bool) Result {
+				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: 400,
+					Checkpoints: runner.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			whole := run("", 1500, false)
+			dir := filepath.Join(t.TempDir(), "ck")
+			run(dir, 300, false)
+			resumed := run(dir, 1500, true)
+			if resumed.Sequences != whole.Sequences || resumed.Success != whole.Success {
+				t.Fatalf("resumed %+v, uninterrupted %+v", resumed, whole)
+			}
+			for i := range whole.Drift.States {
+				for c, v := range whole.Drift.States[i] {
+					if resumed.Drift.States[i][c] != v {
+						t.Errorf("sequence %d cell %d: state %v after resuming, %v without", i, c, resumed.Drift.States[i][c], v)
+					}
+				}
+			}
+		})
 	}
 }
