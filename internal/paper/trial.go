@@ -48,7 +48,6 @@ type Result struct {
 	Drift      *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
 	// CellAdded is the number of sequences after which the memory cell was added (Spec.Construct).
 	CellAdded int `json:"cell_added,omitempty"`
-
 }
 
 // metric is one line of the learning curve.
