@@ -5,6 +5,10 @@
 // goes to stderr; the result to stdout, its last line as JSON. Exit status: 0 success, 1 no
 // success within -max sequences, 2 error, 130 interrupted (after saving a checkpoint when
 // -checkpoint is set).
+//
+// As in the paper, the memory cell and its input gate join the net only once the training error
+// has stopped decreasing (sequential construction; the line "memory cell added after N
+// sequences" on stderr and "cell_added" in the JSON say when); -no-construct starts with them.
 package main
 
 import "github.com/lstm97/lstm97/internal/paper"

@@ -3,6 +3,7 @@ package paper
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -124,6 +125,25 @@ func TestConstructionSurvivesResume(t *testing.T) {
 			if resumed.Drift.States[i][c] != v {
 				t.Errorf("sequence %d cell %d: state %v after resuming, %v without", i, c, resumed.Drift.States[i][c], v)
 			}
+		}
+	}
+}
+
+// TestConstructionIsPartOfTheCheckpointConfig: a checkpoint of a run with the cell from the start
+// is refused by a run that would add it (which would zero the trained cell's weights).
+func TestConstructionIsPartOfTheCheckpointConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	for i, v := range []Variant{{P: 10, NoConstruct: true}, {P: 10}} {
+		s, err := Lookup("2a", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = RunTrial(s, Options{Seed: 1, Max: 100, Test: -1, Checkpoints: runner.Checkpoints{Dir: dir, Resume: i == 1}})
+		if i == 0 && err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 && (err == nil || !strings.Contains(err.Error(), "config")) {
+			t.Errorf("resuming with construction from a checkpoint without: %v", err)
 		}
 	}
 }

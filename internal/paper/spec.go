@@ -185,7 +185,9 @@ func Lookup(id string, v Variant) (*Spec, error) {
 			s.Paper = Row{"2 (text)", 5680, "", 1, 18, "mean of 18 trials"}
 		}
 		s.Stop, s.Every, s.EvalN, s.Max = StopEval, 500, 10000, 5_000_000
-		if !v.NoConstruct {
+		if v.NoConstruct { // in the title, so that a checkpoint of the other kind is refused
+			s.Title += ", cell from the start"
+		} else {
 			s.Construct = &Construction{Hold: []string{"out/w"}, Every: 500, MinGain: 0.1, Init: 0.2}
 		}
 	case "2c":
