@@ -202,24 +202,27 @@ func selectRows(spec string, quick bool) ([]row, error) {
 	if spec == "" || spec == "all" {
 		return allRows, nil
 	}
-	for _, r := range allRows { // a row name may itself contain commas
-		if r.Name == strings.TrimSpace(spec) {
-			return []row{r}, nil
-		}
-	}
+	// Row names may themselves contain commas ("4: T=100, linear output"), so at each position
+	// the longest run of comma-separated parts that names a row or an experiment wins.
+	parts := strings.Split(spec, ",")
 	var out []row
-	for _, id := range strings.Split(spec, ",") {
-		id = strings.TrimSpace(id)
-		n := 0
-		for _, r := range allRows {
-			if r.ID == id || r.Name == id {
-				out = append(out, r)
-				n++
+	for i := 0; i < len(parts); {
+		var match []row
+		j := len(parts)
+		for ; j > i && match == nil; j-- {
+			id := strings.TrimSpace(strings.Join(parts[i:j], ","))
+			for _, r := range allRows {
+				if r.ID == id || r.Name == id {
+					match = append(match, r)
+				}
 			}
 		}
-		if n == 0 {
-			return nil, errors.Errorf("no table row for experiment %q (want one of %s)", id, strings.Join(paper.IDs, ", "))
+		if match == nil {
+			return nil, errors.Errorf("no table row or experiment %q (want a row name or one of %s)",
+				strings.TrimSpace(parts[i]), strings.Join(paper.IDs, ", "))
 		}
+		out = append(out, match...)
+		i = j + 1
 	}
 	return out, nil
 }

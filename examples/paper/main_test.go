@@ -32,17 +32,36 @@ func TestSelectRows(t *testing.T) {
 	if rows, err := selectRows("", true); err != nil || len(rows) != len(quickRows) {
 		t.Errorf("quick: %d rows, %v", len(rows), err)
 	}
+	for _, tc := range []struct {
+		spec string
+		want []string // row names; nil: an error
+	}{
+		{"4: T=100", []string{"4: T=100"}},
+		{"1: 3 blocks of 2, α=0.5", []string{"1: 3 blocks of 2, α=0.5"}},
+		{"4: T=100, linear output", []string{"4: T=100, linear output"}},
+		{"4: T=100,4: T=100, linear output", []string{"4: T=100", "4: T=100, linear output"}},
+		{"3c: T=100, N=1,3b: T=1000, N=1, 6a", []string{"3c: T=100, N=1", "3b: T=1000, N=1", "6a"}},
+		{"3a: T=100, N=2", nil},
+		{"9", nil},
+		{"6a,", nil},
+	} {
+		rows, err := selectRows(tc.spec, false)
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.Name)
+		}
+		if tc.want == nil {
+			if err == nil {
+				t.Errorf("%q: accepted as %q", tc.spec, got)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%q: got %q, %v; want %q", tc.spec, got, err, tc.want)
+		}
+	}
 	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 9 {
 		t.Errorf("1,4: %d rows, %v", len(rows), err)
-	}
-	if rows, err := selectRows("4: T=100", false); err != nil || len(rows) != 1 {
-		t.Errorf("row by name: %d rows, %v", len(rows), err)
-	}
-	if rows, err := selectRows("1: 3 blocks of 2, α=0.5", false); err != nil || len(rows) != 1 {
-		t.Errorf("row name with a comma: %d rows, %v", len(rows), err)
-	}
-	if _, err := selectRows("9", false); err == nil {
-		t.Error("row 9 accepted")
 	}
 }
 
