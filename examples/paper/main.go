@@ -13,16 +13,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pkg/errors"
@@ -104,6 +107,9 @@ func main() {
 	flag.Parse()
 	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
 		seed: *seed, checkpoint: *ckDir, resume: *resume}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c.ctx = ctx
 	err := run(c, os.Stderr)
 	if errors.Is(err, runner.ErrInterrupted) {
 		fmt.Fprintln(os.Stderr, "paper:", err)
@@ -124,6 +130,9 @@ type config struct {
 	seed        int64
 	checkpoint  string
 	resume      bool
+	// ctx stops the run when done (SIGINT/SIGTERM in main): running trials save their
+	// checkpoints and no further trial starts. nil: never.
+	ctx context.Context
 }
 
 // record is one finished trial in DIR/trials.jsonl and in -jsonl.
@@ -289,6 +298,10 @@ func run(c config, log io.Writer) error {
 		todo = append(todo, i)
 	}
 	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished)\n", len(jobs), len(rows), workers, len(jobs)-len(todo))
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next, count := 0, len(jobs)-len(todo)
@@ -301,7 +314,7 @@ func run(c config, log io.Writer) error {
 				k := next
 				next++
 				mu.Unlock()
-				if k >= len(todo) {
+				if k >= len(todo) || ctx.Err() != nil {
 					return
 				}
 				i := todo[k]
@@ -310,10 +323,10 @@ func run(c config, log io.Writer) error {
 				if max > 0 && max < spec.Max {
 					spec.Max = max
 				}
-				o := paper.Options{Seed: seed + int64(j.trial)}
+				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}}
 				if c.checkpoint != "" {
 					o.Checkpoints = runner.Checkpoints{Dir: filepath.Join(c.checkpoint, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial)),
-						Every: 50000, Resume: c.resume, Optional: true}
+						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
 				}
 				res, err := paper.RunTrial(&spec, o)
 				mu.Lock()
@@ -322,17 +335,25 @@ func run(c config, log io.Writer) error {
 					err = appendRecord(ledger, record{Row: j.row.Name, Trial: j.trial, Result: res})
 					results[i].err = err
 				}
-				count++
-				fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", count, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
+				switch {
+				case errors.Is(err, runner.ErrInterrupted):
+					fmt.Fprintf(log, "  %s trial %d: interrupted\n", j.row.Name, j.trial)
+				case err != nil:
+					fmt.Fprintf(log, "  %s trial %d: %v\n", j.row.Name, j.trial, err)
+				default:
+					count++
+					fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", count, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
+				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	for _, o := range results {
-		if errors.Is(o.err, runner.ErrInterrupted) {
-			return errors.Wrapf(o.err, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
+	if ctx.Err() != nil {
+		if c.checkpoint == "" {
+			return errors.Wrap(runner.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
 		}
+		return errors.Wrapf(runner.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
 	}
 	for _, o := range results {
 		if o.err != nil {

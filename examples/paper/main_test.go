@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/runner"
 )
 
 // TestSmoke runs two trials of two rows with a small cap and checks the report.
@@ -87,4 +94,37 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	if err != nil || len(recs) != 3 {
 		t.Errorf("%d records, %v", len(recs), err)
 	}
+}
+
+// TestInterruptStopsTheDriver: once interrupted (SIGINT in main), the running trial saves its
+// checkpoint and no further trial starts.
+func TestInterruptStopsTheDriver(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c := config{rows: "2c: q=100, p=100", trials: 3, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1,
+		checkpoint: filepath.Join(dir, "ck"), ctx: ctx}
+	var log strings.Builder
+	err := run(c, &log)
+	if !errors.Is(err, runner.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
+		t.Fatalf("err = %v, want an interruption that points to -resume", err)
+	}
+	if !strings.Contains(log.String(), "trial 0: interrupted") || strings.Contains(log.String(), "trial 1") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	row := filepath.Join(c.checkpoint, slug("2c: q=100, p=100"))
+	ck, err := graph.LoadCheckpoint(filepath.Join(row, "trial0"))
+	if err != nil || ck.Sequences <= 0 {
+		t.Fatalf("trial 0's checkpoint: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(row, "trial1")); !os.IsNotExist(err) {
+		t.Errorf("trial 1 started after the interruption (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(c.checkpoint, "trials.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("an interrupted trial was recorded as finished (%v)", err)
+	}
+	if _, err := os.Stat(c.out); !os.IsNotExist(err) {
+		t.Errorf("a report was written for an interrupted run (%v)", err)
+	}
+	t.Logf("trial 0 saved after %d sequences", ck.Sequences)
 }

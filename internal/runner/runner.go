@@ -4,6 +4,7 @@
 package runner
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/signal"
@@ -39,6 +40,10 @@ type Checkpoints struct {
 	// Optional makes Resume start afresh when Dir holds no checkpoint yet (for runs of many
 	// trials, some of which never started).
 	Optional bool
+	// Context, if not nil, interrupts the run when it is done, in place of the hook's own
+	// SIGINT/SIGTERM handler. A program running several trials one after another uses it
+	// (e.g. from signal.NotifyContext), so that a signal also stops the trials not yet started.
+	Context context.Context
 }
 
 // Save writes a checkpoint of the run.
@@ -134,23 +139,13 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 }
 
 // Hook returns a training hook that saves every Every sequences and returns ErrInterrupted
-// once SIGINT or SIGTERM has arrived (after which the caller saves a final checkpoint).
-// stop releases the signal handler.
+// once SIGINT or SIGTERM has arrived, or Context is done (after which the caller saves a final
+// checkpoint). stop releases the signal handler.
 func (c Checkpoints) Hook(r Run) (hook graph.Hook, stop func()) {
-	var interrupted atomic.Bool
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sig:
-			interrupted.Store(true)
-		case <-done:
-		}
-	}()
+	interrupted, stop := c.interrupted()
 	last := r.Trainer.Seen()
 	hook = func(seen int, _ graph.Batch, _ graph.Result) error {
-		if interrupted.Load() {
+		if interrupted() {
 			return ErrInterrupted
 		}
 		if c.Every > 0 && seen/c.Every != last/c.Every {
@@ -161,5 +156,25 @@ func (c Checkpoints) Hook(r Run) (hook graph.Hook, stop func()) {
 		last = seen
 		return nil
 	}
-	return hook, func() { signal.Stop(sig); close(done) }
+	return hook, stop
+}
+
+// interrupted reports whether the run must stop: Context is done, or (without a Context) a
+// SIGINT or SIGTERM has arrived since the call.
+func (c Checkpoints) interrupted() (interrupted func() bool, stop func()) {
+	if ctx := c.Context; ctx != nil {
+		return func() bool { return ctx.Err() != nil }, func() {}
+	}
+	var got atomic.Bool
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			got.Store(true)
+		case <-done:
+		}
+	}()
+	return got.Load, func() { signal.Stop(sig); close(done) }
 }

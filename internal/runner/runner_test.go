@@ -1,10 +1,12 @@
 package runner
 
 import (
+	"context"
 	"math/rand"
 	"strings"
 	"testing"
 
+	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/datasets"
@@ -86,5 +88,32 @@ func TestWeightGuardNamesParameter(t *testing.T) {
 	_, err = tr.Step(bt)
 	if err == nil || !strings.Contains(err.Error(), `parameter "w" value`) || !strings.Contains(err.Error(), "Inf after the optimizer step") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestContextInterrupts: with a Context, its cancellation stops the run at the next sequence.
+func TestContextInterrupts(t *testing.T) {
+	opt, err := optim.NewSGD(1e-12, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
+	hook, stop := Checkpoints{Context: ctx}.Hook(run)
+	defer stop()
+	_, err = tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt graph.Batch, r graph.Result) error {
+		if seen == 3 {
+			cancel()
+		}
+		return hook(seen, bt, r)
+	})
+	if !errors.Is(err, ErrInterrupted) || tr.Seen() != 3 {
+		t.Fatalf("err = %v after %d sequences, want ErrInterrupted after 3", err, tr.Seen())
 	}
 }
