@@ -99,6 +99,7 @@ func main() {
 	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
 	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
 	workers := flag.Int("workers", runtime.NumCPU(), "trials run at once")
+	progress := flag.Duration("progress", time.Minute, "interval of each running trial's progress line on stderr (0: none)")
 	out := flag.String("out", "reproduction.md", "Markdown report")
 	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
@@ -106,7 +107,7 @@ func main() {
 	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints")
 	flag.Parse()
 	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
-		seed: *seed, checkpoint: *ckDir, resume: *resume}
+		seed: *seed, checkpoint: *ckDir, resume: *resume, progress: *progress}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c.ctx = ctx
@@ -130,9 +131,23 @@ type config struct {
 	seed        int64
 	checkpoint  string
 	resume      bool
+	progress    time.Duration // interval of progress lines per running trial (0: none)
 	// ctx stops the run when done (SIGINT/SIGTERM in main): running trials save their
 	// checkpoints and no further trial starts. nil: never.
 	ctx context.Context
+}
+
+// lockedWriter writes the trials' log lines (progress, resumption, construction) to w under
+// the driver's lock, so that lines of concurrent trials do not interleave.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // record is one finished trial in DIR/trials.jsonl and in -jsonl.
@@ -323,7 +338,8 @@ func run(c config, log io.Writer) error {
 				if max > 0 && max < spec.Max {
 					spec.Max = max
 				}
-				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}}
+				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}, Progress: c.progress,
+					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
 					o.Checkpoints = runner.Checkpoints{Dir: filepath.Join(c.checkpoint, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial)),
 						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}

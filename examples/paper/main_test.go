@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -127,4 +128,24 @@ func TestInterruptStopsTheDriver(t *testing.T) {
 		t.Errorf("a report was written for an interrupted run (%v)", err)
 	}
 	t.Logf("trial 0 saved after %d sequences", ck.Sequences)
+}
+
+// TestProgressLines: running trials report progress, each line prefixed with its row and trial.
+func TestProgressLines(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	c := config{rows: "6a", trials: 2, max: 500, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, progress: time.Nanosecond}
+	if err := run(c, &log); err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 2; k++ {
+		if !strings.Contains(log.String(), fmt.Sprintf("  6a trial %d: ", k)) {
+			t.Errorf("no progress line of trial %d in:\n%.2000s", k, log.String())
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		if strings.Contains(line, "sequences") && strings.Count(line, "seq/s") > 1 {
+			t.Errorf("interleaved line: %q", line)
+		}
+	}
 }

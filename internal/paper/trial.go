@@ -25,6 +25,7 @@ type Options struct {
 	Measure     graph.Measure // what ST3's average training error means (PAPER.md §6.5)
 	Progress    time.Duration // progress lines on Log (0: none)
 	Log         io.Writer     // progress; nil: none
+	Name        string        // how Log's lines name the run ("": the experiment ID)
 	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
 	Every       int           // overrides Spec.Every when > 0
 	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
@@ -79,6 +80,10 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	every := s.Every
 	if o.Every > 0 {
 		every = o.Every
+	}
+	logName := o.Name
+	if logName == "" {
+		logName = s.ID
 	}
 	testN := s.Test
 	switch {
@@ -166,7 +171,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if ok, err := o.Checkpoints.Restore(ckRun, shape); err != nil {
 		return res, err
 	} else if ok && o.Log != nil {
-		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", s.ID, tr.Seen())
+		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", logName, tr.Seen())
 	}
 	if s.Construct != nil {
 		if err := tr.Build(shape); err != nil { // creates the parameters of a fresh run
@@ -218,7 +223,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 				return res, err
 			}
 			if added && o.Log != nil {
-				fmt.Fprintf(o.Log, "  %s: the error stopped decreasing; memory cell added after %d sequences\n", s.ID, tr.Seen())
+				fmt.Fprintf(o.Log, "  %s: the error stopped decreasing; memory cell added after %d sequences\n", logName, tr.Seen())
 			}
 		}
 		if !s.Correct(ex, outs) {
@@ -246,7 +251,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		}
 		if o.Log != nil && o.Progress > 0 && time.Since(lastLog) >= o.Progress {
 			lastLog = time.Now()
-			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", s.ID, seen,
+			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", logName, seen,
 				float64(seen)/time.Since(start).Seconds(), st.Window.Average(), st.Window.Wrong(), st.Window.Count())
 		}
 		if success {
