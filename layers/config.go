@@ -110,6 +110,12 @@ type Config struct {
 	// FullGradient leaves the recurrent connections untruncated, so the gradient is the full
 	// backpropagation-through-time gradient instead of the paper's truncated one.
 	FullGradient bool
+	// CellsOnlyRecurrence makes the cell outputs y^c(t-1) the only recurrent inputs of cells
+	// and gates, as in later LSTMs: the gates' activations are not fed back. Not the paper's
+	// net (Table 10's weight counts include the gates' outgoing weights), but without it the
+	// unbiased nets of Exp. 2c drift into saturation: the gates' activations, about 0.5, act
+	// on every cell like biases (see the README).
+	CellsOnlyRecurrence bool
 }
 
 // withDefaults returns c with defaults filled in, or an error naming the first invalid field.
@@ -141,6 +147,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.Errorf("layers: LSTM %q: unknown H %d", c.Name, c.H)
 	case !(c.InitRange > 0) || math.IsInf(c.InitRange, 0):
 		return c, errors.Errorf("layers: LSTM %q: InitRange must be finite and > 0, got %v", c.Name, c.InitRange)
+	case c.CellsOnlyRecurrence && c.NoRecurrence:
+		return c, errors.Errorf("layers: LSTM %q: CellsOnlyRecurrence set but NoRecurrence", c.Name)
 	}
 	for _, gb := range []struct {
 		name string
@@ -166,6 +174,18 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// NumSources returns the number of recurrent inputs of each cell and gate (the rows of wh): 0
+// with NoRecurrence, NumCells with CellsOnlyRecurrence, NumUnits otherwise.
+func (c Config) NumSources() int {
+	switch {
+	case c.NoRecurrence:
+		return 0
+	case c.CellsOnlyRecurrence:
+		return c.NumCells()
+	}
+	return c.NumUnits()
 }
 
 // NumCells returns NumBlocks·CellsPerBlock.

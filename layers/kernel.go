@@ -13,6 +13,7 @@ import "math"
 type kernel[F float32 | float64] struct {
 	I, C, S, T, B int
 	outGate, rec  bool
+	cellsOnly     bool // the recurrent inputs are the cells' outputs only
 	full          bool
 	g, h          Squash
 	// which weights exist, per group (cells, in gates, out gates)
@@ -27,7 +28,7 @@ type kernel[F float32 | float64] struct {
 	hs   []F // [T·B][CS] h(s)
 	hd   []F // [T·B][CS] h'(s)
 
-	// the three groups' weights packed side by side: wx [I][U], wh [U][U], b [U] (0 where a
+	// the three groups' weights packed side by side: wx [I][U], wh [R][U], b [U] (0 where a
 	// group has no bias), and their gradients
 	wx, wh, b    []F
 	dwx, dwh, db []F
@@ -44,6 +45,14 @@ func (k *kernel[F]) U() int {
 		return k.CS() + 2*k.C
 	}
 	return k.CS() + k.C
+}
+
+// R is the number of recurrent inputs: the cells, or all hidden units.
+func (k *kernel[F]) R() int {
+	if k.cellsOnly {
+		return k.CS()
+	}
+	return k.U()
 }
 
 // group returns the first unit and the width of group gi (0 cells, 1 in gates, 2 out gates).
@@ -80,7 +89,7 @@ func (k *kernel[F]) alloc() {
 	k.hs = grow(k.hs, n*CS)
 	k.hd = grow(k.hd, n*CS)
 	k.wx, k.dwx = grow(k.wx, k.I*U), grow(k.dwx, k.I*U)
-	k.wh, k.dwh = grow(k.wh, U*U), grow(k.dwh, U*U)
+	k.wh, k.dwh = grow(k.wh, k.R()*U), grow(k.dwh, k.R()*U)
 	k.b, k.db = grow(k.b, U), grow(k.db, U)
 	k.dnet = grow(k.dnet, k.B*U)
 	k.ds = grow(k.ds, k.B*CS)
@@ -114,7 +123,7 @@ func (k *kernel[F]) pack(w [3]weights[F]) {
 			copy(k.wx[i*U+first:i*U+first+n], ws.wx[i*n:(i+1)*n])
 		}
 		if ws.wh != nil {
-			for v := 0; v < U; v++ {
+			for v := 0; v < k.R(); v++ {
 				copy(k.wh[v*U+first:v*U+first+n], ws.wh[v*n:(v+1)*n])
 			}
 		}
@@ -136,7 +145,7 @@ func (k *kernel[F]) unpackGrads(dw [3]weights[F]) {
 			}
 		}
 		if ws.wh != nil {
-			for v := 0; v < U; v++ {
+			for v := 0; v < k.R(); v++ {
 				for u := 0; u < n; u++ {
 					ws.wh[v*n+u] += k.dwh[v*U+first+u]
 				}
@@ -162,7 +171,7 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 			net := k.net[r*U : (r+1)*U]
 			var prev []F // y(t-1), nil at t = 0 (the reset state)
 			if t > 0 && k.rec {
-				prev = k.act[(r-B)*U : (r-B+1)*U]
+				prev = k.act[(r-B)*U : (r-B)*U+k.R()]
 			}
 			copy(net, k.b)
 			for i, xi := range xr {
@@ -265,7 +274,7 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 			}
 			var prev []F
 			if t > 0 && k.rec {
-				prev = k.act[(r-B)*U : (r-B+1)*U]
+				prev = k.act[(r-B)*U : (r-B)*U+k.R()]
 			}
 			if k.full {
 				clear(drec)

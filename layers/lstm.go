@@ -15,7 +15,7 @@ import (
 // group (a forget gate) or a term (peepholes) here rather than forking the cell.
 type unitGroup struct {
 	Wx *G.Node // [inputs, n]
-	Wh *G.Node // [units, n]; nil with NoRecurrence
+	Wh *G.Node // [sources, n] (Config.NumSources); nil with NoRecurrence
 	B  *G.Node // [1, n]; nil without bias
 }
 
@@ -29,7 +29,8 @@ type unitGroup struct {
 // wh is absent with NoRecurrence, b of a group without bias is absent, and out_gate is absent
 // with NoOutputGate. Cells are numbered block by block (block 0's cells first). Row u of wh is
 // the weight from hidden unit u of the previous step, ordered cells, input gates, output gates,
-// the same order as State.Y.
+// the same order as State.Y; with CellsOnlyRecurrence wh has the cells' rows only
+// [NumCells, n].
 type Cell struct {
 	cfg     Config
 	b       *graph.Builder // scoped to cfg.Name
@@ -72,7 +73,7 @@ func NewCell(b *graph.Builder, cfg Config) (*Cell, error) {
 		var g unitGroup
 		g.Wx = s.Param("wx", []int{cfg.Inputs, n}, init)
 		if !cfg.NoRecurrence {
-			g.Wh = s.Param("wh", []int{cfg.NumUnits(), n}, init)
+			g.Wh = s.Param("wh", []int{cfg.NumSources(), n}, init)
 		}
 		if bias {
 			g.B = s.Param("b", []int{1, n}, biasInit(fixedBias))
@@ -141,6 +142,9 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 	var rec *G.Node // y(t-1) as seen by the net inputs
 	if prev.Y != nil && !c.cfg.NoRecurrence {
 		rec = prev.Y
+		if c.cfg.CellsOnlyRecurrence {
+			rec = prev.Cells
+		}
 		if !c.cfg.FullGradient {
 			rec = b.Op("truncate", func(n ...*G.Node) (*G.Node, error) { return truncate.Apply(n[0]) }, rec)
 			b.Annotate(rec, "truncate y(t-1)", graph.RoleStopGradient)

@@ -47,6 +47,10 @@ func TestWeightCountsMatchTable10(t *testing.T) {
 		{"6b", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 8, NumBlocks: 3, CellsPerBlock: 2, InputGateBias: []float64{-2, -4, -6}},
 			Output: layers.OutputConfig{Units: 8, Bias: true}}, 308},
+		// Not in Table 10: the 2c-1 net without the gates' recurrent weights, 6 units · (54 + 2) + 2 · 2.
+		{"2c-1 (p=50), cells-only recurrence", layers.NetConfig{
+			LSTM:   layers.Config{Inputs: 54, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, CellsOnlyRecurrence: true, InitRange: 0.2},
+			Output: layers.OutputConfig{Units: 2}}, 340},
 	} {
 		t.Run(tc.task, func(t *testing.T) {
 			b := graph.NewBuilder(graph.Config{Seed: 1})
@@ -99,6 +103,7 @@ func TestBadConfigs(t *testing.T) {
 		{"NaN bias", func(c *layers.Config) { c.InputGateBias = []float64{-3, nan()} }, "InputGateBias[1] is NaN"},
 		{"negative range", func(c *layers.Config) { c.InitRange = -1 }, "InitRange must be finite and > 0"},
 		{"unknown squash", func(c *layers.Config) { c.G = 42 }, "unknown G 42"},
+		{"cells-only without recurrence", func(c *layers.Config) { c.NoRecurrence, c.CellsOnlyRecurrence = true, true }, "CellsOnlyRecurrence set but NoRecurrence"},
 	} {
 		c := ok
 		tc.edit(&c)

@@ -21,6 +21,7 @@ type netCase struct {
 	biases        layers.Biases
 	noOutGate     bool
 	noRecurrence  bool
+	cellsOnly     bool // CellsOnlyRecurrence
 	g, h          layers.Squash
 	outFromInputs bool
 	outBias       bool
@@ -44,6 +45,9 @@ var netCases = []netCase{
 	{name: "no output gate, recurrent", blocks: 3, cells: 3, in: 2, out: 3, noOutGate: true, outBias: true, T: 8, B: 1, targets: "some"},
 	{name: "big blocks", blocks: 2, cells: 4, in: 3, out: 2, outBias: true, T: 15, B: 1, targets: "every"},
 	{name: "batch 3", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 10, B: 3, targets: "end"},
+	{name: "cells-only recurrence", blocks: 2, cells: 2, in: 3, out: 2, cellsOnly: true, T: 10, B: 2, targets: "some"},
+	{name: "cells-only recurrence, 2c-like", blocks: 2, cells: 1, in: 54, out: 2, biases: layers.BiasNone, cellsOnly: true,
+		T: 20, B: 1, targets: "end", initRange: 0.2},
 	{name: "batch 2 linear out", blocks: 2, cells: 2, in: 4, out: 2, outLinear: true, g: layers.SquashSym1, h: layers.SquashSym2, T: 6, B: 2, targets: "every"},
 	// The architectures of the paper's Table 10 with its initialisation ranges (shorter sequences).
 	{name: "table 10 row 1-1", blocks: 4, cells: 1, in: 7, out: 7, biases: layers.BiasGates, T: 9, B: 1, targets: "every", initRange: 0.2},
@@ -66,7 +70,7 @@ func (c netCase) netConfig(full bool) layers.NetConfig {
 	return layers.NetConfig{
 		LSTM: layers.Config{
 			Name: "lstm", Inputs: c.in, NumBlocks: c.blocks, CellsPerBlock: c.cells, Biases: c.biases,
-			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, G: c.g, H: c.h,
+			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, CellsOnlyRecurrence: c.cellsOnly, G: c.g, H: c.h,
 			InitRange: r, FullGradient: full,
 		},
 		Output:           layers.OutputConfig{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: r},
@@ -123,7 +127,7 @@ func squashOf(s layers.Squash, isG bool) oracle.Squash {
 // maps (parameter name, flat index) of the graph's layout to the oracle's weight slot in a
 // Grads-shaped set of arrays.
 func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx int) *float64) {
-	n := &oracle.Net{I: c.in, C: c.blocks, S: c.cells, K: c.out, OutGate: !c.noOutGate, Recurrent: !c.noRecurrence,
+	n := &oracle.Net{I: c.in, C: c.blocks, S: c.cells, K: c.out, OutGate: !c.noOutGate, Recurrent: !c.noRecurrence, CellsOnly: c.cellsOnly,
 		G: squashOf(c.g, true), H: squashOf(c.h, false), OutFromInputs: c.outFromInputs, OutBias: c.outBias, OutLinear: c.outLinear}
 	U, CS := n.Units(), c.blocks*c.cells
 	n.HasBias = make([]bool, U)

@@ -60,6 +60,7 @@ var allRows = []row{
 	{"2c: q=1000, p=200", "2c", paper.Variant{P: 200, Q: 1000}},
 	{"2c: q=1000, p=100", "2c", paper.Variant{P: 100, Q: 1000}},
 	{"2c: q=1000, p=50", "2c", paper.Variant{P: 50, Q: 1000}},
+	{"2c: q=100, p=100, recurrence from cells only", "2c", paper.Variant{P: 100, Q: 100, CellsOnlyRecurrence: true}},
 	{"3a: T=100, N=3", "3a", paper.Variant{T: 100, N: 3}},
 	{"3a: T=100, N=1", "3a", paper.Variant{T: 100, N: 1}},
 	{"3a: T=1000, N=3", "3a", paper.Variant{T: 1000, N: 3}},

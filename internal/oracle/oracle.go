@@ -52,12 +52,13 @@ func (s Squash) df(x float64) float64 {
 // Net is a network of C memory cell blocks of S cells, I inputs and K logistic (or linear)
 // output units. Hidden units are numbered cells first (block by block), then the C input
 // gates, then the C output gates (if OutGate). Every hidden unit u has weights Wx[u][i] from
-// input i, Wh[u][v] from hidden unit v of the previous step (if Recurrent), and a bias B[u]
-// (used only where HasBias[u]).
+// input i, Wh[u][v] from hidden unit v of the previous step (if Recurrent; only from the cells,
+// v < C·S, if CellsOnly), and a bias B[u] (used only where HasBias[u]).
 type Net struct {
 	I, C, S, K int
 	OutGate    bool
 	Recurrent  bool
+	CellsOnly  bool // the gates' activations are not recurrent sources
 	G, H       Squash
 	HasBias    []bool      // [U]
 	Wx         [][]float64 // [U][I]
@@ -120,7 +121,7 @@ func (n *Net) Run(xs, ts [][]float64) (Grads, float64, [][]float64) {
 		copy(src, x)
 		for v := 0; v < U; v++ {
 			src[n.I+v] = 0
-			if n.Recurrent {
+			if n.source(v) {
 				src[n.I+v] = yprev[v]
 			}
 		}
@@ -130,8 +131,8 @@ func (n *Net) Run(xs, ts [][]float64) (Grads, float64, [][]float64) {
 			for i := 0; i < n.I; i++ {
 				a += n.Wx[u][i] * x[i]
 			}
-			if n.Recurrent {
-				for v := 0; v < U; v++ {
+			for v := 0; v < U; v++ {
+				if n.source(v) {
 					a += n.Wh[u][v] * yprev[v]
 				}
 			}
@@ -236,6 +237,9 @@ func (n *Net) Run(xs, ts [][]float64) (Grads, float64, [][]float64) {
 	return d, loss, outs
 }
 
+// source reports whether hidden unit v's previous activation feeds the hidden units.
+func (n *Net) source(v int) bool { return n.Recurrent && (!n.CellsOnly || v < n.C*n.S) }
+
 // addUpdate adds e·src[m] to every incoming weight of unit u (eq. 22).
 func (n *Net) addUpdate(d *Grads, u int, e float64, src []float64) {
 	for m := range src {
@@ -250,7 +254,7 @@ func (n *Net) addUpdateAt(d *Grads, u, m int, v float64) {
 	case m < n.I:
 		d.Wx[u][m] += v
 	case m < n.I+U:
-		if n.Recurrent {
+		if n.source(m - n.I) {
 			d.Wh[u][m-n.I] += v
 		}
 	default:

@@ -33,6 +33,10 @@ type Variant struct {
 	// NoConstruct starts Exps. 2a/2b with the memory cell in place instead of adding it once
 	// the error stops decreasing (the paper's procedure; see Construction).
 	NoConstruct bool
+	// CellsOnlyRecurrence feeds back the cells' outputs only, not the gates' activations
+	// (layers.Config.CellsOnlyRecurrence). Not the paper's net; with it Exp. 2c at q = p = 100
+	// learns, without it not (see the README).
+	CellsOnlyRecurrence bool
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -298,6 +302,13 @@ func Lookup(id string, v Variant) (*Spec, error) {
 	if v.LinearOutput {
 		s.Net.Output.Linear = true
 		s.Title += ", linear output units"
+	}
+	if v.CellsOnlyRecurrence {
+		if s.Net.LSTM.NoRecurrence {
+			return nil, errors.Errorf("paper: experiment %s has no recurrent connections to restrict to the cells", id)
+		}
+		s.Net.LSTM.CellsOnlyRecurrence = true
+		s.Title += ", recurrence from cells only"
 	}
 	return s, nil
 }

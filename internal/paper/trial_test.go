@@ -56,6 +56,17 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 	if _, err := Lookup("1", Variant{Blocks: 5}); err == nil {
 		t.Error("5 blocks accepted for experiment 1")
 	}
+	if _, err := Lookup("2a", Variant{CellsOnlyRecurrence: true}); err == nil {
+		t.Error("cells-only recurrence accepted for 2a, which has no recurrence")
+	}
+	s, err := Lookup("2c", Variant{CellsOnlyRecurrence: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, Test: -1})
+	if err != nil || r.Weights != 640 { // 6 units · (104 inputs + 2 cells) + 2 · 2 output weights
+		t.Errorf("2c, cells-only recurrence: %d weights (%v), want 640", r.Weights, err)
+	}
 }
 
 // TestResumeIsBitIdentical: a trial interrupted after 300 sequences and resumed ends with the
