@@ -49,6 +49,7 @@ var allRows = []row{
 	{"1: 3 blocks of 2, α=0.2", "1", paper.Variant{Blocks: 3, LR: 0.2}},
 	{"1: 4 blocks of 1, α=0.5", "1", paper.Variant{Blocks: 4, LR: 0.5}},
 	{"1: 3 blocks of 2, α=0.5", "1", paper.Variant{Blocks: 3, LR: 0.5}},
+	{"1: 3 blocks of 2, α=0.5, full gradient", "1", paper.Variant{Blocks: 3, LR: 0.5, FullGradient: true}},
 	{"2a: p=100", "2a", paper.Variant{P: 100}},
 	{"2b: p=100", "2b", paper.Variant{P: 100}},
 	{"2c: q=50, p=50", "2c", paper.Variant{P: 50, Q: 50}},

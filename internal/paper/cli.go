@@ -42,6 +42,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fs.IntVar(&v.NSeq, "nseq", 0, "Exp. 5: stop when fewer than nseq of the last 2000 sequences are wrong (140 or 13)")
 	fs.BoolVar(&v.NoConstruct, "no-construct", false, "Exps. 2a/2b: start with the memory cell instead of adding it when the error stops decreasing")
 	fs.BoolVar(&v.LinearOutput, "linear-output", false, "linear output units instead of the paper's logistic ones (see the README)")
+	fs.BoolVar(&v.FullGradient, "full-gradient", false, "train with the full gradient instead of the paper's truncated one")
 	fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
 	seed := fs.Int64("seed", 1, "seed for weights and data")
 	max := fs.Int("max", 0, "give up after this many training sequences (0: the paper's limit)")

@@ -37,6 +37,9 @@ type Variant struct {
 	// (layers.Config.CellsOnlyRecurrence). Not the paper's net; with it Exp. 2c at q = p = 100
 	// learns, without it not (see the README).
 	CellsOnlyRecurrence bool
+	// FullGradient trains with the full gradient instead of the paper's truncated one
+	// (layers.Config.FullGradient; the paper's Sec. 6 reports "no significant difference").
+	FullGradient bool
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -309,6 +312,10 @@ func Lookup(id string, v Variant) (*Spec, error) {
 		}
 		s.Net.LSTM.CellsOnlyRecurrence = true
 		s.Title += ", recurrence from cells only"
+	}
+	if v.FullGradient {
+		s.Net.LSTM.FullGradient = true
+		s.Title += ", full gradient"
 	}
 	return s, nil
 }

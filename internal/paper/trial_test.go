@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/runner"
@@ -55,6 +56,9 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 	}
 	if _, err := Lookup("1", Variant{Blocks: 5}); err == nil {
 		t.Error("5 blocks accepted for experiment 1")
+	}
+	if s, err := Lookup("1", Variant{FullGradient: true}); err != nil || !s.Net.LSTM.FullGradient || !strings.HasSuffix(s.Title, ", full gradient") {
+		t.Errorf("full gradient variant: %v", err)
 	}
 	if _, err := Lookup("2a", Variant{CellsOnlyRecurrence: true}); err == nil {
 		t.Error("cells-only recurrence accepted for 2a, which has no recurrence")
