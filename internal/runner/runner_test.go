@@ -29,6 +29,21 @@ func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 	return m, b.Err()
 }
 
+// newTrainer trains linear with plain SGD at learning rate lr.
+func newTrainer(t *testing.T, lr float64) *graph.Trainer {
+	t.Helper()
+	opt, err := optim.NewSGD(lr, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
 type src struct{ rng *rand.Rand }
 
 func (s src) Next() (graph.Batch, error) {
@@ -43,15 +58,7 @@ func (s src) Next() (graph.Batch, error) {
 // TestBlowUpKeepsLastGoodCheckpoint: the weights overflow; training stops with an error naming
 // the parameter and the sequence count, and the checkpoint on disk is the last good one.
 func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
-	opt, err := optim.NewSGD(1e300, optim.Clip{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := newTrainer(t, 1e300)
 	dir := t.TempDir()
 	rs := datasets.NewSource(1)
 	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
@@ -75,17 +82,9 @@ func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
 // TestWeightGuardNamesParameter: one step that overflows the weights is reported with the
 // parameter's name.
 func TestWeightGuardNamesParameter(t *testing.T) {
-	opt, err := optim.NewSGD(1e305, optim.Clip{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := newTrainer(t, 1e305)
 	bt, _ := src{rand.New(rand.NewSource(1))}.Next()
-	_, err = tr.Step(bt)
+	_, err := tr.Step(bt)
 	if err == nil || !strings.Contains(err.Error(), `parameter "w" value`) || !strings.Contains(err.Error(), "Inf after the optimizer step") {
 		t.Fatalf("err = %v", err)
 	}
@@ -93,21 +92,13 @@ func TestWeightGuardNamesParameter(t *testing.T) {
 
 // TestContextInterrupts: with a Context, its cancellation stops the run at the next sequence.
 func TestContextInterrupts(t *testing.T) {
-	opt, err := optim.NewSGD(1e-12, optim.Clip{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := newTrainer(t, 1e-12)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
 	hook, stop := Checkpoints{Context: ctx}.Hook(run)
 	defer stop()
-	_, err = tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt graph.Batch, r graph.Result) error {
+	_, err := tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt graph.Batch, r graph.Result) error {
 		if seen == 3 {
 			cancel()
 		}
