@@ -173,6 +173,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	} else if ok && o.Log != nil {
 		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", logName, tr.Seen())
 	}
+	runStart, runFrom := time.Now(), tr.Seen() // the progress lines' rate counts this run's sequences only
 	if s.Construct != nil {
 		if err := tr.Build(shape); err != nil { // creates the parameters of a fresh run
 			return res, err
@@ -252,7 +253,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if o.Log != nil && o.Progress > 0 && time.Since(lastLog) >= o.Progress {
 			lastLog = time.Now()
 			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", logName, seen,
-				float64(seen)/time.Since(start).Seconds(), st.Window.Average(), st.Window.Wrong(), st.Window.Count())
+				float64(seen-runFrom)/time.Since(runStart).Seconds(), st.Window.Average(), st.Window.Wrong(), st.Window.Count())
 		}
 		if success {
 			break
