@@ -79,6 +79,10 @@ type Spec struct {
 	NSeq   int
 	Every  int // StopEval: sequences between evaluations
 	EvalN  int // StopEval: sequences per evaluation (ST1 test set, or ABS over EvalN successive sequences)
+	// ST1Wrong is how many of the EvalN test sequences ST1 lets be misclassified (Exp. 3): 0
+	// for 3a and 3c ("none"), 5 for 3b ("fewer than 6", Sec. 5.3: its noisy information
+	// elements make a few sequences unclassifiable).
+	ST1Wrong int
 	// Test is the number of fresh test sequences after success (0: none).
 	Test int
 
@@ -242,7 +246,7 @@ func Lookup(id string, v Variant) (*Spec, error) {
 			s.Paper = map[[2]int]Row{{100, 3}: {"4", 39850, "0.000195", 1, 10, "ST2"}, {100, 1}: {"4", 64330, "0.000117", 1, 10, "ST2"},
 				{1000, 3}: {"4", 452460, "0.000078", 1, 10, "ST2"}}[[2]int{T, N}]
 		case "3b":
-			s.LR, s.Correct, s.Beta = lr(1.0), absBelow(0.2), 0.04
+			s.LR, s.Correct, s.Beta, s.ST1Wrong = lr(1.0), absBelow(0.2), 0.04, 5
 			s.Paper = map[[2]int]Row{{100, 3}: {"5", 43250, "0.00828", 1, 10, "ST2"}, {100, 1}: {"5", 78430, "0.01500", 1, 10, "ST2"},
 				{1000, 1}: {"5", 485080, "0.01207", 1, 10, "ST2"}}[[2]int{T, N}]
 		case "3c":

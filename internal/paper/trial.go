@@ -296,15 +296,17 @@ func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example,
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
 		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
 		return s.allCorrect(tr, len(both), func(i int) (datasets.Example, error) { return both[i], nil })
-	case testSet != nil: // Exp. 3: ST1 (no misclassification) and ST2 (mean absolute error)
-		sum := 0.0
+	case testSet != nil: // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
+		wrong, sum := 0, 0.0
 		for _, ex := range testSet {
 			outs, bt, err := Evaluate(tr, ex)
 			if err != nil {
 				return false, err
 			}
 			if !s.Correct(ex, outs) {
-				return false, nil
+				if wrong++; wrong > s.ST1Wrong {
+					return false, nil
+				}
 			}
 			tg := bt.Targets[len(bt.Targets)-1][0][0]
 			if ex.Clean != nil {

@@ -3,11 +3,17 @@ package paper
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"math/rand"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/runner"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/optim"
 )
 
 // TestEveryExperimentRuns runs a few hundred sequences of every experiment's default row.
@@ -105,5 +111,50 @@ func TestResumeIsBitIdentical(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestST1Tolerance: Exp. 3's ST1 lets 3b misclassify up to 5 of its test sequences ("fewer
+// than 6") and 3a and 3c none. Correct is replaced by one that rejects the first k sequences,
+// and ST2's bound is lifted, so that the evaluation decides on ST1 alone.
+func TestST1Tolerance(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		k    int
+		want bool
+	}{
+		{"3a", 0, true}, {"3a", 1, false},
+		{"3b", 5, true}, {"3b", 6, false},
+		{"3c", 0, true}, {"3c", 1, false},
+	} {
+		s, err := Lookup(tc.id, Variant{T: 20, N: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sgd, err := optim.New("sgd", s.LR, optim.Clip{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewSource(1))
+		var test []datasets.Example
+		for len(test) < 20 {
+			ex, err := s.Sample(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test = append(test, ex)
+		}
+		calls := 0
+		s.Correct = func(datasets.Example, [][]float64) bool { calls++; return calls > tc.k }
+		s.Beta = math.Inf(1)
+		got, err := s.evalStop(tr, nil, test, rng)
+		if err != nil || got != tc.want {
+			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
+		}
+		tr.Close()
 	}
 }
