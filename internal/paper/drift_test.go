@@ -8,7 +8,6 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
-	"github.com/lstm97/lstm97/optim"
 )
 
 // handStates runs eqs. (7)-(9) of the paper with plain loops over the parameter values (a
@@ -66,14 +65,7 @@ func TestDriftStatesMatchTheEquations(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The untrained weights are those a trial with the same seed starts from.
-	sgd, err := optim.New("sgd", s.LR, optim.Clip{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := newTrainer(t, s, 7)
 	exs, err := driftSequences(s, 7, 3)
 	if err != nil {
 		t.Fatal(err)

@@ -131,14 +131,7 @@ func TestST1Tolerance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sgd, err := optim.New("sgd", s.LR, optim.Clip{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := newTrainer(t, s, 1)
 		rng := rand.New(rand.NewSource(1))
 		var test []datasets.Example
 		for len(test) < 20 {
@@ -155,6 +148,21 @@ func TestST1Tolerance(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
 		}
-		tr.Close()
 	}
+}
+
+// newTrainer trains s's net with plain SGD at s's learning rate, its weights drawn as a trial
+// with this seed draws them.
+func newTrainer(t *testing.T, s *Spec, seed int64) *graph.Trainer {
+	t.Helper()
+	sgd, err := optim.New("sgd", s.LR, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
 }
