@@ -13,7 +13,8 @@ type Example struct {
 	Class int
 	// Clean is the noise-free target at the last step (Exp. 3c); nil elsewhere.
 	Clean []float64
-	// Legal[t][k] says whether symbol k is a legal next symbol after input step t (Exp. 1).
+	// Legal[t][k] says whether symbol k is a legal next symbol after input step t (Exp. 1); nil
+	// where step t has no target.
 	Legal [][]bool
 }
 
@@ -52,6 +53,41 @@ var reberNext = [7][][2]int{
 	6: {{6, 7}},         // E
 }
 
+// ReberSteps selects the steps of an embedded Reber string that have a target. The paper's
+// task has one at every step (ReberAll); the other two split it into its parts, to study them
+// apart: the long-term one (the step before last, which must recall the second symbol) and the
+// grammar's local predictions. They are diagnostics, not tasks of the paper.
+type ReberSteps int
+
+const (
+	ReberAll    ReberSteps = iota // every step (the paper)
+	ReberRecall                   // only the step before last: predict the remembered T or P
+	ReberLocal                    // every step but the step before last
+)
+
+// String names the selection as the -reber-steps flag spells it.
+func (r ReberSteps) String() string {
+	switch r {
+	case ReberAll:
+		return "all"
+	case ReberRecall:
+		return "recall"
+	case ReberLocal:
+		return "local"
+	}
+	return fmt.Sprintf("ReberSteps(%d)", int(r))
+}
+
+// ParseReberSteps parses "all", "recall" or "local".
+func ParseReberSteps(s string) (ReberSteps, error) {
+	for _, r := range []ReberSteps{ReberAll, ReberRecall, ReberLocal} {
+		if s == r.String() {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("datasets: reber: steps %q: want all, recall or local", s)
+}
+
 // Reber generates strings of the Reber grammar, or of the embedded Reber grammar (Fig. 4):
 // B, then T or P, then a Reber string, then the same T or P, then E. Where the grammar has a
 // choice, each edge has probability 0.5. Inputs are the symbols but the last, one-hot over
@@ -61,6 +97,9 @@ type Reber struct {
 	Embedded bool
 	// MaxLength rejects longer strings (0: 100), to bound the rare very long walks.
 	MaxLength int
+	// Steps selects the steps with a target (embedded grammar only); at the others both the
+	// target and Legal are nil.
+	Steps ReberSteps
 }
 
 // String draws one string as symbol indices.
@@ -159,9 +198,27 @@ func (r Reber) Example(s []int) (Example, error) {
 	if !ok {
 		return Example{}, fmt.Errorf("datasets: reber: %q is not a string of the grammar", symbols(s))
 	}
+	switch r.Steps {
+	case ReberAll:
+	case ReberRecall, ReberLocal:
+		if !r.Embedded {
+			return Example{}, fmt.Errorf("datasets: reber: steps %v: only the embedded grammar has a recall step", r.Steps)
+		}
+	default:
+		return Example{}, fmt.Errorf("datasets: reber: unknown steps %v", r.Steps)
+	}
 	n := len(ReberSymbols)
 	ex := Example{Class: -1, Legal: legal[:len(s)-1]}
 	ex.Inputs, ex.Targets = oneHots(n, s[:len(s)-1]), oneHots(n, s[1:])
+	if r.Steps == ReberAll {
+		return ex, nil
+	}
+	recall := len(ex.Targets) - 2 // the target is the remembered T or P
+	for t := range ex.Targets {
+		if (t == recall) != (r.Steps == ReberRecall) {
+			ex.Targets[t], ex.Legal[t] = nil, nil
+		}
+	}
 	return ex, nil
 }
 

@@ -99,6 +99,58 @@ func TestReber(t *testing.T) {
 	}
 }
 
+func TestReberSteps(t *testing.T) {
+	code := func(str string) []int {
+		var s []int
+		for _, c := range str {
+			s = append(s, strings.IndexRune(datasets.ReberSymbols, c))
+		}
+		return s
+	}
+	s := code("BPBTXXVVEPE") // 10 input steps; the step before last (9) recalls the P
+	tests := []struct {
+		steps datasets.ReberSteps
+		want  []int // the steps with a target
+	}{
+		{datasets.ReberAll, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{datasets.ReberRecall, []int{8}},
+		{datasets.ReberLocal, []int{0, 1, 2, 3, 4, 5, 6, 7, 9}},
+	}
+	for _, tc := range tests {
+		ex, err := datasets.Reber{Embedded: true, Steps: tc.steps}.Example(s)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.steps, err)
+		}
+		var got []int
+		for k, tg := range ex.Targets {
+			if (tg == nil) != (ex.Legal[k] == nil) {
+				t.Errorf("%v step %d: target and legal set disagree on whether the step counts", tc.steps, k)
+			}
+			if tg != nil {
+				got = append(got, k)
+			}
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%v: targets at steps %v, want %v", tc.steps, got, tc.want)
+		}
+		if tc.steps == datasets.ReberRecall && argmax(ex.Targets[8]) != s[1] {
+			t.Errorf("recall step: target %c, want the second symbol %c", datasets.ReberSymbols[argmax(ex.Targets[8])], datasets.ReberSymbols[s[1]])
+		}
+		if got, err := datasets.ParseReberSteps(tc.steps.String()); err != nil || got != tc.steps {
+			t.Errorf("ParseReberSteps(%q) = %v, %v", tc.steps.String(), got, err)
+		}
+	}
+	if _, err := (datasets.Reber{Steps: datasets.ReberRecall}).Example(code("BTXSE")); err == nil {
+		t.Error("recall steps accepted for the plain grammar, which has no recall step")
+	}
+	if _, err := (datasets.Reber{Embedded: true, Steps: 7}).Example(s); err == nil {
+		t.Error("an unknown step selection accepted")
+	}
+	if _, err := datasets.ParseReberSteps("middle"); err == nil {
+		t.Error(`ParseReberSteps("middle") accepted`)
+	}
+}
+
 func TestLongLag(t *testing.T) {
 	rng := rand.New(datasets.NewSource(3))
 	for _, random := range []bool{false, true} {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/paper"
 	"github.com/lstm97/lstm97/internal/runner"
@@ -50,6 +51,8 @@ var allRows = []row{
 	{"1: 4 blocks of 1, α=0.5", "1", paper.Variant{Blocks: 4, LR: 0.5}},
 	{"1: 3 blocks of 2, α=0.5", "1", paper.Variant{Blocks: 3, LR: 0.5}},
 	{"1: 3 blocks of 2, α=0.5, full gradient", "1", paper.Variant{Blocks: 3, LR: 0.5, FullGradient: true}},
+	{"1: 3 blocks of 2, α=0.5, recall step only", "1", paper.Variant{Blocks: 3, LR: 0.5, ReberSteps: datasets.ReberRecall}},
+	{"1: 3 blocks of 2, α=0.5, local steps only", "1", paper.Variant{Blocks: 3, LR: 0.5, ReberSteps: datasets.ReberLocal}},
 	{"2a: p=100", "2a", paper.Variant{P: 100}},
 	{"2b: p=100", "2b", paper.Variant{P: 100}},
 	{"2c: q=50, p=50", "2c", paper.Variant{P: 50, Q: 50}},

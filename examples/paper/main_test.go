@@ -68,7 +68,7 @@ func TestSelectRows(t *testing.T) {
 			t.Errorf("%q: got %q, %v; want %q", tc.spec, got, err, tc.want)
 		}
 	}
-	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 10 {
+	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 12 {
 		t.Errorf("1,4: %d rows, %v", len(rows), err)
 	}
 }

@@ -40,6 +40,10 @@ type Variant struct {
 	// FullGradient trains with the full gradient instead of the paper's truncated one
 	// (layers.Config.FullGradient; the paper's Sec. 6 reports "no significant difference").
 	FullGradient bool
+	// ReberSteps trains and judges Exp. 1 on part of its steps only (datasets.ReberSteps): the
+	// recall of the second symbol, or the grammar's local predictions. A diagnostic, not a task
+	// of the paper.
+	ReberSteps datasets.ReberSteps
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -115,11 +119,21 @@ func absBelow(tol float64) func(datasets.Example, [][]float64) bool {
 	}
 }
 
-// reberCorrect: at every step the outputs of the legal next symbols are the most active ones.
+// reberCorrect: at every step with a target the outputs of the legal next symbols are the most
+// active ones. outs holds the outputs of the steps with a target, in order.
 func reberCorrect(ex datasets.Example, outs [][]float64) bool {
-	for t, legal := range ex.Legal {
+	i := 0
+	for _, legal := range ex.Legal {
+		if legal == nil {
+			continue
+		}
+		if i == len(outs) {
+			return false
+		}
+		out := outs[i]
+		i++
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for k, y := range outs[t] {
+		for k, y := range out {
 			if legal[k] {
 				lo = math.Min(lo, y)
 			} else {
@@ -162,7 +176,7 @@ func Lookup(id string, v Variant) (*Spec, error) {
 			Output: layers.OutputConfig{Units: 7, InitRange: 0.2},
 		}
 		s.LR = lr(0.5)
-		s.reber = &datasets.Reber{Embedded: true}
+		s.reber = &datasets.Reber{Embedded: true, Steps: v.ReberSteps}
 		s.Correct = reberCorrect
 		s.Stop, s.Every, s.Max = StopEval, 100, 200_000
 		rows := map[string]Row{
@@ -170,6 +184,15 @@ func Lookup(id string, v Variant) (*Spec, error) {
 			"4/0.5": {"1", 9500, "", 0.97, 30, ""}, "3/0.5": {"1", 8440, "", 1, 30, "3,800 to 24,100"},
 		}
 		s.Paper = rows[fmt.Sprintf("%d/%g", blocks, s.LR)]
+		switch v.ReberSteps {
+		case datasets.ReberAll:
+		case datasets.ReberRecall, datasets.ReberLocal:
+			s.Title += map[datasets.ReberSteps]string{datasets.ReberRecall: ", target at the recall step only",
+				datasets.ReberLocal: ", targets at the local steps only"}[v.ReberSteps]
+			s.Paper = Row{Trials: 30, Note: "not a task of the paper"}
+		default:
+			return nil, errors.Errorf("paper: experiment 1: unknown step selection %v", v.ReberSteps)
+		}
 	case "2a", "2b":
 		p := v.P
 		if p == 0 {
@@ -305,6 +328,9 @@ func Lookup(id string, v Variant) (*Spec, error) {
 		s.Correct, s.Stop, s.Beta, s.Window, s.Test, s.Max = absBelow(0.3), StopST3, 0.1, 2000, 2560, 5_000_000
 	default:
 		return nil, errors.Errorf("paper: unknown experiment %q (want one of %s)", id, strings.Join(IDs, ", "))
+	}
+	if v.ReberSteps != datasets.ReberAll && id != "1" {
+		return nil, errors.Errorf("paper: experiment %s: only experiment 1 has Reber steps to select (%v)", id, v.ReberSteps)
 	}
 	if v.LinearOutput {
 		s.Net.Output.Linear = true

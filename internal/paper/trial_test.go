@@ -151,6 +151,53 @@ func TestST1Tolerance(t *testing.T) {
 	}
 }
 
+func TestReberCorrect(t *testing.T) {
+	legal := func(syms string) []bool {
+		set := make([]bool, len(datasets.ReberSymbols))
+		for _, c := range syms {
+			set[strings.IndexRune(datasets.ReberSymbols, c)] = true
+		}
+		return set
+	}
+	//                  B  T  P  S  X  V  E
+	tp := []float64{0, .6, .5, .1, 0, 0, 0} // T and P on top
+	onlyT := []float64{0, .6, .5, .7, 0, 0, 0}
+	ex := datasets.Example{Legal: [][]bool{legal("TP"), nil, legal("T")}}
+	for _, tc := range []struct {
+		name string
+		outs [][]float64
+		want bool
+	}{
+		{"legal symbols on top at both steps with a target", [][]float64{tp, tp}, true},
+		{"S above P where T and P are legal", [][]float64{onlyT, tp}, false},
+		{"P not below T where only T is legal", [][]float64{tp, {0, .5, .5, 0, 0, 0, 0}}, false},
+		{"fewer outputs than steps with a target", [][]float64{tp}, false},
+	} {
+		if got := reberCorrect(ex, tc.outs); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestRecallStepAloneIsLearned trains Exp. 1's net on the step before last only: the memory of
+// the second symbol, learned by all 30 trials of the driver's row after 1,500-5,900 sequences.
+func TestRecallStepAloneIsLearned(t *testing.T) {
+	s, err := Lookup("1", Variant{ReberSteps: datasets.ReberRecall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(s.Title, ", target at the recall step only") || s.Paper.Sequences != 0 {
+		t.Errorf("recall variant: title %q, paper row %+v (not a task of the paper)", s.Title, s.Paper)
+	}
+	r, err := RunTrial(s, Options{Seed: 1, Max: 20000})
+	if err != nil || !r.Success {
+		t.Fatalf("recall step not learned within 20,000 sequences: %+v (%v)", r, err)
+	}
+	if _, err := Lookup("4", Variant{ReberSteps: datasets.ReberLocal}); err == nil {
+		t.Error("a Reber step selection accepted for experiment 4")
+	}
+}
+
 // newTrainer trains s's net with plain SGD at s's learning rate, its weights drawn as a trial
 // with this seed draws them.
 func newTrainer(t *testing.T, s *Spec, seed int64) *graph.Trainer {
