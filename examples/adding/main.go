@@ -77,6 +77,9 @@ type result struct {
 	TestWrong     int     `json:"test_wrong"`
 	TestMSE       float64 `json:"test_mse"`
 	TestMAE       float64 `json:"test_mae"`
+	// TestWrongByTarget counts the wrong test sequences by their target's tenth of [0, 1]:
+	// element k for targets in [k/10, (k+1)/10), the last one including 1.
+	TestWrongByTarget [10]int `json:"test_wrong_by_target"`
 	TrainSeconds  float64 `json:"train_seconds"`
 	SeqPerSecond  float64 `json:"seq_per_s"`
 	WallSeconds   float64 `json:"wall_seconds"`
@@ -246,6 +249,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		e := graph.SeqErrors(bt, res)[0]
 		if e.MaxAbs >= c.Tol {
 			r.TestWrong++
+			r.TestWrongByTarget[min(9, max(0, int(10*q.Targets[len(q.Targets)-1][0])))]++
 		}
 		r.TestMSE += e.SqErr
 		r.TestMAE += e.AbsErr
@@ -256,6 +260,15 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		r.TestMAE /= float64(c.Test)
 		fmt.Fprintf(stdout, "test: %d wrong of %d (|error| >= %v), mean squared error %.6f, mean absolute error %.6f\n",
 			r.TestWrong, c.Test, c.Tol, r.TestMSE, r.TestMAE)
+		if r.TestWrong > 0 {
+			fmt.Fprintf(stdout, "wrong by target:")
+			for k, n := range r.TestWrongByTarget {
+				if n > 0 {
+					fmt.Fprintf(stdout, " %d in [%.1f, %.1f%s", n, float64(k)/10, float64(k+1)/10, map[bool]string{true: "]", false: ")"}[k == 9])
+				}
+			}
+			fmt.Fprintln(stdout)
+		}
 	}
 	r.WallSeconds = time.Since(start).Seconds()
 	fmt.Fprintf(stdout, "network: %d weights; paper (Table 7, T=100): 74,000 sequences, 1 wrong of 2560; wall time %.1f s\n", r.Weights, r.WallSeconds)

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"strings"
 	"testing"
 
+	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 )
 
@@ -35,6 +37,33 @@ func TestSmoke(t *testing.T) {
 		if got.Success != r.Success || !strings.Contains(out.String(), "test: ") {
 			t.Errorf("batch %d: output %q", batch, out.String())
 		}
+	}
+}
+
+// TestWrongByTarget: with a tolerance of 1e-12 every test sequence is wrong, so the counts by target
+// are the histogram of the test targets, drawn here again from the test seed.
+func TestWrongByTarget(t *testing.T) {
+	c := smokeConfig()
+	c.Tol, c.Test = 1e-12, 200
+	var out bytes.Buffer
+	r, err := run(c, &out, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [10]int
+	rng := rand.New(rand.NewSource(c.Seed + 2_000_003))
+	for i := 0; i < c.Test; i++ {
+		q, err := datasets.Adding{T: c.T}.Sample(rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[min(9, int(10*q.Targets[len(q.Targets)-1][0]))]++
+	}
+	if r.TestWrong != c.Test || r.TestWrongByTarget != want {
+		t.Errorf("%d wrong, by target %v; want %d, %v", r.TestWrong, r.TestWrongByTarget, c.Test, want)
+	}
+	if !strings.Contains(out.String(), "wrong by target:") {
+		t.Errorf("no line of wrong sequences by target in %q", out.String())
 	}
 }
 
