@@ -80,9 +80,9 @@ type result struct {
 	// TestWrongByTarget counts the wrong test sequences by their target's tenth of [0, 1]:
 	// element k for targets in [k/10, (k+1)/10), the last one including 1.
 	TestWrongByTarget [10]int `json:"test_wrong_by_target"`
-	TrainSeconds  float64 `json:"train_seconds"`
-	SeqPerSecond  float64 `json:"seq_per_s"`
-	WallSeconds   float64 `json:"wall_seconds"`
+	TrainSeconds      float64 `json:"train_seconds"`
+	SeqPerSecond      float64 `json:"seq_per_s"`
+	WallSeconds       float64 `json:"wall_seconds"`
 }
 
 func main() {
