@@ -213,3 +213,26 @@ func newTrainer(t *testing.T, s *Spec, seed int64) *graph.Trainer {
 	t.Cleanup(func() { tr.Close() })
 	return tr
 }
+
+func TestReberStepsFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ids  []string
+		code int    // 0 or 1: it ran
+		want string // in the output if it ran, in the error if not
+	}{
+		{[]string{"-reber-steps", "recall", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "target at the recall step only"},
+		{[]string{"-reber-steps", "local", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "targets at the local steps only"},
+		{[]string{"-reber-steps", "middle"}, []string{"1"}, 2, "-reber-steps"},
+		{[]string{"-reber-steps", "local"}, []string{"4"}, 2, "only experiment 1 has Reber steps"},
+	} {
+		var out, log bytes.Buffer
+		code, err := Command(tc.args, tc.ids, &out, &log)
+		switch {
+		case tc.code == 2 && (code != 2 || err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: exit %d, %v; want exit 2 naming %q", tc.args, code, err, tc.want)
+		case tc.code < 2 && (code > 1 || err != nil || !strings.Contains(out.String(), tc.want)):
+			t.Errorf("%q: exit %d, %v; output lacks %q:\n%s", tc.args, code, err, tc.want, out.String())
+		}
+	}
+}
