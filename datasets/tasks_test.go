@@ -107,7 +107,7 @@ func TestReberSteps(t *testing.T) {
 		}
 		return s
 	}
-	s := code("BPBTXXVVEPE") // 10 input steps; the step before last (9) recalls the P
+	s := code("BPBTXXVVEPE") // 10 input steps; at step 8 the target is the recalled P
 	tests := []struct {
 		steps datasets.ReberSteps
 		want  []int // the steps with a target

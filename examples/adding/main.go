@@ -263,8 +263,12 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		if r.TestWrong > 0 {
 			fmt.Fprintf(stdout, "wrong by target:")
 			for k, n := range r.TestWrongByTarget {
+				end := ")"
+				if k == 9 {
+					end = "]" // the last tenth includes 1
+				}
 				if n > 0 {
-					fmt.Fprintf(stdout, " %d in [%.1f, %.1f%s", n, float64(k)/10, float64(k+1)/10, map[bool]string{true: "]", false: ")"}[k == 9])
+					fmt.Fprintf(stdout, " %d in [%.1f, %.1f%s", n, float64(k)/10, float64(k+1)/10, end)
 				}
 			}
 			fmt.Fprintln(stdout)

@@ -161,7 +161,7 @@ func TestReberCorrect(t *testing.T) {
 	}
 	//                  B  T  P  S  X  V  E
 	tp := []float64{0, .6, .5, .1, 0, 0, 0} // T and P on top
-	onlyT := []float64{0, .6, .5, .7, 0, 0, 0}
+	sOnTop := []float64{0, .6, .5, .7, 0, 0, 0}
 	ex := datasets.Example{Legal: [][]bool{legal("TP"), nil, legal("T")}}
 	for _, tc := range []struct {
 		name string
@@ -169,7 +169,7 @@ func TestReberCorrect(t *testing.T) {
 		want bool
 	}{
 		{"legal symbols on top at both steps with a target", [][]float64{tp, tp}, true},
-		{"S above P where T and P are legal", [][]float64{onlyT, tp}, false},
+		{"S above P where T and P are legal", [][]float64{sOnTop, tp}, false},
 		{"P not below T where only T is legal", [][]float64{tp, {0, .5, .5, 0, 0, 0, 0}}, false},
 		{"fewer outputs than steps with a target", [][]float64{tp}, false},
 	} {
