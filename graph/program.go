@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"math"
-
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -170,10 +168,8 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 		}
 		return errors.Errorf("graph: set: %q is not an input of this program", name)
 	}
-	for i, v := range vals {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return errors.Errorf("graph: set: input %q value %d is %v", n.Name(), i, v)
-		}
+	if i := nonFiniteAt(vals); i >= 0 {
+		return errors.Errorf("graph: set: input %q value %d is %v", n.Name(), i, vals[i])
 	}
 	return fillDense(t, vals, "set input", n.Name())
 }

@@ -59,10 +59,8 @@ func (bt Batch) Shape() (Shape, error) {
 			if len(x) != s.In {
 				return s, errors.Errorf("graph: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
 			}
-			for k, v := range x {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return s, errors.Errorf("graph: batch: step %d sequence %d input %d is %v", t, i, k, v)
-				}
+			if k := nonFiniteAt(x); k >= 0 {
+				return s, errors.Errorf("graph: batch: step %d sequence %d input %d is %v", t, i, k, x[k])
 			}
 		}
 	}
@@ -80,10 +78,8 @@ func (bt Batch) Shape() (Shape, error) {
 			if len(y) != s.Out || s.Out == 0 {
 				return s, errors.Errorf("graph: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
 			}
-			for k, v := range y {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return s, errors.Errorf("graph: batch: step %d sequence %d target %d is %v", t, i, k, v)
-				}
+			if k := nonFiniteAt(y); k >= 0 {
+				return s, errors.Errorf("graph: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
 			}
 		}
 		s.TargetSteps = append(s.TargetSteps, t)
@@ -438,18 +434,9 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 }
 
 func finiteValues(t *tensor.Dense) error {
-	if t.Dtype() == tensor.Float64 {
-		for i, v := range t.Float64s() {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return errors.Errorf("value %d is %v", i, v)
-			}
-		}
-		return nil
-	}
-	for i, v := range toFloat64s(t) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return errors.Errorf("value %d is %v", i, v)
-		}
+	vs := float64View(t)
+	if i := nonFiniteAt(vs); i >= 0 {
+		return errors.Errorf("value %d is %v", i, vs[i])
 	}
 	return nil
 }
@@ -459,18 +446,8 @@ func nonFinite(loss float64, ps []Param) string {
 		return "the loss"
 	}
 	for _, p := range ps {
-		if p.Grad.Dtype() == tensor.Float64 {
-			for _, v := range p.Grad.Float64s() {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return "the gradient of " + p.Name
-				}
-			}
-			continue
-		}
-		for _, v := range toFloat64s(p.Grad) {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return "the gradient of " + p.Name
-			}
+		if nonFiniteAt(float64View(p.Grad)) >= 0 {
+			return "the gradient of " + p.Name
 		}
 	}
 	return ""
