@@ -9,9 +9,31 @@ package datasets
 
 // Sequence is one training sequence.
 type Sequence struct {
-	// Inputs is [T][features].
+	// Inputs is [T][features]; nil when Symbols is set.
 	Inputs [][]float64
+	// Symbols, when set instead of Inputs, codes the inputs one-hot by symbol index: step t is
+	// the row of Alphabet values that is 1 at Symbols[t] and 0 elsewhere. Generators give it
+	// on request (VeryLongLag.Symbols), for long sequences over large alphabets: T numbers
+	// instead of T·Alphabet. Rows gives the rows either way.
+	Symbols  []int
+	Alphabet int
 	// Targets is [T][outputs], nil at steps without a target (the paper's tasks 2c-6 have a
 	// target only at the last step).
 	Targets [][]float64
+}
+
+// Len is the number of steps.
+func (s Sequence) Len() int {
+	if s.Symbols != nil {
+		return len(s.Symbols)
+	}
+	return len(s.Inputs)
+}
+
+// Rows returns the inputs as [T][features]: Inputs, or the one-hot rows of Symbols (made anew).
+func (s Sequence) Rows() [][]float64 {
+	if s.Symbols == nil {
+		return s.Inputs
+	}
+	return oneHots(s.Alphabet, s.Symbols)
 }

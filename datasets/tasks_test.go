@@ -227,6 +227,32 @@ func TestVeryLongLag(t *testing.T) {
 	}
 }
 
+// TestVeryLongLagSymbols checks that the symbol coding draws the same sequences as the one-hot
+// rows, from the same random source, and that Rows and Len give them back.
+func TestVeryLongLagSymbols(t *testing.T) {
+	rows, syms := rand.New(datasets.NewSource(9)), rand.New(datasets.NewSource(9))
+	for i := 0; i < 200; i++ {
+		want, err := datasets.VeryLongLag{P: 20, Q: 30}.Sample(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := datasets.VeryLongLag{P: 20, Q: 30, Symbols: true}.Sample(syms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Inputs != nil || got.Alphabet != 24 || got.Len() != len(want.Inputs) || got.Class != want.Class {
+			t.Fatalf("sequence %d: inputs %v, alphabet %d, length %d (want %d), class %d (want %d)",
+				i, got.Inputs != nil, got.Alphabet, got.Len(), len(want.Inputs), got.Class, want.Class)
+		}
+		if !reflect.DeepEqual(got.Rows(), want.Inputs) || !reflect.DeepEqual(got.Targets, want.Targets) {
+			t.Fatalf("sequence %d: symbols %v do not give the rows drawn without them", i, got.Symbols)
+		}
+		if !reflect.DeepEqual(want.Rows(), want.Inputs) || want.Len() != len(want.Inputs) {
+			t.Fatal("Rows or Len of a sequence without symbols")
+		}
+	}
+}
+
 func TestTwoSequence(t *testing.T) {
 	rng := rand.New(datasets.NewSource(5))
 	for _, tc := range []datasets.TwoSequence{{T: 100, N: 3}, {T: 100, N: 1, NoisyInfo: true}, {T: 50, N: 3, NoisyTargets: true}} {

@@ -17,25 +17,44 @@ var ErrStop = errors.New("graph: stop")
 type Batch struct {
 	// Inputs is [T][B][features].
 	Inputs [][][]float64
+	// Symbols, instead of Inputs, gives one-hot coded inputs as symbol indices: [T][B], each
+	// in [0, Alphabet). Step t of sequence b is then the input row that is 1 at Symbols[t][b]
+	// and 0 elsewhere. A model can take such a batch as indices (Shape.OneHot), which costs
+	// T·B numbers instead of T·B·Alphabet; Inputs must be nil.
+	Symbols  [][]int
+	Alphabet int
 	// Targets is [T][B][outputs]; Targets[t] is nil at steps without a target. It may be
 	// shorter than Inputs when the last steps have no target.
 	Targets [][][]float64
 }
 
 // Shape describes a batch for graph building: T steps, B sequences, inputs of width In,
-// targets of width Out at the steps listed in TargetSteps (ascending).
+// targets of width Out at the steps listed in TargetSteps (ascending). OneHot says that the
+// inputs come as symbol indices (Batch.Symbols): a packed model then takes them as one [T·B, 1]
+// input node of indices in [0, In) (see Model), a per-step model as usual, one-hot rows.
 type Shape struct {
 	T, B, In, Out int
 	TargetSteps   []int
+	OneHot        bool
 }
 
 func (s Shape) key() string {
-	return fmt.Sprintf("%d/%d/%d/%d/%v", s.T, s.B, s.In, s.Out, s.TargetSteps)
+	return fmt.Sprintf("%d/%d/%d/%d/%v/%v", s.T, s.B, s.In, s.Out, s.TargetSteps, s.OneHot)
 }
 
-// Shape checks that the batch is rectangular and finite and returns its shape.
+// Shape checks that the batch is rectangular and finite (its symbols in range) and returns its
+// shape.
 func (bt Batch) Shape() (Shape, error) {
 	var s Shape
+	if bt.Symbols != nil {
+		if bt.Inputs != nil {
+			return s, errors.New("graph: batch: both Inputs and Symbols are set")
+		}
+		if err := bt.symbolShape(&s); err != nil {
+			return s, err
+		}
+		return s, bt.targetShape(&s)
+	}
 	s.T = len(bt.Inputs)
 	if s.T == 0 {
 		return s, errors.New("graph: batch: sequence of length 0")
@@ -64,30 +83,66 @@ func (bt Batch) Shape() (Shape, error) {
 			}
 		}
 	}
+	return s, bt.targetShape(&s)
+}
+
+// symbolShape sets T, B, In and OneHot of s from the batch's Symbols and checks them.
+func (bt Batch) symbolShape(s *Shape) error {
+	s.OneHot = true
+	s.T = len(bt.Symbols)
+	if s.T == 0 {
+		return errors.New("graph: batch: sequence of length 0")
+	}
+	if len(bt.Targets) > s.T {
+		return errors.Errorf("graph: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
+	}
+	s.B = len(bt.Symbols[0])
+	if s.B == 0 {
+		return errors.New("graph: batch: no sequences (batch size 0)")
+	}
+	s.In = bt.Alphabet
+	if s.In <= 0 {
+		return errors.Errorf("graph: batch: symbols over an alphabet of %d", s.In)
+	}
+	for t, step := range bt.Symbols {
+		if len(step) != s.B {
+			return errors.Errorf("graph: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
+		}
+		for i, k := range step {
+			if k < 0 || k >= s.In {
+				return errors.Errorf("graph: batch: step %d sequence %d has symbol %d, want one in [0, %d)", t, i, k, s.In)
+			}
+		}
+	}
+	return nil
+}
+
+// targetShape sets Out and TargetSteps of s from the batch's Targets and checks them.
+func (bt Batch) targetShape(s *Shape) error {
 	for t, step := range bt.Targets {
 		if step == nil {
 			continue
 		}
 		if len(step) != s.B {
-			return s, errors.Errorf("graph: batch: targets at step %d have %d sequences, want %d", t, len(step), s.B)
+			return errors.Errorf("graph: batch: targets at step %d have %d sequences, want %d", t, len(step), s.B)
 		}
 		for i, y := range step {
 			if s.Out == 0 {
 				s.Out = len(y)
 			}
 			if len(y) != s.Out || s.Out == 0 {
-				return s, errors.Errorf("graph: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
+				return errors.Errorf("graph: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
 			}
 			if k := nonFiniteAt(y); k >= 0 {
-				return s, errors.Errorf("graph: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
+				return errors.Errorf("graph: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
 			}
 		}
 		s.TargetSteps = append(s.TargetSteps, t)
 	}
 	if len(s.TargetSteps) == 0 {
-		return s, errors.New("graph: batch: no step has a target")
+		return errors.New("graph: batch: no step has a target")
 	}
-	return s, nil
+	return nil
 }
 
 // Model is what a ModelFunc builds for one batch shape. It has one of two layouts.
@@ -96,7 +151,8 @@ func (bt Batch) Shape() (Shape, error) {
 // one node [B, Out] per entry of Shape.TargetSteps.
 //
 // Packed: Inputs, Targets and Outputs each hold ONE node, [T·B, In], [T·B, Out] and [T·B, Out],
-// whose row t·B+b is step t of sequence b; Mask [T·B, Out] is set to 1 in the rows of target
+// whose row t·B+b is step t of sequence b (with Shape.OneHot the input is [T·B, 1] and holds
+// the symbol indices); Mask [T·B, Out] is set to 1 in the rows of target
 // steps and 0 elsewhere (targets of other rows are 0). The loss should weight by the mask.
 type Model struct {
 	Inputs  []*G.Node
@@ -255,11 +311,15 @@ func checkModel(m *Model, s Shape) error {
 		case m.Loss == nil:
 			return errors.New("graph: model has no loss")
 		}
+		in := s.In
+		if s.OneHot {
+			in = 1
+		}
 		for _, c := range []struct {
 			what string
 			n    *G.Node
 			cols int
-		}{{"input", m.Inputs[0], s.In}, {"target", m.Targets[0], s.Out}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, s.Out}} {
+		}{{"input", m.Inputs[0], in}, {"target", m.Targets[0], s.Out}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, s.Out}} {
 			if c.n == nil || !c.n.Shape().Eq(tensor.Shape{s.T * s.B, c.cols}) {
 				return errors.Errorf("graph: packed model %s is %v, want shape (%d, %d)", c.what, c.n, s.T*s.B, c.cols)
 			}
@@ -292,8 +352,16 @@ func (c *compiled) run(bt Batch) (Result, error) {
 	buf := make([]float64, 0, c.shape.B*max(c.shape.In, c.shape.Out))
 	for t, n := range c.model.Inputs {
 		buf = buf[:0]
-		for _, x := range bt.Inputs[t] {
-			buf = append(buf, x...)
+		if c.shape.OneHot { // a per-step model takes the one-hot rows
+			for _, k := range bt.Symbols[t] {
+				row := len(buf)
+				buf = append(buf, make([]float64, c.shape.In)...)
+				buf[row+k] = 1
+			}
+		} else {
+			for _, x := range bt.Inputs[t] {
+				buf = append(buf, x...)
+			}
 		}
 		if err := c.prog.Set(n, buf); err != nil {
 			return Result{}, errors.Wrapf(err, "step %d", t)
@@ -332,10 +400,19 @@ func (c *compiled) run(bt Batch) (Result, error) {
 
 func (c *compiled) runPacked(bt Batch) (Result, error) {
 	s, m := c.shape, c.model
-	if c.buf == nil {
-		c.buf = make([]float64, s.T*s.B*max(s.In, s.Out))
+	in := s.In
+	if s.OneHot {
+		in = 1
 	}
-	x := c.buf[:s.T*s.B*s.In]
+	if c.buf == nil {
+		c.buf = make([]float64, s.T*s.B*max(in, s.Out))
+	}
+	x := c.buf[:s.T*s.B*in]
+	for t, step := range bt.Symbols {
+		for b, k := range step {
+			x[t*s.B+b] = float64(k)
+		}
+	}
 	for t, step := range bt.Inputs {
 		for b, v := range step {
 			copy(x[(t*s.B+b)*s.In:], v)
@@ -511,11 +588,22 @@ func (tr *Trainer) Close() error {
 	return nil
 }
 
-// Sequence is one sequence as plain Go values: Inputs [T][features], Targets [T][outputs] with
-// nil at steps without a target. datasets.Sequence has the same fields and converts to it.
+// Sequence is one sequence as plain Go values: Inputs [T][features], or one-hot coded inputs as
+// Symbols [T] over Alphabet input units (see Batch), and Targets [T][outputs] with nil at steps
+// without a target. datasets.Sequence has the same fields and converts to it.
 type Sequence struct {
-	Inputs  [][]float64
-	Targets [][]float64
+	Inputs   [][]float64
+	Symbols  []int
+	Alphabet int
+	Targets  [][]float64
+}
+
+// Len is the sequence's number of steps.
+func (s Sequence) Len() int {
+	if s.Symbols != nil {
+		return len(s.Symbols)
+	}
+	return len(s.Inputs)
 }
 
 // Stack makes a batch of sequences of equal length.
@@ -523,20 +611,38 @@ func Stack(seqs ...Sequence) (Batch, error) {
 	if len(seqs) == 0 {
 		return Batch{}, errors.New("graph: stack: no sequences")
 	}
-	T := len(seqs[0].Inputs)
-	bt := Batch{Inputs: make([][][]float64, T), Targets: make([][][]float64, T)}
+	T := seqs[0].Len()
+	hot := seqs[0].Symbols != nil
+	bt := Batch{Targets: make([][][]float64, T)}
+	if hot {
+		bt.Symbols, bt.Alphabet = make([][]int, T), seqs[0].Alphabet
+	} else {
+		bt.Inputs = make([][][]float64, T)
+	}
 	for i, s := range seqs {
-		if len(s.Inputs) != T {
-			return Batch{}, errors.Errorf("graph: stack: sequence %d has length %d, sequence 0 has %d", i, len(s.Inputs), T)
+		switch {
+		case (s.Symbols != nil) != hot || (hot && s.Inputs != nil):
+			return Batch{}, errors.Errorf("graph: stack: sequence %d and sequence 0 code their inputs differently (Inputs or Symbols)", i)
+		case hot && s.Alphabet != bt.Alphabet:
+			return Batch{}, errors.Errorf("graph: stack: sequence %d has an alphabet of %d symbols, sequence 0 of %d", i, s.Alphabet, bt.Alphabet)
+		case s.Len() != T:
+			return Batch{}, errors.Errorf("graph: stack: sequence %d has length %d, sequence 0 has %d", i, s.Len(), T)
 		}
 		if len(s.Targets) > T {
 			return Batch{}, errors.Errorf("graph: stack: sequence %d has %d target steps for %d steps", i, len(s.Targets), T)
 		}
 	}
 	for t := 0; t < T; t++ {
-		bt.Inputs[t] = make([][]float64, len(seqs))
-		for i, s := range seqs {
-			bt.Inputs[t][i] = s.Inputs[t]
+		if hot {
+			bt.Symbols[t] = make([]int, len(seqs))
+			for i, s := range seqs {
+				bt.Symbols[t][i] = s.Symbols[t]
+			}
+		} else {
+			bt.Inputs[t] = make([][]float64, len(seqs))
+			for i, s := range seqs {
+				bt.Inputs[t][i] = s.Inputs[t]
+			}
 		}
 		if t >= len(seqs[0].Targets) || seqs[0].Targets[t] == nil {
 			for i, s := range seqs {

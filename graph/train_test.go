@@ -164,6 +164,13 @@ func TestBadBatches(t *testing.T) {
 		{"ragged batch", graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}, {5, 6}}}, Targets: good.Targets}, "step 1 has 2 sequences"},
 		{"NaN input", graph.Batch{Inputs: [][][]float64{{{1, math.NaN()}}, {{3, 4}}}, Targets: good.Targets}, "step 0 sequence 0 input 1 is NaN"},
 		{"Inf target", graph.Batch{Inputs: good.Inputs, Targets: [][][]float64{nil, {{math.Inf(1)}}}}, "target 0 is +Inf"},
+		{"inputs and symbols", graph.Batch{Inputs: good.Inputs, Symbols: [][]int{{0}, {1}}, Alphabet: 2, Targets: good.Targets}, "both Inputs and Symbols"},
+		{"symbol out of range", graph.Batch{Symbols: [][]int{{0}, {2}}, Alphabet: 2, Targets: good.Targets}, "step 1 sequence 0 has symbol 2, want one in [0, 2)"},
+		{"negative symbol", graph.Batch{Symbols: [][]int{{-1}, {0}}, Alphabet: 2, Targets: good.Targets}, "step 0 sequence 0 has symbol -1"},
+		{"no alphabet", graph.Batch{Symbols: [][]int{{0}, {0}}, Targets: good.Targets}, "alphabet of 0"},
+		{"ragged symbols", graph.Batch{Symbols: [][]int{{0}, {0, 1}}, Alphabet: 2, Targets: good.Targets}, "step 1 has 2 sequences"},
+		{"empty symbols", graph.Batch{Symbols: [][]int{}, Alphabet: 2}, "sequence of length 0"},
+		{"symbols without targets", graph.Batch{Symbols: [][]int{{0}, {1}}, Alphabet: 2}, "no step has a target"},
 	} {
 		if _, err := tr.Step(tc.bt); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
@@ -208,5 +215,36 @@ func TestStack(t *testing.T) {
 	d := graph.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{{0}, {3}}}
 	if _, err := graph.Stack(a, d); err == nil || !strings.Contains(err.Error(), "target at step 0") {
 		t.Errorf("unequal target steps: %v", err)
+	}
+}
+
+func TestStackSymbols(t *testing.T) {
+	a := graph.Sequence{Symbols: []int{0, 2}, Alphabet: 3, Targets: [][]float64{nil, {3}}}
+	b := graph.Sequence{Symbols: []int{1, 1}, Alphabet: 3, Targets: [][]float64{nil, {6}}}
+	bt, err := graph.Stack(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := bt.Shape()
+	if err != nil || s.T != 2 || s.B != 2 || s.In != 3 || s.Out != 1 || !s.OneHot || fmt.Sprint(s.TargetSteps) != "[1]" {
+		t.Errorf("shape %+v err %v", s, err)
+	}
+	if fmt.Sprint(bt.Symbols) != "[[0 1] [2 1]]" || bt.Inputs != nil || bt.Targets[1][1][0] != 6 {
+		t.Errorf("batch %+v", bt)
+	}
+	for _, tc := range []struct {
+		name string
+		seqs []graph.Sequence
+		want string
+	}{
+		{"rows and symbols", []graph.Sequence{a, {Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
+		{"symbols and rows", []graph.Sequence{{Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}, a}, "code their inputs differently"},
+		{"both in one", []graph.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 3, Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
+		{"alphabets", []graph.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 4, Targets: a.Targets}}, "alphabet of 4 symbols, sequence 0 of 3"},
+		{"lengths", []graph.Sequence{a, {Symbols: []int{0}, Alphabet: 3, Targets: [][]float64{{1}}}}, "sequence 1 has length 1"},
+	} {
+		if _, err := graph.Stack(tc.seqs...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -117,3 +117,53 @@ func BenchmarkEvalT100B1(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
 }
+
+// benchVeryLongLag measures Exp. 2c at q = p = 1000 (6,064 weights, about 1,013 steps over a
+// 1,004-symbol alphabet) as a training loop runs it: draw a sequence, train on it. With
+// symbols (datasets.VeryLongLag.Symbols) the sequence reaches the fused LSTM as indices
+// (Cell.SequenceOneHot); without, as one-hot rows of 1,004 values per step. The programs for
+// the first 300 sequences' lengths are compiled outside the timer.
+func benchVeryLongLag(b *testing.B, symbols bool) {
+	opt, err := optim.NewSGD(0.01, optim.Clip{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := layers.NetConfig{
+		LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
+		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	task := datasets.VeryLongLag{P: 1000, Q: 1000, Symbols: symbols}
+	rng := rand.New(rand.NewSource(1))
+	step := func() {
+		ex, err := task.Sample(rng)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bt, err := graph.Stack(graph.Sequence(ex.Sequence))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.Step(bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < 300; i++ {
+		step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		step()
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
+}
+
+func BenchmarkVeryLongLag1000Rows(b *testing.B)    { benchVeryLongLag(b, false) }
+func BenchmarkVeryLongLag1000Symbols(b *testing.B) { benchVeryLongLag(b, true) }

@@ -1,6 +1,10 @@
 package layers
 
-import "math"
+import (
+	"math"
+
+	"github.com/pkg/errors"
+)
 
 // kernel is the fused LSTM of one layer over a whole sequence, in plain loops over
 // preallocated buffers. Forward computes the cell outputs for every step and keeps what the
@@ -8,13 +12,15 @@ import "math"
 // reverse pass. With truncation (the default) the only error carried from step t to t-1 is the
 // CEC's ∂E/∂s; with full gradient, errors also flow through y(t-1) into the previous step.
 //
-// Layout: x is [T·B, I] with row t·B+b; the output is [T·B, CS]. Hidden units are ordered
-// cells, input gates, output gates (as State.Y). Weights follow Cell's parameter layout.
+// Layout: x is [T·B, I] with row t·B+b (with hot: [T·B] one-hot symbol indices, see index); the
+// output is [T·B, CS]. Hidden units are ordered cells, input gates, output gates (as State.Y).
+// Weights follow Cell's parameter layout.
 type kernel[F float32 | float64] struct {
 	I, C, S, T, B int
 	outGate, rec  bool
 	cellsOnly     bool // the recurrent inputs are the cells' outputs only
 	full          bool
+	hot           bool // x holds one-hot symbol indices, one per row; idx holds them as ints
 	g, h          Squash
 	// which weights exist, per group (cells, in gates, out gates)
 	hasB [3]bool
@@ -32,6 +38,8 @@ type kernel[F float32 | float64] struct {
 	// group has no bias), and their gradients
 	wx, wh, b    []F
 	dwx, dwh, db []F
+
+	idx []int // [T·B] the symbol indices of the last forward call (hot)
 
 	// backward scratch
 	dnet []F // [B][U]
@@ -159,7 +167,27 @@ func (k *kernel[F]) unpackGrads(dw [3]weights[F]) {
 	}
 }
 
-// forward computes the cell outputs out [T·B][CS] from x [T·B][I].
+// index checks that x holds T·B symbol indices, integers in [0, I), and stores them in idx.
+func (k *kernel[F]) index(x []F) error {
+	if len(x) != k.T*k.B {
+		return errors.Errorf("one-hot input has %d indices, want T·B = %d", len(x), k.T*k.B)
+	}
+	if cap(k.idx) < len(x) {
+		k.idx = make([]int, len(x))
+	}
+	k.idx = k.idx[:len(x)]
+	for r, v := range x {
+		i := int(v)
+		if F(i) != v || i < 0 || i >= k.I {
+			return errors.Errorf("one-hot input: row %d (step %d, sequence %d) has index %v, want an integer in [0, %d)", r, r/k.B, r%k.B, v, k.I)
+		}
+		k.idx[r] = i
+	}
+	return nil
+}
+
+// forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with hot, from the indices
+// stored by index).
 func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	k.alloc()
 	k.pack(w)
@@ -167,13 +195,22 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	for t := 0; t < k.T; t++ {
 		for b := 0; b < B; b++ {
 			r := t*B + b
-			xr := x[r*I : (r+1)*I]
+			var xr []F // nil with hot
+			if !k.hot {
+				xr = x[r*I : (r+1)*I]
+			}
 			net := k.net[r*U : (r+1)*U]
 			var prev []F // y(t-1), nil at t = 0 (the reset state)
 			if t > 0 && k.rec {
 				prev = k.act[(r-B)*U : (r-B)*U+k.R()]
 			}
 			copy(net, k.b)
+			if k.hot {
+				i := k.idx[r]
+				for u, w := range k.wx[i*U : (i+1)*U : (i+1)*U] {
+					net[u] += w
+				}
+			}
 			for i, xi := range xr {
 				if xi == 0 { // one-hot inputs: most rows add nothing
 					continue
@@ -267,10 +304,17 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 				}
 			}
 			// ds stays as it is: ∂s(t)/∂s(t-1) = 1, the CEC carries it to step t-1.
-			xr := x[r*I : (r+1)*I]
-			var dxr []F // nil when the caller wants no ∂E/∂x
-			if dx != nil {
-				dxr = dx[r*I : (r+1)*I]
+			var xr, dxr []F // dxr: nil when the caller wants no ∂E/∂x (always with hot)
+			if k.hot {
+				row := k.dwx[k.idx[r]*U : (k.idx[r]+1)*U : (k.idx[r]+1)*U]
+				for u, d := range dnet {
+					row[u] += d
+				}
+			} else {
+				xr = x[r*I : (r+1)*I]
+				if dx != nil {
+					dxr = dx[r*I : (r+1)*I]
+				}
 			}
 			var prev []F
 			if t > 0 && k.rec {

@@ -33,7 +33,10 @@ type NetModel struct {
 	States []State
 }
 
-// Net returns a graph.ModelFunc that builds the network for a batch shape: input nodes
+// Net returns a graph.ModelFunc that builds the network for a batch shape. By default that is
+// the packed layout: one input node "x" [T·B, Inputs] (for a batch of symbols, graph.Shape.OneHot,
+// "x" [T·B, 1] holding the symbol indices; see Cell.SequenceOneHot), the fused LSTM, the
+// output units and a masked loss. With Unrolled it is input nodes
 // "x/t<step>" [B, Inputs], the unrolled LSTM, output units at the target steps and target
 // nodes "target/t<step>" [B, Units], and the loss.
 func Net(cfg NetConfig) graph.ModelFunc {
@@ -75,8 +78,17 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 	}
 	m := &NetModel{Cell: cell, Out: out}
 	if !cfg.Unrolled {
-		x := b.Input("x", s.T*s.B, s.In)
-		y := cell.Sequence(x, s.T)
+		var x, y *G.Node
+		if s.OneHot {
+			if cfg.OutputFromInputs {
+				return nil, errors.Errorf("layers: net: a batch of symbols (one-hot inputs) cannot feed the output units directly (OutputFromInputs); give it as Inputs")
+			}
+			x = b.Input("x", s.T*s.B, 1)
+			y = cell.SequenceOneHot(x, s.T)
+		} else {
+			x = b.Input("x", s.T*s.B, s.In)
+			y = cell.Sequence(x, s.T)
+		}
 		var xo *G.Node // the inputs as seen by the output units (connectivity B)
 		if cfg.OutputFromInputs {
 			xo = x

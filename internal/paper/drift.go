@@ -51,7 +51,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	}
 	T := 0
 	for _, ex := range exs {
-		T = max(T, len(ex.Inputs))
+		T = max(T, ex.Len())
 	}
 	cfg := s.Net
 	cfg.Unrolled = true
@@ -63,7 +63,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	}
 	last := map[int]bool{}
 	for _, ex := range exs {
-		last[len(ex.Inputs)-1] = true
+		last[ex.Len()-1] = true
 	}
 	var watch []*G.Node
 	for t := range last {
@@ -77,7 +77,11 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	for t := 0; t < T; t++ {
 		x := make([]float64, n*in)
 		for i, ex := range exs {
-			if t < len(ex.Inputs) {
+			switch {
+			case t >= ex.Len():
+			case ex.Symbols != nil:
+				x[i*in+ex.Symbols[t]] = 1
+			default:
 				copy(x[i*in:], ex.Inputs[t])
 			}
 		}
@@ -102,7 +106,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	var abs, ratio []float64
 	saturated := 0
 	for i, ex := range exs {
-		v, err := p.Value(m.States[len(ex.Inputs)-1].S)
+		v, err := p.Value(m.States[ex.Len()-1].S)
 		if err != nil {
 			return d, errors.Wrap(err, "paper: drift")
 		}

@@ -60,49 +60,62 @@ func handStates(t *testing.T, ps *graph.ParamSet, cfg layers.Config, inputs [][]
 }
 
 func TestDriftStatesMatchTheEquations(t *testing.T) {
-	s, err := Lookup("6a", Variant{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The untrained weights are those a trial with the same seed starts from.
-	tr := newTrainer(t, s, 7)
-	exs, err := driftSequences(s, 7, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bt, err := graph.Stack(graph.Sequence(exs[0].Sequence))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := bt.Shape()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Build(sh); err != nil {
-		t.Fatal(err)
-	}
-	for _, ps := range []*graph.ParamSet{nil, tr.Params()} {
-		d, err := MeasureDrift(s, 7, 3, ps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Sequences != 3 || len(d.States) != 3 {
-			t.Fatalf("drift %+v", d)
-		}
-		for i, ex := range exs {
-			want := handStates(t, tr.Params(), s.Net.LSTM, ex.Inputs)
-			for c := range want {
-				if diff := math.Abs(d.States[i][c] - want[c]); diff > 1e-12*math.Max(1, math.Abs(want[c])) {
-					t.Errorf("params %v, sequence %d (length %d), cell %d: s = %v, the equations give %v", ps != nil, i, len(ex.Inputs), c, d.States[i][c], want[c])
+	for _, tc := range []struct {
+		id string
+		v  Variant
+	}{
+		{"6a", Variant{}},
+		{"2c", Variant{P: 5, Q: 5}}, // its sequences come as symbols
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			s, err := Lookup(tc.id, tc.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The untrained weights are those a trial with the same seed starts from.
+			tr := newTrainer(t, s, 7)
+			exs, err := driftSequences(s, 7, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (exs[0].Symbols != nil) != (tc.id == "2c") {
+				t.Fatalf("%s: symbols %v", tc.id, exs[0].Symbols)
+			}
+			bt, err := graph.Stack(graph.Sequence(exs[0].Sequence))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh, err := bt.Shape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Build(sh); err != nil {
+				t.Fatal(err)
+			}
+			for _, ps := range []*graph.ParamSet{nil, tr.Params()} {
+				d, err := MeasureDrift(s, 7, 3, ps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Sequences != 3 || len(d.States) != 3 {
+					t.Fatalf("drift %+v", d)
+				}
+				for i, ex := range exs {
+					want := handStates(t, tr.Params(), s.Net.LSTM, ex.Rows())
+					for c := range want {
+						if diff := math.Abs(d.States[i][c] - want[c]); diff > 1e-12*math.Max(1, math.Abs(want[c])) {
+							t.Errorf("params %v, sequence %d (length %d), cell %d: s = %v, the equations give %v", ps != nil, i, ex.Len(), c, d.States[i][c], want[c])
+						}
+					}
+				}
+				if d.MaxAbsS <= 0 || d.MedianAbsS > d.MaxAbsS || d.MedianHPrime <= 0 || d.MedianHPrime > 1 || d.Saturated < 0 || d.Saturated > 1 {
+					t.Errorf("inconsistent summary %+v", d)
 				}
 			}
-		}
-		if d.MaxAbsS <= 0 || d.MedianAbsS > d.MaxAbsS || d.MedianHPrime <= 0 || d.MedianHPrime > 1 || d.Saturated < 0 || d.Saturated > 1 {
-			t.Errorf("inconsistent summary %+v", d)
-		}
-	}
-	if _, err := MeasureDrift(s, 7, 0, nil); err == nil || !strings.Contains(err.Error(), "0 sequences") {
-		t.Errorf("0 sequences: %v", err)
+			if _, err := MeasureDrift(s, 7, 0, nil); err == nil || !strings.Contains(err.Error(), "0 sequences") {
+				t.Errorf("0 sequences: %v", err)
+			}
+		})
 	}
 }
 

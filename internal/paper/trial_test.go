@@ -236,3 +236,60 @@ func TestReberStepsFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestSymbolsTrialEqualsRowsTrial checks that Exp. 2c, whose sequences come as symbols
+// (datasets.VeryLongLag.Symbols) and go into the fused LSTM as indices, trains bit for bit as
+// it does with the same sequences as one-hot rows: the same learning curve, result and weights.
+func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
+	spec, err := Lookup("2c", Variant{P: 10, Q: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex, err := spec.Sample(rand.New(datasets.NewSource(1))); err != nil || ex.Symbols == nil {
+		t.Fatalf("2c does not sample symbols: %v", err)
+	}
+	rows := *spec
+	rows.Sample = datasets.VeryLongLag{P: 10, Q: 10}.Sample
+	var results []Result
+	var curves []string
+	var weights [][]float64
+	for _, s := range []*Spec{spec, &rows} {
+		var metrics bytes.Buffer
+		dir := t.TempDir()
+		r, err := RunTrial(s, Options{Seed: 3, Max: 3000, Every: 1000, Metrics: &metrics, Test: -1,
+			Checkpoints: runner.Checkpoints{Dir: dir}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Seconds = 0
+		results = append(results, r)
+		curves = append(curves, metrics.String())
+		ck, err := graph.LoadCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w []float64 // all weights, in name order
+		for _, name := range ck.Params.Names() {
+			v, err := ck.Params.Float64s(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w = append(w, v...)
+		}
+		weights = append(weights, w)
+	}
+	if len(weights[0]) != 124 { // 6p + 64 (Table 10)
+		t.Fatalf("%d weights, want 124", len(weights[0]))
+	}
+	if results[0] != results[1] {
+		t.Errorf("results differ:\nsymbols %+v\nrows    %+v", results[0], results[1])
+	}
+	if curves[0] != curves[1] || strings.Count(curves[0], "\n") != 3 {
+		t.Errorf("learning curves differ or are not 3 lines:\nsymbols %s\nrows    %s", curves[0], curves[1])
+	}
+	for i := range weights[0] {
+		if weights[0][i] != weights[1][i] {
+			t.Fatalf("weight %d: %v with symbols, %v with rows", i, weights[0][i], weights[1][i])
+		}
+	}
+}

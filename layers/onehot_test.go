@@ -1,0 +1,109 @@
+package layers_test
+
+import (
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/layers"
+)
+
+// symbolBatch returns a batch of random symbols for case c and the same batch with the
+// symbols coded as one-hot rows.
+func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows graph.Batch) {
+	dense := c.batch(rng) // for its targets
+	symbols = graph.Batch{Alphabet: c.in, Targets: dense.Targets}
+	rows = graph.Batch{Targets: dense.Targets}
+	for t := 0; t < c.T; t++ {
+		ks := make([]int, c.B)
+		xs := make([][]float64, c.B)
+		for b := range ks {
+			ks[b] = rng.Intn(c.in)
+			xs[b] = make([]float64, c.in)
+			xs[b][ks[b]] = 1
+		}
+		symbols.Symbols = append(symbols.Symbols, ks)
+		rows.Inputs = append(rows.Inputs, xs)
+	}
+	return symbols, rows
+}
+
+// TestSymbolsEqualOneHotRows checks that a batch of symbols (graph.Batch.Symbols, taken by the
+// fused LSTM as indices: Cell.SequenceOneHot) gives bit for bit the outputs, loss and gradients
+// of the same batch given as one-hot rows, in both forms, with and without truncation.
+func TestSymbolsEqualOneHotRows(t *testing.T) {
+	tested := 0
+	for ci, c := range netCases {
+		if c.outFromInputs {
+			continue // refused; see TestSymbolsRefused
+		}
+		for _, form := range forms {
+			for _, full := range []bool{false, true} {
+				seed := int64(500 + ci)
+				symbols, rows := symbolBatch(c, rand.New(rand.NewSource(seed)))
+				ps, outs, loss := graphGrads(t, c, form.unrolled, full, seed, symbols)
+				wantPs, wantOuts, wantLoss := graphGrads(t, c, form.unrolled, full, seed, rows)
+				name := c.name + "/" + form.name
+				if full {
+					name += "/full gradient"
+				}
+				if loss != wantLoss {
+					t.Errorf("%s: loss %v with symbols, %v with rows", name, loss, wantLoss)
+				}
+				for k := range wantOuts {
+					for i := range wantOuts[k] {
+						if outs[k][i] != wantOuts[k][i] {
+							t.Fatalf("%s: output %d value %d: %v with symbols, %v with rows", name, k, i, outs[k][i], wantOuts[k][i])
+						}
+					}
+				}
+				nonzero := false
+				for pi, p := range wantPs {
+					got, want := ps[pi].Grad.Data().([]float64), p.Grad.Data().([]float64)
+					for i := range want {
+						nonzero = nonzero || want[i] != 0
+						if got[i] != want[i] {
+							t.Fatalf("%s: gradient of %s [%d]: %v with symbols, %v with rows", name, p.Name, i, got[i], want[i])
+						}
+					}
+				}
+				if !nonzero || math.IsNaN(loss) {
+					t.Fatalf("%s: all gradients zero or loss NaN: the comparison would be vacuous", name)
+				}
+				tested++
+			}
+		}
+	}
+	if tested < 40 {
+		t.Errorf("only %d comparisons", tested)
+	}
+}
+
+// TestSymbolsRefused checks the errors for symbol batches and one-hot inputs that cannot work.
+func TestSymbolsRefused(t *testing.T) {
+	c := netCases[4] // no output gate, exp 2a: the output units see the inputs
+	if !c.outFromInputs {
+		t.Fatal("case 4 should feed the inputs to the output units")
+	}
+	symbols, _ := symbolBatch(c, rand.New(rand.NewSource(1)))
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(c.netConfig(false)), Optimizer: &captureOpt{}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Step(symbols); err == nil || !strings.Contains(err.Error(), "OutputFromInputs") {
+		t.Errorf("symbols into a net whose outputs see the inputs: %v", err)
+	}
+
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	cell, err := layers.NewCell(b, layers.Config{Name: "l", Inputs: 3, NumBlocks: 1, CellsPerBlock: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := b.Input("x", 4, 3)
+	if cell.SequenceOneHot(x, 2); b.Err() == nil || !strings.Contains(b.Err().Error(), "want [T·batch, 1]") {
+		t.Errorf("index input of width 3: %v", b.Err())
+	}
+}
