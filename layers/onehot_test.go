@@ -106,4 +106,44 @@ func TestSymbolsRefused(t *testing.T) {
 	if cell.SequenceOneHot(x, 2); b.Err() == nil || !strings.Contains(b.Err().Error(), "want [T·batch, 1]") {
 		t.Errorf("index input of width 3: %v", b.Err())
 	}
+
+	// Indices that reach the op without Batch.Shape's check: the run fails and names the row.
+	b = graph.NewBuilder(graph.Config{Seed: 1})
+	m, err := layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 3, NumBlocks: 1, CellsPerBlock: 1}, Output: layers.OutputConfig{Units: 1}},
+		graph.Shape{T: 2, B: 2, In: 3, Out: 1, TargetSteps: []int{1}, OneHot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := graph.Compile(b, m.Loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, tc := range []struct {
+		idx  []float64
+		want string
+	}{
+		{[]float64{0, 1, 2, 3}, "row 3 (step 1, sequence 1) has index 3, want an integer in [0, 3)"},
+		{[]float64{0, 1.5, 2, 0}, "row 1 (step 0, sequence 1) has index 1.5"},
+		{[]float64{-1, 0, 0, 0}, "row 0 (step 0, sequence 0) has index -1"},
+	} {
+		if err := p.Set(m.Inputs[0], tc.idx); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Set(m.Targets[0], make([]float64, 4)); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Set(m.Mask, []float64{0, 0, 1, 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Run(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("indices %v: %v, want %q", tc.idx, err, tc.want)
+		}
+	}
+	if err := p.Set(m.Inputs[0], []float64{0, 1, 2, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(); err != nil {
+		t.Errorf("valid indices after bad ones: %v", err)
+	}
 }
