@@ -1,8 +1,8 @@
 package graph
 
 import (
-	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -38,8 +38,19 @@ type Shape struct {
 	OneHot        bool
 }
 
-func (s Shape) key() string {
-	return fmt.Sprintf("%d/%d/%d/%d/%v/%v", s.T, s.B, s.In, s.Out, s.TargetSteps, s.OneHot)
+// appendKey appends the shape's cache key to dst: every field, so that two shapes share a
+// key only if they are equal. It runs once per training step, hence no fmt.
+func (s Shape) appendKey(dst []byte) []byte {
+	for _, v := range [...]int{s.T, s.B, s.In, s.Out} {
+		dst = strconv.AppendInt(dst, int64(v), 10)
+		dst = append(dst, '/')
+	}
+	dst = strconv.AppendBool(dst, s.OneHot)
+	for _, t := range s.TargetSteps {
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, int64(t), 10)
+	}
+	return dst
 }
 
 // Shape checks that the batch is rectangular and finite (its symbols in range) and returns its
@@ -269,10 +280,12 @@ func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
 	if eval {
 		cache = tr.eval
 	}
-	k := s.key()
-	if c, ok := cache[k]; ok {
+	var buf [256]byte
+	kb := s.appendKey(buf[:0])
+	if c, ok := cache[string(kb)]; ok { // no allocation for the lookup
 		return c, nil
 	}
+	k := string(kb)
 	b := NewBuilder(Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params})
 	m, err := tr.cfg.Model(b, s)
 	if err != nil {

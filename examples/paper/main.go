@@ -96,6 +96,8 @@ type outcome struct {
 	job
 	res paper.Result
 	err error
+	// earlier: the trial finished in an earlier run and was read from DIR/trials.jsonl.
+	earlier bool
 }
 
 func main() {
@@ -312,7 +314,7 @@ func run(c config, log io.Writer) error {
 	var todo []int
 	for i, j := range jobs {
 		if r, ok := done[fmt.Sprintf("%s#%d", j.row.Name, j.trial)]; ok {
-			results[i] = outcome{job: j, res: r.Result}
+			results[i] = outcome{job: j, res: r.Result, earlier: true}
 			continue
 		}
 		todo = append(todo, i)
@@ -413,18 +415,32 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	if max > 0 {
 		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
 	}
-	b.WriteString(".\n\n")
-	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString(".")
+	total, earlier := 0.0, 0
+	for _, o := range results {
+		total += o.res.Seconds
+		if o.earlier {
+			earlier++
+		}
+	}
+	fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
+	if earlier > 0 {
+		fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
+	}
+	b.WriteString(").\n\n")
+	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		var seqs []float64
 		n, ok, wrong, tested := 0, 0, 0.0, 0
 		var paperRow paper.Row
+		rowTime := 0.0
 		for _, o := range results {
 			if o.row.Name != r.Name {
 				continue
 			}
 			paperRow = o.spec.Paper
+			rowTime += o.res.Seconds
 			n++
 			if o.res.Success {
 				ok++
@@ -458,11 +474,17 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 			pSeq = fmt.Sprintf("%.0f", paperRow.Sequences)
 			pSucc = fmt.Sprintf("%.0f %%", 100*paperRow.Success)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s | %v |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong), seconds(rowTime))
 	}
 	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
-	b.WriteString("a trial that does not meet it within the cap counts as a failure.\n")
+	b.WriteString("a trial that does not meet it within the cap counts as a failure. A row's trials' time is the sum of its trials' wall\n")
+	b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.\n")
 	return b.String()
+}
+
+// seconds rounds a time in seconds for the report.
+func seconds(s float64) time.Duration {
+	return (time.Duration(s * float64(time.Second))).Round(time.Second)
 }
 
 func orDash(s string) string {

@@ -95,6 +95,19 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	if err != nil || len(recs) != 3 {
 		t.Errorf("%d records, %v", len(recs), err)
 	}
+	report, err := os.ReadFile(c.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, r := range recs {
+		total += r.Seconds
+	}
+	for _, want := range []string{"The 3 trials took " + seconds(total).String(), "2 of them finished in earlier runs", "| 6a | 31390 | 100 % | 3 |"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
 }
 
 // TestInterruptStopsTheDriver: once interrupted (SIGINT in main), the running trial saves its

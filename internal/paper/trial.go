@@ -45,8 +45,10 @@ type Result struct {
 	TestWrong  int     `json:"test_wrong"`
 	TestMSE    float64 `json:"test_mse"`
 	TestMAE    float64 `json:"test_mae"`
-	Seconds    float64 `json:"seconds"`
-	Drift      *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
+	// Seconds is the trial's wall time; for a trial resumed from a checkpoint, the sum over
+	// its runs (each counted up to its last checkpoint).
+	Seconds float64 `json:"seconds"`
+	Drift   *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
 	// CellAdded is the number of sequences after which the memory cell was added (Spec.Construct).
 	CellAdded int `json:"cell_added,omitempty"`
 }
@@ -66,6 +68,9 @@ type state struct {
 	Window    *graph.ST3      `json:"window"`
 	Evals     int             `json:"evals"`
 	Construct *constructState `json:"construct,omitempty"`
+	// Seconds is the trial's wall time up to the checkpoint, over all its runs, so that a
+	// resumed trial reports its whole time (Result.Seconds).
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
@@ -174,6 +179,8 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", logName, tr.Seen())
 	}
 	runStart, runFrom := time.Now(), tr.Seen() // the progress lines' rate counts this run's sequences only
+	before := st.Seconds                       // the earlier runs' time, restored with the checkpoint
+	elapsed := func() float64 { return before + time.Since(start).Seconds() }
 	if s.Construct != nil {
 		if err := tr.Build(shape); err != nil { // creates the parameters of a fresh run
 			return res, err
@@ -258,8 +265,10 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if success {
 			break
 		}
+		st.Seconds = elapsed()
 		if err := saveHook(seen, bt, r); err != nil {
 			if errors.Is(err, runner.ErrInterrupted) {
+				st.Seconds = elapsed()
 				if serr := o.Checkpoints.Save(ckRun); serr != nil {
 					return res, serr
 				}
@@ -267,6 +276,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 			return res, err
 		}
 	}
+	st.Seconds = elapsed()
 	if err := o.Checkpoints.Save(ckRun); err != nil {
 		return res, err
 	}
@@ -286,7 +296,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		}
 		res.Drift = &d
 	}
-	res.Seconds = time.Since(start).Seconds()
+	res.Seconds = elapsed()
 	return res, nil
 }
 

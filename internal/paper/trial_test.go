@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,6 +112,48 @@ func TestResumeIsBitIdentical(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResumedTrialTime: a resumed trial's time includes its earlier runs' (Result.Seconds),
+// read from the checkpoint; here an earlier run of a million seconds, written into it.
+func TestResumedTrialTime(t *testing.T) {
+	s, err := Lookup("6a", Variant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	run := func(resume bool) Result {
+		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: runner.Checkpoints{Dir: dir, Resume: resume}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := run(false)
+	path := filepath.Join(dir, "checkpoint.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ck map[string]any
+	if err := json.Unmarshal(raw, &ck); err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := ck["extra"].(map[string]any)
+	if got, _ := extra["seconds"].(float64); got <= 0 || got > first.Seconds {
+		t.Fatalf("checkpoint records %v s (extra %v); the run took %v s", extra["seconds"], extra != nil, first.Seconds)
+	}
+	extra["seconds"] = 1e6
+	if raw, err = json.Marshal(ck); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resumed := run(true)
+	if resumed.Sequences != 200 || resumed.Seconds < 1e6 || resumed.Seconds > 1e6+60 {
+		t.Errorf("resumed after 200 sequences: %d sequences, %v s; want 200 and 1e6 s plus this run's", resumed.Sequences, resumed.Seconds)
 	}
 }
 
