@@ -64,32 +64,3 @@ func BenchmarkNonFiniteAt(b *testing.B) {
 		}
 	})
 }
-
-// TestShapeKeys: the program cache tells shapes apart by their key, so two shapes may share a
-// key only if they are equal.
-func TestShapeKeys(t *testing.T) {
-	shapes := []Shape{
-		{T: 12, B: 3, In: 4, Out: 5},
-		{T: 1, B: 23, In: 4, Out: 5},
-		{T: 12, B: 3, In: 4, Out: 5, OneHot: true},
-		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{11}},
-		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 1}},
-		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{11, 1}},
-		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 11}},
-		{T: 12, B: 3, In: 45, Out: 0},
-		{T: 12, B: 3, In: 4, Out: 50},
-	}
-	seen := map[string]int{}
-	for i, s := range shapes {
-		k := string(s.appendKey(nil))
-		if j, ok := seen[k]; ok {
-			t.Errorf("shapes %d %+v and %d %+v share the key %q", j, shapes[j], i, s, k)
-		}
-		seen[k] = i
-		again := s
-		again.TargetSteps = append([]int(nil), s.TargetSteps...)
-		if k2 := string(again.appendKey(make([]byte, 0, 1))); k2 != k {
-			t.Errorf("shape %+v: key %q, then %q", s, k, k2)
-		}
-	}
-}
