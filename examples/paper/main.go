@@ -10,6 +10,8 @@
 //	go run ./examples/paper -rows 1,4,6a -out results.md
 //	go run ./examples/paper -rows all -trials 0     # every row, the paper's trial counts (hours)
 //	go run ./examples/paper -rows all -checkpoint runs/all [-resume]   # interruptible
+//	go run ./examples/paper -rows 4 -max 2000000 -checkpoint runs/4
+//	go run ./examples/paper -rows 4 -checkpoint runs/4 -resume   # the failures, on to the paper's limit
 package main
 
 import (
@@ -111,7 +113,7 @@ func main() {
 	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
 	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
-	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints")
+	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
 	flag.Parse()
 	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
 		seed: *seed, checkpoint: *ckDir, resume: *resume, progress: *progress}
@@ -161,7 +163,19 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 type record struct {
 	Row   string `json:"row"`
 	Trial int    `json:"trial"`
+	// Cap is the most sequences the trial was allowed (the row's limit, or -max below it); 0
+	// in records written before it was kept.
+	Cap int `json:"cap,omitempty"`
 	paper.Result
+}
+
+// trialCap is the most sequences a trial of spec may see: the experiment's limit, or max (the
+// -max flag) if that is smaller.
+func trialCap(spec *paper.Spec, max int) int {
+	if max > 0 && max < spec.Max {
+		return max
+	}
+	return spec.Max
 }
 
 // slug makes a row name usable as a directory name.
@@ -312,14 +326,36 @@ func run(c config, log io.Writer) error {
 	start := time.Now()
 	results := make([]outcome, len(jobs))
 	var todo []int
+	extended := 0
 	for i, j := range jobs {
-		if r, ok := done[fmt.Sprintf("%s#%d", j.row.Name, j.trial)]; ok {
-			results[i] = outcome{job: j, res: r.Result, earlier: true}
+		r, ok := done[fmt.Sprintf("%s#%d", j.row.Name, j.trial)]
+		if !ok {
+			todo = append(todo, i)
 			continue
 		}
-		todo = append(todo, i)
+		if want := seed + int64(j.trial); r.Seed != want {
+			return errors.Errorf("%s: %s trial %d ran with seed %d, this run would give it %d: resume with -seed %d, or use another -checkpoint directory",
+				ledger, j.row.Name, j.trial, r.Seed, want, r.Seed-int64(j.trial))
+		}
+		cap := trialCap(j.spec, max)
+		switch {
+		case r.Cap == 0 || r.Cap == cap:
+		case r.Cap < cap && !r.Success: // the larger cap continues it from its checkpoint
+			extended++
+			todo = append(todo, i)
+			continue
+		case r.Cap < cap:
+		default:
+			return errors.Errorf("%s: %s trial %d ran with a cap of %d sequences, this run's is %d: resume with a cap of at least %d (-max), or use another -checkpoint directory",
+				ledger, j.row.Name, j.trial, r.Cap, cap, r.Cap)
+		}
+		results[i] = outcome{job: j, res: r.Result, earlier: true}
 	}
-	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished)\n", len(jobs), len(rows), workers, len(jobs)-len(todo))
+	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished", len(jobs), len(rows), workers, len(jobs)-len(todo))
+	if extended > 0 {
+		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
+	}
+	fmt.Fprintf(log, ")\n")
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -342,9 +378,7 @@ func run(c config, log io.Writer) error {
 				i := todo[k]
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
-				if max > 0 && max < spec.Max {
-					spec.Max = max
-				}
+				spec.Max = trialCap(j.spec, max)
 				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
@@ -355,7 +389,7 @@ func run(c config, log io.Writer) error {
 				mu.Lock()
 				results[i] = outcome{job: j, res: res, err: err}
 				if err == nil && ledger != "" {
-					err = appendRecord(ledger, record{Row: j.row.Name, Trial: j.trial, Result: res})
+					err = appendRecord(ledger, record{Row: j.row.Name, Trial: j.trial, Cap: spec.Max, Result: res})
 					results[i].err = err
 				}
 				switch {
@@ -387,7 +421,7 @@ func run(c config, log io.Writer) error {
 		err := graph.WriteFileAtomic(jsonl, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			for _, o := range results {
-				if err := enc.Encode(record{Row: o.row.Name, Trial: o.trial, Result: o.res}); err != nil {
+				if err := enc.Encode(record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, max), Result: o.res}); err != nil {
 					return err
 				}
 			}

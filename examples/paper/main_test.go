@@ -110,6 +110,60 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	}
 }
 
+// TestResumeChecksSeedAndCap: a resumed run refuses finished trials that ran with other seeds
+// or with a larger cap, and continues those that failed within a smaller cap from their
+// checkpoints, to the same result as a trial run to the larger cap at once.
+func TestResumeChecksSeedAndCap(t *testing.T) {
+	dir := t.TempDir()
+	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		seed int64
+		max  int
+		want string
+	}{
+		{2, 300, "resume with -seed 1"},
+		{1, 200, "resume with a cap of at least 300"},
+	} {
+		c := c
+		c.resume, c.seed, c.max = true, tc.seed, tc.max
+		if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-seed %d -max %d: %v; want an error saying %q", tc.seed, tc.max, err, tc.want)
+		}
+	}
+	c.resume, c.max = true, 700
+	var log strings.Builder
+	if err := run(c, &log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "2 that failed within a smaller cap continue") || !strings.Contains(log.String(), "resumed after 300 sequences") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := config{rows: "6a", trials: 2, max: 700, workers: 2, out: filepath.Join(dir, "b.md"), seed: 1, checkpoint: filepath.Join(dir, "ck2")}
+	if err := run(whole, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want, err := finished(filepath.Join(whole.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range want {
+		r := recs[k]
+		if r.Cap != 700 || w.Cap != 700 || r.Sequences != w.Sequences || r.Success != w.Success || r.TestWrong != w.TestWrong || r.TestMSE != w.TestMSE {
+			t.Errorf("%s: continued %+v, run at once %+v", k, r, w)
+		}
+		if r.Sequences <= 300 {
+			t.Errorf("%s: %d sequences; the first run's cap was 300, so the trial did not continue", k, r.Sequences)
+		}
+	}
+}
+
 // TestInterruptStopsTheDriver: once interrupted (SIGINT in main), the running trial saves its
 // checkpoint and no further trial starts.
 func TestInterruptStopsTheDriver(t *testing.T) {
