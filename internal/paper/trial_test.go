@@ -83,7 +83,7 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 // TestResumeIsBitIdentical: a trial interrupted after 300 sequences and resumed ends with the
 // same weights (compared through the trained net's cell states) as the uninterrupted trial.
 func TestResumeIsBitIdentical(t *testing.T) {
-	for _, id := range []string{"6a", "2c", "3a"} {
+	for _, id := range []string{"6a", "2c", "3a", "1"} {
 		t.Run(id, func(t *testing.T) {
 			s, err := Lookup(id, Variant{P: 10, Q: 10, T: 20})
 			if err != nil {
