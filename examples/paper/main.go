@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/pkg/errors"
@@ -113,8 +114,16 @@ func main() {
 	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
 	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	list := flag.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
 	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
 	flag.Parse()
+	if *list {
+		if err := listRows(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "paper:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
 		seed: *seed, checkpoint: *ckDir, resume: *resume, progress: *progress}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -167,6 +176,32 @@ type record struct {
 	// in records written before it was kept.
 	Cap int `json:"cap,omitempty"`
 	paper.Result
+}
+
+// listRows prints every row -rows accepts, with the paper's trial count, limit and figure.
+func listRows(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "row\ttrials\tlimit\tpaper: sequences\tquick")
+	quick := map[string]bool{}
+	for _, name := range quickRows {
+		quick[name] = true
+	}
+	for _, r := range allRows {
+		s, err := paper.Lookup(r.ID, r.V)
+		if err != nil {
+			return errors.Wrapf(err, "row %q", r.Name)
+		}
+		figure := "–"
+		if s.Paper.Sequences > 0 {
+			figure = fmt.Sprintf("%.0f", s.Paper.Sequences)
+		}
+		q := ""
+		if quick[r.Name] {
+			q = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Name, s.Paper.Trials, s.Max, figure, q)
+	}
+	return tw.Flush()
 }
 
 // trialCap is the most sequences a trial of spec may see: the experiment's limit, or max (the

@@ -73,6 +73,32 @@ func TestSelectRows(t *testing.T) {
 	}
 }
 
+// TestListRows: -list prints every row, each name accepted by -rows.
+func TestListRows(t *testing.T) {
+	var b strings.Builder
+	if err := listRows(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != len(allRows)+1 {
+		t.Fatalf("%d lines for %d rows:\n%s", len(lines), len(allRows), b.String())
+	}
+	for i, r := range allRows {
+		line := lines[i+1]
+		if !strings.HasPrefix(line, r.Name+"  ") {
+			t.Errorf("line %d %q does not start with row %q", i+1, line, r.Name)
+		}
+		if rows, err := selectRows(r.Name, false); err != nil || len(rows) != 1 || rows[0].Name != r.Name {
+			t.Errorf("-rows %q: %v, %v", r.Name, rows, err)
+		}
+	}
+	for _, want := range []string{"6a", "20", "5000000", "31390", "yes"} {
+		if !strings.Contains(lines[len(lines)-2], want) {
+			t.Errorf("row 6a: %q lacks %q", lines[len(lines)-2], want)
+		}
+	}
+}
+
 // TestResumeSkipsFinishedTrials: a second run with -resume reuses the recorded trials.
 func TestResumeSkipsFinishedTrials(t *testing.T) {
 	dir := t.TempDir()
