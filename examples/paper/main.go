@@ -12,6 +12,7 @@
 //	go run ./examples/paper -rows all -checkpoint runs/all [-resume]   # interruptible
 //	go run ./examples/paper -rows 4 -max 2000000 -checkpoint runs/4
 //	go run ./examples/paper -rows 4 -checkpoint runs/4 -resume   # the failures, on to the paper's limit
+//	go run ./examples/paper -rows all -checkpoint runs/all -status   # the table so far, running nothing
 package main
 
 import (
@@ -114,6 +115,7 @@ func main() {
 	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
 	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	status := flag.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
 	list := flag.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
 	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
 	flag.Parse()
@@ -125,7 +127,7 @@ func main() {
 		return
 	}
 	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
-		seed: *seed, checkpoint: *ckDir, resume: *resume, progress: *progress}
+		seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c.ctx = ctx
@@ -149,6 +151,7 @@ type config struct {
 	seed        int64
 	checkpoint  string
 	resume      bool
+	status      bool          // report the finished trials of the checkpoint directory, run none
 	progress    time.Duration // interval of progress lines per running trial (0: none)
 	// ctx stops the run when done (SIGINT/SIGTERM in main): running trials save their
 	// checkpoints and no further trial starts. nil: never.
@@ -309,16 +312,23 @@ func selectRows(spec string, quick bool) ([]row, error) {
 
 func run(c config, log io.Writer) error {
 	rowsFlag, quick, trials, max, workers, out, jsonl, seed := c.rows, c.quick, c.trials, c.max, c.workers, c.out, c.jsonl, c.seed
+	if c.status && c.checkpoint == "" {
+		return errors.New("-status needs -checkpoint")
+	}
 	if c.resume && c.checkpoint == "" {
 		return errors.New("-resume needs -checkpoint")
 	}
 	done := map[string]record{}
 	var ledger string
 	if c.checkpoint != "" {
-		if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
+		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
+		if c.status {
+			if _, err := os.Stat(ledger); err != nil {
+				return errors.Wrap(err, "-status: no finished trials to report")
+			}
+		} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
 			return err
 		}
-		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
 		if !c.resume {
 			if _, err := os.Stat(ledger); err == nil {
 				return errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
@@ -391,6 +401,20 @@ func run(c config, log io.Writer) error {
 		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
 	}
 	fmt.Fprintf(log, ")\n")
+	if c.status {
+		var got []outcome
+		for _, o := range results {
+			if o.earlier {
+				got = append(got, o)
+			}
+		}
+		report := renderReport(rows, got, -1, quick, max, len(jobs))
+		if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "paper: wrote %s (%d of %d trials finished)\n", out, len(got), len(jobs))
+		return nil
+	}
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -466,7 +490,7 @@ func run(c config, log io.Writer) error {
 			return err
 		}
 	}
-	report := renderReport(rows, results, time.Since(start), quick, trials, max)
+	report := renderReport(rows, results, time.Since(start), quick, max, len(jobs))
 	if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
 		return err
 	}
@@ -474,17 +498,25 @@ func run(c config, log io.Writer) error {
 	return nil
 }
 
-func renderReport(rows []row, results []outcome, took time.Duration, quick bool, trials, max int) string {
+// renderReport writes the Markdown report of results, the outcomes of planned trials (fewer
+// for a -status report); took is the run's wall time, or negative for a -status report.
+func renderReport(rows []row, results []outcome, took time.Duration, quick bool, max, planned int) string {
 	var b strings.Builder
 	mode := "full"
 	if quick {
 		mode = "quick"
 	}
-	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s, %v on %d cores", mode, time.Now().UTC().Format("2006-01-02"), took.Round(time.Second), runtime.NumCPU())
+	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s", mode, time.Now().UTC().Format("2006-01-02"))
+	if took >= 0 {
+		fmt.Fprintf(&b, ", %v on %d cores", took.Round(time.Second), runtime.NumCPU())
+	}
 	if max > 0 {
 		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
 	}
 	b.WriteString(".")
+	if len(results) < planned {
+		fmt.Fprintf(&b, " **Partial: %d of the %d trials have finished; the table counts those only.**", len(results), planned)
+	}
 	total, earlier := 0.0, 0
 	for _, o := range results {
 		total += o.res.Seconds
@@ -493,7 +525,7 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 		}
 	}
 	fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
-	if earlier > 0 {
+	if earlier > 0 && took >= 0 { // a -status report has only earlier runs' trials
 		fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
 	}
 	b.WriteString(").\n\n")

@@ -190,6 +190,49 @@ func TestResumeChecksSeedAndCap(t *testing.T) {
 	}
 }
 
+// TestStatusReport: -status reports the finished trials of a checkpoint directory, marks the
+// report as partial and runs nothing.
+func TestStatusReport(t *testing.T) {
+	dir := t.TempDir()
+	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	c.rows, c.trials, c.status, c.resume, c.out = "6a,4: T=100", 3, true, true, filepath.Join(dir, "status.md")
+	var log strings.Builder
+	if err := run(c, &log); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(c.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(b)
+	for _, want := range []string{"Partial: 2 of the 6 trials have finished", "| 6a | 31390 | 100 % | 2 |"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "| 4: T=100 |") || strings.Contains(log.String(), "trial 2") {
+		t.Errorf("a trial ran, or a row without finished trials is in the report:\n%s\nlog:\n%s", report, log.String())
+	}
+	if _, err := os.Stat(filepath.Join(c.checkpoint, slug("4: T=100"))); !os.IsNotExist(err) {
+		t.Errorf("-status started a trial of row 4 (%v)", err)
+	}
+	for _, tc := range []struct{ checkpoint, want string }{
+		{"", "-status needs -checkpoint"},
+		{filepath.Join(dir, "none"), "no finished trials to report"},
+	} {
+		c.checkpoint = tc.checkpoint
+		if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-status with -checkpoint %q: %v, want an error saying %q", tc.checkpoint, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "none")); !os.IsNotExist(err) {
+		t.Errorf("-status created a checkpoint directory (%v)", err)
+	}
+}
+
 // TestInterruptStopsTheDriver: once interrupted (SIGINT in main), the running trial saves its
 // checkpoint and no further trial starts.
 func TestInterruptStopsTheDriver(t *testing.T) {
