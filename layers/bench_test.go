@@ -118,29 +118,22 @@ func BenchmarkEvalT100B1(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
 }
 
-// benchVeryLongLag measures Exp. 2c at q = p = 1000 (6,064 weights, about 1,013 steps over a
-// 1,004-symbol alphabet) as a training loop runs it: draw a sequence, train on it. With
-// symbols (datasets.VeryLongLag.Symbols) the sequence reaches the fused LSTM as indices
-// (Cell.SequenceOneHot); without, as one-hot rows of 1,004 values per step. The programs for
-// the first 300 sequences' lengths are compiled outside the timer.
-func benchVeryLongLag(b *testing.B, symbols bool) {
-	opt, err := optim.NewSGD(0.01, optim.Clip{})
+// benchTask measures a training loop as the paper's examples run it: draw a sequence of the
+// task, train on it (plain SGD at rate lr). The programs for the first 300 sequences' lengths
+// are compiled outside the timer.
+func benchTask(b *testing.B, cfg layers.NetConfig, lr float64, sample func(*rand.Rand) (datasets.Example, error)) {
+	opt, err := optim.NewSGD(lr, optim.Clip{})
 	if err != nil {
 		b.Fatal(err)
-	}
-	cfg := layers.NetConfig{
-		LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
 	}
 	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	task := datasets.VeryLongLag{P: 1000, Q: 1000, Symbols: symbols}
 	rng := rand.New(rand.NewSource(1))
 	step := func() {
-		ex, err := task.Sample(rng)
+		ex, err := sample(rng)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -165,5 +158,30 @@ func benchVeryLongLag(b *testing.B, symbols bool) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
 }
 
+// benchVeryLongLag measures Exp. 2c at q = p = 1000 (6,064 weights, about 1,013 steps over a
+// 1,004-symbol alphabet). With symbols (datasets.VeryLongLag.Symbols) the sequence reaches the
+// fused LSTM as indices (Cell.SequenceOneHot); without, as one-hot rows of 1,004 values per
+// step.
+func benchVeryLongLag(b *testing.B, symbols bool) {
+	cfg := layers.NetConfig{
+		LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
+		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
+	}
+	benchTask(b, cfg, 0.01, datasets.VeryLongLag{P: 1000, Q: 1000, Symbols: symbols}.Sample)
+}
+
 func BenchmarkVeryLongLag1000Rows(b *testing.B)    { benchVeryLongLag(b, false) }
 func BenchmarkVeryLongLag1000Symbols(b *testing.B) { benchVeryLongLag(b, true) }
+
+// BenchmarkLongLag100 measures Exp. 2b at p = 100 (Table 10: 10,504 weights, one cell with an
+// input gate and no output gate, the inputs feeding the 101 output units too, a target at
+// every one of the 100 steps).
+func BenchmarkLongLag100(b *testing.B) {
+	cfg := layers.NetConfig{
+		LSTM: layers.Config{Inputs: 101, NumBlocks: 1, CellsPerBlock: 1, Biases: layers.BiasNone, NoOutputGate: true,
+			NoRecurrence: true, G: layers.SquashLogistic, H: layers.SquashIdentity, InitRange: 0.2},
+		Output:           layers.OutputConfig{Units: 101, InitRange: 0.2},
+		OutputFromInputs: true,
+	}
+	benchTask(b, cfg, 1.0, datasets.LongLag{P: 100, Random: true}.Sample)
+}
