@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -207,6 +208,32 @@ func listRows(w io.Writer) error {
 	return tw.Flush()
 }
 
+// dropPartialLine truncates f after its last newline (to nothing if it has none).
+func dropPartialLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	const chunk = 4096
+	end := st.Size()
+	for end > 0 {
+		off := max(end-chunk, 0)
+		buf := make([]byte, end-off)
+		if _, err := f.ReadAt(buf, off); err != nil {
+			return err
+		}
+		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+			end = off + int64(i) + 1
+			break
+		}
+		end = off
+	}
+	if end == st.Size() {
+		return nil
+	}
+	return f.Truncate(end)
+}
+
 // trialCap is the most sequences a trial of spec may see: the experiment's limit, or max (the
 // -max flag) if that is smaller.
 func trialCap(spec *paper.Spec, max int) int {
@@ -240,7 +267,10 @@ func finished(path string) (map[string]record, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	// Every record ends with a newline; text after the last one is a record whose writing was
+	// cut short (the process died in it), so that trial has not finished.
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
+	for i, line := range strings.Split(string(data), "\n") {
 		if line == "" {
 			continue
 		}
@@ -253,11 +283,16 @@ func finished(path string) (map[string]record, error) {
 	return out, nil
 }
 
-// appendRecord appends one line to path and syncs it.
+// appendRecord appends one line to path and syncs it. A record cut short at the end of the
+// file (see finished) is cut off first, so that the new one starts a line of its own.
 func appendRecord(path string, r record) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return err
+	}
+	if err := dropPartialLine(f); err != nil {
+		f.Close()
+		return errors.Wrapf(err, "%s", path)
 	}
 	if err := json.NewEncoder(f).Encode(r); err != nil {
 		f.Close()

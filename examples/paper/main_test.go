@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -230,6 +231,81 @@ func TestStatusReport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "none")); !os.IsNotExist(err) {
 		t.Errorf("-status created a checkpoint directory (%v)", err)
+	}
+}
+
+// TestLedgerWithACutRecord: a record whose writing was cut short (the process died in it) at
+// the end of DIR/trials.jsonl does not count as finished, does not stop -status or -resume,
+// and is cut off before the next record is appended.
+func TestLedgerWithACutRecord(t *testing.T) {
+	dir := t.TempDir()
+	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ledger := filepath.Join(c.checkpoint, "trials.jsonl")
+	f, err := os.OpenFile(ledger, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"row":"6a","trial":2,"cap":300,"experi`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	c.trials, c.resume = 3, true
+	status := c
+	status.status, status.out = true, filepath.Join(dir, "status.md")
+	if err := run(status, io.Discard); err != nil {
+		t.Fatalf("-status: %v", err)
+	}
+	var log strings.Builder
+	if err := run(c, &log); err != nil {
+		t.Fatalf("-resume: %v", err)
+	}
+	if !strings.Contains(log.String(), "(2 already finished)") || !strings.Contains(log.String(), "6a trial 2: success=") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	data, err := os.ReadFile(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(string(data), "\n") {
+		t.Errorf("ledger after the resume:\n%s", data)
+	}
+	for i, line := range lines {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Trial != i {
+			t.Errorf("line %d %q: trial %d, %v", i+1, line, r.Trial, err)
+		}
+	}
+}
+
+func TestDropPartialLine(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"a\n", "a\n"},
+		{"a\nb", "a\n"},
+		{"abc", ""},
+		{"a\n" + long, "a\n"},
+		{long + "\n" + long, long + "\n"},
+		{long, ""},
+	} {
+		path := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = dropPartialLine(f)
+		f.Close()
+		got, _ := os.ReadFile(path)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%.20q (%d bytes): got %.20q (%d bytes), %v; want %.20q (%d bytes)", tc.in, len(tc.in), got, len(got), err, tc.want, len(tc.want))
+		}
 	}
 }
 
