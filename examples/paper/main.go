@@ -16,7 +16,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -26,11 +25,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/pkg/errors"
@@ -172,68 +169,6 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-// record is one finished trial in DIR/trials.jsonl and in -jsonl.
-type record struct {
-	Row   string `json:"row"`
-	Trial int    `json:"trial"`
-	// Cap is the most sequences the trial was allowed (the row's limit, or -max below it); 0
-	// in records written before it was kept.
-	Cap int `json:"cap,omitempty"`
-	paper.Result
-}
-
-// listRows prints every row -rows accepts, with the paper's trial count, limit and figure.
-func listRows(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "row\ttrials\tlimit\tpaper: sequences\tquick")
-	quick := map[string]bool{}
-	for _, name := range quickRows {
-		quick[name] = true
-	}
-	for _, r := range allRows {
-		s, err := paper.Lookup(r.ID, r.V)
-		if err != nil {
-			return errors.Wrapf(err, "row %q", r.Name)
-		}
-		figure := "–"
-		if s.Paper.Sequences > 0 {
-			figure = fmt.Sprintf("%.0f", s.Paper.Sequences)
-		}
-		q := ""
-		if quick[r.Name] {
-			q = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Name, s.Paper.Trials, s.Max, figure, q)
-	}
-	return tw.Flush()
-}
-
-// dropPartialLine truncates f after its last newline (to nothing if it has none).
-func dropPartialLine(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
-		return err
-	}
-	const chunk = 4096
-	end := st.Size()
-	for end > 0 {
-		off := max(end-chunk, 0)
-		buf := make([]byte, end-off)
-		if _, err := f.ReadAt(buf, off); err != nil {
-			return err
-		}
-		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-			end = off + int64(i) + 1
-			break
-		}
-		end = off
-	}
-	if end == st.Size() {
-		return nil
-	}
-	return f.Truncate(end)
-}
-
 // trialCap is the most sequences a trial of spec may see: the experiment's limit, or max (the
 // -max flag) if that is smaller.
 func trialCap(spec *paper.Spec, max int) int {
@@ -255,54 +190,6 @@ func slug(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// finished reads the trials recorded in path (none if it does not exist).
-func finished(path string) (map[string]record, error) {
-	out := map[string]record{}
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Every record ends with a newline; text after the last one is a record whose writing was
-	// cut short (the process died in it), so that trial has not finished.
-	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	for i, line := range strings.Split(string(data), "\n") {
-		if line == "" {
-			continue
-		}
-		var r record
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			return nil, errors.Wrapf(err, "%s line %d", path, i+1)
-		}
-		out[fmt.Sprintf("%s#%d", r.Row, r.Trial)] = r
-	}
-	return out, nil
-}
-
-// appendRecord appends one line to path and syncs it. A record cut short at the end of the
-// file (see finished) is cut off first, so that the new one starts a line of its own.
-func appendRecord(path string, r record) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := dropPartialLine(f); err != nil {
-		f.Close()
-		return errors.Wrapf(err, "%s", path)
-	}
-	if err := json.NewEncoder(f).Encode(r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func selectRows(spec string, quick bool) ([]row, error) {
@@ -531,101 +418,4 @@ func run(c config, log io.Writer) error {
 	}
 	fmt.Fprintf(log, "paper: wrote %s (%v)\n", out, time.Since(start).Round(time.Second))
 	return nil
-}
-
-// renderReport writes the Markdown report of results, the outcomes of planned trials (fewer
-// for a -status report); took is the run's wall time, or negative for a -status report.
-func renderReport(rows []row, results []outcome, took time.Duration, quick bool, max, planned int) string {
-	var b strings.Builder
-	mode := "full"
-	if quick {
-		mode = "quick"
-	}
-	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s", mode, time.Now().UTC().Format("2006-01-02"))
-	if took >= 0 {
-		fmt.Fprintf(&b, ", %v on %d cores", took.Round(time.Second), runtime.NumCPU())
-	}
-	if max > 0 {
-		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
-	}
-	b.WriteString(".")
-	if len(results) < planned {
-		fmt.Fprintf(&b, " **Partial: %d of the %d trials have finished; the table counts those only.**", len(results), planned)
-	}
-	total, earlier := 0.0, 0
-	for _, o := range results {
-		total += o.res.Seconds
-		if o.earlier {
-			earlier++
-		}
-	}
-	fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
-	if earlier > 0 && took >= 0 { // a -status report has only earlier runs' trials
-		fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
-	}
-	b.WriteString(").\n\n")
-	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		var seqs []float64
-		n, ok, wrong, tested := 0, 0, 0.0, 0
-		var paperRow paper.Row
-		rowTime := 0.0
-		for _, o := range results {
-			if o.row.Name != r.Name {
-				continue
-			}
-			paperRow = o.spec.Paper
-			rowTime += o.res.Seconds
-			n++
-			if o.res.Success {
-				ok++
-				seqs = append(seqs, float64(o.res.Sequences))
-				if o.res.TestSeqs > 0 {
-					wrong += float64(o.res.TestWrong)
-					tested = o.res.TestSeqs
-				}
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		mean, median, rng := "–", "–", "–"
-		if len(seqs) > 0 {
-			sort.Float64s(seqs)
-			sum := 0.0
-			for _, v := range seqs {
-				sum += v
-			}
-			mean = fmt.Sprintf("%.0f", sum/float64(len(seqs)))
-			median = fmt.Sprintf("%.0f", seqs[len(seqs)/2])
-			rng = fmt.Sprintf("%.0f–%.0f", seqs[0], seqs[len(seqs)-1])
-		}
-		testWrong := "–"
-		if ok > 0 && tested > 0 {
-			testWrong = fmt.Sprintf("%.1f of %d", wrong/float64(ok), tested)
-		}
-		pSeq, pSucc := "–", "–"
-		if paperRow.Sequences > 0 {
-			pSeq = fmt.Sprintf("%.0f", paperRow.Sequences)
-			pSucc = fmt.Sprintf("%.0f %%", 100*paperRow.Success)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s | %v |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong), seconds(rowTime))
-	}
-	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
-	b.WriteString("a trial that does not meet it within the cap counts as a failure. A row's trials' time is the sum of its trials' wall\n")
-	b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.\n")
-	return b.String()
-}
-
-// seconds rounds a time in seconds for the report.
-func seconds(s float64) time.Duration {
-	return (time.Duration(s * float64(time.Second))).Round(time.Second)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
 }

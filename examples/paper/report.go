@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/internal/paper"
+)
+
+// listRows prints every row -rows accepts, with the paper's trial count, limit and figure.
+func listRows(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "row\ttrials\tlimit\tpaper: sequences\tquick")
+	quick := map[string]bool{}
+	for _, name := range quickRows {
+		quick[name] = true
+	}
+	for _, r := range allRows {
+		s, err := paper.Lookup(r.ID, r.V)
+		if err != nil {
+			return errors.Wrapf(err, "row %q", r.Name)
+		}
+		figure := "–"
+		if s.Paper.Sequences > 0 {
+			figure = fmt.Sprintf("%.0f", s.Paper.Sequences)
+		}
+		q := ""
+		if quick[r.Name] {
+			q = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Name, s.Paper.Trials, s.Max, figure, q)
+	}
+	return tw.Flush()
+}
+
+// renderReport writes the Markdown report of results, the outcomes of planned trials (fewer
+// for a -status report); took is the run's wall time, or negative for a -status report.
+func renderReport(rows []row, results []outcome, took time.Duration, quick bool, max, planned int) string {
+	var b strings.Builder
+	mode := "full"
+	if quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s", mode, time.Now().UTC().Format("2006-01-02"))
+	if took >= 0 {
+		fmt.Fprintf(&b, ", %v on %d cores", took.Round(time.Second), runtime.NumCPU())
+	}
+	if max > 0 {
+		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
+	}
+	b.WriteString(".")
+	if len(results) < planned {
+		fmt.Fprintf(&b, " **Partial: %d of the %d trials have finished; the table counts those only.**", len(results), planned)
+	}
+	total, earlier := 0.0, 0
+	for _, o := range results {
+		total += o.res.Seconds
+		if o.earlier {
+			earlier++
+		}
+	}
+	fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
+	if earlier > 0 && took >= 0 { // a -status report has only earlier runs' trials
+		fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
+	}
+	b.WriteString(").\n\n")
+	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		var seqs []float64
+		n, ok, wrong, tested := 0, 0, 0.0, 0
+		var paperRow paper.Row
+		rowTime := 0.0
+		for _, o := range results {
+			if o.row.Name != r.Name {
+				continue
+			}
+			paperRow = o.spec.Paper
+			rowTime += o.res.Seconds
+			n++
+			if o.res.Success {
+				ok++
+				seqs = append(seqs, float64(o.res.Sequences))
+				if o.res.TestSeqs > 0 {
+					wrong += float64(o.res.TestWrong)
+					tested = o.res.TestSeqs
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		mean, median, rng := "–", "–", "–"
+		if len(seqs) > 0 {
+			sort.Float64s(seqs)
+			sum := 0.0
+			for _, v := range seqs {
+				sum += v
+			}
+			mean = fmt.Sprintf("%.0f", sum/float64(len(seqs)))
+			median = fmt.Sprintf("%.0f", seqs[len(seqs)/2])
+			rng = fmt.Sprintf("%.0f–%.0f", seqs[0], seqs[len(seqs)-1])
+		}
+		testWrong := "–"
+		if ok > 0 && tested > 0 {
+			testWrong = fmt.Sprintf("%.1f of %d", wrong/float64(ok), tested)
+		}
+		pSeq, pSucc := "–", "–"
+		if paperRow.Sequences > 0 {
+			pSeq = fmt.Sprintf("%.0f", paperRow.Sequences)
+			pSucc = fmt.Sprintf("%.0f %%", 100*paperRow.Success)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s | %v |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong), seconds(rowTime))
+	}
+	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
+	b.WriteString("a trial that does not meet it within the cap counts as a failure. A row's trials' time is the sum of its trials' wall\n")
+	b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.\n")
+	return b.String()
+}
+
+// seconds rounds a time in seconds for the report.
+func seconds(s float64) time.Duration {
+	return (time.Duration(s * float64(time.Second))).Round(time.Second)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
