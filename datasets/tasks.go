@@ -404,9 +404,9 @@ type Multiplication struct{ T int }
 
 // Sample draws one sequence.
 func (m Multiplication) Sample(rng *rand.Rand) (Example, error) {
-	a := Adding{T: m.T}
+	a := Adding(m) // the adding problem's positions and lengths
 	if err := a.Validate(); err != nil {
-		return Example{}, fmt.Errorf("datasets: multiplication: %v", err)
+		return Example{}, fmt.Errorf("datasets: multiplication: %w", err)
 	}
 	seq, pos, err := a.sample(rng, a.Length(rng), 0, 1, 1)
 	if err != nil {

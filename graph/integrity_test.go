@@ -56,7 +56,9 @@ func TestBuilderCatchesMerge(t *testing.T) {
 	// Asking for the same expression twice is not a merge.
 	bd2 := graph.NewBuilder(graph.Config{})
 	a2 := bd2.Input(collideA, 1, 2)
-	if bd2.Op("truncate", tr, a2) != bd2.Op("truncate", tr, a2) || bd2.Err() != nil {
-		t.Errorf("identical expressions: %v", bd2.Err())
+	first := bd2.Op("truncate", tr, a2)
+	second := bd2.Op("truncate", tr, a2)
+	if first != second || bd2.Err() != nil {
+		t.Errorf("identical expressions: nodes %v and %v, %v", first, second, bd2.Err())
 	}
 }

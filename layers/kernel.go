@@ -22,8 +22,6 @@ type kernel[F float32 | float64] struct {
 	full          bool
 	hot           bool // x holds one-hot symbol indices, one per row; idx holds them as ints
 	g, h          Squash
-	// which weights exist, per group (cells, in gates, out gates)
-	hasB [3]bool
 
 	// stored forward values, [T·B][...]
 	net  []F // [T·B][U] net inputs of all units
