@@ -137,6 +137,63 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	}
 }
 
+// TestRowsInAnyOrder: rows run one at a time into one checkpoint directory give the records
+// of a run of all of them at once, and a later run of all of them runs only the missing trials.
+func TestRowsInAnyOrder(t *testing.T) {
+	dir := t.TempDir()
+	part := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(part, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	first, err := finished(filepath.Join(part.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := part
+	both.rows, both.resume, both.out = "2c: q=50, p=50,6a", true, filepath.Join(dir, "b.md")
+	var log strings.Builder
+	if err := run(both, &log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "(2 already finished)") || strings.Contains(log.String(), "6a trial") {
+		t.Errorf("the second run did not skip the 6a trials; log:\n%s", log.String())
+	}
+	got, err := finished(filepath.Join(part.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	atOnce := both
+	atOnce.resume, atOnce.checkpoint, atOnce.out = false, filepath.Join(dir, "ck2"), filepath.Join(dir, "c.md")
+	if err := run(atOnce, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want, err := finished(filepath.Join(atOnce.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || len(want) != 4 {
+		t.Fatalf("%d records in the directory run row by row, %d in the one run at once; want 4 each", len(got), len(want))
+	}
+	for k, w := range want {
+		g := got[k]
+		if g.Sequences != w.Sequences || g.Success != w.Success || g.Seed != w.Seed || g.Cap != w.Cap {
+			t.Errorf("%s: row by row %+v, at once %+v", k, g, w)
+		}
+		if f, ok := first[k]; ok && f.Seconds != g.Seconds {
+			t.Errorf("%s: ran again (%v s, first %v s)", k, g.Seconds, f.Seconds)
+		}
+	}
+	report, err := os.ReadFile(both.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| 6a | 31390 |", "| 2c: q=50, p=50 | 30000 |", "2 of them finished in earlier runs"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+}
+
 // TestResumeChecksSeedAndCap: a resumed run refuses finished trials that ran with other seeds
 // or with a larger cap, and continues those that failed within a smaller cap from their
 // checkpoints, to the same result as a trial run to the larger cap at once.
