@@ -192,6 +192,11 @@ func slug(s string) string {
 	return b.String()
 }
 
+// trialDir is the checkpoint directory of job j's trial under the run's directory dir.
+func trialDir(dir string, j job) string {
+	return filepath.Join(dir, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial))
+}
+
 func selectRows(spec string, quick bool) ([]row, error) {
 	if quick && spec == "" {
 		var out []row
@@ -330,7 +335,21 @@ func run(c config, log io.Writer) error {
 				got = append(got, o)
 			}
 		}
-		report := renderReport(rows, got, -1, quick, max, len(jobs))
+		var going []unfinished
+		for _, i := range todo {
+			j := jobs[i]
+			u := unfinished{job: j, cap: trialCap(j.spec, max)}
+			var err error
+			u.sequences, u.seconds, err = paper.Saved(trialDir(c.checkpoint, j))
+			switch {
+			case errors.Is(err, graph.ErrNoCheckpoint):
+				continue // not started
+			case err != nil:
+				u.err = err
+			}
+			going = append(going, u)
+		}
+		report := renderReport(rows, got, -1, quick, max, len(jobs)) + renderUnfinished(going)
 		if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
 			return err
 		}
@@ -363,7 +382,7 @@ func run(c config, log io.Writer) error {
 				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
-					o.Checkpoints = runner.Checkpoints{Dir: filepath.Join(c.checkpoint, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial)),
+					o.Checkpoints = runner.Checkpoints{Dir: trialDir(c.checkpoint, j),
 						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
 				}
 				res, err := paper.RunTrial(&spec, o)

@@ -291,6 +291,50 @@ func TestStatusReport(t *testing.T) {
 	}
 }
 
+// TestStatusListsUnfinished: -status lists the trials that have checkpointed but not finished
+// (here: those that failed within a smaller cap, which a larger one continues), with their
+// sequences and time so far; a damaged checkpoint is reported, a trial not started is not listed.
+func TestStatusListsUnfinished(t *testing.T) {
+	dir := t.TempDir()
+	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", graph.ManifestName)
+	if err := os.WriteFile(manifest, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.status, c.resume, c.max, c.trials, c.out = true, true, 700, 3, filepath.Join(dir, "status.md")
+	if err := run(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(c.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(b)
+	r0 := recs["6a#0"]
+	if r0.Success || r0.Sequences != 300 {
+		t.Fatalf("trial 0 of 6a: %+v; the test needs it to fail within 300 sequences", r0)
+	}
+	for _, want := range []string{
+		"Unfinished, as of their last checkpoints: 2 trials",
+		"| 6a | 0 | 300 | 700 | ", // then its time, which the checkpoint keeps
+		"| 6a | 1 | checkpoint unreadable: ",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "| 6a | 2 |") {
+		t.Errorf("trial 2, never started, is listed:\n%s", report)
+	}
+}
+
 // TestLedgerWithACutRecord: a record whose writing was cut short (the process died in it) at
 // the end of DIR/trials.jsonl does not count as finished, does not stop -status or -resume,
 // and is cut off before the next record is appended.

@@ -125,6 +125,37 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	return b.String()
 }
 
+// unfinished is a trial that has checkpointed but not finished, for a -status report.
+type unfinished struct {
+	job
+	cap       int     // the most sequences it may see
+	sequences int     // seen at its checkpoint
+	seconds   float64 // its time up to the checkpoint, over all its runs
+	err       error   // the checkpoint could not be read
+}
+
+// renderUnfinished lists the trials that have checkpointed but not finished ("" if none).
+func renderUnfinished(going []unfinished) string {
+	if len(going) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	total := 0.0
+	for _, u := range going {
+		total += u.seconds
+	}
+	fmt.Fprintf(&b, "\nUnfinished, as of their last checkpoints: %d trials, %v so far.\n\n", len(going), seconds(total))
+	b.WriteString("| row | trial | sequences | cap | time so far |\n|---|---|---|---|---|\n")
+	for _, u := range going {
+		if u.err != nil {
+			fmt.Fprintf(&b, "| %s | %d | checkpoint unreadable: %v | %d | – |\n", u.row.Name, u.trial, u.err, u.cap)
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %v |\n", u.row.Name, u.trial, u.sequences, u.cap, seconds(u.seconds))
+	}
+	return b.String()
+}
+
 // seconds rounds a time in seconds for the report.
 func seconds(s float64) time.Duration {
 	return (time.Duration(s * float64(time.Second))).Round(time.Second)

@@ -73,6 +73,23 @@ type state struct {
 	Seconds float64 `json:"seconds,omitempty"`
 }
 
+// Saved reads how far the trial checkpointed in dir has come: the sequences it has seen and its
+// wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
+// error that errors.Is graph.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
+func Saved(dir string) (sequences int, seconds float64, err error) {
+	ck, err := graph.LoadCheckpoint(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	var st state
+	if len(ck.Extra) > 0 {
+		if err := json.Unmarshal(ck.Extra, &st); err != nil {
+			return 0, 0, errors.Wrapf(err, "checkpoint in %s: trial state", dir)
+		}
+	}
+	return ck.Sequences, st.Seconds, nil
+}
+
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
 // tests it.
 func RunTrial(s *Spec, o Options) (Result, error) {

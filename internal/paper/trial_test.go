@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkg/errors"
+
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/runner"
@@ -150,6 +152,12 @@ func TestResumedTrialTime(t *testing.T) {
 	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if seqs, secs, err := Saved(dir); err != nil || seqs != 200 || secs != 1e6 {
+		t.Errorf("Saved: %d sequences, %v s, %v; want 200, 1e6 s", seqs, secs, err)
+	}
+	if _, _, err := Saved(t.TempDir()); !errors.Is(err, graph.ErrNoCheckpoint) {
+		t.Errorf("Saved of an empty directory: %v, want ErrNoCheckpoint", err)
 	}
 	resumed := run(true)
 	if resumed.Sequences != 200 || resumed.Seconds < 1e6 || resumed.Seconds > 1e6+60 {
