@@ -137,18 +137,27 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	}
 }
 
-// TestRowsInAnyOrder: rows run one at a time into one checkpoint directory give the records
-// of a run of all of them at once, and a later run of all of them runs only the missing trials.
-func TestRowsInAnyOrder(t *testing.T) {
+// smallRun runs 2 trials of 6a, 300 sequences each, into a checkpoint directory in a fresh
+// temporary directory, and returns its configuration and the trials it recorded.
+func smallRun(t *testing.T) (config, map[string]record) {
+	t.Helper()
 	dir := t.TempDir()
-	part := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(part, io.Discard); err != nil {
+	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
+	if err := run(c, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	first, err := finished(filepath.Join(part.checkpoint, "trials.jsonl"))
+	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, recs
+}
+
+// TestRowsInAnyOrder: rows run one at a time into one checkpoint directory give the records
+// of a run of all of them at once, and a later run of all of them runs only the missing trials.
+func TestRowsInAnyOrder(t *testing.T) {
+	part, first := smallRun(t)
+	dir := filepath.Dir(part.checkpoint)
 	both := part
 	both.rows, both.resume, both.out = "2c: q=50, p=50,6a", true, filepath.Join(dir, "b.md")
 	var log strings.Builder
@@ -198,11 +207,8 @@ func TestRowsInAnyOrder(t *testing.T) {
 // or with a larger cap, and continues those that failed within a smaller cap from their
 // checkpoints, to the same result as a trial run to the larger cap at once.
 func TestResumeChecksSeedAndCap(t *testing.T) {
-	dir := t.TempDir()
-	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	c, _ := smallRun(t)
+	dir := filepath.Dir(c.checkpoint)
 	for _, tc := range []struct {
 		seed int64
 		max  int
@@ -295,15 +301,8 @@ func TestStatusReport(t *testing.T) {
 // (here: those that failed within a smaller cap, which a larger one continues), with their
 // sequences and time so far; a damaged checkpoint is reported, a trial not started is not listed.
 func TestStatusListsUnfinished(t *testing.T) {
-	dir := t.TempDir()
-	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, recs := smallRun(t)
+	dir := filepath.Dir(c.checkpoint)
 	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", graph.ManifestName)
 	if err := os.WriteFile(manifest, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
