@@ -148,7 +148,8 @@ func renderUnfinished(going []unfinished) string {
 	b.WriteString("| row | trial | sequences | cap | time so far |\n|---|---|---|---|---|\n")
 	for _, u := range going {
 		if u.err != nil {
-			fmt.Fprintf(&b, "| %s | %d | checkpoint unreadable: %v | %d | – |\n", u.row.Name, u.trial, u.err, u.cap)
+			msg := strings.NewReplacer("|", "/", "\n", " ").Replace(u.err.Error()) // one table cell
+			fmt.Fprintf(&b, "| %s | %d | checkpoint unreadable: %s | %d | – |\n", u.row.Name, u.trial, msg, u.cap)
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %v |\n", u.row.Name, u.trial, u.sequences, u.cap, seconds(u.seconds))
