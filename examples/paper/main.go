@@ -73,6 +73,8 @@ var allRows = []row{
 	{"3b: T=100, N=3", "3b", paper.Variant{T: 100, N: 3}},
 	{"3b: T=100, N=1", "3b", paper.Variant{T: 100, N: 1}},
 	{"3b: T=1000, N=1", "3b", paper.Variant{T: 1000, N: 1}},
+	{"3b: T=100, N=1, fresh test sets", "3b", paper.Variant{T: 100, N: 1, FreshTestSets: true}},
+	{"3b: T=1000, N=1, fresh test sets", "3b", paper.Variant{T: 1000, N: 1, FreshTestSets: true}},
 	{"3c: T=100, N=3", "3c", paper.Variant{T: 100, N: 3}},
 	{"3c: T=100, N=1", "3c", paper.Variant{T: 100, N: 1}},
 	{"4: T=100", "4", paper.Variant{T: 100}},

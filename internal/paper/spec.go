@@ -44,6 +44,13 @@ type Variant struct {
 	// recall of the second symbol, or the grammar's local predictions. A diagnostic, not a task
 	// of the paper.
 	ReberSteps datasets.ReberSteps
+	// FreshTestSets draws a new ST1/ST2 test set of 256 sequences at every evaluation of Exp. 3
+	// instead of one set per trial. The paper's "a random test set" (Sec. 5.3) allows both
+	// readings; one set per trial is the default. They differ in 3b: with one set, a trial
+	// whose set holds k sequences whose noisy information element has the wrong sign (no net
+	// can get them right) must get all but 5 - k of the others right, and can never meet ST1
+	// if k > 5 (for N = 1, 11 % of the sets; see the README).
+	FreshTestSets bool
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -87,6 +94,8 @@ type Spec struct {
 	// for 3a and 3c ("none"), 5 for 3b ("fewer than 6", Sec. 5.3: its noisy information
 	// elements make a few sequences unclassifiable).
 	ST1Wrong int
+	// FreshTestSets: Exp. 3 draws its ST1/ST2 test set anew at every evaluation (Variant).
+	FreshTestSets bool
 	// Test is the number of fresh test sequences after success (0: none).
 	Test int
 
@@ -331,6 +340,13 @@ func Lookup(id string, v Variant) (*Spec, error) {
 	}
 	if v.ReberSteps != datasets.ReberAll && id != "1" {
 		return nil, errors.Errorf("paper: experiment %s: only experiment 1 has Reber steps to select (%v)", id, v.ReberSteps)
+	}
+	if v.FreshTestSets {
+		if s.Stop != StopEval || s.reber != nil || s.Test == 0 {
+			return nil, errors.Errorf("paper: experiment %s has no ST1/ST2 test set to draw anew (only experiment 3 has)", id)
+		}
+		s.FreshTestSets = true
+		s.Title += ", a fresh test set at every evaluation"
 	}
 	if v.LinearOutput {
 		s.Net.Output.Linear = true

@@ -142,13 +142,9 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 			return res, err
 		}
 	}
-	if s.Stop == StopEval && s.EvalN > 0 && s.Test > 0 { // Exp. 3: the ST1/ST2 test set
-		for i := 0; i < s.EvalN; i++ {
-			ex, err := s.Sample(testRng)
-			if err != nil {
-				return res, err
-			}
-			testSet = append(testSet, ex)
+	if s.st1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
+		if testSet, err = s.drawST1(testRng); err != nil {
+			return res, err
 		}
 	}
 	next := func() (datasets.Example, error) {
@@ -323,7 +319,13 @@ func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example,
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
 		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
 		return s.allCorrect(tr, len(both), func(i int) (datasets.Example, error) { return both[i], nil })
-	case testSet != nil: // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
+	case s.st1(): // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
+		if s.FreshTestSets {
+			var err error
+			if testSet, err = s.drawST1(rng); err != nil {
+				return false, err
+			}
+		}
 		wrong, sum := 0, 0.0
 		for _, ex := range testSet {
 			outs, bt, err := Evaluate(tr, ex)
@@ -345,6 +347,22 @@ func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example,
 	default: // Exp. 2: correct on EvalN successive random sequences
 		return s.allCorrect(tr, s.EvalN, func(int) (datasets.Example, error) { return s.Sample(rng) })
 	}
+}
+
+// st1 reports whether the spec's evaluation is Exp. 3's ST1/ST2 on a test set.
+func (s *Spec) st1() bool { return s.Stop == StopEval && s.reber == nil && s.EvalN > 0 && s.Test > 0 }
+
+// drawST1 draws an ST1/ST2 test set of EvalN sequences.
+func (s *Spec) drawST1(rng *rand.Rand) ([]datasets.Example, error) {
+	set := make([]datasets.Example, s.EvalN)
+	for i := range set {
+		ex, err := s.Sample(rng)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s: ST1 test sequence %d", s.ID, i)
+		}
+		set[i] = ex
+	}
+	return set, nil
 }
 
 // allCorrect reports whether the n examples next(0), ..., next(n-1) are all judged correct,

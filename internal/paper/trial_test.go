@@ -3,6 +3,7 @@ package paper
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand"
 	"os"
@@ -85,9 +86,12 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 // TestResumeIsBitIdentical: a trial interrupted after 300 sequences and resumed ends with the
 // same weights (compared through the trained net's cell states) as the uninterrupted trial.
 func TestResumeIsBitIdentical(t *testing.T) {
-	for _, id := range []string{"6a", "2c", "3a", "1"} {
-		t.Run(id, func(t *testing.T) {
-			s, err := Lookup(id, Variant{P: 10, Q: 10, T: 20})
+	for _, tc := range []struct {
+		id    string
+		fresh bool
+	}{{"6a", false}, {"2c", false}, {"3a", false}, {"1", false}, {"3b", true}} {
+		t.Run(fmt.Sprintf("%s/fresh=%v", tc.id, tc.fresh), func(t *testing.T) {
+			s, err := Lookup(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,6 +204,103 @@ func TestST1Tolerance(t *testing.T) {
 			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
 		}
 	}
+}
+
+// TestFreshTestSets: with Variant.FreshTestSets every evaluation of Exp. 3 judges a set of its
+// own, drawn from the evaluation's source (so a resumed trial, which restores that source,
+// draws the same sets); without it, every evaluation judges the trial's one set. Correct is
+// replaced by one that records the first input of each sequence it judges.
+func TestFreshTestSets(t *testing.T) {
+	for _, fresh := range []bool{false, true} {
+		s, err := Lookup("3b", Variant{T: 20, N: 1, FreshTestSets: fresh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.EvalN = 8
+		tr := newTrainer(t, s, 1)
+		set, err := s.drawST1(rand.New(rand.NewSource(7)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evals := func(seed int64) [][]float64 { // the sequences two evaluations judge, in order
+			rng := rand.New(rand.NewSource(seed))
+			var seen [][]float64
+			for e := 0; e < 2; e++ {
+				var firsts []float64
+				s.Correct = func(ex datasets.Example, _ [][]float64) bool {
+					firsts = append(firsts, ex.Inputs[0][0])
+					return true
+				}
+				if _, err := s.evalStop(tr, nil, set, rng); err != nil {
+					t.Fatal(err)
+				}
+				seen = append(seen, firsts)
+			}
+			return seen
+		}
+		a, b := evals(3), evals(3)
+		var want []float64
+		for _, ex := range set {
+			want = append(want, ex.Inputs[0][0])
+		}
+		for e := range a {
+			if len(a[e]) != s.EvalN {
+				t.Fatalf("fresh=%v: evaluation %d judged %d sequences, want %d", fresh, e, len(a[e]), s.EvalN)
+			}
+			if !fresh && !equalFloats(a[e], want) {
+				t.Errorf("one set per trial: evaluation %d judged %v, want the trial's set %v", e, a[e], want)
+			}
+			if fresh && equalFloats(a[e], want) {
+				t.Errorf("fresh sets: evaluation %d judged the trial's set", e)
+			}
+			if !equalFloats(a[e], b[e]) {
+				t.Errorf("fresh=%v: evaluation %d differs between two runs from the same seed: %v and %v", fresh, e, a[e], b[e])
+			}
+		}
+		if fresh && equalFloats(a[0], a[1]) {
+			t.Errorf("fresh sets: both evaluations judged the same set %v", a[0])
+		}
+	}
+	for _, id := range []string{"1", "2a", "2c", "4", "5", "6a"} {
+		if _, err := Lookup(id, Variant{FreshTestSets: true}); err == nil {
+			t.Errorf("experiment %s accepted FreshTestSets, which only experiment 3 has", id)
+		}
+	}
+}
+
+// TestFreshTestSetsEndTheWait: 3b T=100 N=1, seed 2, learns the task within 30,000 sequences
+// but its one test set holds 5 sequences whose information element has the wrong sign, so ST1
+// waits until it gets every other one right (460,000 sequences); with fresh sets it succeeds
+// at 28,000 (README, 3b).
+func TestFreshTestSetsEndTheWait(t *testing.T) {
+	for _, fresh := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fresh=%v", fresh), func(t *testing.T) {
+			t.Parallel()
+			s, err := Lookup("3b", Variant{T: 100, N: 1, FreshTestSets: fresh})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := RunTrial(s, Options{Seed: 2, Max: 30000, Test: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Success != fresh {
+				t.Errorf("success %v after %d sequences, want %v", res.Success, res.Sequences, fresh)
+			}
+		})
+	}
+}
+
+func equalFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestReberCorrect(t *testing.T) {
