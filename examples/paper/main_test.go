@@ -14,6 +14,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/paper"
 	"github.com/lstm97/lstm97/internal/runner"
 )
 
@@ -458,6 +459,40 @@ func TestProgressLines(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
 		if strings.Contains(line, "sequences") && strings.Count(line, "seq/s") > 1 {
 			t.Errorf("interleaved line: %q", line)
+		}
+	}
+}
+
+// TestReportWrongSide: an Exp. 3 row's test-wrong cell gives the mean count on the wrong side of
+// 0.5 when every tested trial has it, and leaves it out when one was recorded without it.
+func TestReportWrongSide(t *testing.T) {
+	var r row
+	for _, x := range allRows {
+		if x.Name == "3b: T=100, N=1" {
+			r = x
+		}
+	}
+	spec, err := paper.Lookup(r.ID, r.V)
+	if err != nil {
+		t.Fatal(err)
+	}
+	result := func(wrong int, side *int) outcome {
+		return outcome{job: job{row: r, spec: spec}, res: paper.Result{Success: true, Sequences: 1000, TestSeqs: 2560, TestWrong: wrong, TestWrongSide: side}}
+	}
+	three, five := 3, 5
+	for _, tc := range []struct {
+		results []outcome
+		want    string
+	}{
+		{[]outcome{result(50, &three), result(60, &five)}, "| 55.0 of 2560 (wrong side of 0.5: 4.0) |"},
+		{[]outcome{result(50, &three), result(60, nil)}, "| 55.0 of 2560 |"},
+	} {
+		report := renderReport([]row{r}, tc.results, time.Second, false, 0, 0)
+		if !strings.Contains(report, tc.want) {
+			t.Errorf("report lacks %q:\n%s", tc.want, report)
+		}
+		if sided := strings.Contains(tc.want, "side"); strings.Contains(report, "\"Wrong side of 0.5\" counts") != sided {
+			t.Errorf("the footnote on the wrong side should be there: %v\n%s", sided, report)
 		}
 	}
 }

@@ -73,9 +73,11 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	b.WriteString(").\n\n")
 	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	anySided := false
 	for _, r := range rows {
 		var seqs []float64
 		n, ok, wrong, tested := 0, 0, 0.0, 0
+		side, sided := 0.0, 0 // Exp. 3: test sequences on the wrong side of 0.5, and trials that count them
 		var paperRow paper.Row
 		rowTime := 0.0
 		for _, o := range results {
@@ -91,6 +93,10 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 				if o.res.TestSeqs > 0 {
 					wrong += float64(o.res.TestWrong)
 					tested = o.res.TestSeqs
+					if o.res.TestWrongSide != nil {
+						side += float64(*o.res.TestWrongSide)
+						sided++
+					}
 				}
 			}
 		}
@@ -111,6 +117,10 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 		testWrong := "–"
 		if ok > 0 && tested > 0 {
 			testWrong = fmt.Sprintf("%.1f of %d", wrong/float64(ok), tested)
+			if sided == ok { // not for trials recorded before the count existed
+				testWrong += fmt.Sprintf(" (wrong side of 0.5: %.1f)", side/float64(ok))
+				anySided = true
+			}
 		}
 		pSeq, pSucc := "–", "–"
 		if paperRow.Sequences > 0 {
@@ -122,6 +132,10 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
 	b.WriteString("a trial that does not meet it within the cap counts as a failure. A row's trials' time is the sum of its trials' wall\n")
 	b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.\n")
+	if anySided {
+		b.WriteString("\"Wrong side of 0.5\" counts the Exp. 3 test sequences whose output points to the wrong class, another\n")
+		b.WriteString("reading of the paper's \"fraction misclassified\" than the absolute-error rule of the test-wrong column.\n")
+	}
 	return b.String()
 }
 

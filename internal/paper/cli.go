@@ -131,6 +131,9 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if r.TestSeqs > 0 {
 		fmt.Fprintf(stdout, "test: %d wrong of %d, MSE %.6f, mean absolute error %.6f\n", r.TestWrong, r.TestSeqs, r.TestMSE, r.TestMAE)
+		if r.TestWrongSide != nil {
+			fmt.Fprintf(stdout, "test: %d of %d on the wrong side of 0.5\n", *r.TestWrongSide, r.TestSeqs)
+		}
 	}
 	js, err := json.Marshal(r)
 	if err != nil {

@@ -291,6 +291,74 @@ func TestFreshTestSetsEndTheWait(t *testing.T) {
 	}
 }
 
+// TestWrongSide: the side of 0.5 the output is on, against the target's (3c: the noise-free
+// target's), hand-made cases.
+func TestWrongSide(t *testing.T) {
+	for _, tc := range []struct {
+		target, out float64
+		clean       []float64
+		want        bool
+	}{
+		{1, 0.6, nil, false}, {1, 0.4, nil, true}, {1, 0.79, nil, false},
+		{0, 0.4, nil, false}, {0, 0.51, nil, true},
+		{0.9, 0.3, []float64{0.2}, false}, // 3c: a noisy target above 0.5, a clean one below
+		{0.1, 0.3, []float64{0.8}, true},
+	} {
+		ex := datasets.Example{Clean: tc.clean}
+		ex.Targets = [][]float64{nil, {tc.target}}
+		if got := wrongSide(ex, [][]float64{{tc.out}}); got != tc.want {
+			t.Errorf("target %v (clean %v), output %v: wrong side %v, want %v", tc.target, tc.clean, tc.out, got, tc.want)
+		}
+	}
+}
+
+// TestTestCountsWrongSide: Exp. 3's test counts the sequences on the wrong side of 0.5 (here
+// an untrained net, whose outputs sit near 0.5 on either side), recounted from the same
+// sequences' outputs; other experiments leave the count out.
+func TestTestCountsWrongSide(t *testing.T) {
+	for _, id := range []string{"3a", "3c", "6a"} {
+		s, err := Lookup(id, Variant{T: 20, N: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := newTrainer(t, s, 5)
+		var res Result
+		if err := s.test(tr, 200, rand.New(rand.NewSource(9)), &res); err != nil {
+			t.Fatal(err)
+		}
+		if id == "6a" {
+			if res.TestWrongSide != nil {
+				t.Errorf("6a: wrong side counted (%d)", *res.TestWrongSide)
+			}
+			continue
+		}
+		rng, want := rand.New(rand.NewSource(9)), 0
+		for i := 0; i < 200; i++ {
+			ex, err := s.Sample(rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs, _, err := Evaluate(tr, ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, tg := outs[len(outs)-1][0], ex.Targets[len(ex.Targets)-1][0]
+			if ex.Clean != nil {
+				tg = ex.Clean[0]
+			}
+			if (y < 0.5) == (tg > 0.5) {
+				want++
+			}
+		}
+		if res.TestWrongSide == nil || *res.TestWrongSide != want {
+			t.Errorf("%s: wrong side %v, want %d of 200", id, res.TestWrongSide, want)
+		}
+		if want == 0 || want == 200 {
+			t.Errorf("%s: %d of 200 on the wrong side; the check needs both kinds", id, want)
+		}
+	}
+}
+
 func equalFloats(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false
