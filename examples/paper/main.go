@@ -69,6 +69,7 @@ var allRows = []row{
 	{"2c: q=100, p=100, recurrence from cells only", "2c", paper.Variant{P: 100, Q: 100, CellsOnlyRecurrence: true}},
 	{"3a: T=100, N=3", "3a", paper.Variant{T: 100, N: 3}},
 	{"3a: T=100, N=1", "3a", paper.Variant{T: 100, N: 1}},
+	{"3a: T=100, N=3, gradient clipped", "3a", paper.Variant{T: 100, N: 3, ClipNorm: 1}},
 	{"3a: T=1000, N=3", "3a", paper.Variant{T: 1000, N: 3}},
 	{"3b: T=100, N=3", "3b", paper.Variant{T: 100, N: 3}},
 	{"3b: T=100, N=1", "3b", paper.Variant{T: 100, N: 1}},
@@ -85,6 +86,7 @@ var allRows = []row{
 	{"5: T=100, n_seq=13", "5", paper.Variant{T: 100, NSeq: 13}},
 	{"6a", "6a", paper.Variant{}},
 	{"6b", "6b", paper.Variant{}},
+	{"6b, gradient clipped", "6b", paper.Variant{ClipNorm: 2}},
 }
 
 // quickRows finish in minutes: the short-lag rows.
@@ -215,7 +217,8 @@ func selectRows(spec string, quick bool) ([]row, error) {
 		return allRows, nil
 	}
 	// Row names may themselves contain commas ("4: T=100, linear output"), so at each position
-	// the longest run of comma-separated parts that names a row or an experiment wins.
+	// the longest run of comma-separated parts that names a row or an experiment wins. A row's
+	// name wins over the experiment of the same name: "6b" is the row 6b, not also its variants.
 	parts := strings.Split(spec, ",")
 	var out []row
 	for i := 0; i < len(parts); {
@@ -223,10 +226,17 @@ func selectRows(spec string, quick bool) ([]row, error) {
 		j := len(parts)
 		for ; j > i && match == nil; j-- {
 			id := strings.TrimSpace(strings.Join(parts[i:j], ","))
+			var byID []row
 			for _, r := range allRows {
-				if r.ID == id || r.Name == id {
+				if r.Name == id {
 					match = append(match, r)
 				}
+				if r.ID == id {
+					byID = append(byID, r)
+				}
+			}
+			if match == nil {
+				match = byID
 			}
 		}
 		if match == nil {

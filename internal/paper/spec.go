@@ -51,6 +51,11 @@ type Variant struct {
 	// can get them right) must get all but 5 - k of the others right, and can never meet ST1
 	// if k > 5 (for N = 1, 11 % of the sets; see the README).
 	FreshTestSets bool
+	// ClipNorm > 0 rescales each sequence's gradient to an L2 norm of at most ClipNorm before
+	// the update (optim.Clip.Norm). Not the paper's algorithm: a diagnostic. The partials of
+	// eq. (27) add a term at every step, and a single sequence can move a weight by several
+	// units at once and undo what a net has learned (3a, 6b; see the README).
+	ClipNorm float64
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -96,6 +101,8 @@ type Spec struct {
 	ST1Wrong int
 	// FreshTestSets: Exp. 3 draws its ST1/ST2 test set anew at every evaluation (Variant).
 	FreshTestSets bool
+	// ClipNorm > 0 bounds the L2 norm of each update's gradient (Variant).
+	ClipNorm float64
 	// Test is the number of fresh test sequences after success (0: none).
 	Test int
 
@@ -347,6 +354,13 @@ func Lookup(id string, v Variant) (*Spec, error) {
 		}
 		s.FreshTestSets = true
 		s.Title += ", a fresh test set at every evaluation"
+	}
+	if v.ClipNorm != 0 {
+		if !(v.ClipNorm > 0) || math.IsInf(v.ClipNorm, 0) {
+			return nil, errors.Errorf("paper: experiment %s: gradient clipping norm %v, want a finite number > 0", id, v.ClipNorm)
+		}
+		s.ClipNorm = v.ClipNorm
+		s.Title += fmt.Sprintf(", gradient norm clipped at %g", v.ClipNorm)
 	}
 	if v.LinearOutput {
 		s.Net.Output.Linear = true

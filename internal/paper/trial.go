@@ -124,7 +124,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if name == "" {
 		name = "sgd"
 	}
-	opt, err := optim.New(name, s.LR, optim.Clip{})
+	opt, err := s.optimizer(name)
 	if err != nil {
 		return res, err
 	}
@@ -317,6 +317,12 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	}
 	res.Seconds = elapsed()
 	return res, nil
+}
+
+// optimizer returns the named optimizer at the spec's learning rate, with its gradient
+// clipping (none for the paper's rows).
+func (s *Spec) optimizer(name string) (graph.Optimizer, error) {
+	return optim.New(name, s.LR, optim.Clip{Norm: s.ClipNorm})
 }
 
 // evalStop runs the periodic evaluation of a StopEval experiment.

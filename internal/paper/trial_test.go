@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
@@ -355,6 +356,41 @@ func TestTestCountsWrongSide(t *testing.T) {
 		}
 		if want == 0 || want == 200 {
 			t.Errorf("%s: %d of 200 on the wrong side; the check needs both kinds", id, want)
+		}
+	}
+}
+
+// TestClipNorm: Variant.ClipNorm must be finite and positive, names itself in the title (so a
+// checkpoint of the other kind is refused), and reaches the optimizer: one SGD step on a
+// gradient of norm 50 moves the weights by α times ClipNorm.
+func TestClipNorm(t *testing.T) {
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := Lookup("6b", Variant{ClipNorm: bad}); err == nil {
+			t.Errorf("ClipNorm %v accepted", bad)
+		}
+	}
+	for _, tc := range []struct {
+		clip, norm float64 // norm: the gradient's L2 norm after clipping
+	}{{0, 50}, {2, 2}} {
+		s, err := Lookup("6b", Variant{ClipNorm: tc.clip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if titled := strings.Contains(s.Title, "clipped"); titled != (tc.clip > 0) {
+			t.Errorf("ClipNorm %v: title %q", tc.clip, s.Title)
+		}
+		opt, err := s.optimizer("sgd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{0, 0}))
+		g := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{30, 40}))
+		if err := opt.Step([]graph.Param{{Name: "w", Value: w, Grad: g}}); err != nil {
+			t.Fatal(err)
+		}
+		v := w.Data().([]float64)
+		if got, want := math.Hypot(v[0], v[1]), s.LR*tc.norm; math.Abs(got-want) > 1e-12 {
+			t.Errorf("ClipNorm %v (α %v): the step's norm is %v, want %v", tc.clip, s.LR, got, want)
 		}
 	}
 }
