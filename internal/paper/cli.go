@@ -54,7 +54,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	measure := fs.String("measure", "mse", "ST3's average training error: mse or mae (the paper does not say)")
 	every := fs.Int("every", 0, "sequences between evaluations of evaluated criteria (0: the experiment's default)")
 	progress := fs.Duration("progress", 5*time.Second, "interval of progress lines on stderr (0: none)")
-	metrics := fs.String("metrics", "", "write the learning curve as JSON Lines to this file")
+	metrics := fs.String("metrics", "", "write the learning curve as JSON Lines to this file (every 1000 sequences: window error, gradient norms)")
 	plot := fs.String("plot", "", "draw the learning curve as a PNG to this file")
 	ckDir := fs.String("checkpoint", "", "directory for checkpoints (saved every -ckpt-every sequences, at the end and on SIGINT/SIGTERM)")
 	ckEvery := fs.Int("ckpt-every", 50000, "sequences between checkpoints")

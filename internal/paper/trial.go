@@ -67,6 +67,11 @@ type metric struct {
 	Window      int     `json:"window"`
 	Criterion   string  `json:"criterion"`
 	CriterionOK bool    `json:"criterion_met"`
+	// The L2 norms of the updates' gradients since the previous line (before any clipping):
+	// their mean, the largest, and the sequence whose update it was. Absent if there was none.
+	GradNormMean  *float64 `json:"grad_norm_mean,omitempty"`
+	GradNormMax   *float64 `json:"grad_norm_max,omitempty"`
+	GradNormMaxAt *int     `json:"grad_norm_max_at,omitempty"`
 }
 
 // state is what a checkpoint keeps besides weights, optimizer and random source.
@@ -127,6 +132,10 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	opt, err := s.optimizer(name)
 	if err != nil {
 		return res, err
+	}
+	var meter *normMeter // the learning curve's gradient norms
+	if o.Metrics != nil {
+		meter, opt = metering(opt)
 	}
 	var held *hold
 	if s.Construct != nil {
@@ -272,6 +281,9 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 			lastMetric = seen
 			m := metric{Sequences: seen, TrainMSE: st.Window.Average(), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
 				Criterion: s.Stop, CriterionOK: success}
+			if mean, max, at, ok := meter.take(seen); ok {
+				m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
+			}
 			if err := json.NewEncoder(o.Metrics).Encode(m); err != nil {
 				return res, err
 			}
