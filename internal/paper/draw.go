@@ -6,13 +6,44 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/lstm97/lstm97/graph"
 )
 
 // drawCurve plots the window's mean squared training error and fraction of wrong sequences
-// against the number of training sequences.
+// against the number of training sequences and, below them on a log scale, the largest and the
+// mean gradient norm of each interval, where single outlying updates stand out.
 func drawCurve(path string, s *Spec, pts []metric) error {
+	top, err := errorPlot(s, pts)
+	if err != nil {
+		return err
+	}
+	bottom, err := gradPlot(pts)
+	if err != nil {
+		return err
+	}
+	if bottom == nil { // a curve written before the norms were recorded
+		w, err := top.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
+		if err != nil {
+			return err
+		}
+		return graph.WriteFileAtomic(path, func(out io.Writer) error { _, err := w.WriteTo(out); return err })
+	}
+	top.X.Label.Text = ""
+	img := vgimg.New(8*vg.Inch, 8*vg.Inch)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter,
+		PadLeft: vg.Millimeter, PadRight: vg.Millimeter, PadY: 2 * vg.Millimeter}
+	canvases := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, draw.New(img))
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+	png := vgimg.PngCanvas{Canvas: img}
+	return graph.WriteFileAtomic(path, func(out io.Writer) error { _, err := png.WriteTo(out); return err })
+}
+
+// errorPlot is the learning curve proper: the window's error and fraction wrong.
+func errorPlot(s *Spec, pts []metric) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Experiment " + s.ID + ": " + s.Title
 	p.X.Label.Text = "training sequences"
@@ -29,20 +60,52 @@ func drawCurve(path string, s *Spec, pts []metric) error {
 	}
 	l1, err := plotter.NewLine(mse)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	l2, err := plotter.NewLine(wrong)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	l2.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(l1, l2, plotter.NewGrid())
 	p.Legend.Add("mean squared error", l1)
 	p.Legend.Add("fraction of sequences wrong", l2)
 	p.Legend.Top = true
-	w, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return err
+	return p, nil
+}
+
+// gradPlot draws the intervals' largest and mean gradient norms on a log scale, or returns
+// nil if the curve has no positive norms to draw.
+func gradPlot(pts []metric) (*plot.Plot, error) {
+	var max, mean plotter.XYs
+	for _, m := range pts {
+		if m.GradNormMax != nil && *m.GradNormMax > 0 {
+			max = append(max, plotter.XY{X: float64(m.Sequences), Y: *m.GradNormMax})
+		}
+		if m.GradNormMean != nil && *m.GradNormMean > 0 {
+			mean = append(mean, plotter.XY{X: float64(m.Sequences), Y: *m.GradNormMean})
+		}
 	}
-	return graph.WriteFileAtomic(path, func(out io.Writer) error { _, err := w.WriteTo(out); return err })
+	if len(max) == 0 || len(mean) == 0 {
+		return nil, nil
+	}
+	p := plot.New()
+	p.X.Label.Text = "training sequences"
+	p.Y.Label.Text = "gradient L2 norm per update"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	l1, err := plotter.NewLine(max)
+	if err != nil {
+		return nil, err
+	}
+	l2, err := plotter.NewLine(mean)
+	if err != nil {
+		return nil, err
+	}
+	l2.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(l1, l2, plotter.NewGrid())
+	p.Legend.Add("largest in the interval", l1)
+	p.Legend.Add("mean over the interval", l2)
+	p.Legend.Top = true
+	return p, nil
 }
