@@ -58,19 +58,9 @@ func errorPlot(s *Spec, pts []metric) (*plot.Plot, error) {
 		}
 		wrong[i].X, wrong[i].Y = float64(m.Sequences), w
 	}
-	l1, err := plotter.NewLine(mse)
-	if err != nil {
+	if err := addPair(p, mse, wrong, "mean squared error", "fraction of sequences wrong"); err != nil {
 		return nil, err
 	}
-	l2, err := plotter.NewLine(wrong)
-	if err != nil {
-		return nil, err
-	}
-	l2.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(l1, l2, plotter.NewGrid())
-	p.Legend.Add("mean squared error", l1)
-	p.Legend.Add("fraction of sequences wrong", l2)
-	p.Legend.Top = true
 	return p, nil
 }
 
@@ -94,18 +84,26 @@ func gradPlot(pts []metric) (*plot.Plot, error) {
 	p.Y.Label.Text = "gradient L2 norm per update"
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	l1, err := plotter.NewLine(max)
-	if err != nil {
+	if err := addPair(p, max, mean, "largest in the interval", "mean over the interval"); err != nil {
 		return nil, err
 	}
-	l2, err := plotter.NewLine(mean)
+	return p, nil
+}
+
+// addPair draws a solid and a dashed line on p, with a grid and a legend at the top.
+func addPair(p *plot.Plot, solid, dashed plotter.XYs, solidName, dashedName string) error {
+	l1, err := plotter.NewLine(solid)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	l2, err := plotter.NewLine(dashed)
+	if err != nil {
+		return err
 	}
 	l2.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(l1, l2, plotter.NewGrid())
-	p.Legend.Add("largest in the interval", l1)
-	p.Legend.Add("mean over the interval", l2)
+	p.Legend.Add(solidName, l1)
+	p.Legend.Add(dashedName, l2)
 	p.Legend.Top = true
-	return p, nil
+	return nil
 }
