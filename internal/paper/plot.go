@@ -22,5 +22,5 @@ func PlotCurve(path string, s *Spec, r io.Reader) error {
 	if len(pts) == 0 {
 		return errors.New("plot: the curve is empty")
 	}
-	return drawCurve(path, s, pts)
+	return errors.Wrapf(drawCurve(path, s, pts), "plot: drawing %s", path) // nil stays nil
 }
