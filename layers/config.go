@@ -116,6 +116,15 @@ type Config struct {
 	// unbiased nets of Exp. 2c drift into saturation: the gates' activations, about 0.5, act
 	// on every cell like biases (see the README).
 	CellsOnlyRecurrence bool
+	// HPrimeOffset, if > 0, is added to h'(s) where the output error enters the cell state
+	// (eq. 23): e_s = y^out (h'(s) + HPrimeOffset) Σ_k w_kc e_k. The forward pass is
+	// unchanged. Not the paper's algorithm: it is Fahlman's (1988) "flat spot elimination",
+	// common in the connectionist software of the time, and a diagnostic here. A cell whose
+	// state has drifted into h's flat ends (App. A.2) receives almost no error under the
+	// paper's truncation, since h'(s) is the only path by which errors reach the weights of
+	// the cell and its input gate; with the offset it keeps learning (Exp. 2c; see the
+	// README). With FullGradient the offset also applies to the error carried through y^c.
+	HPrimeOffset float64
 }
 
 // withDefaults returns c with defaults filled in, or an error naming the first invalid field.
@@ -149,6 +158,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.Errorf("layers: LSTM %q: InitRange must be finite and > 0, got %v", c.Name, c.InitRange)
 	case c.CellsOnlyRecurrence && c.NoRecurrence:
 		return c, errors.Errorf("layers: LSTM %q: CellsOnlyRecurrence set but NoRecurrence", c.Name)
+	case !(c.HPrimeOffset >= 0) || math.IsInf(c.HPrimeOffset, 0):
+		return c, errors.Errorf("layers: LSTM %q: HPrimeOffset must be finite and >= 0, got %v", c.Name, c.HPrimeOffset)
 	}
 	for _, gb := range []struct {
 		name string

@@ -170,7 +170,7 @@ func runForward[F float32 | float64](op *seqOp, k **kernel[F], vals []G.Value, o
 func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
 	c := op.cell.cfg
 	k := &kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, hot: op.hot,
-		outGate: !c.NoOutputGate, rec: !c.NoRecurrence, cellsOnly: c.CellsOnlyRecurrence, full: c.FullGradient, g: c.G, h: c.H}
+		outGate: !c.NoOutputGate, rec: !c.NoRecurrence, cellsOnly: c.CellsOnlyRecurrence, full: c.FullGradient, g: c.G, h: c.H, hOffset: c.HPrimeOffset}
 	return k
 }
 

@@ -22,6 +22,7 @@ type kernel[F float32 | float64] struct {
 	full          bool
 	hot           bool // x holds one-hot symbol indices, one per row; idx holds them as ints
 	g, h          Squash
+	hOffset       float64 // added to h'(s) (Config.HPrimeOffset)
 
 	// stored forward values, [T·B][...]
 	net  []F // [T·B][U] net inputs of all units
@@ -30,7 +31,7 @@ type kernel[F float32 | float64] struct {
 	gnet []F // [T·B][CS] g(net_c)
 	gd   []F // [T·B][CS] g'(net_c)
 	hs   []F // [T·B][CS] h(s)
-	hd   []F // [T·B][CS] h'(s)
+	hd   []F // [T·B][CS] h'(s) (plus hOffset)
 
 	// the three groups' weights packed side by side: wx [I][U], wh [R][U], b [U] (0 where a
 	// group has no bias), and their gradients
@@ -248,7 +249,7 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 					s[c] = inc
 				}
 				hv, hdv := squashD(k.h, float64(s[c]))
-				hs[c], hd[c] = F(hv), F(hdv)
+				hs[c], hd[c] = F(hv), F(hdv+k.hOffset)
 				y := F(hv)
 				if k.outGate {
 					y = act[CS+k.C+j] * y

@@ -184,6 +184,16 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 	}
 	st.Cells = squash(cb, c.cfg.H, st.S)
 	cb.Annotate(st.Cells, "h(s)", graph.RoleNone)
+	if off := c.cfg.HPrimeOffset; off > 0 {
+		// h(s) + off·(s - stop(s)): the same value (s - s = 0 exactly), and the derivative
+		// h'(s) + off (Config.HPrimeOffset).
+		still := cb.Op("truncate", func(n ...*G.Node) (*G.Node, error) { return truncate.Apply(n[0]) }, st.S)
+		cb.Annotate(still, "truncate s", graph.RoleStopGradient)
+		zero := cb.Scale(cb.Sub(st.S, still), off)
+		cb.Annotate(zero, fmt.Sprintf("%g·(s - s): adds %g to h'(s)", off, off), graph.RoleNone)
+		st.Cells = cb.Add(st.Cells, zero)
+		cb.Annotate(st.Cells, "h(s), h' offset", graph.RoleNone)
+	}
 	if st.OutGate != nil {
 		st.Cells = cb.Mul(c.spread(cb, st.OutGate), st.Cells)
 	}

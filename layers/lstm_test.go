@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -104,6 +105,8 @@ func TestBadConfigs(t *testing.T) {
 		{"negative range", func(c *layers.Config) { c.InitRange = -1 }, "InitRange must be finite and > 0"},
 		{"unknown squash", func(c *layers.Config) { c.G = 42 }, "unknown G 42"},
 		{"cells-only without recurrence", func(c *layers.Config) { c.NoRecurrence, c.CellsOnlyRecurrence = true, true }, "CellsOnlyRecurrence set but NoRecurrence"},
+		{"negative h' offset", func(c *layers.Config) { c.HPrimeOffset = -0.1 }, "HPrimeOffset must be finite and >= 0"},
+		{"NaN h' offset", func(c *layers.Config) { c.HPrimeOffset = math.NaN() }, "HPrimeOffset must be finite and >= 0"},
 	} {
 		c := ok
 		tc.edit(&c)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -33,6 +34,9 @@ type netCase struct {
 	// the unrolled form) returns exactly 0 or 1, a 5.6e-9 deviation from the logistic function
 	// that the fused form and the oracle compute exactly.
 	initRange float64
+	// hPrimeOffset is layers.Config.HPrimeOffset (not a derivative of the loss: the finite
+	// difference test skips it).
+	hPrimeOffset float64
 }
 
 var netCases = []netCase{
@@ -60,6 +64,11 @@ var netCases = []netCase{
 	{name: "table 10 row 4", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 40, B: 1, targets: "end", initRange: 0.1},
 	{name: "table 10 row 6a", blocks: 2, cells: 2, in: 8, out: 4, outBias: true, T: 25, B: 3, targets: "end", initRange: 0.1},
 	{name: "table 10 row 6b", blocks: 3, cells: 2, in: 8, out: 8, outBias: true, T: 25, B: 1, targets: "end", initRange: 0.1},
+	// h' offset: a 2c-like net whose states drift far into h's flat ends, and a batch.
+	{name: "h' offset, 2c-like", blocks: 2, cells: 1, in: 54, out: 2, biases: layers.BiasNone, T: 20, B: 1, targets: "end",
+		initRange: 0.6, hPrimeOffset: 0.05},
+	{name: "h' offset, batch 2 every step", blocks: 3, cells: 2, in: 4, out: 3, outBias: true, T: 8, B: 2, targets: "every",
+		hPrimeOffset: 0.3},
 }
 
 func (c netCase) netConfig(full bool) layers.NetConfig {
@@ -71,7 +80,7 @@ func (c netCase) netConfig(full bool) layers.NetConfig {
 		LSTM: layers.Config{
 			Name: "lstm", Inputs: c.in, NumBlocks: c.blocks, CellsPerBlock: c.cells, Biases: c.biases,
 			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, CellsOnlyRecurrence: c.cellsOnly, G: c.g, H: c.h,
-			InitRange: r, FullGradient: full,
+			InitRange: r, FullGradient: full, HPrimeOffset: c.hPrimeOffset,
 		},
 		Output:           layers.OutputConfig{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: r},
 		OutputFromInputs: c.outFromInputs,
@@ -128,7 +137,8 @@ func squashOf(s layers.Squash, isG bool) oracle.Squash {
 // Grads-shaped set of arrays.
 func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx int) *float64) {
 	n := &oracle.Net{I: c.in, C: c.blocks, S: c.cells, K: c.out, OutGate: !c.noOutGate, Recurrent: !c.noRecurrence, CellsOnly: c.cellsOnly,
-		G: squashOf(c.g, true), H: squashOf(c.h, false), OutFromInputs: c.outFromInputs, OutBias: c.outBias, OutLinear: c.outLinear}
+		G: squashOf(c.g, true), H: squashOf(c.h, false), OutFromInputs: c.outFromInputs, OutBias: c.outBias, OutLinear: c.outLinear,
+		HPrimeOffset: c.hPrimeOffset}
 	U, CS := n.Units(), c.blocks*c.cells
 	n.HasBias = make([]bool, U)
 	for u := range n.HasBias {
@@ -306,7 +316,7 @@ func testAgainstOracle(t *testing.T, unrolled bool) {
 func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 	for _, form := range forms {
 		for ci, c := range netCases {
-			if c.T > 10 {
+			if c.T > 10 || c.hPrimeOffset != 0 {
 				continue
 			}
 			t.Run(form.name+"/"+c.name, func(t *testing.T) {
@@ -350,6 +360,69 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 					t.Error("truncated and full gradients agree everywhere on a recurrent net")
 				}
 			})
+		}
+	}
+}
+
+// TestHPrimeOffsetChangesOnlyTheCellErrors checks what Config.HPrimeOffset may change: not the
+// outputs, the loss or the gradients of the output units and output gates (which see h(s),
+// not h'(s)), but the gradients of the cells and input gates, in both forms.
+func TestHPrimeOffsetChangesOnlyTheCellErrors(t *testing.T) {
+	var c netCase
+	for _, nc := range netCases {
+		if nc.name == "h' offset, 2c-like" {
+			c = nc
+		}
+	}
+	if c.hPrimeOffset == 0 {
+		t.Fatal("no h' offset case")
+	}
+	plain := c
+	plain.hPrimeOffset = 0
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			bt := c.batch(rand.New(rand.NewSource(5)))
+			ps, outs, loss := graphGrads(t, c, form.unrolled, false, 5, bt)
+			ps0, outs0, loss0 := graphGrads(t, plain, form.unrolled, false, 5, bt)
+			if loss != loss0 || fmt.Sprint(outs) != fmt.Sprint(outs0) {
+				t.Errorf("the offset changed the forward pass: loss %v, without %v", loss, loss0)
+			}
+			for i, p := range ps {
+				g, g0 := p.Grad.Data().([]float64), ps0[i].Grad.Data().([]float64)
+				same := fmt.Sprint(g) == fmt.Sprint(g0)
+				cellSide := strings.HasPrefix(p.Name, "lstm/cell/") || strings.HasPrefix(p.Name, "lstm/in_gate/")
+				if cellSide == same {
+					t.Errorf("%s: gradient changed by the offset: %v, want %v", p.Name, !same, cellSide)
+				}
+			}
+		})
+	}
+}
+
+// TestHPrimeOffsetFullGradientFormsAgree: with the full gradient the offset applies to every
+// error through y^c; the finite difference test cannot check that (the offset is no
+// derivative of the loss), so the two forms, built separately, are checked against each other.
+func TestHPrimeOffsetFullGradientFormsAgree(t *testing.T) {
+	for _, c := range netCases {
+		if c.hPrimeOffset == 0 {
+			continue
+		}
+		bt := c.batch(rand.New(rand.NewSource(9)))
+		un, _, _ := graphGrads(t, c, true, true, 9, bt)
+		fu, _, _ := graphGrads(t, c, false, true, 9, bt)
+		tr, _, _ := graphGrads(t, c, false, false, 9, bt)
+		differs := false
+		for i, p := range un {
+			a, b, tv := p.Grad.Data().([]float64), fu[i].Grad.Data().([]float64), tr[i].Grad.Data().([]float64)
+			for k := range a {
+				if math.Abs(a[k]-b[k]) > 1e-12*math.Max(1, math.Abs(a[k])) {
+					t.Fatalf("%s: %s[%d]: unrolled %v, fused %v", c.name, p.Name, k, a[k], b[k])
+				}
+				differs = differs || math.Abs(b[k]-tv[k]) > 1e-9
+			}
+		}
+		if !differs {
+			t.Errorf("%s: the full gradient with the offset equals the truncated one", c.name)
 		}
 	}
 }

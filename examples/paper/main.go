@@ -67,9 +67,14 @@ var allRows = []row{
 	{"2c: q=1000, p=100", "2c", paper.Variant{P: 100, Q: 1000}},
 	{"2c: q=1000, p=50", "2c", paper.Variant{P: 50, Q: 1000}},
 	{"2c: q=100, p=100, recurrence from cells only", "2c", paper.Variant{P: 100, Q: 100, CellsOnlyRecurrence: true}},
+	{"2c: q=50, p=50, h' offset", "2c", paper.Variant{P: 50, Q: 50, HPrimeOffset: 0.05}},
+	{"2c: q=100, p=100, h' offset", "2c", paper.Variant{P: 100, Q: 100, HPrimeOffset: 0.05}},
+	{"2c: q=200, p=200, h' offset", "2c", paper.Variant{P: 200, Q: 200, HPrimeOffset: 0.05}},
+	{"2c: q=500, p=500, h' offset", "2c", paper.Variant{P: 500, Q: 500, HPrimeOffset: 0.05}},
 	{"3a: T=100, N=3", "3a", paper.Variant{T: 100, N: 3}},
 	{"3a: T=100, N=1", "3a", paper.Variant{T: 100, N: 1}},
 	{"3a: T=100, N=3, gradient clipped", "3a", paper.Variant{T: 100, N: 3, ClipNorm: 1}},
+	{"3a: T=100, N=3, h' offset", "3a", paper.Variant{T: 100, N: 3, HPrimeOffset: 0.05}},
 	{"3a: T=1000, N=3", "3a", paper.Variant{T: 1000, N: 3}},
 	{"3b: T=100, N=3", "3b", paper.Variant{T: 100, N: 3}},
 	{"3b: T=100, N=1", "3b", paper.Variant{T: 100, N: 1}},
@@ -87,6 +92,7 @@ var allRows = []row{
 	{"6a", "6a", paper.Variant{}},
 	{"6b", "6b", paper.Variant{}},
 	{"6b, gradient clipped", "6b", paper.Variant{ClipNorm: 2}},
+	{"6b, h' offset", "6b", paper.Variant{HPrimeOffset: 0.05}},
 }
 
 // quickRows finish in minutes: the short-lag rows.

@@ -72,6 +72,8 @@ type Net struct {
 	OutFromInputs bool
 	OutBias       bool
 	OutLinear     bool
+	// HPrimeOffset is added to h'(s) in eq. (23) (flat spot elimination; not the paper's).
+	HPrimeOffset float64
 }
 
 // Units returns the number of hidden units.
@@ -224,7 +226,7 @@ func (n *Net) Run(xs, ts [][]float64) (Grads, float64, [][]float64) {
 				}
 				for v := 0; v < n.S; v++ {
 					c := j*n.S + v
-					es := yout[j] * n.H.df(s[c]) * back(c) // eq. (23)
+					es := yout[j] * (n.H.df(s[c]) + n.HPrimeOffset) * back(c) // eq. (23)
 					for m := 0; m < M; m++ {
 						n.addUpdateAt(&d, inGate(j), m, es*dsIn[c][m]) // eq. (26)
 						n.addUpdateAt(&d, c, m, es*dsC[c][m])          // eq. (28)

@@ -46,6 +46,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&v.FullGradient, "full-gradient", false, "train with the full gradient instead of the paper's truncated one")
 	fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
 	fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "Exp. 3: draw a new ST1/ST2 test set at every evaluation instead of one per trial (see the README)")
+	fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see the README; 0: none)")
 	fs.Float64Var(&v.ClipNorm, "clip-norm", 0, "rescale each sequence's gradient to at most this L2 norm (not the paper's algorithm; a diagnostic, see the README; 0: none)")
 	steps := fs.String("reber-steps", "all", "Exp. 1: the steps with a target: all (the paper), recall (only the step before last) or local (all but that one); see the README")
 	seed := fs.Int64("seed", 1, "seed for weights and data")

@@ -56,6 +56,11 @@ type Variant struct {
 	// eq. (27) add a term at every step, and a single sequence can move a weight by several
 	// units at once and undo what a net has learned (3a, 6b; see the README).
 	ClipNorm float64
+	// HPrimeOffset > 0 adds a constant to h'(s) where the error enters the cell states
+	// (layers.Config.HPrimeOffset: flat spot elimination). Not the paper's algorithm: a
+	// diagnostic. With it the unbiased nets of Exp. 2c, whose cells drift into h's flat ends
+	// before the error arrives, learn at q = p = 100 and 200 (see the README).
+	HPrimeOffset float64
 }
 
 // Row is what the paper reports for a row, for the report.
@@ -361,6 +366,16 @@ func Lookup(id string, v Variant) (*Spec, error) {
 		}
 		s.ClipNorm = v.ClipNorm
 		s.Title += fmt.Sprintf(", gradient norm clipped at %g", v.ClipNorm)
+	}
+	if v.HPrimeOffset != 0 {
+		if !(v.HPrimeOffset > 0) || math.IsInf(v.HPrimeOffset, 0) {
+			return nil, errors.Errorf("paper: experiment %s: h' offset %v, want a finite number > 0", id, v.HPrimeOffset)
+		}
+		if s.Net.LSTM.H == layers.SquashIdentity {
+			return nil, errors.Errorf("paper: experiment %s: h is the identity (h' = 1), an h' offset changes only the learning rate", id)
+		}
+		s.Net.LSTM.HPrimeOffset = v.HPrimeOffset
+		s.Title += fmt.Sprintf(", h' offset %g", v.HPrimeOffset)
 	}
 	if v.LinearOutput {
 		s.Net.Output.Linear = true
