@@ -322,7 +322,10 @@ func (v VeryLongLag) Sample(rng *rand.Rand) (Example, error) {
 	n := v.P + 4
 	e, b, x := v.P, v.P+1, v.P+2
 	class := rng.Intn(2)
-	s := []int{b, x + class}
+	// The prefix, the trigger and about 10 more distractors (the expected count after the
+	// prefix; PAPER.md §6.2): one allocation for most sequences.
+	s := make([]int, 2, v.Q+16)
+	s[0], s[1] = b, x+class
 	for i := 0; i < v.Q; i++ {
 		s = append(s, rng.Intn(v.P))
 	}

@@ -645,14 +645,23 @@ func Stack(seqs ...Sequence) (Batch, error) {
 			return Batch{}, errors.Errorf("graph: stack: sequence %d has %d target steps for %d steps", i, len(s.Targets), T)
 		}
 	}
+	// One backing array per field, not one per step: a 2c sequence has over a thousand steps.
+	B := len(seqs)
+	var symbols []int
+	var inputs, targets [][]float64
+	if hot {
+		symbols = make([]int, T*B)
+	} else {
+		inputs = make([][]float64, T*B)
+	}
 	for t := 0; t < T; t++ {
 		if hot {
-			bt.Symbols[t] = make([]int, len(seqs))
+			bt.Symbols[t] = symbols[t*B : (t+1)*B : (t+1)*B]
 			for i, s := range seqs {
 				bt.Symbols[t][i] = s.Symbols[t]
 			}
 		} else {
-			bt.Inputs[t] = make([][]float64, len(seqs))
+			bt.Inputs[t] = inputs[t*B : (t+1)*B : (t+1)*B]
 			for i, s := range seqs {
 				bt.Inputs[t][i] = s.Inputs[t]
 			}
@@ -665,7 +674,10 @@ func Stack(seqs ...Sequence) (Batch, error) {
 			}
 			continue
 		}
-		bt.Targets[t] = make([][]float64, len(seqs))
+		if targets == nil {
+			targets = make([][]float64, (T-t)*B) // from the first step with a target on
+		}
+		bt.Targets[t], targets = targets[:B:B], targets[B:]
 		for i, s := range seqs {
 			if t >= len(s.Targets) || s.Targets[t] == nil {
 				return Batch{}, errors.Errorf("graph: stack: sequence %d has no target at step %d, sequence 0 has one", i, t)
