@@ -268,8 +268,10 @@ func run(c config, log io.Writer) error {
 	if c.checkpoint != "" {
 		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
 		if c.status {
-			if _, err := os.Stat(ledger); err != nil {
-				return errors.Wrap(err, "-status: no finished trials to report")
+			// No ledger yet is a run whose trials have only checkpointed so far; no directory
+			// is most likely a mistyped path.
+			if _, err := os.Stat(c.checkpoint); err != nil {
+				return errors.Wrap(err, "-status: no checkpoint directory to report on")
 			}
 		} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
 			return err

@@ -293,7 +293,7 @@ func TestStatusReport(t *testing.T) {
 	}
 	for _, tc := range []struct{ checkpoint, want string }{
 		{"", "-status needs -checkpoint"},
-		{filepath.Join(dir, "none"), "no finished trials to report"},
+		{filepath.Join(dir, "none"), "no checkpoint directory to report on"},
 	} {
 		c.checkpoint = tc.checkpoint
 		if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -339,6 +339,29 @@ func TestStatusListsUnfinished(t *testing.T) {
 	}
 	if strings.Contains(report, "| 6a | 2 |") {
 		t.Errorf("trial 2, never started, is listed:\n%s", report)
+	}
+}
+
+// TestStatusBeforeAnyTrialFinished: a run whose trials have checkpointed but none has finished
+// (no DIR/trials.jsonl yet, as in the first hours of a long row) gets a report that says so
+// and lists them, not an error.
+func TestStatusBeforeAnyTrialFinished(t *testing.T) {
+	c, _ := smallRun(t)
+	if err := os.Remove(filepath.Join(c.checkpoint, "trials.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	c.status, c.resume, c.max, c.out = true, true, 700, filepath.Join(filepath.Dir(c.checkpoint), "status.md")
+	if err := run(c, io.Discard); err != nil {
+		t.Fatalf("-status without a ledger: %v", err)
+	}
+	b, err := os.ReadFile(c.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"0 of the 2 trials have finished", "Unfinished, as of their last checkpoints: 2 trials", "| 6a | 0 | 300 | 700 | ", "| 6a | 1 | 300 | 700 | "} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q:\n%s", want, b)
+		}
 	}
 }
 
