@@ -219,7 +219,11 @@ type TrainerConfig struct {
 	Dtype tensor.Dtype
 	// Seed seeds the initialisers of parameters created by the first model built.
 	Seed int64
-	// MaxPrograms bounds the number of compiled programs kept (per mode). Default 64.
+	// MaxPrograms bounds the number of compiled programs kept (per mode). Default 64. There is
+	// one program per batch shape (sequence length, batch size, target steps); when a stream
+	// draws its shapes from more than MaxPrograms, the ones not kept are compiled again when
+	// they come back: with N lengths drawn uniformly, for about 1 - MaxPrograms/N of the
+	// batches. Compiles counts the compilations.
 	MaxPrograms int
 }
 
@@ -237,6 +241,8 @@ type Trainer struct {
 	train map[string]*compiled
 	eval  map[string]*compiled
 	seen  int
+	// compiles counts the programs compiled since the trainer was made (Compiles).
+	compiles int
 }
 
 // NewTrainer returns a Trainer. It builds nothing until the first batch.
@@ -274,6 +280,11 @@ func (tr *Trainer) Optimizer() Optimizer { return tr.cfg.Optimizer }
 
 // Programs returns the number of compiled programs currently cached (training and evaluation).
 func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
+
+// Compiles returns the number of programs compiled since the trainer was made (training and
+// evaluation), evicted ones included: more than Programs means shapes came back after their
+// programs were evicted (see TrainerConfig.MaxPrograms).
+func (tr *Trainer) Compiles() int { return tr.compiles }
 
 func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
 	cache := tr.train
@@ -313,6 +324,7 @@ func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
 	}
 	c := &compiled{prog: p, model: m, shape: s}
 	cache[k] = c
+	tr.compiles++
 	return c, nil
 }
 
@@ -558,7 +570,8 @@ func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
 }
 
 // Run trains on batches from src until maxSequences sequences have been seen (0: no limit) or
-// a hook returns ErrStop. It returns the number of sequences seen in total.
+// a hook returns ErrStop. It returns the number of sequences seen in total. Nil hooks are
+// skipped (Run(src, n, nil) trains without one).
 func (tr *Trainer) Run(src Source, maxSequences int, hooks ...Hook) (int, error) {
 	if src == nil {
 		return tr.seen, errors.New("graph: run: nil source")
@@ -573,6 +586,9 @@ func (tr *Trainer) Run(src Source, maxSequences int, hooks ...Hook) (int, error)
 			return tr.seen, err
 		}
 		for _, h := range hooks {
+			if h == nil {
+				continue
+			}
 			if err := h(tr.seen, bt, r); err != nil {
 				if errors.Is(err, ErrStop) {
 					return tr.seen, nil

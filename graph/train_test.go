@@ -99,6 +99,40 @@ func TestTrainerLearnsAndCachesPerLength(t *testing.T) {
 	if got := tr.Programs(); got != 3 {
 		t.Errorf("%d programs cached, want one per length (3)", got)
 	}
+	if got := tr.Compiles(); got != 3 {
+		t.Errorf("%d programs compiled, want one per length (3)", got)
+	}
+}
+
+// TestTrainerRecompilesBeyondMaxPrograms: with fewer programs kept than the stream has lengths,
+// the cache stays within its bound and the evicted lengths are compiled again when they come
+// back (which Compiles shows); the numbers learned are the same either way.
+func TestTrainerRecompilesBeyondMaxPrograms(t *testing.T) {
+	run := func(max int) *graph.Trainer {
+		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1, MaxPrograms: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 300, nil); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	all, two := run(3), run(2)
+	defer all.Close()
+	defer two.Close()
+	if all.Compiles() != 3 || two.Programs() != 2 || two.Compiles() <= 3 {
+		t.Errorf("3 kept: %d compiled; 2 kept: %d cached, %d compiled (want 3; 2 and more than 3)", all.Compiles(), two.Programs(), two.Compiles())
+	}
+	for _, name := range []string{"w", "c"} {
+		a, _ := all.Params().Float64s(name)
+		b, _ := two.Params().Float64s(name)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("%s[%d]: %v with 3 programs kept, %v with 2", name, i, a[i], b[i])
+			}
+		}
+	}
 }
 
 func TestTrainerStopsOnErrStopAndHookError(t *testing.T) {

@@ -34,8 +34,20 @@ func TestSmoke(t *testing.T) {
 		if got.Sequences < 300 || got.Sequences >= 300+batch || got.Weights != 93 || got.TestSequences != 20 || got.Task != "adding" {
 			t.Errorf("batch %d: report %+v", batch, got)
 		}
-		if got.Success != r.Success || !strings.Contains(out.String(), "test: ") {
+		if got.Success != r.Success || !strings.Contains(out.String(), "test: ") || !strings.Contains(out.String(), "no row for T=10") {
 			t.Errorf("batch %d: output %q", batch, out.String())
+		}
+	}
+}
+
+// TestPaperRow: the summary line quotes Table 7's row for the run's T, not always T=100's.
+func TestPaperRow(t *testing.T) {
+	for _, tc := range []struct {
+		T    int
+		want string
+	}{{100, "74,000 sequences, 1 wrong"}, {500, "209,000 sequences, 0 wrong"}, {1000, "853,000 sequences, 1 wrong"}, {200, "no row for T=200"}} {
+		if got := paperRow(tc.T); !strings.Contains(got, tc.want) {
+			t.Errorf("T=%d: %q, want it to say %q", tc.T, got, tc.want)
 		}
 	}
 }

@@ -84,6 +84,13 @@ type state struct {
 	Seconds float64 `json:"seconds,omitempty"`
 }
 
+// MaxPrograms is the number of compiled programs (one per sequence length) a trial's trainer
+// keeps. The paper's tasks draw their lengths from T..T+T/10, 101 lengths at T = 1000, and 2c's
+// from q+3 on with a geometric tail; with graph's default of 64 a T = 1000 trial recompiled for
+// about a third of its sequences (64 of 101 lengths kept), which cost it about a sixth of its
+// time. A program for T = 1000 keeps about 2 MB.
+const MaxPrograms = 128
+
 // Saved reads how far the trial checkpointed in dir has come: the sequences it has seen and its
 // wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
 // error that errors.Is graph.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
@@ -141,7 +148,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if s.Construct != nil {
 		held, opt = holding(opt, s.Construct.Hold)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed})
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms})
 	if err != nil {
 		return res, err
 	}
