@@ -60,9 +60,10 @@ func (a Adding) sample(rng *rand.Rand, length int, lo, hi, firstX1 float64) (Seq
 	if length < a.T || length > MaxLength {
 		return Sequence{}, [2]int{}, fmt.Errorf("datasets: adding: length %d is outside [T=%d, %d]", length, a.T, MaxLength)
 	}
-	in := make([][]float64, length)
+	in, pairs := make([][]float64, length), make([]float64, 2*length) // one allocation for all pairs
 	for t := range in {
-		in[t] = []float64{lo + (hi-lo)*rng.Float64(), 0}
+		in[t] = pairs[2*t : 2*t+2 : 2*t+2]
+		in[t][0] = lo + (hi-lo)*rng.Float64()
 	}
 	in[0][1], in[length-1][1] = -1, -1
 	firstTen := min(10, a.T/2)

@@ -377,6 +377,8 @@ func (s TwoSequence) Sample(rng *rand.Rand) (Example, error) {
 	}
 	sd := math.Sqrt(0.2)
 	ex := Example{Class: class}
+	ex.Inputs = make([][]float64, 0, length)
+	values := make([]float64, length) // one allocation for all steps
 	for t := 0; t < length; t++ {
 		v := rng.NormFloat64() * sd
 		if t < s.N {
@@ -386,7 +388,8 @@ func (s TwoSequence) Sample(rng *rand.Rand) (Example, error) {
 				v = sign
 			}
 		}
-		ex.Inputs = append(ex.Inputs, []float64{v})
+		values[t] = v
+		ex.Inputs = append(ex.Inputs, values[t:t+1:t+1])
 	}
 	ex.Targets = make([][]float64, length)
 	target := 1.0 - float64(class) // 3a/3b: 1.0 for class 1, 0.0 for class 2
