@@ -165,6 +165,9 @@ func (bt Batch) targetShape(s *Shape) error {
 // whose row t·B+b is step t of sequence b (with Shape.OneHot the input is [T·B, 1] and holds
 // the symbol indices); Mask [T·B, Out] is set to 1 in the rows of target
 // steps and 0 elsewhere (targets of other rows are 0). The loss should weight by the mask.
+// Targets, Outputs and Mask may instead all have K·B rows, K = len(Shape.TargetSteps), row
+// i·B+b holding target step i of sequence b (the mask is then all 1): a model whose outputs
+// matter at the target steps only need not compute the others.
 type Model struct {
 	Inputs  []*G.Node
 	Targets []*G.Node
@@ -233,6 +236,9 @@ type compiled struct {
 	shape   Shape
 	buf     []float64 // packed layout: staging for inputs and targets
 	maskSet bool
+	// atTargets: the packed model's targets, outputs and mask have a row group per target
+	// step, not per step (see Model).
+	atTargets bool
 }
 
 // Trainer trains a model on batches, compiling one program per batch shape and caching it.
@@ -323,6 +329,7 @@ func (tr *Trainer) program(s Shape, eval bool) (*compiled, error) {
 		}
 	}
 	c := &compiled{prog: p, model: m, shape: s}
+	c.atTargets = m.Packed && len(s.TargetSteps) != s.T && m.Targets[0].Shape()[0] == len(s.TargetSteps)*s.B
 	cache[k] = c
 	tr.compiles++
 	return c, nil
@@ -340,13 +347,21 @@ func checkModel(m *Model, s Shape) error {
 		if s.OneHot {
 			in = 1
 		}
+		if n := m.Inputs[0]; n == nil || !n.Shape().Eq(tensor.Shape{s.T * s.B, in}) {
+			return errors.Errorf("graph: packed model input is %v, want shape (%d, %d)", n, s.T*s.B, in)
+		}
+		// Targets, outputs and mask: a row per step, or all three a row per target step.
+		rows := s.T * s.B
+		if n := m.Targets[0]; n != nil && n.Shape().Eq(tensor.Shape{len(s.TargetSteps) * s.B, s.Out}) {
+			rows = len(s.TargetSteps) * s.B
+		}
 		for _, c := range []struct {
 			what string
 			n    *G.Node
-			cols int
-		}{{"input", m.Inputs[0], in}, {"target", m.Targets[0], s.Out}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, s.Out}} {
-			if c.n == nil || !c.n.Shape().Eq(tensor.Shape{s.T * s.B, c.cols}) {
-				return errors.Errorf("graph: packed model %s is %v, want shape (%d, %d)", c.what, c.n, s.T*s.B, c.cols)
+		}{{"target", m.Targets[0]}, {"output", m.Outputs[0]}, {"mask", m.Mask}} {
+			if c.n == nil || !c.n.Shape().Eq(tensor.Shape{rows, s.Out}) {
+				return errors.Errorf("graph: packed model %s is %v, want shape (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
+					c.what, c.n, s.T*s.B, s.Out, len(s.TargetSteps)*s.B, s.Out)
 			}
 		}
 		return nil
@@ -446,21 +461,26 @@ func (c *compiled) runPacked(bt Batch) (Result, error) {
 	if err := c.prog.Set(m.Inputs[0], x); err != nil {
 		return Result{}, err
 	}
-	y := c.buf[:s.T*s.B*s.Out]
+	// row is the row group of target step i (step t) in the targets, outputs and mask.
+	row, groups := func(i, t int) int { return t }, s.T
+	if c.atTargets {
+		row, groups = func(i, t int) int { return i }, len(s.TargetSteps)
+	}
+	y := c.buf[:groups*s.B*s.Out]
 	clear(y)
-	for _, t := range s.TargetSteps {
+	for i, t := range s.TargetSteps {
 		for b, v := range bt.Targets[t] {
-			copy(y[(t*s.B+b)*s.Out:], v)
+			copy(y[(row(i, t)*s.B+b)*s.Out:], v)
 		}
 	}
 	if err := c.prog.Set(m.Targets[0], y); err != nil {
 		return Result{}, err
 	}
 	if !c.maskSet { // the mask depends on the shape only
-		mask := make([]float64, s.T*s.B*s.Out)
-		for _, t := range s.TargetSteps {
-			for i := t * s.B * s.Out; i < (t+1)*s.B*s.Out; i++ {
-				mask[i] = 1
+		mask := make([]float64, groups*s.B*s.Out)
+		for i, t := range s.TargetSteps {
+			for j := row(i, t) * s.B * s.Out; j < (row(i, t)+1)*s.B*s.Out; j++ {
+				mask[j] = 1
 			}
 		}
 		if err := c.prog.Set(m.Mask, mask); err != nil {
@@ -483,7 +503,7 @@ func (c *compiled) runPacked(bt Batch) (Result, error) {
 	for i, t := range s.TargetSteps {
 		rows := make([][]float64, s.B)
 		for b := range rows {
-			o := (t*s.B + b) * s.Out
+			o := (row(i, t)*s.B + b) * s.Out
 			rows[b] = v[o : o+s.Out : o+s.Out]
 		}
 		r.Outputs[i] = rows

@@ -17,11 +17,14 @@ import (
 
 // denseOp is a fused layer of output units: y = f(h·W + x·Wx + b) with f logistic or the
 // identity, for h [N, Cells], W [Cells, K], optional x [N, I] and Wx [I, K], optional b [1, K].
-// Its inputs are h, W, then x, Wx if hasX, then b if hasB.
+// Its inputs are h, W, then x, Wx if hasX, then b if hasB. With rows, it computes only the
+// rows listed, in that order: y is [len(rows), K], row n being input row rows[n].
 type denseOp struct {
 	id    uint64
 	dtype tensor.Dtype
-	N, K  int
+	N, K  int   // output rows (len(rows) if rows is set) and units
+	rows  []int // the input rows computed, or nil for all N
+	inN   int   // input rows
 	hasX  bool
 	// xIsInput: x is a graph input (Builder.Input), for which no gradient is ever asked; the
 	// backward pass leaves its gradient at 0 instead of computing it.
@@ -56,10 +59,22 @@ func (op *denseOp) WriteHash(h hash.Hash) {
 }
 func (op *denseOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *denseOp) String() string {
+	name := "logistic"
 	if op.linear {
-		return "linear"
+		name = "linear"
 	}
-	return "logistic"
+	if op.rows != nil {
+		name += fmt.Sprintf(", %d of %d rows", op.N, op.inN)
+	}
+	return name
+}
+
+// in returns the input row of output row n.
+func (op *denseOp) in(n int) int {
+	if op.rows != nil {
+		return op.rows[n]
+	}
+	return n
 }
 func (op *denseOp) opID() uint64          { return op.id }
 func (op *denseOp) opDtype() tensor.Dtype { return op.dtype }
@@ -135,13 +150,14 @@ func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([
 		} else {
 			clear(yr)
 		}
-		for c, hv := range h[n*C : (n+1)*C] {
+		r := op.in(n)
+		for c, hv := range h[r*C : (r+1)*C] {
 			for k, wv := range w[c*K : (c+1)*K] {
 				yr[k] += hv * wv
 			}
 		}
 		if op.hasX {
-			for i, xv := range x[n*I : (n+1)*I] {
+			for i, xv := range x[r*I : (r+1)*I] {
 				if xv == 0 { // one-hot inputs: most rows add nothing
 					continue
 				}
@@ -202,7 +218,9 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 	}
 	db := rest[:len(b)]
 	dnet := make([]F, K)
+	// out arrives zeroed, so the rows of h and x that rows leaves out keep a zero gradient.
 	for n := 0; n < op.N; n++ {
+		r := op.in(n)
 		for k := range dnet {
 			dnet[k] = dy[n*K+k] * d[n*K+k]
 			if b != nil {
@@ -210,15 +228,15 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 			}
 		}
 		for c := 0; c < C; c++ {
-			hv, acc := h[n*C+c], F(0)
+			hv, acc := h[r*C+c], F(0)
 			for k, g := range dnet {
 				dw[c*K+k] += hv * g
 				acc += w[c*K+k] * g
 			}
-			dh[n*C+c] = acc
+			dh[r*C+c] = acc
 		}
 		for i := 0; i < I; i++ {
-			xv := x[n*I+i]
+			xv := x[r*I+i]
 			if xv != 0 {
 				for k, g := range dnet {
 					dwx[i*K+k] += xv * g
@@ -231,7 +249,7 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 			for k, g := range dnet {
 				acc += wx[i*K+k] * g
 			}
-			dx[n*I+i] = acc
+			dx[r*I+i] = acc
 		}
 	}
 	return nil
@@ -340,9 +358,14 @@ func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) er
 	return nil
 }
 
-func newDenseNode(b *graph.Builder, o *Output, h, x *G.Node) *G.Node {
-	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], K: o.cfg.Units,
+// newDenseNode applies o to the rows of h (and x) listed in rows, or to all of them if rows is
+// nil.
+func newDenseNode(b *graph.Builder, o *Output, h, x *G.Node, rows []int) *G.Node {
+	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
 		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
+	if rows != nil {
+		op.rows, op.N = append([]int(nil), rows...), len(rows)
+	}
 	in := []*G.Node{h, o.W}
 	if op.hasX {
 		in = append(in, x, o.Wx)

@@ -36,7 +36,10 @@ type NetModel struct {
 // Net returns a graph.ModelFunc that builds the network for a batch shape. By default that is
 // the packed layout: one input node "x" [T·B, Inputs] (for a batch of symbols, graph.Shape.OneHot,
 // "x" [T·B, 1] holding the symbol indices; see Cell.SequenceOneHot), the fused LSTM, the
-// output units and a masked loss. With Unrolled it is input nodes
+// output units and a masked loss. The output units are computed at the target steps only
+// when there are fewer target steps than steps (Output.ApplyRows): the output, "target" and
+// "mask" nodes then have a row per target step and sequence, [len(TargetSteps)·B, Units], in
+// graph.Model's second packed layout; otherwise [T·B, Units]. With Unrolled it is input nodes
 // "x/t<step>" [B, Inputs], the unrolled LSTM, output units at the target steps and target
 // nodes "target/t<step>" [B, Units], and the loss.
 func Net(cfg NetConfig) graph.ModelFunc {
@@ -95,9 +98,26 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		}
 		m.Packed = true
 		m.Inputs = []*G.Node{x}
-		m.Outputs = []*G.Node{out.Apply(y, xo)}
-		m.Targets = []*G.Node{b.Input("target", s.T*s.B, s.Out)}
-		m.Mask = b.Input("mask", s.T*s.B, s.Out)
+		n := s.T * s.B // rows of the outputs, targets and mask
+		if len(s.TargetSteps) > 0 && len(s.TargetSteps) < s.T {
+			// Outputs at the target steps only (graph.Model's second packed layout): most
+			// of the paper's tasks have a target at the last step alone.
+			var rows []int
+			for _, t := range s.TargetSteps {
+				if t < 0 || t >= s.T {
+					return nil, errors.Errorf("layers: net: target step %d outside [0,%d)", t, s.T)
+				}
+				for i := 0; i < s.B; i++ {
+					rows = append(rows, t*s.B+i)
+				}
+			}
+			n = len(rows)
+			m.Outputs = []*G.Node{out.ApplyRows(y, xo, rows)}
+		} else {
+			m.Outputs = []*G.Node{out.Apply(y, xo)}
+		}
+		m.Targets = []*G.Node{b.Input("target", n, s.Out)}
+		m.Mask = b.Input("mask", n, s.Out)
 		m.Loss = MaskedLoss(b, m.Outputs[0], m.Targets[0], m.Mask, s.B)
 		if err := b.Err(); err != nil {
 			return nil, err

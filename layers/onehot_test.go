@@ -130,10 +130,11 @@ func TestSymbolsRefused(t *testing.T) {
 		if err := p.Set(m.Inputs[0], tc.idx); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Set(m.Targets[0], make([]float64, 4)); err != nil {
+		// A row per target step (step 1 of the two sequences): see Net.
+		if err := p.Set(m.Targets[0], make([]float64, 2)); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Set(m.Mask, []float64{0, 0, 1, 1}); err != nil {
+		if err := p.Set(m.Mask, []float64{1, 1}); err != nil {
 			t.Fatal(err)
 		}
 		if err := p.Run(); err == nil || !strings.Contains(err.Error(), tc.want) {

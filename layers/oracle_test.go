@@ -47,6 +47,10 @@ var netCases = []netCase{
 	{name: "no output gate, exp 2a", blocks: 1, cells: 1, in: 6, out: 6, biases: layers.BiasNone, noOutGate: true,
 		noRecurrence: true, g: layers.SquashLogistic, h: layers.SquashIdentity, outFromInputs: true, T: 6, B: 1, targets: "every"},
 	{name: "no output gate, recurrent", blocks: 3, cells: 3, in: 2, out: 3, noOutGate: true, outBias: true, T: 8, B: 1, targets: "some"},
+	// Connectivity B with targets at some steps: the packed form computes its outputs from the
+	// cells and the inputs of those steps only (Output.ApplyRows).
+	{name: "connectivity B, some targets, batch 2", blocks: 1, cells: 1, in: 6, out: 6, biases: layers.BiasNone, noOutGate: true,
+		noRecurrence: true, g: layers.SquashLogistic, h: layers.SquashIdentity, outFromInputs: true, outBias: true, T: 7, B: 2, targets: "some"},
 	{name: "big blocks", blocks: 2, cells: 4, in: 3, out: 2, outBias: true, T: 15, B: 1, targets: "every"},
 	{name: "batch 3", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 10, B: 3, targets: "end"},
 	{name: "cells-only recurrence", blocks: 2, cells: 2, in: 3, out: 2, cellsOnly: true, T: 10, B: 2, targets: "some"},

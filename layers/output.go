@@ -96,26 +96,58 @@ func (o *Output) Params() []*G.Node {
 // The layer is one fused graph node (forward and gradient in plain loops). Errors are recorded
 // in the builder.
 func (o *Output) Apply(cells, x *G.Node) *G.Node {
+	if !o.check(cells, x) {
+		return nil
+	}
+	return newDenseNode(o.b, o, cells, x, nil)
+}
+
+// ApplyRows is Apply for the listed rows of cells (and x) only: the result is [len(rows),
+// Units], its row n computed from row rows[n]. The other rows get no output and a zero
+// gradient. A packed model whose outputs matter at a few steps (the paper's tasks with a
+// target at the last step only) lists the rows of those steps and spares computing the rest.
+// Rows must be distinct and within [0, rows of cells).
+func (o *Output) ApplyRows(cells, x *G.Node, rows []int) *G.Node {
+	if !o.check(cells, x) {
+		return nil
+	}
+	if len(rows) == 0 {
+		o.b.Fail(errors.Errorf("layers: output %q: no rows to apply the layer to", o.cfg.Name))
+		return nil
+	}
+	n, seen := cells.Shape()[0], make(map[int]bool, len(rows))
+	for i, r := range rows {
+		if r < 0 || r >= n || seen[r] {
+			o.b.Fail(errors.Errorf("layers: output %q: row %d (entry %d) is outside [0, %d) or listed twice", o.cfg.Name, r, i, n))
+			return nil
+		}
+		seen[r] = true
+	}
+	return newDenseNode(o.b, o, cells, x, rows)
+}
+
+// check validates Apply's arguments, recording errors in the builder.
+func (o *Output) check(cells, x *G.Node) bool {
 	b := o.b
 	if cells == nil {
 		b.Fail(errors.Errorf("layers: output %q: nil cell outputs", o.cfg.Name))
-		return nil
+		return false
 	}
 	if o.Wx != nil && x == nil {
 		b.Fail(errors.Errorf("layers: output %q: connectivity B needs the inputs x(t)", o.cfg.Name))
-		return nil
+		return false
 	}
 	if sh := cells.Shape(); len(sh) != 2 || sh[1] != o.cfg.Cells {
 		b.Fail(errors.Errorf("layers: output %q: cell outputs %q have shape %v, want [rows, %d]", o.cfg.Name, cells.Name(), sh, o.cfg.Cells))
-		return nil
+		return false
 	}
 	if o.Wx != nil {
 		if sh := x.Shape(); len(sh) != 2 || sh[0] != cells.Shape()[0] || sh[1] != o.cfg.Inputs {
 			b.Fail(errors.Errorf("layers: output %q: inputs %q have shape %v, want [%d, %d]", o.cfg.Name, x.Name(), sh, cells.Shape()[0], o.cfg.Inputs))
-			return nil
+			return false
 		}
 	}
-	return newDenseNode(b, o, cells, x)
+	return true
 }
 
 // Loss returns the paper's error, averaged over the batch:
