@@ -359,9 +359,12 @@ func checkModel(m *Model, s Shape) error {
 			what string
 			n    *G.Node
 		}{{"target", m.Targets[0]}, {"output", m.Outputs[0]}, {"mask", m.Mask}} {
-			if c.n == nil || !c.n.Shape().Eq(tensor.Shape{rows, s.Out}) {
-				return errors.Errorf("graph: packed model %s is %v, want shape (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
-					c.what, c.n, s.T*s.B, s.Out, len(s.TargetSteps)*s.B, s.Out)
+			if c.n == nil {
+				return errors.Errorf("graph: packed model has no %s node", c.what)
+			}
+			if !c.n.Shape().Eq(tensor.Shape{rows, s.Out}) {
+				return errors.Errorf("graph: packed model %s has shape %v, want (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
+					c.what, c.n.Shape(), s.T*s.B, s.Out, len(s.TargetSteps)*s.B, s.Out)
 			}
 		}
 		return nil

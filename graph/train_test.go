@@ -135,6 +135,42 @@ func TestTrainerRecompilesBeyondMaxPrograms(t *testing.T) {
 	}
 }
 
+// TestPackedLayoutsMustAgree: a packed model's targets, outputs and mask have a row per step or
+// all three a row per target step; a model mixing the two is refused with an error that names
+// both shapes.
+func TestPackedLayoutsMustAgree(t *testing.T) {
+	mixed := func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+		w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
+		x := b.Input("x", s.T*s.B, s.In)
+		y := b.MatMul(x, w) // a row per step
+		k := len(s.TargetSteps) * s.B
+		tg, mask := b.Input("target", k, s.Out), b.Input("mask", k, s.Out) // a row per target step
+		m := &graph.Model{Packed: true, Inputs: []*G.Node{x}, Outputs: []*G.Node{y}, Targets: []*G.Node{tg}, Mask: mask}
+		m.Loss = b.Sum(b.Square(y))
+		return m, b.Err()
+	}
+	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: mixed, Optimizer: sgd(0.1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	bt, err := sumSource{rand.New(rand.NewSource(2))}.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := bt.Shape()
+	_, err = tr.Step(bt)
+	for _, want := range []string{
+		fmt.Sprintf("packed model output has shape (%d, %d)", s.T*s.B, s.Out),
+		fmt.Sprintf("want (%d, %d) (a row per step)", s.T*s.B, s.Out),
+		fmt.Sprintf("(%d, %d) (a row per target step)", len(s.TargetSteps)*s.B, s.Out),
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("mixed layouts: %v, want an error saying %q", err, want)
+		}
+	}
+}
+
 func TestTrainerStopsOnErrStopAndHookError(t *testing.T) {
 	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1)})
 	defer tr.Close()
