@@ -693,21 +693,25 @@ func Stack(seqs ...Sequence) (Batch, error) {
 	} else {
 		inputs = make([][]float64, T*B)
 	}
+	// Indexed, not ranged over by value: a Sequence is 80 bytes, copied at every step otherwise.
+	tg0 := seqs[0].Targets
 	for t := 0; t < T; t++ {
 		if hot {
-			bt.Symbols[t] = symbols[t*B : (t+1)*B : (t+1)*B]
-			for i, s := range seqs {
-				bt.Symbols[t][i] = s.Symbols[t]
+			row := symbols[t*B : (t+1)*B : (t+1)*B]
+			for i := range seqs {
+				row[i] = seqs[i].Symbols[t]
 			}
+			bt.Symbols[t] = row
 		} else {
-			bt.Inputs[t] = inputs[t*B : (t+1)*B : (t+1)*B]
-			for i, s := range seqs {
-				bt.Inputs[t][i] = s.Inputs[t]
+			row := inputs[t*B : (t+1)*B : (t+1)*B]
+			for i := range seqs {
+				row[i] = seqs[i].Inputs[t]
 			}
+			bt.Inputs[t] = row
 		}
-		if t >= len(seqs[0].Targets) || seqs[0].Targets[t] == nil {
-			for i, s := range seqs {
-				if t < len(s.Targets) && s.Targets[t] != nil {
+		if t >= len(tg0) || tg0[t] == nil {
+			for i := 1; i < B; i++ {
+				if s := &seqs[i]; t < len(s.Targets) && s.Targets[t] != nil {
 					return Batch{}, errors.Errorf("graph: stack: sequence %d has a target at step %d, sequence 0 has none", i, t)
 				}
 			}
@@ -717,11 +721,11 @@ func Stack(seqs ...Sequence) (Batch, error) {
 			targets = make([][]float64, (T-t)*B) // from the first step with a target on
 		}
 		bt.Targets[t], targets = targets[:B:B], targets[B:]
-		for i, s := range seqs {
-			if t >= len(s.Targets) || s.Targets[t] == nil {
+		for i := range seqs {
+			if s := &seqs[i]; t >= len(s.Targets) || s.Targets[t] == nil {
 				return Batch{}, errors.Errorf("graph: stack: sequence %d has no target at step %d, sequence 0 has one", i, t)
 			}
-			bt.Targets[t][i] = s.Targets[t]
+			bt.Targets[t][i] = seqs[i].Targets[t]
 		}
 	}
 	return bt, nil
