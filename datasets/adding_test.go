@@ -116,6 +116,37 @@ func TestAddingTargetMean(t *testing.T) {
 	}
 }
 
+// TestAddingTargetNotLogisticOfSum backs the README's reading of Exp. 4: no logistic function of
+// a linear function of X1 + X2 stays within the criterion's 0.04 of the target over the whole
+// range, so a logistic output unit needs a net input that is nonlinear in the sum. The best
+// slope (offset 0 by symmetry; offsets are searched too) misses by about 0.056.
+func TestAddingTargetNotLogisticOfSum(t *testing.T) {
+	worst := func(a, b float64) float64 {
+		m := 0.0
+		for i := -400; i <= 400; i++ {
+			x := float64(i) / 200 // X1 + X2 in [-2, 2]
+			y := 1 / (1 + math.Exp(-(a*x + b)))
+			m = math.Max(m, math.Abs(y-datasets.AddingTarget(x, 0)))
+		}
+		return m
+	}
+	best, bestA := math.Inf(1), 0.0
+	for i := 1; i <= 400; i++ {
+		for j := -20; j <= 20; j++ {
+			a, b := float64(i)/100, float64(j)/40
+			if m := worst(a, b); m < best {
+				best, bestA = m, a
+			}
+		}
+	}
+	if best <= 0.04 {
+		t.Errorf("σ(%.2f·x + b) fits the target within %.4f, the criterion's 0.04 or better", bestA, best)
+	}
+	if math.Abs(best-0.056) > 0.001 || math.Abs(bestA-1.41) > 0.01 {
+		t.Errorf("best fit σ(%.2f·x) misses by %.4f, want about σ(1.41·x) and 0.056", bestA, best)
+	}
+}
+
 func TestAddingBadInput(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	if _, err := (datasets.Adding{T: 3}).Sample(rng); err == nil {
