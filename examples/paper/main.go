@@ -113,7 +113,7 @@ type outcome struct {
 }
 
 func main() {
-	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") or 'all'")
+	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") and 'all' (every row), run in the order listed; a row named twice runs once")
 	quick := flag.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
 	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
 	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
@@ -219,14 +219,17 @@ func selectRows(spec string, quick bool) ([]row, error) {
 		}
 		return out, nil
 	}
-	if spec == "" || spec == "all" {
+	if spec == "" {
 		return allRows, nil
 	}
 	// Row names may themselves contain commas ("4: T=100, linear output"), so at each position
 	// the longest run of comma-separated parts that names a row or an experiment wins. A row's
 	// name wins over the experiment of the same name: "6b" is the row 6b, not also its variants.
+	// "all" stands for every row, so "2a: p=100,all" runs 2a first and then the others. A row
+	// named twice runs once, at its first place.
 	parts := strings.Split(spec, ",")
 	var out []row
+	seen := map[string]bool{}
 	for i := 0; i < len(parts); {
 		var match []row
 		j := len(parts)
@@ -244,12 +247,20 @@ func selectRows(spec string, quick bool) ([]row, error) {
 			if match == nil {
 				match = byID
 			}
+			if match == nil && id == "all" {
+				match = allRows
+			}
 		}
 		if match == nil {
-			return nil, errors.Errorf("no table row or experiment %q (want a row name or one of %s)",
+			return nil, errors.Errorf("no table row or experiment %q (want a row name, one of %s, or all)",
 				strings.TrimSpace(parts[i]), strings.Join(paper.IDs, ", "))
 		}
-		out = append(out, match...)
+		for _, r := range match {
+			if !seen[r.Name] {
+				seen[r.Name] = true
+				out = append(out, r)
+			}
+		}
 		i = j + 1
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,9 @@ func TestSelectRows(t *testing.T) {
 		{"9", nil},
 		{"6a,", nil},
 		{"6b", []string{"6b"}}, // the row, not also "6b, gradient clipped"
+		{"6a,6a", []string{"6a"}},
+		{"6a,6b, gradient clipped,6a", []string{"6a", "6b, gradient clipped"}},
+		{"alll", nil},
 	} {
 		rows, err := selectRows(tc.spec, false)
 		var got []string
@@ -73,6 +77,31 @@ func TestSelectRows(t *testing.T) {
 	}
 	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 12 {
 		t.Errorf("1,4: %d rows, %v", len(rows), err)
+	}
+	// "all" among other rows: the rows listed before it keep their place, every other row
+	// follows in table order, none twice.
+	for spec, first := range map[string][]string{
+		"all":                        nil,
+		"4: T=1000,2a: p=100,all":    {"4: T=1000", "2a: p=100"},
+		"4: T=1000,all,2a: p=100,6a": {"4: T=1000"},
+	} {
+		rows, err := selectRows(spec, false)
+		if err != nil || len(rows) != len(allRows) {
+			t.Errorf("%q: %d rows (want %d), %v", spec, len(rows), len(allRows), err)
+			continue
+		}
+		want := append([]string(nil), first...)
+		for _, r := range allRows {
+			if !slices.Contains(first, r.Name) {
+				want = append(want, r.Name)
+			}
+		}
+		for i := range rows {
+			if rows[i].Name != want[i] {
+				t.Errorf("%q: row %d is %q, want %q", spec, i, rows[i].Name, want[i])
+				break
+			}
+		}
 	}
 }
 
