@@ -99,8 +99,9 @@ func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
 	return &ST3{Beta: beta, Tolerance: tol, Window: window, Measure: m, ring: make([]SeqError, window)}, nil
 }
 
-func (s *ST3) value(e SeqError) float64 {
-	if s.Measure == MeanAbsolute {
+// Of returns e's error by measure m: its mean absolute or mean squared error.
+func (m Measure) Of(e SeqError) float64 {
+	if m == MeanAbsolute {
 		return e.AbsErr
 	}
 	return e.SqErr
@@ -110,13 +111,13 @@ func (s *ST3) value(e SeqError) float64 {
 func (s *ST3) Add(e SeqError) {
 	if s.full {
 		old := s.ring[s.next]
-		s.sum -= s.value(old)
+		s.sum -= s.Measure.Of(old)
 		if old.MaxAbs >= s.Tolerance {
 			s.wrong--
 		}
 	}
 	s.ring[s.next] = e
-	s.sum += s.value(e)
+	s.sum += s.Measure.Of(e)
 	if e.MaxAbs >= s.Tolerance {
 		s.wrong++
 	}
@@ -140,6 +141,23 @@ func (s *ST3) Average() float64 {
 		return math.NaN()
 	}
 	return s.sum / float64(s.Count())
+}
+
+// Mean returns the average error over the window by measure m, which need not be the
+// criterion's: Average for s.Measure, otherwise summed over the window anew.
+func (s *ST3) Mean(m Measure) float64 {
+	if m == s.Measure {
+		return s.Average()
+	}
+	n := s.Count()
+	if n == 0 {
+		return math.NaN()
+	}
+	sum := 0.0
+	for _, e := range s.ring[:n] { // a full ring's entries are all in the window
+		sum += m.Of(e)
+	}
+	return sum / float64(n)
 }
 
 // Wrong returns the number of incorrect sequences in the window.

@@ -61,3 +61,35 @@ func TestST3OnSyntheticStreams(t *testing.T) {
 		t.Error("beta 0: no error")
 	}
 }
+
+// TestST3Mean: the window's mean by either measure, whichever the criterion uses, over the
+// sequences still in the window once the ring has wrapped.
+func TestST3Mean(t *testing.T) {
+	for _, m := range []graph.Measure{graph.MeanSquared, graph.MeanAbsolute} {
+		s, err := graph.NewST3(0.01, 0.04, 4, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Mean(graph.MeanSquared); !math.IsNaN(got) {
+			t.Errorf("%v: empty window's mean %v, want NaN", m, got)
+		}
+		for i := 1; i <= 6; i++ { // the window keeps 3, 4, 5, 6
+			x := float64(i)
+			s.Add(graph.SeqError{MaxAbs: x, SqErr: x * x, AbsErr: x})
+		}
+		for _, tc := range []struct {
+			m    graph.Measure
+			want float64
+		}{
+			{graph.MeanSquared, (9 + 16 + 25 + 36) / 4.0},
+			{graph.MeanAbsolute, (3 + 4 + 5 + 6) / 4.0},
+		} {
+			if got := s.Mean(tc.m); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("criterion by %v: Mean(%v) = %v, want %v", m, tc.m, got, tc.want)
+			}
+		}
+		if got, want := s.Average(), s.Mean(m); got != want {
+			t.Errorf("%v: Average %v, Mean by the criterion's measure %v", m, got, want)
+		}
+	}
+}

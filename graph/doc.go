@@ -1,6 +1,6 @@
 // Package graph builds and runs gorgonia expression graphs without gorgonia's traps.
 //
-// It has four parts:
+// It has these parts:
 //
 //   - Builder: creates parameters, inputs and operations with sticky errors (the first error is
 //     kept and later calls do nothing; check Err once), hierarchical unique names

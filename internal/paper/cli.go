@@ -32,28 +32,58 @@ func Main(ids ...string) {
 func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet(ids[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// Only the flags of this program's experiments are defined (AppliesTo): a knob of another
+	// experiment is refused as an undefined flag instead of being ignored.
+	has := func(flag string) bool { return Applies(flag, ids...) }
 	exp := fs.String("exp", ids[0], "experiment: "+strings.Join(ids, ", "))
 	var v Variant
-	fs.IntVar(&v.T, "T", 0, "sequence length parameter (Exps. 3-5; 0: the paper's default row)")
-	fs.IntVar(&v.N, "N", 0, "information-carrying elements (Exp. 3)")
-	fs.IntVar(&v.P, "p", 0, "number of distractor symbols (Exp. 2)")
-	fs.IntVar(&v.Q, "q", 0, "minimal time lag - 1 (Exp. 2c)")
-	fs.IntVar(&v.Blocks, "blocks", 0, "Exp. 1: 3 (blocks of 2 cells) or 4 (blocks of 1 cell)")
+	if has("T") {
+		fs.IntVar(&v.T, "T", 0, "sequence length parameter (0: the paper's default row)")
+	}
+	if has("N") {
+		fs.IntVar(&v.N, "N", 0, "information-carrying elements (0: the paper's default row)")
+	}
+	if has("p") {
+		fs.IntVar(&v.P, "p", 0, "number of distractor symbols (0: the paper's default row)")
+	}
+	if has("q") {
+		fs.IntVar(&v.Q, "q", 0, "minimal time lag - 1 (0: p)")
+	}
+	if has("blocks") {
+		fs.IntVar(&v.Blocks, "blocks", 0, "3 (blocks of 2 cells) or 4 (blocks of 1 cell) (0: 3)")
+	}
 	fs.Float64Var(&v.LR, "lr", 0, "learning rate (0: the paper's)")
-	fs.IntVar(&v.NSeq, "nseq", 0, "Exp. 5: stop when fewer than nseq of the last 2000 sequences are wrong (140 or 13)")
-	fs.BoolVar(&v.NoConstruct, "no-construct", false, "Exps. 2a/2b: start with the memory cell instead of adding it when the error stops decreasing")
+	if has("nseq") {
+		fs.IntVar(&v.NSeq, "nseq", 0, "stop when fewer than nseq of the last 2000 sequences are wrong: 140 or 13 (0: 140)")
+	}
+	if has("no-construct") {
+		fs.BoolVar(&v.NoConstruct, "no-construct", false, "start with the memory cell instead of adding it when the error stops decreasing")
+	}
 	fs.BoolVar(&v.LinearOutput, "linear-output", false, "linear output units instead of the paper's logistic ones (see the README)")
 	fs.BoolVar(&v.FullGradient, "full-gradient", false, "train with the full gradient instead of the paper's truncated one")
-	fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
-	fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "Exp. 3: draw a new ST1/ST2 test set at every evaluation instead of one per trial (see the README)")
-	fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see the README; 0: none)")
+	if has("cells-only-recurrence") {
+		fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
+	}
+	if has("fresh-test-sets") {
+		fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "draw a new ST1/ST2 test set at every evaluation instead of one per trial (see the README)")
+	}
+	if has("h-prime-offset") {
+		fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see the README; 0: none)")
+	}
 	fs.Float64Var(&v.ClipNorm, "clip-norm", 0, "rescale each sequence's gradient to at most this L2 norm (not the paper's algorithm; a diagnostic, see the README; 0: none)")
-	steps := fs.String("reber-steps", "all", "Exp. 1: the steps with a target: all (the paper), recall (only the step before last) or local (all but that one); see the README")
+	steps, measure, every := new("all"), new("mse"), new(0)
+	if has("reber-steps") {
+		fs.StringVar(steps, "reber-steps", "all", "the steps with a target: all (the paper), recall (only the step before last) or local (all but that one); see the README")
+	}
+	if has("measure") {
+		fs.StringVar(measure, "measure", "mse", "ST3's average training error: mse or mae (the paper does not say)")
+	}
+	if has("every") {
+		fs.IntVar(every, "every", 0, "sequences between evaluations of the stopping criterion (0: the experiment's default)")
+	}
 	seed := fs.Int64("seed", 1, "seed for weights and data")
 	max := fs.Int("max", 0, "give up after this many training sequences (0: the paper's limit)")
 	opt := fs.String("optimizer", "sgd", "sgd (the paper), momentum or adam")
-	measure := fs.String("measure", "mse", "ST3's average training error: mse or mae (the paper does not say)")
-	every := fs.Int("every", 0, "sequences between evaluations of evaluated criteria (0: the experiment's default)")
 	progress := fs.Duration("progress", 5*time.Second, "interval of progress lines on stderr (0: none)")
 	metrics := fs.String("metrics", "", "write the learning curve as JSON Lines to this file (every 1000 sequences: window error, gradient norms)")
 	plot := fs.String("plot", "", "draw the learning curve as a PNG to this file")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -121,6 +122,73 @@ type Spec struct {
 // IDs lists the experiments in the paper's order.
 var IDs = []string{"1", "2a", "2b", "2c", "3a", "3b", "3c", "4", "5", "6a", "6b"}
 
+// AppliesTo lists, by the example programs' flag names, the knobs that only some experiments
+// have (a Variant field, or an Option that only some stopping criteria read) and the
+// experiments that have them. Lookup refuses a Variant field set for an experiment outside its
+// list, and the example programs define only the flags of their experiments, so that a knob
+// given to the wrong experiment is an error instead of being silently ignored.
+var AppliesTo = map[string][]string{
+	"T":                     {"3a", "3b", "3c", "4", "5"},
+	"N":                     {"3a", "3b", "3c"},
+	"p":                     {"2a", "2b", "2c"},
+	"q":                     {"2c"},
+	"blocks":                {"1"},
+	"reber-steps":           {"1"},
+	"no-construct":          {"2a", "2b"},
+	"nseq":                  {"5"},
+	"fresh-test-sets":       {"3a", "3b", "3c"},
+	"cells-only-recurrence": {"1", "2c", "3a", "3b", "3c", "4", "5", "6a", "6b"}, // 2a/2b have no recurrence
+	"h-prime-offset":        {"1", "2c", "3a", "3b", "3c", "4", "5", "6a", "6b"}, // 2a/2b: h is the identity
+	"every":                 {"1", "2a", "2b", "2c", "3a", "3b", "3c"},           // StopEval
+	"measure":               {"4", "6a", "6b"},                                   // StopST3
+}
+
+// Applies reports whether the knob named flag (AppliesTo) applies to any of the experiments
+// ids. Knobs not in AppliesTo apply to every experiment.
+func Applies(flag string, ids ...string) bool {
+	exps, ok := AppliesTo[flag]
+	if !ok {
+		return true
+	}
+	for _, id := range ids {
+		if slices.Contains(exps, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkVariant refuses a knob that experiment id does not have (AppliesTo) and a negative or
+// non-finite number. The knobs with a check of their own in Lookup (reber-steps,
+// fresh-test-sets, cells-only-recurrence, h-prime-offset) are left to it.
+func checkVariant(id string, v Variant) error {
+	for _, f := range []struct {
+		flag, what string
+		set        bool
+		n          int
+	}{
+		{"T", "sequence length parameter", v.T != 0, v.T},
+		{"N", "number of information-carrying elements", v.N != 0, v.N},
+		{"p", "number of distractor symbols", v.P != 0, v.P},
+		{"q", "minimal time lag", v.Q != 0, v.Q},
+		{"blocks", "number of blocks", v.Blocks != 0, v.Blocks},
+		{"nseq", "n_seq stopping rule", v.NSeq != 0, v.NSeq},
+		{"no-construct", "the memory cell from the start", v.NoConstruct, 0},
+	} {
+		if f.set && !Applies(f.flag, id) {
+			return errors.Errorf("paper: %s (%s) does not apply to experiment %s, only to %s", f.flag, f.what, id,
+				strings.Join(AppliesTo[f.flag], ", "))
+		}
+		if f.n < 0 {
+			return errors.Errorf("paper: experiment %s: %s %d, want a positive number", id, f.flag, f.n)
+		}
+	}
+	if v.LR < 0 || math.IsNaN(v.LR) || math.IsInf(v.LR, 0) {
+		return errors.Errorf("paper: experiment %s: learning rate %v, want a finite number > 0 (0: the paper's)", id, v.LR)
+	}
+	return nil
+}
+
 // absBelow returns a correctness test: every output at every target step within tol.
 func absBelow(tol float64) func(datasets.Example, [][]float64) bool {
 	return func(ex datasets.Example, outs [][]float64) bool {
@@ -170,6 +238,12 @@ func reberCorrect(ex datasets.Example, outs [][]float64) bool {
 
 // Lookup returns the spec of experiment id with the variant's row.
 func Lookup(id string, v Variant) (*Spec, error) {
+	if !slices.Contains(IDs, id) {
+		return nil, errors.Errorf("paper: unknown experiment %q (want one of %s)", id, strings.Join(IDs, ", "))
+	}
+	if err := checkVariant(id, v); err != nil {
+		return nil, err
+	}
 	s := &Spec{ID: id}
 	lr := func(def float64) float64 {
 		if v.LR > 0 {

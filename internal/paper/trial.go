@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/rand"
+	"strings"
 	"time"
 
 	"github.com/pkg/errors"
@@ -118,7 +119,13 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		max = o.Max
 	}
 	every := s.Every
-	if o.Every > 0 {
+	switch {
+	case o.Every < 0 || o.Max < 0:
+		return res, errors.Errorf("paper: experiment %s: Every %d, Max %d: want numbers of sequences (0: the experiment's)", s.ID, o.Every, o.Max)
+	case o.Every > 0 && s.Stop != StopEval:
+		return res, errors.Errorf("paper: experiment %s checks its criterion after every sequence; Every %d applies only to evaluated criteria (experiments %s)",
+			s.ID, o.Every, strings.Join(AppliesTo["every"], ", "))
+	case o.Every > 0:
 		every = o.Every
 	}
 	logName := o.Name
@@ -286,7 +293,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		}
 		if o.Metrics != nil && (seen-lastMetric >= 1000 || success) {
 			lastMetric = seen
-			m := metric{Sequences: seen, TrainMSE: st.Window.Average(), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
+			m := metric{Sequences: seen, TrainMSE: st.Window.Mean(graph.MeanSquared), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
 				Criterion: s.Stop, CriterionOK: success}
 			if mean, max, at, ok := meter.take(seen); ok {
 				m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
@@ -298,7 +305,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if o.Log != nil && o.Progress > 0 && time.Since(lastLog) >= o.Progress {
 			lastLog = time.Now()
 			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", logName, seen,
-				float64(seen-runFrom)/time.Since(runStart).Seconds(), st.Window.Average(), st.Window.Wrong(), st.Window.Count())
+				float64(seen-runFrom)/time.Since(runStart).Seconds(), st.Window.Mean(graph.MeanSquared), st.Window.Wrong(), st.Window.Count())
 		}
 		if success {
 			break

@@ -21,11 +21,38 @@ import (
 	"github.com/lstm97/lstm97/optim"
 )
 
+// only returns v without the knobs that experiment id does not have (AppliesTo), which Lookup
+// would refuse, so that one variant can shorten the sequences of several experiments.
+func only(id string, v Variant) Variant {
+	for _, f := range []struct {
+		flag string
+		zero func()
+	}{
+		{"T", func() { v.T = 0 }}, {"N", func() { v.N = 0 }}, {"p", func() { v.P = 0 }}, {"q", func() { v.Q = 0 }},
+		{"blocks", func() { v.Blocks = 0 }}, {"nseq", func() { v.NSeq = 0 }}, {"no-construct", func() { v.NoConstruct = false }},
+		{"fresh-test-sets", func() { v.FreshTestSets = false }},
+	} {
+		if !Applies(f.flag, id) {
+			f.zero()
+		}
+	}
+	return v
+}
+
+// every returns n for an experiment with an evaluated criterion, and 0 (Options.Every's "the
+// experiment's own") for one that checks its criterion after every sequence.
+func every(id string, n int) int {
+	if Applies("every", id) {
+		return n
+	}
+	return 0
+}
+
 // TestEveryExperimentRuns runs a few hundred sequences of every experiment's default row.
 func TestEveryExperimentRuns(t *testing.T) {
 	for _, id := range IDs {
 		t.Run(id, func(t *testing.T) {
-			s, err := Lookup(id, Variant{P: 10, T: 20})
+			s, err := Lookup(id, only(id, Variant{P: 10, T: 20}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,7 +60,7 @@ func TestEveryExperimentRuns(t *testing.T) {
 				t.Errorf("no paper row for the default of %s", id)
 			}
 			var metrics bytes.Buffer
-			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: 100, Metrics: &metrics, Test: 20})
+			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: every(id, 100), Metrics: &metrics, Test: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +81,7 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, Test: -1})
+		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: every(id, 1000), Test: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,12 +119,12 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		fresh bool
 	}{{"6a", false}, {"2c", false}, {"3a", false}, {"1", false}, {"3b", true}} {
 		t.Run(fmt.Sprintf("%s/fresh=%v", tc.id, tc.fresh), func(t *testing.T) {
-			s, err := Lookup(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh})
+			s, err := Lookup(tc.id, only(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			run := func(dir string, max int, resume bool) Result {
-				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: 400,
+				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: every(tc.id, 400),
 					Checkpoints: runner.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
 				if err != nil {
 					t.Fatal(err)
@@ -318,7 +345,7 @@ func TestWrongSide(t *testing.T) {
 // sequences' outputs; other experiments leave the count out.
 func TestTestCountsWrongSide(t *testing.T) {
 	for _, id := range []string{"3a", "3c", "6a"} {
-		s, err := Lookup(id, Variant{T: 20, N: 1})
+		s, err := Lookup(id, only(id, Variant{T: 20, N: 1}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -515,7 +542,7 @@ func TestReberStepsFlag(t *testing.T) {
 		{[]string{"-reber-steps", "recall", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "target at the recall step only"},
 		{[]string{"-reber-steps", "local", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "targets at the local steps only"},
 		{[]string{"-reber-steps", "middle"}, []string{"1"}, 2, "-reber-steps"},
-		{[]string{"-reber-steps", "local"}, []string{"4"}, 2, "only experiment 1 has Reber steps"},
+		{[]string{"-reber-steps", "local"}, []string{"4"}, 2, "flag provided but not defined: -reber-steps"},
 	} {
 		var out, log bytes.Buffer
 		code, err := Command(tc.args, tc.ids, &out, &log)
@@ -581,6 +608,90 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 	for i := range weights[0] {
 		if weights[0][i] != weights[1][i] {
 			t.Fatalf("weight %d: %v with symbols, %v with rows", i, weights[0][i], weights[1][i])
+		}
+	}
+}
+
+// TestKnobsOfOtherExperimentsRefused: a Variant field, or an option, that the experiment does
+// not have is an error naming it, not a silently ignored value; so is a negative size.
+func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		v    Variant
+		want string // in the error; "" for none
+	}{
+		{"6a", Variant{P: 5}, "p (number of distractor symbols) does not apply to experiment 6a, only to 2a, 2b, 2c"},
+		{"4", Variant{N: 1}, "N (number of information-carrying elements) does not apply to experiment 4"},
+		{"2a", Variant{Q: 100}, "q (minimal time lag) does not apply to experiment 2a, only to 2c"},
+		{"6b", Variant{T: 100}, "T (sequence length parameter) does not apply to experiment 6b"},
+		{"3a", Variant{Blocks: 3}, "blocks (number of blocks) does not apply to experiment 3a, only to 1"},
+		{"4", Variant{NSeq: 13}, "nseq (n_seq stopping rule) does not apply to experiment 4, only to 5"},
+		{"2c", Variant{NoConstruct: true}, "no-construct (the memory cell from the start) does not apply to experiment 2c, only to 2a, 2b"},
+		{"4", Variant{T: -100}, "T -100, want a positive number"},
+		{"2c", Variant{P: -1}, "p -1, want a positive number"},
+		{"1", Variant{LR: -0.5}, "learning rate -0.5"},
+		{"1", Variant{LR: math.NaN()}, "learning rate NaN"},
+		{"7", Variant{T: 100}, `unknown experiment "7"`},
+		{"4", Variant{T: 500}, ""},
+		{"5", Variant{T: 100, NSeq: 13}, ""},
+		{"3c", Variant{T: 100, N: 1}, ""},
+		{"2c", Variant{P: 50, Q: 1000}, ""},
+		{"2b", Variant{P: 100, NoConstruct: true}, ""},
+		{"1", Variant{Blocks: 4, LR: 0.1}, ""},
+	} {
+		_, err := Lookup(tc.id, tc.v)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s %+v: %v", tc.id, tc.v, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s %+v: error %v, want one containing %q", tc.id, tc.v, err, tc.want)
+		}
+	}
+	s, err := Lookup("6a", Variant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []Options{{Every: 100}, {Every: -1}, {Max: -5}} {
+		if _, err := RunTrial(s, o); err == nil {
+			t.Errorf("6a (ST3, checked after every sequence) ran with %+v", o)
+		}
+	}
+}
+
+// TestFlagsArePerProgram: an example program defines the flags of its own experiments only,
+// so a knob of another experiment is refused (exit 2) instead of being ignored, and -h lists
+// only what applies.
+func TestFlagsArePerProgram(t *testing.T) {
+	for _, tc := range []struct {
+		ids       []string
+		have, not []string // flags in and not in the usage
+	}{
+		{[]string{"1"}, []string{"-blocks", "-reber-steps", "-every", "-h-prime-offset"}, []string{"-T", "-p", "-nseq", "-measure", "-fresh-test-sets"}},
+		{[]string{"2a", "2b"}, []string{"-p", "-no-construct", "-every"}, []string{"-q", "-h-prime-offset", "-cells-only-recurrence", "-measure"}},
+		{[]string{"2c"}, []string{"-p", "-q", "-cells-only-recurrence", "-h-prime-offset"}, []string{"-T", "-no-construct", "-measure"}},
+		{[]string{"3a", "3b", "3c"}, []string{"-T", "-N", "-fresh-test-sets", "-every"}, []string{"-p", "-nseq", "-measure", "-blocks"}},
+		{[]string{"5"}, []string{"-T", "-nseq", "-linear-output"}, []string{"-N", "-measure", "-every", "-fresh-test-sets"}},
+		{[]string{"6a", "6b"}, []string{"-measure", "-clip-norm", "-exp"}, []string{"-T", "-N", "-p", "-q", "-nseq", "-every", "-blocks"}},
+	} {
+		var out, log bytes.Buffer
+		if code, err := Command([]string{"-h"}, tc.ids, &out, &log); code != 2 || err == nil {
+			t.Errorf("%v -h: exit %d, %v", tc.ids, code, err)
+		}
+		usage := log.String()
+		for _, f := range tc.have {
+			if !strings.Contains(usage, "  "+f+" ") && !strings.Contains(usage, "  "+f+"\n") {
+				t.Errorf("%v: usage lacks %s:\n%s", tc.ids, f, usage)
+			}
+		}
+		for _, f := range tc.not {
+			if strings.Contains(usage, "  "+f+" ") || strings.Contains(usage, "  "+f+"\n") {
+				t.Errorf("%v: usage lists %s, which none of its experiments has", tc.ids, f)
+			}
+			log.Reset()
+			code, err := Command([]string{f, "1"}, tc.ids, &out, &log)
+			if code != 2 || err == nil || !strings.Contains(err.Error(), "flag provided but not defined: "+f) {
+				t.Errorf("%v %s 1: exit %d, %v; want exit 2, undefined flag", tc.ids, f, code, err)
+			}
 		}
 	}
 }
