@@ -216,7 +216,10 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		if serr := ck.Save(state); serr != nil {
 			return r, serr
 		}
-		return r, errors.Wrapf(err, "after %d sequences; checkpoint saved in %s", seen, c.Checkpoint)
+		if c.Checkpoint == "" {
+			return r, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", seen)
+		}
+		return r, errors.Wrapf(err, "after %d sequences; checkpoint saved in %s (continue with -resume)", seen, c.Checkpoint)
 	}
 	if err != nil {
 		return r, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,54 +23,73 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestSIGINTSavesCheckpoint interrupts a long run and checks the exit status and the checkpoint.
+// TestSIGINTSavesCheckpoint interrupts a long run and checks the exit status, the checkpoint
+// and the last message, which says where the checkpoint is or that there is none.
 func TestSIGINTSavesCheckpoint(t *testing.T) {
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LSTM97_ADDING_MAIN=1",
-		"LSTM97_ADDING_ARGS=-T 20 -max 100000000 -progress 100ms -every 1000000 -checkpoint "+dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	progressed := false
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "seq/s") { // training is under way
-			progressed = true
-			break
-		}
-	}
-	if !progressed {
-		t.Fatal("no progress line")
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the run did not stop after SIGINT")
-	}
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 130 {
-		t.Fatalf("exit: %v, want status 130", err)
-	}
-	ck, err := graph.LoadCheckpoint(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ck.Sequences <= 0 || ck.Params.NumWeights() != 93 {
-		t.Errorf("checkpoint after %d sequences with %d weights", ck.Sequences, ck.Params.NumWeights())
+	for _, checkpoint := range []bool{true, false} {
+		t.Run(fmt.Sprintf("checkpoint=%v", checkpoint), func(t *testing.T) {
+			dir, args := t.TempDir(), "-T 20 -max 100000000 -progress 100ms -every 1000000"
+			want := "no checkpoint saved (run with -checkpoint DIR to be able to resume)"
+			if checkpoint {
+				args += " -checkpoint " + dir
+				want = "checkpoint saved in " + dir + " (continue with -resume)"
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "LSTM97_ADDING_MAIN=1", "LSTM97_ADDING_ARGS="+args)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderr)
+			progressed := false
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "seq/s") { // training is under way
+					progressed = true
+					break
+				}
+			}
+			if !progressed {
+				t.Fatal("no progress line")
+			}
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			var rest []string
+			read := make(chan struct{})
+			go func() {
+				for sc.Scan() {
+					rest = append(rest, sc.Text())
+				}
+				close(read)
+			}()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("the run did not stop after SIGINT")
+			}
+			<-read
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 130 {
+				t.Fatalf("exit: %v, want status 130", err)
+			}
+			if last := strings.Join(rest, "\n"); !strings.Contains(last, want) {
+				t.Errorf("messages after SIGINT:\n%s\nwant one saying %q", last, want)
+			}
+			ck, err := graph.LoadCheckpoint(dir)
+			switch {
+			case checkpoint && err != nil:
+				t.Fatal(err)
+			case checkpoint && (ck.Sequences <= 0 || ck.Params.NumWeights() != 93):
+				t.Errorf("checkpoint after %d sequences with %d weights", ck.Sequences, ck.Params.NumWeights())
+			case !checkpoint && err == nil:
+				t.Errorf("a checkpoint in %s, though the run had no -checkpoint", dir)
+			}
+		})
 	}
 }
