@@ -133,7 +133,10 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
 	r, err := RunTrial(s, o)
 	if errors.Is(err, runner.ErrInterrupted) {
-		return 130, err
+		if *ckDir == "" {
+			return 130, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", r.Sequences)
+		}
+		return 130, errors.Wrapf(err, "after %d sequences; checkpoint saved in %s (continue with -resume)", r.Sequences, *ckDir)
 	}
 	if err != nil {
 		return 2, err

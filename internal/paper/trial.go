@@ -110,7 +110,8 @@ func Saved(dir string) (sequences int, seconds float64, err error) {
 }
 
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
-// tests it.
+// tests it. When interrupted (runner.ErrInterrupted) it saves a checkpoint if o.Checkpoints
+// has a directory and returns the sequences trained so far in Result.Sequences.
 func RunTrial(s *Spec, o Options) (Result, error) {
 	start := time.Now()
 	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
@@ -317,6 +318,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 				if serr := o.Checkpoints.Save(ckRun); serr != nil {
 					return res, serr
 				}
+				res.Sequences = seen
 			}
 			return res, err
 		}
