@@ -1,16 +1,14 @@
 package paper
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/sigtest"
 )
 
 // TestMain lets the test binary act as an example program (Main) when LSTM97_PAPER_MAIN names
@@ -36,45 +34,7 @@ func TestSIGINTMessage(t *testing.T) {
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), "LSTM97_PAPER_MAIN=2c", "LSTM97_PAPER_ARGS="+args)
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(stderr)
-			progressed := false
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "seq/s") { // training is under way
-					progressed = true
-					break
-				}
-			}
-			if !progressed {
-				cmd.Process.Kill()
-				t.Fatal("no progress line")
-			}
-			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-				t.Fatal(err)
-			}
-			var rest []string
-			read := make(chan struct{})
-			go func() {
-				for sc.Scan() {
-					rest = append(rest, sc.Text())
-				}
-				close(read)
-			}()
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err = <-done:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				t.Fatal("the run did not stop after SIGINT")
-			}
-			<-read
+			rest, err := sigtest.Interrupt(t, cmd)
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
 				t.Fatalf("exit: %v, want status 130", err)
 			}
