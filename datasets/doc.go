@@ -4,7 +4,7 @@
 // sequences. It returns plain Go values and imports no graph package.
 //
 // A Sequence holds the inputs of every time step and the targets of the steps that have one.
-// graph.Sequence has the same fields, so a Sequence converts to it directly.
+// datasets.Sequence has the same fields, so a Sequence converts to it directly.
 package datasets
 
 // Sequence is one training sequence.

@@ -240,7 +240,7 @@ func (b *Builder) Param(local string, shape []int, init Init) *G.Node {
 			return nil
 		}
 		val = newDense(b.s.dtype, shape, vals)
-		if err := b.s.ps.add(full, val); err != nil {
+		if err := b.s.ps.Add(full, val); err != nil {
 			b.Fail(err)
 			return nil
 		}

@@ -14,16 +14,14 @@
 //     package's executor (linear-time compilation, one buffer per node kept across runs; gorgonia's
 //     TapeMachine on request, as a reference), whose outputs and gradients can be read
 //     correctly after a run and which never lets a gorgonia panic escape.
-//   - WriteDot: the graph in graphviz's DOT language, with stable IDs, scope clusters, the
-//     paper's truncation and constant error carousel drawn, and views that stay readable.
-//   - SaveCheckpoint / LoadCheckpoint: parameters, optimizer state and run state in a NumPy .npz
-//     and a JSON manifest, written atomically and checked on reading.
-//   - Trainer: the training loop. It drives programs (cached per batch shape, because gorgonia
-//     fixes every shape at compile time and the paper's sequences vary in length) with an
-//     Optimizer over a stream of batches from a Source, and calls hooks after every step.
+//   - Shape and Model: the contract between a model builder and a training loop (package
+//     train): the batch shape a graph is built for, and which nodes are its inputs, targets,
+//     outputs and loss.
+//   - Inspect: every node with its kind, scope and layer note, for drawing (package dot) and
+//     debugging.
 //
-// The package imports no other package of this module: it declares the small interfaces it
-// consumes (Optimizer, Source), and the optim and datasets packages satisfy them.
+// The package is the engine only and imports no other package of this module. Training loops,
+// checkpoints and stopping criteria are in package train, drawing in package dot.
 //
 // All tensors are batch-first: an input of one time step has shape [batch, features].
 package graph

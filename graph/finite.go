@@ -6,12 +6,12 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// nonFiniteAt returns the index of the first NaN or infinite value of vs, or -1 if all are
+// FirstNonFinite returns the index of the first NaN or infinite value of vs, or -1 if all are
 // finite. It is on the path of every training step (inputs, targets, gradients), where inputs
 // can be millions of values (Exp. 2c at q = p = 1000: 1,004-wide one-hot rows over 1,000+
 // steps), so the common all-finite case is one branch-free pass: v*0 is ±0 for finite v and NaN
 // for NaN or ±Inf, and NaN survives any sum.
-func nonFiniteAt(vs []float64) int {
+func FirstNonFinite(vs []float64) int {
 	var a0, a1, a2, a3 float64
 	i := 0
 	for ; i+4 <= len(vs); i += 4 {
@@ -34,9 +34,9 @@ func nonFiniteAt(vs []float64) int {
 	return -1 // unreachable: the sum was NaN
 }
 
-// float64View returns t's values as float64s: t's own storage if it holds float64s (not to be
+// Float64View returns t's values as float64s: t's own storage if it holds float64s (not to be
 // modified), a converted copy otherwise.
-func float64View(t *tensor.Dense) []float64 {
+func Float64View(t *tensor.Dense) []float64 {
 	if t.Dtype() == tensor.Float64 && !t.IsScalar() {
 		return t.Float64s()
 	}

@@ -29,15 +29,15 @@ func TestNonFiniteAt(t *testing.T) {
 				}
 				vs[tc.at] = tc.bad
 			}
-			if got := nonFiniteAt(vs); got != tc.at {
+			if got := FirstNonFinite(vs); got != tc.at {
 				t.Errorf("nonFiniteAt = %d, want %d", got, tc.at)
 			}
 		})
 	}
-	if got := nonFiniteAt(nil); got != -1 {
-		t.Errorf("nonFiniteAt(nil) = %d, want -1", got)
+	if got := FirstNonFinite(nil); got != -1 {
+		t.Errorf("FirstNonFinite(nil) = %d, want -1", got)
 	}
-	if got := nonFiniteAt([]float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64}); got != -1 {
+	if got := FirstNonFinite([]float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64}); got != -1 {
 		t.Errorf("extreme finite values: nonFiniteAt = %d, want -1", got)
 	}
 }
@@ -49,7 +49,7 @@ func BenchmarkNonFiniteAt(b *testing.B) {
 	row[17] = 1
 	b.Run("nonFiniteAt", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if nonFiniteAt(row) >= 0 {
+			if FirstNonFinite(row) >= 0 {
 				b.Fatal("finite row reported")
 			}
 		}

@@ -53,7 +53,9 @@ func (p *ParamSet) SetFloat64s(name string, vals []float64) error {
 	return fillDense(t, vals, "parameter", name)
 }
 
-func (p *ParamSet) add(name string, t *tensor.Dense) error {
+// Add adds the parameter name with the tensor t (kept, not copied). A name already in the set
+// is an error (ErrDuplicateName): gorgonia would merge two nodes of the same name.
+func (p *ParamSet) Add(name string, t *tensor.Dense) error {
 	if _, ok := p.vals[name]; ok {
 		return errors.Wrapf(ErrDuplicateName, "param %q", name)
 	}
@@ -99,6 +101,34 @@ func fillDense(t *tensor.Dense, vals []float64, what, name string) error {
 		}
 	default:
 		return errors.Errorf("graph: %s %s: unsupported dtype %v", what, name, t.Dtype())
+	}
+	return nil
+}
+
+// Assign copies the values of every parameter of from into p. The two sets must hold the same
+// names with the same shapes and dtypes; otherwise nothing is copied and the error names the
+// first parameter that differs.
+func (p *ParamSet) Assign(from *ParamSet) error {
+	if from == nil {
+		return errors.New("graph: assign: nil parameter set")
+	}
+	for _, name := range p.names {
+		src := from.Get(name)
+		if src == nil {
+			return errors.Errorf("graph: assign: parameter %q is missing from the source", name)
+		}
+		dst := p.vals[name]
+		if !src.Shape().Eq(dst.Shape()) || src.Dtype() != dst.Dtype() {
+			return errors.Errorf("graph: assign: parameter %q is %v %v in the source, %v %v in the model", name, src.Dtype(), src.Shape(), dst.Dtype(), dst.Shape())
+		}
+	}
+	for _, name := range from.names {
+		if p.vals[name] == nil {
+			return errors.Errorf("graph: assign: the source has parameter %q, the model does not", name)
+		}
+	}
+	for _, name := range p.names {
+		tensor.Copy(p.vals[name], from.vals[name])
 	}
 	return nil
 }

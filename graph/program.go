@@ -168,7 +168,7 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 		}
 		return errors.Errorf("graph: set: %q is not an input of this program", name)
 	}
-	if i := nonFiniteAt(vals); i >= 0 {
+	if i := FirstNonFinite(vals); i >= 0 {
 		return errors.Errorf("graph: set: input %q value %d is %v", n.Name(), i, vals[i])
 	}
 	return fillDense(t, vals, "set input", n.Name())

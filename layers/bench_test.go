@@ -8,6 +8,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // addingNet is the paper's adding network (Table 10 row 4-1, 93 weights).
@@ -19,17 +20,17 @@ func addingNet(unrolled bool) layers.NetConfig {
 	}
 }
 
-func addingBatch(b *testing.B, T, B int) graph.Batch {
+func addingBatch(b *testing.B, T, B int) train.Batch {
 	rng := rand.New(rand.NewSource(1))
-	seqs := make([]graph.Sequence, B)
+	seqs := make([]datasets.Sequence, B)
 	for i := range seqs {
 		q, err := datasets.Adding{T: T}.SampleLength(rng, T)
 		if err != nil {
 			b.Fatal(err)
 		}
-		seqs[i] = graph.Sequence(q)
+		seqs[i] = datasets.Sequence(q)
 	}
-	bt, err := graph.Stack(seqs...)
+	bt, err := train.Stack(seqs...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func benchTrain(b *testing.B, T, B int, unrolled bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNet(unrolled)), Optimizer: opt, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNet(unrolled)), Optimizer: opt, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func BenchmarkCompileT1000Unrolled(b *testing.B) { benchCompile(b, 1000, true) }
 
 // BenchmarkEvalT100B1 measures forward-only evaluation of one sequence.
 func BenchmarkEvalT100B1(b *testing.B) {
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNet(false)), Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNet(false)), Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func benchTask(b *testing.B, cfg layers.NetConfig, lr float64, sample func(*rand
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func benchTask(b *testing.B, cfg layers.NetConfig, lr float64, sample func(*rand
 		if err != nil {
 			b.Fatal(err)
 		}
-		bt, err := graph.Stack(graph.Sequence(ex.Sequence))
+		bt, err := train.Stack(datasets.Sequence(ex.Sequence))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -8,9 +8,11 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // stacked returns a model of two LSTM layers, the second fed by the first's cell outputs,
@@ -58,8 +60,8 @@ func stacked(unrolled bool) graph.ModelFunc {
 }
 
 // memorySeq is a sequence whose target at the end is 1 if its first input is positive, else 0.
-func memorySeq(rng *rand.Rand, T int) graph.Sequence {
-	s := graph.Sequence{Inputs: make([][]float64, T), Targets: make([][]float64, T)}
+func memorySeq(rng *rand.Rand, T int) datasets.Sequence {
+	s := datasets.Sequence{Inputs: make([][]float64, T), Targets: make([][]float64, T)}
 	sign := float64(2*rng.Intn(2) - 1)
 	for t := range s.Inputs {
 		s.Inputs[t] = []float64{0, rng.Float64() - 0.5}
@@ -76,20 +78,20 @@ func TestStackedLayersComposeAndTrain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: stacked(unrolled), Optimizer: opt, Seed: 5})
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: stacked(unrolled), Optimizer: opt, Seed: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rng := rand.New(rand.NewSource(6))
-		avg := func(n int, train bool) float64 {
+		avg := func(n int, training bool) float64 {
 			sum := 0.0
 			for i := 0; i < n; i++ {
-				bt, err := graph.Stack(memorySeq(rng, 6))
+				bt, err := train.Stack(memorySeq(rng, 6))
 				if err != nil {
 					t.Fatal(err)
 				}
-				var r graph.Result
-				if train {
+				var r train.Result
+				if training {
 					r, err = tr.Step(bt)
 				} else {
 					r, err = tr.Evaluate(bt)
@@ -123,8 +125,8 @@ func TestStackedLayersComposeAndTrain(t *testing.T) {
 func TestStackedFusedEqualsUnrolled(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
 	const T, B = 7, 2
-	seqs := []graph.Sequence{memorySeq(rng, T), memorySeq(rng, T)}
-	bt, err := graph.Stack(seqs...)
+	seqs := []datasets.Sequence{memorySeq(rng, T), memorySeq(rng, T)}
+	bt, err := train.Stack(seqs...)
 	if err != nil {
 		t.Fatal(err)
 	}

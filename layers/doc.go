@@ -31,7 +31,7 @@
 // cells can be stacked and fed into any downstream expression.
 //
 // Two forms compute the same numbers. Cell.Unroll builds ~40 gorgonia nodes per time step, each
-// gate, state and truncation visible (and drawn by graph.WriteDot). Cell.Sequence is ONE node for
+// gate, state and truncation visible (and drawn by dot.Write). Cell.Sequence is ONE node for
 // the whole sequence whose forward and gradient (truncated or full, in one reverse pass through
 // the CEC) are plain loops over preallocated buffers; Output.Apply (and Output.ApplyRows, which
 // computes the output units at the target steps only) and MaskedLoss are fused nodes too. Net

@@ -8,6 +8,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Example trains the paper's adding network (Experiment 4) for a few thousand sequences with
@@ -22,33 +23,33 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(net), Optimizer: sgd, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: sgd, Seed: 1})
 	if err != nil {
 		panic(err)
 	}
 	defer tr.Close()
 	rng := rand.New(rand.NewSource(2))
 	task := datasets.Adding{T: 20}
-	mse := func(n int, train bool) float64 {
+	mse := func(n int, training bool) float64 {
 		sum := 0.0
 		for i := 0; i < n; i++ {
 			seq, err := task.Sample(rng)
 			if err != nil {
 				panic(err)
 			}
-			batch, err := graph.Stack(graph.Sequence(seq))
+			batch, err := train.Stack(datasets.Sequence(seq))
 			if err != nil {
 				panic(err)
 			}
 			step := tr.Evaluate
-			if train {
+			if training {
 				step = tr.Step
 			}
 			r, err := step(batch)
 			if err != nil {
 				panic(err)
 			}
-			sum += graph.SeqErrors(batch, r)[0].SqErr
+			sum += train.SeqErrors(batch, r)[0].SqErr
 		}
 		return sum / float64(n)
 	}
@@ -109,7 +110,7 @@ func ExampleCell_Sequence() {
 	// 19 parameters, 121 weights
 }
 
-// Example_symbols feeds one-hot coded inputs as symbol indices (graph.Batch.Symbols): the
+// Example_symbols feeds one-hot coded inputs as symbol indices (train.Batch.Symbols): the
 // sequence of Exp. 2c at q = p = 1000 is 1,013 numbers instead of 1,013 rows of 1,004, and the
 // network computes the same outputs as from the rows.
 func Example_symbols() {
@@ -118,7 +119,7 @@ func Example_symbols() {
 		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
 	}
 	output := func(symbols bool) []float64 {
-		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(net), Optimizer: &optim.SGD{LearningRate: 0.01}, Seed: 1})
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: &optim.SGD{LearningRate: 0.01}, Seed: 1})
 		if err != nil {
 			panic(err)
 		}
@@ -127,7 +128,7 @@ func Example_symbols() {
 		if err != nil {
 			panic(err)
 		}
-		batch, err := graph.Stack(graph.Sequence(seq.Sequence))
+		batch, err := train.Stack(datasets.Sequence(seq.Sequence))
 		if err != nil {
 			panic(err)
 		}

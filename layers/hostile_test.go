@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/train"
 )
 
 // TestMalformedCalls drives the public API with malformed arguments: each call must return (or
@@ -151,7 +152,7 @@ func TestProgramMisuse(t *testing.T) {
 func TestParallelTrialsAreIndependent(t *testing.T) {
 	train := func(seed int64) []float64 {
 		opt := &captureOpt{}
-		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNetCfg()), Optimizer: opt, Seed: seed})
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNetCfg()), Optimizer: opt, Seed: seed})
 		if err != nil {
 			t.Error(err)
 			return nil
@@ -221,7 +222,7 @@ func TestFloat32AgainstFloat64(t *testing.T) {
 				cfg := c.netConfig(false)
 				cfg.Unrolled = form.unrolled
 				opt := &captureOpt{}
-				tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 8, Dtype: dt})
+				tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 8, Dtype: dt})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,14 +8,15 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/train"
 )
 
 // symbolBatch returns a batch of random symbols for case c and the same batch with the
 // symbols coded as one-hot rows.
-func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows graph.Batch) {
+func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows train.Batch) {
 	dense := c.batch(rng) // for its targets
-	symbols = graph.Batch{Alphabet: c.in, Targets: dense.Targets}
-	rows = graph.Batch{Targets: dense.Targets}
+	symbols = train.Batch{Alphabet: c.in, Targets: dense.Targets}
+	rows = train.Batch{Targets: dense.Targets}
 	for t := 0; t < c.T; t++ {
 		ks := make([]int, c.B)
 		xs := make([][]float64, c.B)
@@ -30,7 +31,7 @@ func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows graph.Batch) {
 	return symbols, rows
 }
 
-// TestSymbolsEqualOneHotRows checks that a batch of symbols (graph.Batch.Symbols, taken by the
+// TestSymbolsEqualOneHotRows checks that a batch of symbols (train.Batch.Symbols, taken by the
 // fused LSTM as indices: Cell.SequenceOneHot) gives bit for bit the outputs, loss and gradients
 // of the same batch given as one-hot rows, in both forms, with and without truncation.
 func TestSymbolsEqualOneHotRows(t *testing.T) {
@@ -88,7 +89,7 @@ func TestSymbolsRefused(t *testing.T) {
 		t.Fatal("case 4 should feed the inputs to the output units")
 	}
 	symbols, _ := symbolBatch(c, rand.New(rand.NewSource(1)))
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(c.netConfig(false)), Optimizer: &captureOpt{}, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(c.netConfig(false)), Optimizer: &captureOpt{}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

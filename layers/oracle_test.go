@@ -12,6 +12,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/train"
 )
 
 // netCase is a random network and data layout for the oracle tests.
@@ -91,8 +92,8 @@ func (c netCase) netConfig(full bool) layers.NetConfig {
 	}
 }
 
-func (c netCase) batch(rng *rand.Rand) graph.Batch {
-	var bt graph.Batch
+func (c netCase) batch(rng *rand.Rand) train.Batch {
+	var bt train.Batch
 	for t := 0; t < c.T; t++ {
 		step := make([][]float64, c.B)
 		for i := range step {
@@ -211,12 +212,12 @@ var forms = []struct {
 // graphGrads builds the case's network in the given form, trains one step on bt through a
 // Trainer whose optimizer only records, and returns the parameters with their gradients, the
 // outputs at the target steps ([step][B·out]) and the loss.
-func graphGrads(t *testing.T, c netCase, unrolled, full bool, seed int64, bt graph.Batch) ([]graph.Param, [][]float64, float64) {
+func graphGrads(t *testing.T, c netCase, unrolled, full bool, seed int64, bt train.Batch) ([]graph.Param, [][]float64, float64) {
 	t.Helper()
 	cfg := c.netConfig(full)
 	cfg.Unrolled = unrolled
 	opt := &captureOpt{}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: seed})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +333,7 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 				// The loss as a function of the weights, through a Trainer's evaluation.
 				cfg := c.netConfig(true)
 				cfg.Unrolled = form.unrolled
-				tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(cfg), Seed: seed})
+				tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Seed: seed})
 				if err != nil {
 					t.Fatal(err)
 				}

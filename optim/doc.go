@@ -1,4 +1,4 @@
-// Package optim holds optimizers that satisfy graph.Optimizer: plain SGD with the paper's
+// Package optim holds optimizers that satisfy train.Optimizer: plain SGD with the paper's
 // semantics, momentum and Adam, each with optional gradient clipping.
 //
 // The paper (Sec. 5) trains on-line with plain gradient descent: Δw = -α ∂E/∂w after every

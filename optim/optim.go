@@ -8,6 +8,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Clip configures gradient clipping, applied before an update. Zero values turn it off.
@@ -238,7 +239,7 @@ var Names = []string{"sgd", "momentum", "adam"}
 
 // New returns the optimizer called name ("sgd", "momentum" with μ = 0.9, or "adam") with
 // learning rate lr, for command-line flags.
-func New(name string, lr float64, clip Clip) (graph.Optimizer, error) {
+func New(name string, lr float64, clip Clip) (train.Optimizer, error) {
 	switch strings.ToLower(name) {
 	case "sgd":
 		return NewSGD(lr, clip)
@@ -260,12 +261,12 @@ func copySlots(m map[string][]float64) map[string][]float64 {
 }
 
 // State returns the velocities, for checkpoints.
-func (o *Momentum) State() graph.OptimizerState {
-	return graph.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
+func (o *Momentum) State() train.OptimizerState {
+	return train.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
 }
 
 // SetState restores a state returned by State.
-func (o *Momentum) SetState(st graph.OptimizerState) error {
+func (o *Momentum) SetState(st train.OptimizerState) error {
 	if st.Kind != "momentum" {
 		return errors.Errorf("optim: momentum cannot load %q state", st.Kind)
 	}
@@ -274,12 +275,12 @@ func (o *Momentum) SetState(st graph.OptimizerState) error {
 }
 
 // State returns the moment estimates and the step count, for checkpoints.
-func (o *Adam) State() graph.OptimizerState {
-	return graph.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
+func (o *Adam) State() train.OptimizerState {
+	return train.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
 }
 
 // SetState restores a state returned by State.
-func (o *Adam) SetState(st graph.OptimizerState) error {
+func (o *Adam) SetState(st train.OptimizerState) error {
 	if st.Kind != "adam" {
 		return errors.Errorf("optim: Adam cannot load %q state", st.Kind)
 	}

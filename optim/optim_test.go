@@ -9,6 +9,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 func param(name string, w, g []float64) graph.Param {
@@ -42,7 +43,7 @@ func TestHandComputedSteps(t *testing.T) {
 	sgdClipV, _ := optim.NewSGD(1, optim.Clip{Value: 1})
 	for _, tc := range []struct {
 		name           string
-		opt            graph.Optimizer
+		opt            train.Optimizer
 		after1, after2 []float64
 	}{
 		// w - 0.1 g

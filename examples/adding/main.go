@@ -33,9 +33,9 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/internal/runner"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 type config struct {
@@ -105,7 +105,7 @@ func main() {
 	flag.BoolVar(&c.LinearOutput, "linear-output", false, "a linear output unit instead of the paper's logistic one (see the README)")
 	flag.Parse()
 	r, err := run(c, os.Stdout, os.Stderr)
-	if errors.Is(err, runner.ErrInterrupted) {
+	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintln(os.Stderr, "adding:", err)
 		os.Exit(130)
 	}
@@ -125,17 +125,17 @@ type source struct {
 	batch int
 }
 
-func (s *source) Next() (graph.Batch, error) {
+func (s *source) Next() (train.Batch, error) {
 	n := s.task.Length(s.rng)
-	seqs := make([]graph.Sequence, s.batch)
+	seqs := make([]datasets.Sequence, s.batch)
 	for i := range seqs {
 		q, err := s.task.SampleLength(s.rng, n)
 		if err != nil {
-			return graph.Batch{}, err
+			return train.Batch{}, err
 		}
-		seqs[i] = graph.Sequence(q)
+		seqs[i] = datasets.Sequence(q)
 	}
-	return graph.Stack(seqs...)
+	return train.Stack(seqs...)
 }
 
 // Net returns the paper's adding network (Table 10 row 4-1), with a linear output unit if
@@ -158,11 +158,11 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	if c.Batch <= 0 || c.Max <= 0 || c.Test < 0 {
 		return r, errors.Errorf("batch, max must be > 0 and test >= 0, got %d, %d, %d", c.Batch, c.Max, c.Test)
 	}
-	measure, err := graph.ParseMeasure(c.Measure)
+	measure, err := train.ParseMeasure(c.Measure)
 	if err != nil {
 		return r, err
 	}
-	st3, err := graph.NewST3(c.Beta, c.Tol, c.Window, measure)
+	st3, err := train.NewST3(c.Beta, c.Tol, c.Window, measure)
 	if err != nil {
 		return r, err
 	}
@@ -172,7 +172,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	}
 	// One compiled program per sequence length: T..T+T/10 is 101 lengths at T = 1000, more
 	// than graph's default keeps (see paper.MaxPrograms).
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(Net(c.LinearOutput)), Optimizer: opt, Seed: c.Seed, MaxPrograms: 128})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(Net(c.LinearOutput)), Optimizer: opt, Seed: c.Seed, MaxPrograms: 128})
 	if err != nil {
 		return r, err
 	}
@@ -180,8 +180,8 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 
 	trainSrc := datasets.NewSource(c.Seed + 1_000_003)
 	src := &source{task: task, rng: rand.New(trainSrc), batch: c.Batch}
-	ck := runner.Checkpoints{Dir: c.Checkpoint, Every: c.Every, Resume: c.Resume}
-	state := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
+	ck := train.Checkpoints{Dir: c.Checkpoint, Every: c.Every, Resume: c.Resume}
+	state := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
 		Config: runConfig{Task: "adding", T: c.T, Batch: c.Batch, Seed: c.Seed, LR: c.LR, Optimizer: c.Optimizer,
 			Beta: c.Beta, Tol: c.Tol, Window: c.Window, Measure: c.Measure, Linear: c.LinearOutput}}
 	shape := graph.Shape{T: c.T, B: c.Batch, In: 2, Out: 1, TargetSteps: []int{c.T - 1}}
@@ -199,7 +199,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	fmt.Fprintf(stderr, "adding: T=%d seed=%d lr=%v batch=%d optimizer=%s, %s output unit, criterion ST3(%v) over %d sequences (%s), tolerance %v\n",
 		c.T, c.Seed, c.LR, c.Batch, c.Optimizer, out, c.Beta, c.Window, measure, c.Tol)
 	trainStart, lastReport := time.Now(), time.Now()
-	progress := func(seen int, _ graph.Batch, _ graph.Result) error {
+	progress := func(seen int, _ train.Batch, _ train.Result) error {
 		if c.Progress > 0 && time.Since(lastReport) >= c.Progress {
 			lastReport = time.Now()
 			el := time.Since(trainStart).Seconds()
@@ -212,7 +212,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	if !st3.Met() { // a resumed run may have met the criterion already
 		seen, err = tr.Run(src, c.Max, st3.Hook(), progress, saveHook)
 	}
-	if errors.Is(err, runner.ErrInterrupted) {
+	if errors.Is(err, train.ErrInterrupted) {
 		if serr := ck.Save(state); serr != nil {
 			return r, serr
 		}
@@ -243,7 +243,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		if err != nil {
 			return r, err
 		}
-		bt, err := graph.Stack(graph.Sequence(q))
+		bt, err := train.Stack(datasets.Sequence(q))
 		if err != nil {
 			return r, err
 		}
@@ -251,7 +251,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 		if err != nil {
 			return r, err
 		}
-		e := graph.SeqErrors(bt, res)[0]
+		e := train.SeqErrors(bt, res)[0]
 		if e.MaxAbs >= c.Tol {
 			r.TestWrong++
 			r.TestWrongByTarget[min(9, max(0, int(10*q.Targets[len(q.Targets)-1][0])))]++

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 func smokeConfig() config {
@@ -140,11 +140,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			if !strings.Contains(errOut.String(), "resumed from") {
 				t.Fatalf("did not resume: %s", errOut.String())
 			}
-			a, err := graph.LoadCheckpoint(whole)
+			a, err := train.LoadCheckpoint(whole)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := graph.LoadCheckpoint(parts)
+			b, err := train.LoadCheckpoint(parts)
 			if err != nil {
 				t.Fatal(err)
 			}

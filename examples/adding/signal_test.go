@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/sigtest"
+	"github.com/lstm97/lstm97/train"
 )
 
 // TestMain lets the test binary act as the command when LSTM97_ADDING_MAIN is set.
@@ -42,7 +42,7 @@ func TestSIGINTSavesCheckpoint(t *testing.T) {
 			if last := strings.Join(rest, "\n"); !strings.Contains(last, want) {
 				t.Errorf("messages after SIGINT:\n%s\nwant one saying %q", last, want)
 			}
-			ck, err := graph.LoadCheckpoint(dir)
+			ck, err := train.LoadCheckpoint(dir)
 			switch {
 			case checkpoint && err != nil:
 				t.Fatal(err)

@@ -31,9 +31,9 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 type shape struct{ T, B int }
@@ -102,19 +102,19 @@ func addingNet() layers.NetConfig {
 }
 
 // batches returns n batches of B adding sequences of length exactly T.
-func batches(n, T, B int, seed int64) ([]graph.Batch, error) {
+func batches(n, T, B int, seed int64) ([]train.Batch, error) {
 	rng := rand.New(rand.NewSource(seed))
-	var out []graph.Batch
+	var out []train.Batch
 	for i := 0; i < n; i++ {
-		seqs := make([]graph.Sequence, B)
+		seqs := make([]datasets.Sequence, B)
 		for j := range seqs {
 			q, err := datasets.Adding{T: T}.SampleLength(rng, T)
 			if err != nil {
 				return nil, err
 			}
-			seqs[j] = graph.Sequence(q)
+			seqs[j] = datasets.Sequence(q)
 		}
-		bt, err := graph.Stack(seqs...)
+		bt, err := train.Stack(seqs...)
 		if err != nil {
 			return nil, err
 		}
@@ -123,12 +123,12 @@ func batches(n, T, B int, seed int64) ([]graph.Batch, error) {
 	return out, nil
 }
 
-func newTrainer(dt tensor.Dtype) (*graph.Trainer, error) {
+func newTrainer(dt tensor.Dtype) (*train.Trainer, error) {
 	opt, err := optim.NewSGD(0.5, optim.Clip{})
 	if err != nil {
 		return nil, err
 	}
-	return graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(addingNet()), Optimizer: opt, Seed: 1, Dtype: dt})
+	return train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNet()), Optimizer: opt, Seed: 1, Dtype: dt})
 }
 
 // ours returns the median training throughput in sequences per second.

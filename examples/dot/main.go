@@ -23,6 +23,8 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 )
@@ -51,7 +53,7 @@ func main() {
 }
 
 func run(c config, log io.Writer) error {
-	views := map[string]graph.ViewKind{"full": graph.ViewFull, "step": graph.ViewStep, "steps": graph.ViewSteps, "summary": graph.ViewSummary}
+	views := map[string]dot.ViewKind{"full": dot.ViewFull, "step": dot.ViewStep, "steps": dot.ViewSteps, "summary": dot.ViewSummary}
 	view, ok := views[c.View]
 	if !ok {
 		return errors.Errorf("unknown view %q (want step, steps, summary or full)", c.View)
@@ -76,23 +78,23 @@ func run(c config, log io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	cfg := graph.DotConfig{View: view, Step: c.Step, Steps: c.Steps, Gradients: c.Grad, Name: "adding network"}
-	if err := graph.WriteDotFile(c.Out, b, cfg); err != nil {
+	cfg := dot.Config{View: view, Step: c.Step, Steps: c.Steps, Gradients: c.Grad, Name: "adding network"}
+	if err := dot.WriteFile(c.Out, b, cfg); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "wrote %s (%d graph nodes) in %v\n", c.Out, len(b.Graph().AllNodes()), time.Since(start).Round(time.Millisecond))
 	if c.Format == "none" {
 		return nil
 	}
-	dot, err := exec.LookPath("dot")
+	dotBin, err := exec.LookPath("dot")
 	if err != nil {
 		fmt.Fprintln(log, "graphviz's dot is not installed (apt-get install -y graphviz): not rendering")
 		return nil
 	}
 	img := strings.TrimSuffix(c.Out, filepath.Ext(c.Out)) + "." + c.Format
 	start = time.Now()
-	err = graph.WriteFileAtomic(img, func(w io.Writer) error {
-		cmd := exec.Command(dot, "-T"+c.Format, c.Out)
+	err = atomicfile.Write(img, func(w io.Writer) error {
+		cmd := exec.Command(dotBin, "-T"+c.Format, c.Out)
 		cmd.Stdout = w
 		var stderr strings.Builder
 		cmd.Stderr = &stderr

@@ -32,10 +32,10 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/paper"
-	"github.com/lstm97/lstm97/internal/runner"
+	"github.com/lstm97/lstm97/train"
 )
 
 // row is one table row: an experiment and its variant.
@@ -140,7 +140,7 @@ func main() {
 	defer stop()
 	c.ctx = ctx
 	err := run(c, os.Stderr)
-	if errors.Is(err, runner.ErrInterrupted) {
+	if errors.Is(err, train.ErrInterrupted) {
 		fmt.Fprintln(os.Stderr, "paper:", err)
 		os.Exit(130)
 	}
@@ -373,7 +373,7 @@ func run(c config, log io.Writer) error {
 			var err error
 			u.sequences, u.seconds, err = paper.Saved(trialDir(c.checkpoint, j))
 			switch {
-			case errors.Is(err, graph.ErrNoCheckpoint):
+			case errors.Is(err, train.ErrNoCheckpoint):
 				continue // not started
 			case err != nil:
 				u.err = err
@@ -381,7 +381,7 @@ func run(c config, log io.Writer) error {
 			going = append(going, u)
 		}
 		report := renderReport(rows, got, -1, quick, max, len(jobs)) + renderUnfinished(going)
-		if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
+		if err := atomicfile.Write(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
 			return err
 		}
 		fmt.Fprintf(log, "paper: wrote %s (%d of %d trials finished)\n", out, len(got), len(jobs))
@@ -410,10 +410,10 @@ func run(c config, log io.Writer) error {
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
 				spec.Max = trialCap(j.spec, max)
-				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: runner.Checkpoints{Context: ctx}, Progress: c.progress,
+				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: train.Checkpoints{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
-					o.Checkpoints = runner.Checkpoints{Dir: trialDir(c.checkpoint, j),
+					o.Checkpoints = train.Checkpoints{Dir: trialDir(c.checkpoint, j),
 						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
 				}
 				res, err := paper.RunTrial(&spec, o)
@@ -424,7 +424,7 @@ func run(c config, log io.Writer) error {
 					results[i].err = err
 				}
 				switch {
-				case errors.Is(err, runner.ErrInterrupted):
+				case errors.Is(err, train.ErrInterrupted):
 					fmt.Fprintf(log, "  %s trial %d: interrupted\n", j.row.Name, j.trial)
 				case err != nil:
 					fmt.Fprintf(log, "  %s trial %d: %v\n", j.row.Name, j.trial, err)
@@ -439,9 +439,9 @@ func run(c config, log io.Writer) error {
 	wg.Wait()
 	if ctx.Err() != nil {
 		if c.checkpoint == "" {
-			return errors.Wrap(runner.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
+			return errors.Wrap(train.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
 		}
-		return errors.Wrapf(runner.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
+		return errors.Wrapf(train.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
 	}
 	for _, o := range results {
 		if o.err != nil {
@@ -449,7 +449,7 @@ func run(c config, log io.Writer) error {
 		}
 	}
 	if jsonl != "" {
-		err := graph.WriteFileAtomic(jsonl, func(w io.Writer) error {
+		err := atomicfile.Write(jsonl, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			for _, o := range results {
 				if err := enc.Encode(record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, max), Result: o.res}); err != nil {
@@ -463,7 +463,7 @@ func run(c config, log io.Writer) error {
 		}
 	}
 	report := renderReport(rows, results, time.Since(start), quick, max, len(jobs))
-	if err := graph.WriteFileAtomic(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
+	if err := atomicfile.Write(out, func(w io.Writer) error { _, err := io.WriteString(w, report); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "paper: wrote %s (%v)\n", out, time.Since(start).Round(time.Second))

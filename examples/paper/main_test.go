@@ -14,9 +14,8 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/paper"
-	"github.com/lstm97/lstm97/internal/runner"
+	"github.com/lstm97/lstm97/train"
 )
 
 // TestSmoke runs two trials of two rows with a small cap and checks the report.
@@ -340,7 +339,7 @@ func TestStatusReport(t *testing.T) {
 func TestStatusListsUnfinished(t *testing.T) {
 	c, recs := smallRun(t)
 	dir := filepath.Dir(c.checkpoint)
-	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", graph.ManifestName)
+	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", train.ManifestName)
 	if err := os.WriteFile(manifest, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -479,14 +478,14 @@ func TestInterruptStopsTheDriver(t *testing.T) {
 		checkpoint: filepath.Join(dir, "ck"), ctx: ctx}
 	var log strings.Builder
 	err := run(c, &log)
-	if !errors.Is(err, runner.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
+	if !errors.Is(err, train.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
 		t.Fatalf("err = %v, want an interruption that points to -resume", err)
 	}
 	if !strings.Contains(log.String(), "trial 0: interrupted") || strings.Contains(log.String(), "trial 1") {
 		t.Errorf("log:\n%s", log.String())
 	}
 	row := filepath.Join(c.checkpoint, slug("2c: q=100, p=100"))
-	ck, err := graph.LoadCheckpoint(filepath.Join(row, "trial0"))
+	ck, err := train.LoadCheckpoint(filepath.Join(row, "trial0"))
 	if err != nil || ck.Sequences <= 0 {
 		t.Fatalf("trial 0's checkpoint: %v", err)
 	}

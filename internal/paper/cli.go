@@ -11,9 +11,9 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/internal/runner"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Main is the body of an example program for the experiments ids (the first is the default):
@@ -101,7 +101,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if !ok {
 		return 2, errors.Errorf("-exp %q: this program runs %s", *exp, strings.Join(ids, ", "))
 	}
-	m, err := graph.ParseMeasure(*measure)
+	m, err := train.ParseMeasure(*measure)
 	if err != nil {
 		return 2, err
 	}
@@ -124,7 +124,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		d.Print(stdout)
 	}
 	o := Options{Seed: *seed, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
-		Checkpoints: runner.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
+		Checkpoints: train.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {
 		o.Metrics = &curve
@@ -132,7 +132,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprintf(stderr, "experiment %s: %s; %d-%d-%d net, lr %g, stop %s, seed %d\n", s.ID, s.Title,
 		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
 	r, err := RunTrial(s, o)
-	if errors.Is(err, runner.ErrInterrupted) {
+	if errors.Is(err, train.ErrInterrupted) {
 		if *ckDir == "" {
 			return 130, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", r.Sequences)
 		}
@@ -142,7 +142,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		return 2, err
 	}
 	if *metrics != "" {
-		if err := graph.WriteFileAtomic(*metrics, func(w io.Writer) error { _, err := io.WriteString(w, curve.String()); return err }); err != nil {
+		if err := atomicfile.Write(*metrics, func(w io.Writer) error { _, err := io.WriteString(w, curve.String()); return err }); err != nil {
 			return 2, err
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/sigtest"
+	"github.com/lstm97/lstm97/train"
 )
 
 // TestMain lets the test binary act as an example program (Main) when LSTM97_PAPER_MAIN names
@@ -46,7 +46,7 @@ func TestSIGINTMessage(t *testing.T) {
 			if _, err := fmt.Sscanf(last, "after %d sequences;", &n); err != nil || n <= 0 || !strings.HasSuffix(last, want) {
 				t.Errorf("last message %q, want \"after N sequences; ...%s\" with N > 0", last, want)
 			}
-			ck, err := graph.LoadCheckpoint(dir)
+			ck, err := train.LoadCheckpoint(dir)
 			switch {
 			case checkpoint && err != nil:
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Construction is the paper's sequential network construction (Sec. 4, abuse remedy 1; Exps. 2a
@@ -36,7 +37,7 @@ type constructState struct {
 
 // hold is an optimizer that leaves the held parameters alone.
 type hold struct {
-	inner graph.Optimizer
+	inner train.Optimizer
 	held  map[string]bool
 }
 
@@ -56,16 +57,16 @@ func (h *hold) Step(ps []graph.Param) error {
 // holdStateful keeps the inner optimizer's state visible to checkpoints.
 type holdStateful struct {
 	*hold
-	graph.Stateful
+	train.Stateful
 }
 
 // holding wraps opt so that it does not update the parameters names.
-func holding(opt graph.Optimizer, names []string) (*hold, graph.Optimizer) {
+func holding(opt train.Optimizer, names []string) (*hold, train.Optimizer) {
 	h := &hold{inner: opt, held: map[string]bool{}}
 	for _, n := range names {
 		h.held[n] = true
 	}
-	if st, ok := opt.(graph.Stateful); ok {
+	if st, ok := opt.(train.Stateful); ok {
 		return h, holdStateful{h, st}
 	}
 	return h, h

@@ -3,13 +3,12 @@ package paper
 import (
 	"io"
 
+	"github.com/lstm97/lstm97/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
-
-	"github.com/lstm97/lstm97/graph"
 )
 
 // drawCurve plots the window's mean squared training error and fraction of wrong sequences
@@ -29,7 +28,7 @@ func drawCurve(path string, s *Spec, pts []metric) error {
 		if err != nil {
 			return err
 		}
-		return graph.WriteFileAtomic(path, func(out io.Writer) error { _, err := w.WriteTo(out); return err })
+		return atomicfile.Write(path, func(out io.Writer) error { _, err := w.WriteTo(out); return err })
 	}
 	top.X.Label.Text = ""
 	img := vgimg.New(8*vg.Inch, 8*vg.Inch)
@@ -39,7 +38,7 @@ func drawCurve(path string, s *Spec, pts []metric) error {
 	top.Draw(canvases[0][0])
 	bottom.Draw(canvases[1][0])
 	png := vgimg.PngCanvas{Canvas: img}
-	return graph.WriteFileAtomic(path, func(out io.Writer) error { _, err := png.WriteTo(out); return err })
+	return atomicfile.Write(path, func(out io.Writer) error { _, err := png.WriteTo(out); return err })
 }
 
 // errorPlot is the learning curve proper: the window's error and fraction wrong.

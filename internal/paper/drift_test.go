@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/train"
 )
 
 // handStates runs eqs. (7)-(9) of the paper with plain loops over the parameter values (a
@@ -81,7 +83,7 @@ func TestDriftStatesMatchTheEquations(t *testing.T) {
 			if (exs[0].Symbols != nil) != (tc.id == "2c") {
 				t.Fatalf("%s: symbols %v", tc.id, exs[0].Symbols)
 			}
-			bt, err := graph.Stack(graph.Sequence(exs[0].Sequence))
+			bt, err := train.Stack(datasets.Sequence(exs[0].Sequence))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 // gradNorm is the L2 norm of all the gradients together: the length of the step that plain
@@ -38,7 +39,7 @@ func gradNorm(ps []graph.Param) (float64, error) {
 // intervals, and which update was the largest: single outlying updates show there (see the
 // README on 3a and 6b).
 type normMeter struct {
-	inner graph.Optimizer
+	inner train.Optimizer
 	n     int     // updates since the last take
 	sum   float64 // their norms' sum
 	max   float64 // the largest
@@ -73,13 +74,13 @@ func (m *normMeter) take(seen int) (mean, max float64, at int, ok bool) {
 // meterStateful keeps the inner optimizer's state visible to checkpoints.
 type meterStateful struct {
 	*normMeter
-	graph.Stateful
+	train.Stateful
 }
 
 // metering wraps opt in a normMeter.
-func metering(opt graph.Optimizer) (*normMeter, graph.Optimizer) {
+func metering(opt train.Optimizer) (*normMeter, train.Optimizer) {
 	m := &normMeter{inner: opt}
-	if st, ok := opt.(graph.Stateful); ok {
+	if st, ok := opt.(train.Stateful); ok {
 		return m, meterStateful{m, st}
 	}
 	return m, m

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 func param(name string, grad any) graph.Param {
@@ -50,8 +51,8 @@ func TestGradNorm(t *testing.T) {
 	}
 }
 
-func isStateful(opt graph.Optimizer) bool {
-	_, ok := opt.(graph.Stateful)
+func isStateful(opt train.Optimizer) bool {
+	_, ok := opt.(train.Stateful)
 	return ok
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Variant holds the knobs that select a row of the paper's tables. Zero values take the
@@ -483,8 +483,8 @@ func lastBelow(tol float64) func(datasets.Example, [][]float64) bool {
 }
 
 // Evaluate runs one example forward and returns the outputs at its target steps.
-func Evaluate(tr *graph.Trainer, ex datasets.Example) ([][]float64, graph.Batch, error) {
-	bt, err := graph.Stack(graph.Sequence(ex.Sequence))
+func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch, error) {
+	bt, err := train.Stack(datasets.Sequence(ex.Sequence))
 	if err != nil {
 		return nil, bt, err
 	}

@@ -12,10 +12,9 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/internal/runner"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Options configures a trial beyond its spec.
@@ -23,7 +22,7 @@ type Options struct {
 	Seed        int64
 	Max         int           // overrides Spec.Max when > 0
 	Optimizer   string        // "" or "sgd": the paper's plain gradient descent
-	Measure     graph.Measure // what ST3's average training error means (PAPER.md §6.5)
+	Measure     train.Measure // what ST3's average training error means (PAPER.md §6.5)
 	Progress    time.Duration // progress lines on Log (0: none)
 	Log         io.Writer     // progress; nil: none
 	Name        string        // how Log's lines name the run ("": the experiment ID)
@@ -31,7 +30,7 @@ type Options struct {
 	Every       int           // overrides Spec.Every when > 0
 	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
 	Drift       int           // > 0: measure the trained net's state drift on this many sequences
-	Checkpoints runner.Checkpoints
+	Checkpoints train.Checkpoints
 }
 
 // Result is one trial's outcome, printed as the final JSON line of the examples.
@@ -77,7 +76,7 @@ type metric struct {
 
 // state is what a checkpoint keeps besides weights, optimizer and random source.
 type state struct {
-	Window    *graph.ST3      `json:"window"`
+	Window    *train.ST3      `json:"window"`
 	Evals     int             `json:"evals"`
 	Construct *constructState `json:"construct,omitempty"`
 	// Seconds is the trial's wall time up to the checkpoint, over all its runs, so that a
@@ -94,9 +93,9 @@ const MaxPrograms = 128
 
 // Saved reads how far the trial checkpointed in dir has come: the sequences it has seen and its
 // wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
-// error that errors.Is graph.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
+// error that errors.Is train.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
 func Saved(dir string) (sequences int, seconds float64, err error) {
-	ck, err := graph.LoadCheckpoint(dir)
+	ck, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -110,7 +109,7 @@ func Saved(dir string) (sequences int, seconds float64, err error) {
 }
 
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
-// tests it. When interrupted (runner.ErrInterrupted) it saves a checkpoint if o.Checkpoints
+// tests it. When interrupted (train.ErrInterrupted) it saves a checkpoint if o.Checkpoints
 // has a directory and returns the sequences trained so far in Result.Sequences.
 func RunTrial(s *Spec, o Options) (Result, error) {
 	start := time.Now()
@@ -156,7 +155,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if s.Construct != nil {
 		held, opt = holding(opt, s.Construct.Hold)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms})
 	if err != nil {
 		return res, err
 	}
@@ -195,10 +194,10 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if s.Construct != nil {
 		st.Construct = &constructState{}
 	}
-	if st.Window, err = graph.NewST3(beta, 1e-300, window, o.Measure); err != nil {
+	if st.Window, err = train.NewST3(beta, 1e-300, window, o.Measure); err != nil {
 		return res, err
 	}
-	ckRun := runner.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &st,
+	ckRun := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &st,
 		Config: map[string]any{"experiment": s.ID, "title": s.Title, "lr": s.LR, "seed": o.Seed, "optimizer": name}}
 	// A probe sequence, drawn from a source of its own, gives a batch shape to build the model
 	// with before a checkpoint is loaded into it.
@@ -208,7 +207,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	} else if probe, err = s.Sample(rand.New(datasets.NewSource(o.Seed + 3_000_017))); err != nil {
 		return res, err
 	}
-	probeBt, err := graph.Stack(graph.Sequence(probe.Sequence))
+	probeBt, err := train.Stack(datasets.Sequence(probe.Sequence))
 	if err != nil {
 		return res, err
 	}
@@ -255,7 +254,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		bt, err := graph.Stack(graph.Sequence(ex.Sequence))
+		bt, err := train.Stack(datasets.Sequence(ex.Sequence))
 		if err != nil {
 			return res, err
 		}
@@ -267,7 +266,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		for i := range outs {
 			outs[i] = r.Outputs[i][0]
 		}
-		e := graph.SeqErrors(bt, r)[0]
+		e := train.SeqErrors(bt, r)[0]
 		if s.Construct != nil {
 			added, err := s.Construct.observe(e.SqErr, tr.Seen(), o.Seed, tr.Params(), st.Construct, held)
 			if err != nil {
@@ -294,7 +293,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		}
 		if o.Metrics != nil && (seen-lastMetric >= 1000 || success) {
 			lastMetric = seen
-			m := metric{Sequences: seen, TrainMSE: st.Window.Mean(graph.MeanSquared), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
+			m := metric{Sequences: seen, TrainMSE: st.Window.Mean(train.MeanSquared), TrainWrong: st.Window.Wrong(), Window: st.Window.Count(),
 				Criterion: s.Stop, CriterionOK: success}
 			if mean, max, at, ok := meter.take(seen); ok {
 				m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
@@ -306,14 +305,14 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		if o.Log != nil && o.Progress > 0 && time.Since(lastLog) >= o.Progress {
 			lastLog = time.Now()
 			fmt.Fprintf(o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", logName, seen,
-				float64(seen-runFrom)/time.Since(runStart).Seconds(), st.Window.Mean(graph.MeanSquared), st.Window.Wrong(), st.Window.Count())
+				float64(seen-runFrom)/time.Since(runStart).Seconds(), st.Window.Mean(train.MeanSquared), st.Window.Wrong(), st.Window.Count())
 		}
 		if success {
 			break
 		}
 		st.Seconds = elapsed()
 		if err := saveHook(seen, bt, r); err != nil {
-			if errors.Is(err, runner.ErrInterrupted) {
+			if errors.Is(err, train.ErrInterrupted) {
 				st.Seconds = elapsed()
 				if serr := o.Checkpoints.Save(ckRun); serr != nil {
 					return res, serr
@@ -349,12 +348,12 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 
 // optimizer returns the named optimizer at the spec's learning rate, with its gradient
 // clipping (none for the paper's rows).
-func (s *Spec) optimizer(name string) (graph.Optimizer, error) {
+func (s *Spec) optimizer(name string) (train.Optimizer, error) {
 	return optim.New(name, s.LR, optim.Clip{Norm: s.ClipNorm})
 }
 
 // evalStop runs the periodic evaluation of a StopEval experiment.
-func (s *Spec) evalStop(tr *graph.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
+func (s *Spec) evalStop(tr *train.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
 	switch {
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
 		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
@@ -407,7 +406,7 @@ func (s *Spec) drawST1(rng *rand.Rand) ([]datasets.Example, error) {
 
 // allCorrect reports whether the n examples next(0), ..., next(n-1) are all judged correct,
 // stopping at the first that is not.
-func (s *Spec) allCorrect(tr *graph.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
+func (s *Spec) allCorrect(tr *train.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
 	for i := 0; i < n; i++ {
 		ex, err := next(i)
 		if err != nil {
@@ -425,7 +424,7 @@ func (s *Spec) allCorrect(tr *graph.Trainer, n int, next func(int) (datasets.Exa
 }
 
 // test evaluates n fresh sequences.
-func (s *Spec) test(tr *graph.Trainer, n int, rng *rand.Rand, res *Result) error {
+func (s *Spec) test(tr *train.Trainer, n int, rng *rand.Rand, res *Result) error {
 	if n <= 0 || s.Sample == nil {
 		return nil
 	}
@@ -449,7 +448,7 @@ func (s *Spec) test(tr *graph.Trainer, n int, rng *rand.Rand, res *Result) error
 		if side != nil && wrongSide(ex, outs) {
 			*side++
 		}
-		e := graph.SeqErrors(bt, graph.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
+		e := train.SeqErrors(bt, train.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
 		res.TestMSE += e.SqErr
 		res.TestMAE += e.AbsErr
 	}
@@ -469,7 +468,7 @@ func wrongSide(ex datasets.Example, outs [][]float64) bool {
 	return (outs[len(outs)-1][0] > 0.5) != (tg > 0.5)
 }
 
-func targetSteps(bt graph.Batch) []int {
+func targetSteps(bt train.Batch) []int {
 	var out []int
 	for t, tg := range bt.Targets {
 		if tg != nil {

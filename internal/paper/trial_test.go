@@ -16,9 +16,9 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/internal/runner"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // only returns v without the knobs that experiment id does not have (AppliesTo), which Lookup
@@ -125,7 +125,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			}
 			run := func(dir string, max int, resume bool) Result {
 				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: every(tc.id, 400),
-					Checkpoints: runner.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
+					Checkpoints: train.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -158,7 +158,7 @@ func TestResumedTrialTime(t *testing.T) {
 	}
 	dir := t.TempDir()
 	run := func(resume bool) Result {
-		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: runner.Checkpoints{Dir: dir, Resume: resume}})
+		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: train.Checkpoints{Dir: dir, Resume: resume}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestResumedTrialTime(t *testing.T) {
 	if seqs, secs, err := Saved(dir); err != nil || seqs != 200 || secs != 1e6 {
 		t.Errorf("Saved: %d sequences, %v s, %v; want 200, 1e6 s", seqs, secs, err)
 	}
-	if _, _, err := Saved(t.TempDir()); !errors.Is(err, graph.ErrNoCheckpoint) {
+	if _, _, err := Saved(t.TempDir()); !errors.Is(err, train.ErrNoCheckpoint) {
 		t.Errorf("Saved of an empty directory: %v, want ErrNoCheckpoint", err)
 	}
 	resumed := run(true)
@@ -518,13 +518,13 @@ func TestRecallStepAloneIsLearned(t *testing.T) {
 
 // newTrainer trains s's net with plain SGD at s's learning rate, its weights drawn as a trial
 // with this seed draws them.
-func newTrainer(t *testing.T, s *Spec, seed int64) *graph.Trainer {
+func newTrainer(t *testing.T, s *Spec, seed int64) *train.Trainer {
 	t.Helper()
 	sgd, err := optim.New("sgd", s.LR, optim.Clip{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: seed})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: sgd, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,14 +575,14 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 		var metrics bytes.Buffer
 		dir := t.TempDir()
 		r, err := RunTrial(s, Options{Seed: 3, Max: 3000, Every: 1000, Metrics: &metrics, Test: -1,
-			Checkpoints: runner.Checkpoints{Dir: dir}})
+			Checkpoints: train.Checkpoints{Dir: dir}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.Seconds = 0
 		results = append(results, r)
 		curves = append(curves, metrics.String())
-		ck, err := graph.LoadCheckpoint(dir)
+		ck, err := train.LoadCheckpoint(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

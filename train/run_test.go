@@ -1,4 +1,4 @@
-package runner
+package train_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
 )
 
 // linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
@@ -30,13 +31,13 @@ func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 }
 
 // newTrainer trains linear with plain SGD at learning rate lr.
-func newTrainer(t *testing.T, lr float64) *graph.Trainer {
+func newTrainer(t *testing.T, lr float64) *train.Trainer {
 	t.Helper()
 	opt, err := optim.NewSGD(lr, optim.Clip{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: linear, Optimizer: opt})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: opt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +47,13 @@ func newTrainer(t *testing.T, lr float64) *graph.Trainer {
 
 type src struct{ rng *rand.Rand }
 
-func (s src) Next() (graph.Batch, error) {
-	q := graph.Sequence{Inputs: make([][]float64, 3), Targets: make([][]float64, 3)}
+func (s src) Next() (train.Batch, error) {
+	q := datasets.Sequence{Inputs: make([][]float64, 3), Targets: make([][]float64, 3)}
 	for i := range q.Inputs {
 		q.Inputs[i] = []float64{s.rng.Float64() + 1, s.rng.Float64() + 1}
 	}
 	q.Targets[2] = []float64{1e6}
-	return graph.Stack(q)
+	return train.Stack(q)
 }
 
 // TestBlowUpKeepsLastGoodCheckpoint: the weights overflow; training stops with an error naming
@@ -61,15 +62,15 @@ func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
 	tr := newTrainer(t, 1e300)
 	dir := t.TempDir()
 	rs := datasets.NewSource(1)
-	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
-	ck := Checkpoints{Dir: dir, Every: 1}
+	run := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
+	ck := train.Checkpoints{Dir: dir, Every: 1}
 	hook, stop := ck.Hook(run)
 	defer stop()
 	_, runErr := tr.Run(src{rand.New(rs)}, 100, hook)
 	if runErr == nil || !strings.Contains(runErr.Error(), "the loss is not finite") || !strings.Contains(runErr.Error(), "after 1 sequences") {
 		t.Fatalf("err = %v, want the non-finite guard naming the loss and the sequence count", runErr)
 	}
-	saved, err := graph.LoadCheckpoint(dir) // refuses non-finite values
+	saved, err := train.LoadCheckpoint(dir) // refuses non-finite values
 	if err != nil {
 		t.Fatalf("last good checkpoint: %v", err)
 	}
@@ -95,16 +96,16 @@ func TestContextInterrupts(t *testing.T) {
 	tr := newTrainer(t, 1e-12)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	run := Run{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
-	hook, stop := Checkpoints{Context: ctx}.Hook(run)
+	run := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
+	hook, stop := train.Checkpoints{Context: ctx}.Hook(run)
 	defer stop()
-	_, err := tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt graph.Batch, r graph.Result) error {
+	_, err := tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt train.Batch, r train.Result) error {
 		if seen == 3 {
 			cancel()
 		}
 		return hook(seen, bt, r)
 	})
-	if !errors.Is(err, ErrInterrupted) || tr.Seen() != 3 {
+	if !errors.Is(err, train.ErrInterrupted) || tr.Seen() != 3 {
 		t.Fatalf("err = %v after %d sequences, want ErrInterrupted after 3", err, tr.Seen())
 	}
 }

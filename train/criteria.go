@@ -1,4 +1,4 @@
-package graph
+package train
 
 import (
 	"encoding/json"
@@ -71,7 +71,7 @@ func ParseMeasure(s string) (Measure, error) {
 	case "mae":
 		return MeanAbsolute, nil
 	}
-	return 0, errors.Errorf("graph: unknown error measure %q (want mse or mae)", s)
+	return 0, errors.Errorf("train: unknown error measure %q (want mse or mae)", s)
 }
 
 // ST3 is the paper's stopping criterion ST3(β) (Table 11): the average training error over the
@@ -94,7 +94,7 @@ type ST3 struct {
 // NewST3 returns ST3(beta) over window sequences with the correctness tolerance tol.
 func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
 	if !(beta > 0) || !(tol > 0) || window <= 0 {
-		return nil, errors.Errorf("graph: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
+		return nil, errors.Errorf("train: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
 	}
 	return &ST3{Beta: beta, Tolerance: tol, Window: window, Measure: m, ring: make([]SeqError, window)}, nil
 }
@@ -204,14 +204,14 @@ func (s *ST3) MarshalJSON() ([]byte, error) {
 func (s *ST3) UnmarshalJSON(b []byte) error {
 	var st st3State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return errors.Wrap(err, "graph: ST3")
+		return errors.Wrap(err, "train: ST3")
 	}
 	n, err := NewST3(st.Beta, st.Tolerance, st.Window, st.Measure)
 	if err != nil {
 		return err
 	}
 	if len(st.Recent) > st.Window {
-		return errors.Errorf("graph: ST3: %d saved errors for a window of %d", len(st.Recent), st.Window)
+		return errors.Errorf("train: ST3: %d saved errors for a window of %d", len(st.Recent), st.Window)
 	}
 	for _, e := range st.Recent {
 		n.Add(e)

@@ -1,4 +1,4 @@
-package graph_test
+package train_test
 
 import (
 	"bytes"
@@ -12,9 +12,10 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
-func sampleCheckpoint(t *testing.T) *graph.Checkpoint {
+func sampleCheckpoint(t *testing.T) *train.Checkpoint {
 	t.Helper()
 	b := graph.NewBuilder(graph.Config{Seed: 3})
 	b.Scope("lstm").Scope("cell").Param("wx", []int{2, 4}, graph.Uniform(0.1))
@@ -22,10 +23,10 @@ func sampleCheckpoint(t *testing.T) *graph.Checkpoint {
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return &graph.Checkpoint{
+	return &train.Checkpoint{
 		Sequences: 1234,
 		Params:    b.ParamSet(),
-		Optimizer: &graph.OptimizerState{Kind: "adam", Step: 7, Slots: map[string]map[string][]float64{
+		Optimizer: &train.OptimizerState{Kind: "adam", Step: 7, Slots: map[string]map[string][]float64{
 			"m": {"lstm/cell/wx": make([]float64, 8), "out/b": {0.5}},
 			"v": {"lstm/cell/wx": {1, 2, 3, 4, 5, 6, 7, 8}, "out/b": {0.125}},
 		}},
@@ -42,11 +43,11 @@ func TestSeedCheckpoint(t *testing.T) {
 	dir := filepath.Join("testdata", "checkpoint", "sample")
 	if *update {
 		os.RemoveAll(dir)
-		if err := graph.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+		if err := train.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ck, err := graph.LoadCheckpoint(dir)
+	ck, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		t.Fatalf("%v (go test -update rewrites it)", err)
 	}
@@ -58,10 +59,10 @@ func TestSeedCheckpoint(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+	if err := train.SaveCheckpoint(dir, ck); err != nil {
 		t.Fatal(err)
 	}
-	got, err := graph.LoadCheckpoint(dir)
+	got, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// A second save replaces the data file.
 	ck.Sequences = 2000
-	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+	if err := train.SaveCheckpoint(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -123,7 +124,7 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 			return os.WriteFile(f[0], b[:len(b)/3], 0o644)
 		}, "SHA-256 does not match"},
 		{"truncated manifest", func(dir string) error {
-			p := filepath.Join(dir, graph.ManifestName)
+			p := filepath.Join(dir, train.ManifestName)
 			b, _ := os.ReadFile(p)
 			return os.WriteFile(p, b[:len(b)/2], 0o644)
 		}, "truncated or corrupted"},
@@ -132,23 +133,23 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 			return os.Remove(f[0])
 		}, "no such file"},
 		{"other format", func(dir string) error {
-			p := filepath.Join(dir, graph.ManifestName)
+			p := filepath.Join(dir, train.ManifestName)
 			b, _ := os.ReadFile(p)
-			return os.WriteFile(p, []byte(strings.Replace(string(b), graph.CheckpointFormat, "other/9", 1)), 0o644)
+			return os.WriteFile(p, []byte(strings.Replace(string(b), train.CheckpointFormat, "other/9", 1)), 0o644)
 		}, `format "other/9"`},
 	} {
 		dir := t.TempDir()
-		if err := graph.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+		if err := train.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 		if err := tc.damage(dir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := graph.LoadCheckpoint(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := train.LoadCheckpoint(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := graph.LoadCheckpoint(t.TempDir()); !errors.Is(err, graph.ErrNoCheckpoint) {
+	if _, err := train.LoadCheckpoint(t.TempDir()); !errors.Is(err, train.ErrNoCheckpoint) {
 		t.Errorf("empty directory: err = %v, want ErrNoCheckpoint", err)
 	}
 }
@@ -199,7 +200,7 @@ func TestCheckpointReadableByNumPy(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := graph.SaveCheckpoint(dir, ck); err != nil {
+	if err := train.SaveCheckpoint(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))

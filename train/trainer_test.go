@@ -1,4 +1,4 @@
-package graph_test
+package train_test
 
 import (
 	"errors"
@@ -10,7 +10,9 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 // sumModel predicts, at the last step, y = Σ_t x(t)·w + c: a linear model over an unrolled
@@ -52,9 +54,9 @@ func (lr sgd) Step(ps []graph.Param) error {
 // sumSource yields sequences of random length 3..5 whose target is 2·Σx1 - Σx2 + 0.5.
 type sumSource struct{ rng *rand.Rand }
 
-func (s sumSource) Next() (graph.Batch, error) {
+func (s sumSource) Next() (train.Batch, error) {
 	T := 3 + s.rng.Intn(3)
-	seq := graph.Sequence{Inputs: make([][]float64, T), Targets: make([][]float64, T)}
+	seq := datasets.Sequence{Inputs: make([][]float64, T), Targets: make([][]float64, T)}
 	y := 0.5
 	for t := range seq.Inputs {
 		x := []float64{s.rng.Float64() - 0.5, s.rng.Float64() - 0.5}
@@ -62,18 +64,18 @@ func (s sumSource) Next() (graph.Batch, error) {
 		y += 2*x[0] - x[1]
 	}
 	seq.Targets[T-1] = []float64{y}
-	return graph.Stack(seq)
+	return train.Stack(seq)
 }
 
 func TestTrainerLearnsAndCachesPerLength(t *testing.T) {
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tr.Close()
 	var last []float64
 	steps := 0
-	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 3000, func(seen int, _ graph.Batch, r graph.Result) error {
+	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 3000, func(seen int, _ train.Batch, r train.Result) error {
 		steps++
 		if seen > 2900 {
 			last = append(last, r.Loss)
@@ -108,8 +110,8 @@ func TestTrainerLearnsAndCachesPerLength(t *testing.T) {
 // the cache stays within its bound and the evicted lengths are compiled again when they come
 // back (which Compiles shows); the numbers learned are the same either way.
 func TestTrainerRecompilesBeyondMaxPrograms(t *testing.T) {
-	run := func(max int) *graph.Trainer {
-		tr, err := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1, MaxPrograms: max})
+	run := func(max int) *train.Trainer {
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 1, MaxPrograms: max})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +151,7 @@ func TestPackedLayoutsMustAgree(t *testing.T) {
 		m.Loss = b.Sum(b.Square(y))
 		return m, b.Err()
 	}
-	tr, err := graph.NewTrainer(graph.TrainerConfig{Model: mixed, Optimizer: sgd(0.1)})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: mixed, Optimizer: sgd(0.1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +174,11 @@ func TestPackedLayoutsMustAgree(t *testing.T) {
 }
 
 func TestTrainerStopsOnErrStopAndHookError(t *testing.T) {
-	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1)})
+	tr, _ := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1)})
 	defer tr.Close()
-	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(seen int, _ graph.Batch, _ graph.Result) error {
+	n, err := tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(seen int, _ train.Batch, _ train.Result) error {
 		if seen == 5 {
-			return graph.ErrStop
+			return train.ErrStop
 		}
 		return nil
 	})
@@ -184,14 +186,14 @@ func TestTrainerStopsOnErrStopAndHookError(t *testing.T) {
 		t.Errorf("ErrStop: n=%d err=%v", n, err)
 	}
 	boom := errors.New("boom")
-	_, err = tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(int, graph.Batch, graph.Result) error { return boom })
+	_, err = tr.Run(sumSource{rand.New(rand.NewSource(2))}, 0, func(int, train.Batch, train.Result) error { return boom })
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "hook after 6 sequences") {
 		t.Errorf("hook error: %v", err)
 	}
 }
 
 func TestEvaluateDoesNotTrain(t *testing.T) {
-	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 4})
+	tr, _ := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 4})
 	defer tr.Close()
 	bt, _ := sumSource{rand.New(rand.NewSource(3))}.Next()
 	r1, err := tr.Evaluate(bt)
@@ -220,27 +222,27 @@ func (o *countingOpt) Step([]graph.Param) error { o.calls++; return nil }
 
 func TestBadBatches(t *testing.T) {
 	opt := &countingOpt{}
-	tr, _ := graph.NewTrainer(graph.TrainerConfig{Model: sumModel, Optimizer: opt})
+	tr, _ := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: opt})
 	defer tr.Close()
-	good := graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}}}, Targets: [][][]float64{nil, {{1}}}}
+	good := train.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}}}, Targets: [][][]float64{nil, {{1}}}}
 	for _, tc := range []struct {
 		name string
-		bt   graph.Batch
+		bt   train.Batch
 		want string
 	}{
-		{"empty", graph.Batch{}, "sequence of length 0"},
-		{"no targets", graph.Batch{Inputs: good.Inputs}, "no step has a target"},
-		{"ragged width", graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3}}}, Targets: good.Targets}, "step 1 sequence 0 has 1 inputs, want 2"},
-		{"ragged batch", graph.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}, {5, 6}}}, Targets: good.Targets}, "step 1 has 2 sequences"},
-		{"NaN input", graph.Batch{Inputs: [][][]float64{{{1, math.NaN()}}, {{3, 4}}}, Targets: good.Targets}, "step 0 sequence 0 input 1 is NaN"},
-		{"Inf target", graph.Batch{Inputs: good.Inputs, Targets: [][][]float64{nil, {{math.Inf(1)}}}}, "target 0 is +Inf"},
-		{"inputs and symbols", graph.Batch{Inputs: good.Inputs, Symbols: [][]int{{0}, {1}}, Alphabet: 2, Targets: good.Targets}, "both Inputs and Symbols"},
-		{"symbol out of range", graph.Batch{Symbols: [][]int{{0}, {2}}, Alphabet: 2, Targets: good.Targets}, "step 1 sequence 0 has symbol 2, want one in [0, 2)"},
-		{"negative symbol", graph.Batch{Symbols: [][]int{{-1}, {0}}, Alphabet: 2, Targets: good.Targets}, "step 0 sequence 0 has symbol -1"},
-		{"no alphabet", graph.Batch{Symbols: [][]int{{0}, {0}}, Targets: good.Targets}, "alphabet of 0"},
-		{"ragged symbols", graph.Batch{Symbols: [][]int{{0}, {0, 1}}, Alphabet: 2, Targets: good.Targets}, "step 1 has 2 sequences"},
-		{"empty symbols", graph.Batch{Symbols: [][]int{}, Alphabet: 2}, "sequence of length 0"},
-		{"symbols without targets", graph.Batch{Symbols: [][]int{{0}, {1}}, Alphabet: 2}, "no step has a target"},
+		{"empty", train.Batch{}, "sequence of length 0"},
+		{"no targets", train.Batch{Inputs: good.Inputs}, "no step has a target"},
+		{"ragged width", train.Batch{Inputs: [][][]float64{{{1, 2}}, {{3}}}, Targets: good.Targets}, "step 1 sequence 0 has 1 inputs, want 2"},
+		{"ragged batch", train.Batch{Inputs: [][][]float64{{{1, 2}}, {{3, 4}, {5, 6}}}, Targets: good.Targets}, "step 1 has 2 sequences"},
+		{"NaN input", train.Batch{Inputs: [][][]float64{{{1, math.NaN()}}, {{3, 4}}}, Targets: good.Targets}, "step 0 sequence 0 input 1 is NaN"},
+		{"Inf target", train.Batch{Inputs: good.Inputs, Targets: [][][]float64{nil, {{math.Inf(1)}}}}, "target 0 is +Inf"},
+		{"inputs and symbols", train.Batch{Inputs: good.Inputs, Symbols: [][]int{{0}, {1}}, Alphabet: 2, Targets: good.Targets}, "both Inputs and Symbols"},
+		{"symbol out of range", train.Batch{Symbols: [][]int{{0}, {2}}, Alphabet: 2, Targets: good.Targets}, "step 1 sequence 0 has symbol 2, want one in [0, 2)"},
+		{"negative symbol", train.Batch{Symbols: [][]int{{-1}, {0}}, Alphabet: 2, Targets: good.Targets}, "step 0 sequence 0 has symbol -1"},
+		{"no alphabet", train.Batch{Symbols: [][]int{{0}, {0}}, Targets: good.Targets}, "alphabet of 0"},
+		{"ragged symbols", train.Batch{Symbols: [][]int{{0}, {0, 1}}, Alphabet: 2, Targets: good.Targets}, "step 1 has 2 sequences"},
+		{"empty symbols", train.Batch{Symbols: [][]int{}, Alphabet: 2}, "sequence of length 0"},
+		{"symbols without targets", train.Batch{Symbols: [][]int{{0}, {1}}, Alphabet: 2}, "no step has a target"},
 	} {
 		if _, err := tr.Step(tc.bt); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
@@ -250,7 +252,7 @@ func TestBadBatches(t *testing.T) {
 		t.Errorf("optimizer called %d times on bad batches", opt.calls)
 	}
 	// Huge inputs overflow the loss to +Inf: the step is refused and nothing changes.
-	huge := graph.Batch{Inputs: [][][]float64{{{1e300, 1e300}}, {{1e300, 1e300}}}, Targets: good.Targets}
+	huge := train.Batch{Inputs: [][][]float64{{{1e300, 1e300}}, {{1e300, 1e300}}}, Targets: good.Targets}
 	if _, err := tr.Evaluate(good); err != nil { // builds the parameters
 		t.Fatal(err)
 	}
@@ -265,9 +267,9 @@ func TestBadBatches(t *testing.T) {
 }
 
 func TestStack(t *testing.T) {
-	a := graph.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{nil, {3}}}
-	b := graph.Sequence{Inputs: [][]float64{{4}, {5}}, Targets: [][]float64{nil, {6}}}
-	bt, err := graph.Stack(a, b)
+	a := datasets.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{nil, {3}}}
+	b := datasets.Sequence{Inputs: [][]float64{{4}, {5}}, Targets: [][]float64{nil, {6}}}
+	bt, err := train.Stack(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,20 +280,20 @@ func TestStack(t *testing.T) {
 	if bt.Inputs[1][1][0] != 5 || bt.Targets[1][1][0] != 6 {
 		t.Errorf("batch %+v", bt)
 	}
-	c := graph.Sequence{Inputs: [][]float64{{1}}, Targets: [][]float64{{1}}}
-	if _, err := graph.Stack(a, c); err == nil || !strings.Contains(err.Error(), "sequence 1 has length 1") {
+	c := datasets.Sequence{Inputs: [][]float64{{1}}, Targets: [][]float64{{1}}}
+	if _, err := train.Stack(a, c); err == nil || !strings.Contains(err.Error(), "sequence 1 has length 1") {
 		t.Errorf("unequal lengths: %v", err)
 	}
-	d := graph.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{{0}, {3}}}
-	if _, err := graph.Stack(a, d); err == nil || !strings.Contains(err.Error(), "target at step 0") {
+	d := datasets.Sequence{Inputs: [][]float64{{1}, {2}}, Targets: [][]float64{{0}, {3}}}
+	if _, err := train.Stack(a, d); err == nil || !strings.Contains(err.Error(), "target at step 0") {
 		t.Errorf("unequal target steps: %v", err)
 	}
 }
 
 func TestStackSymbols(t *testing.T) {
-	a := graph.Sequence{Symbols: []int{0, 2}, Alphabet: 3, Targets: [][]float64{nil, {3}}}
-	b := graph.Sequence{Symbols: []int{1, 1}, Alphabet: 3, Targets: [][]float64{nil, {6}}}
-	bt, err := graph.Stack(a, b)
+	a := datasets.Sequence{Symbols: []int{0, 2}, Alphabet: 3, Targets: [][]float64{nil, {3}}}
+	b := datasets.Sequence{Symbols: []int{1, 1}, Alphabet: 3, Targets: [][]float64{nil, {6}}}
+	bt, err := train.Stack(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,16 +306,16 @@ func TestStackSymbols(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		seqs []graph.Sequence
+		seqs []datasets.Sequence
 		want string
 	}{
-		{"rows and symbols", []graph.Sequence{a, {Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
-		{"symbols and rows", []graph.Sequence{{Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}, a}, "code their inputs differently"},
-		{"both in one", []graph.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 3, Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
-		{"alphabets", []graph.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 4, Targets: a.Targets}}, "alphabet of 4 symbols, sequence 0 of 3"},
-		{"lengths", []graph.Sequence{a, {Symbols: []int{0}, Alphabet: 3, Targets: [][]float64{{1}}}}, "sequence 1 has length 1"},
+		{"rows and symbols", []datasets.Sequence{a, {Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
+		{"symbols and rows", []datasets.Sequence{{Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}, a}, "code their inputs differently"},
+		{"both in one", []datasets.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 3, Inputs: [][]float64{{1}, {2}}, Targets: a.Targets}}, "code their inputs differently"},
+		{"alphabets", []datasets.Sequence{a, {Symbols: []int{0, 1}, Alphabet: 4, Targets: a.Targets}}, "alphabet of 4 symbols, sequence 0 of 3"},
+		{"lengths", []datasets.Sequence{a, {Symbols: []int{0}, Alphabet: 3, Targets: [][]float64{{1}}}}, "sequence 1 has length 1"},
 	} {
-		if _, err := graph.Stack(tc.seqs...); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := train.Stack(tc.seqs...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}

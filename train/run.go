@@ -1,7 +1,7 @@
 // Package runner holds what the example programs share around a training run: checkpoints
 // every N sequences and at the end, resuming from them, and a final checkpoint when the run is
 // interrupted by SIGINT or SIGTERM.
-package runner
+package train
 
 import (
 	"context"
@@ -23,12 +23,12 @@ var ErrInterrupted = errors.New("interrupted")
 
 // Run is the state of a training run that a checkpoint keeps.
 type Run struct {
-	Trainer *graph.Trainer
+	Trainer *Trainer
 	// RNGs are the run's random sources, by name (e.g. "train").
 	RNGs map[string]*datasets.Source
 	// Config is the run's configuration; a resumed run must have the same.
 	Config any
-	// Extra is saved as JSON and restored with json.Unmarshal (e.g. a *graph.ST3); may be nil.
+	// Extra is saved as JSON and restored with json.Unmarshal (e.g. a *ST3); may be nil.
 	Extra any
 }
 
@@ -51,8 +51,8 @@ func (c Checkpoints) Save(r Run) error {
 	if c.Dir == "" {
 		return nil
 	}
-	ck := &graph.Checkpoint{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
-	if st, ok := r.Trainer.Optimizer().(graph.Stateful); ok {
+	ck := &Checkpoint{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
+	if st, ok := r.Trainer.Optimizer().(Stateful); ok {
 		s := st.State()
 		ck.Optimizer = &s
 	}
@@ -72,7 +72,7 @@ func (c Checkpoints) Save(r Run) error {
 			return errors.Wrap(err, "checkpoint: extra state")
 		}
 	}
-	return graph.SaveCheckpoint(c.Dir, ck)
+	return SaveCheckpoint(c.Dir, ck)
 }
 
 // Restore loads the checkpoint in Dir into the run if Resume is set. shape is any batch shape
@@ -85,8 +85,8 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 	if c.Dir == "" {
 		return false, errors.New("resume: no checkpoint directory given")
 	}
-	ck, err := graph.LoadCheckpoint(c.Dir)
-	if c.Optional && errors.Is(err, graph.ErrNoCheckpoint) {
+	ck, err := LoadCheckpoint(c.Dir)
+	if c.Optional && errors.Is(err, ErrNoCheckpoint) {
 		return false, nil
 	}
 	if err != nil {
@@ -112,7 +112,7 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 	if err := r.Trainer.Params().Assign(ck.Params); err != nil {
 		return false, errors.Wrap(err, "resume")
 	}
-	if st, ok := r.Trainer.Optimizer().(graph.Stateful); ok {
+	if st, ok := r.Trainer.Optimizer().(Stateful); ok {
 		if ck.Optimizer == nil {
 			return false, errors.New("resume: the checkpoint has no optimizer state")
 		}
@@ -141,10 +141,10 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 // Hook returns a training hook that saves every Every sequences and returns ErrInterrupted
 // once SIGINT or SIGTERM has arrived, or Context is done (after which the caller saves a final
 // checkpoint). stop releases the signal handler.
-func (c Checkpoints) Hook(r Run) (hook graph.Hook, stop func()) {
+func (c Checkpoints) Hook(r Run) (hook Hook, stop func()) {
 	interrupted, stop := c.interrupted()
 	last := r.Trainer.Seen()
-	hook = func(seen int, _ graph.Batch, _ graph.Result) error {
+	hook = func(seen int, _ Batch, _ Result) error {
 		if interrupted() {
 			return ErrInterrupted
 		}

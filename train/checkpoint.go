@@ -1,4 +1,4 @@
-package graph
+package train
 
 import (
 	"archive/zip"
@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/graph"
+
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -27,7 +30,7 @@ const CheckpointFormat = "lstm97-checkpoint/1"
 const ManifestName = "checkpoint.json"
 
 // ErrNoCheckpoint is returned (wrapped) by LoadCheckpoint when the directory holds none.
-var ErrNoCheckpoint = errors.New("graph: no checkpoint")
+var ErrNoCheckpoint = errors.New("train: no checkpoint")
 
 // OptimizerState is an optimizer's state: named slots (such as Adam's "m" and "v") holding one
 // vector per parameter, and a step count.
@@ -48,7 +51,7 @@ type Checkpoint struct {
 	// Sequences is the number of training sequences seen.
 	Sequences int
 	// Params are the parameters, by name.
-	Params *ParamSet
+	Params *graph.ParamSet
 	// Optimizer is the optimizer's state (nil for a stateless optimizer such as SGD).
 	Optimizer *OptimizerState
 	// RNG holds named random-source states (e.g. datasets.Source.MarshalBinary).
@@ -87,10 +90,10 @@ type manifest struct {
 // removed afterwards.
 func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	if ck == nil || ck.Params == nil {
-		return errors.New("graph: checkpoint: nothing to save (nil checkpoint or parameters)")
+		return errors.New("train: checkpoint: nothing to save (nil checkpoint or parameters)")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.Wrap(err, "graph: checkpoint")
+		return errors.Wrap(err, "train: checkpoint")
 	}
 	m := manifest{Format: CheckpointFormat, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
 		Data: fmt.Sprintf("arrays-%012d.npz", ck.Sequences), RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
@@ -106,7 +109,7 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	for _, name := range ck.Params.Names() {
 		t := ck.Params.Get(name)
 		if err := add(name, t); err != nil {
-			return errors.Wrapf(err, "graph: checkpoint: parameter %q", name)
+			return errors.Wrapf(err, "train: checkpoint: parameter %q", name)
 		}
 		m.Params = append(m.Params, manifestParam{Name: name, Shape: append([]int(nil), t.Shape()...), Dtype: t.Dtype().String()})
 	}
@@ -125,24 +128,24 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 			for _, n := range names {
 				t := tensor.New(tensor.WithShape(len(vals[n])), tensor.WithBacking(append([]float64(nil), vals[n]...)))
 				if err := add("optimizer/"+slot+"/"+n, t); err != nil {
-					return errors.Wrapf(err, "graph: checkpoint: optimizer slot %q of %q", slot, n)
+					return errors.Wrapf(err, "train: checkpoint: optimizer slot %q of %q", slot, n)
 				}
 			}
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return errors.Wrap(err, "graph: checkpoint")
+		return errors.Wrap(err, "train: checkpoint")
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	m.DataSHA256 = hex.EncodeToString(sum[:])
-	if err := WriteFileAtomic(filepath.Join(dir, m.Data), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, m.Data), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return errors.Wrap(err, "graph: checkpoint: manifest")
+		return errors.Wrap(err, "train: checkpoint: manifest")
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, ManifestName), func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, ManifestName), func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }); err != nil {
 		return err
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -163,24 +166,24 @@ func LoadCheckpoint(dir string) (ck *Checkpoint, err error) {
 		return nil, errors.Wrapf(ErrNoCheckpoint, "in %s", dir)
 	}
 	if err != nil {
-		return nil, errors.Wrap(err, "graph: checkpoint")
+		return nil, errors.Wrap(err, "train: checkpoint")
 	}
 	var m manifest
 	if err := json.Unmarshal(js, &m); err != nil {
-		return nil, errors.Wrapf(err, "graph: checkpoint: %s is truncated or corrupted", filepath.Join(dir, ManifestName))
+		return nil, errors.Wrapf(err, "train: checkpoint: %s is truncated or corrupted", filepath.Join(dir, ManifestName))
 	}
 	if m.Format != CheckpointFormat {
-		return nil, errors.Errorf("graph: checkpoint: format %q, want %q", m.Format, CheckpointFormat)
+		return nil, errors.Errorf("train: checkpoint: format %q, want %q", m.Format, CheckpointFormat)
 	}
 	if m.Data == "" || filepath.Base(m.Data) != m.Data {
-		return nil, errors.Errorf("graph: checkpoint: bad data file name %q", m.Data)
+		return nil, errors.Errorf("train: checkpoint: bad data file name %q", m.Data)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, m.Data))
 	if err != nil {
-		return nil, errors.Wrap(err, "graph: checkpoint")
+		return nil, errors.Wrap(err, "train: checkpoint")
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.DataSHA256 {
-		return nil, errors.Errorf("graph: checkpoint: %s is corrupted or truncated (SHA-256 does not match the manifest)", m.Data)
+		return nil, errors.Errorf("train: checkpoint: %s is corrupted or truncated (SHA-256 does not match the manifest)", m.Data)
 	}
 	return decodeCheckpoint(m, data)
 }
@@ -189,12 +192,12 @@ func LoadCheckpoint(dir string) (ck *Checkpoint, err error) {
 func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ck, err = nil, errors.Errorf("graph: checkpoint: unreadable arrays: %v", r)
+			ck, err = nil, errors.Errorf("train: checkpoint: unreadable arrays: %v", r)
 		}
 	}()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, errors.Wrap(err, "graph: checkpoint: arrays")
+		return nil, errors.Wrap(err, "train: checkpoint: arrays")
 	}
 	arrays := map[string]*tensor.Dense{}
 	for _, f := range zr.File {
@@ -202,43 +205,43 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
 			continue
 		}
 		if f.UncompressedSize64 > uint64(maxArrayBytes) {
-			return nil, errors.Errorf("graph: checkpoint: array %q is too large", f.Name)
+			return nil, errors.Errorf("train: checkpoint: array %q is too large", f.Name)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
 		}
 		raw, err := io.ReadAll(io.LimitReader(rc, int64(maxArrayBytes)+1))
 		rc.Close()
 		if err != nil {
-			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
 		}
 		// Check the declared shape against the bytes present before tensor allocates it.
 		if err := checkNpy(raw); err != nil {
-			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
 		}
 		t := new(tensor.Dense)
 		if err := t.ReadNpy(bytes.NewReader(raw)); err != nil {
-			return nil, errors.Wrapf(err, "graph: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
 		}
 		arrays[strings.TrimSuffix(f.Name, ".npy")] = t
 	}
-	ck = &Checkpoint{Sequences: m.Sequences, Params: NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
+	ck = &Checkpoint{Sequences: m.Sequences, Params: graph.NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
 	if m.Sequences < 0 {
-		return nil, errors.Errorf("graph: checkpoint: negative sequence count %d", m.Sequences)
+		return nil, errors.Errorf("train: checkpoint: negative sequence count %d", m.Sequences)
 	}
 	for _, p := range m.Params {
 		t, ok := arrays[p.Name]
 		if !ok {
-			return nil, errors.Errorf("graph: checkpoint: parameter %q is listed but has no array", p.Name)
+			return nil, errors.Errorf("train: checkpoint: parameter %q is listed but has no array", p.Name)
 		}
 		if !t.Shape().Eq(tensor.Shape(p.Shape)) || t.Dtype().String() != p.Dtype {
-			return nil, errors.Errorf("graph: checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
+			return nil, errors.Errorf("train: checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
 		}
 		if err := checkFinite(t, p.Name); err != nil {
 			return nil, err
 		}
-		if err := ck.Params.add(p.Name, t); err != nil {
+		if err := ck.Params.Add(p.Name, t); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +253,7 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
 			prefix := "optimizer/" + slot + "/"
 			for key, t := range arrays {
 				if strings.HasPrefix(key, prefix) {
-					st.Slots[slot][strings.TrimPrefix(key, prefix)] = toFloat64s(t)
+					st.Slots[slot][strings.TrimPrefix(key, prefix)] = append([]float64(nil), graph.Float64View(t)...)
 				}
 			}
 		}
@@ -324,38 +327,10 @@ func checkNpy(b []byte) error {
 }
 
 func checkFinite(t *tensor.Dense, name string) error {
-	for i, v := range toFloat64s(t) {
+	for i, v := range append([]float64(nil), graph.Float64View(t)...) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return errors.Errorf("graph: checkpoint: parameter %q value %d is %v", name, i, v)
+			return errors.Errorf("train: checkpoint: parameter %q value %d is %v", name, i, v)
 		}
-	}
-	return nil
-}
-
-// Assign copies the values of every parameter of from into p. The two sets must hold the same
-// names with the same shapes and dtypes; otherwise nothing is copied and the error names the
-// first parameter that differs.
-func (p *ParamSet) Assign(from *ParamSet) error {
-	if from == nil {
-		return errors.New("graph: assign: nil parameter set")
-	}
-	for _, name := range p.names {
-		src := from.Get(name)
-		if src == nil {
-			return errors.Errorf("graph: assign: parameter %q is missing from the source", name)
-		}
-		dst := p.vals[name]
-		if !src.Shape().Eq(dst.Shape()) || src.Dtype() != dst.Dtype() {
-			return errors.Errorf("graph: assign: parameter %q is %v %v in the source, %v %v in the model", name, src.Dtype(), src.Shape(), dst.Dtype(), dst.Shape())
-		}
-	}
-	for _, name := range from.names {
-		if p.vals[name] == nil {
-			return errors.Errorf("graph: assign: the source has parameter %q, the model does not", name)
-		}
-	}
-	for _, name := range p.names {
-		tensor.Copy(p.vals[name], from.vals[name])
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package layers_test
+package dot_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
 )
@@ -39,31 +40,31 @@ func smallNet(t testing.TB, T int, unrolled bool) *graph.Builder {
 var dotViews = []struct {
 	file     string
 	unrolled bool
-	cfg      graph.DotConfig
+	cfg      dot.Config
 }{
-	{"step1.dot", true, graph.DotConfig{View: graph.ViewStep, Step: 1}},
-	{"steps2.dot", true, graph.DotConfig{View: graph.ViewSteps, Steps: 2}},
-	{"summary.dot", true, graph.DotConfig{View: graph.ViewSummary}},
-	{"full.dot", true, graph.DotConfig{}},
-	{"full_gradients.dot", true, graph.DotConfig{Gradients: true}},
-	{"fused.dot", false, graph.DotConfig{}},
-	{"fused_gradients.dot", false, graph.DotConfig{Gradients: true}},
+	{"step1.dot", true, dot.Config{View: dot.ViewStep, Step: 1}},
+	{"steps2.dot", true, dot.Config{View: dot.ViewSteps, Steps: 2}},
+	{"summary.dot", true, dot.Config{View: dot.ViewSummary}},
+	{"full.dot", true, dot.Config{}},
+	{"full_gradients.dot", true, dot.Config{Gradients: true}},
+	{"fused.dot", false, dot.Config{}},
+	{"fused_gradients.dot", false, dot.Config{Gradients: true}},
 }
 
 // TestDotGolden compares every view of a 3-step LSTM with testdata (go test -update rewrites
 // them), checks that writing twice gives the same bytes and that graphviz accepts the output.
 func TestDotGolden(t *testing.T) {
-	dot, _ := exec.LookPath("dot")
-	if dot == "" {
+	dotBin, _ := exec.LookPath("dot")
+	if dotBin == "" {
 		t.Log("graphviz's dot is not installed: the syntax check is skipped (apt-get install -y graphviz)")
 	}
 	for _, v := range dotViews {
 		t.Run(v.file, func(t *testing.T) {
 			var a, b bytes.Buffer
-			if err := graph.WriteDot(&a, smallNet(t, 3, v.unrolled), v.cfg); err != nil {
+			if err := dot.Write(&a, smallNet(t, 3, v.unrolled), v.cfg); err != nil {
 				t.Fatal(err)
 			}
-			if err := graph.WriteDot(&b, smallNet(t, 3, v.unrolled), v.cfg); err != nil {
+			if err := dot.Write(&b, smallNet(t, 3, v.unrolled), v.cfg); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -82,12 +83,12 @@ func TestDotGolden(t *testing.T) {
 			if !bytes.Equal(a.Bytes(), want) {
 				t.Errorf("DOT differs from %s (run go test -update if the change is intended)", golden)
 			}
-			if dot != "" {
+			if dotBin != "" {
 				// Small views are rendered; the full views only parsed (graphviz's gc), since
 				// laying them out takes graphviz tens of seconds.
-				cmd := exec.Command(dot, "-Tsvg", "-o", os.DevNull)
+				cmd := exec.Command(dotBin, "-Tsvg", "-o", os.DevNull)
 				if strings.HasPrefix(v.file, "full") {
-					cmd = exec.Command(filepath.Join(filepath.Dir(dot), "gc"))
+					cmd = exec.Command(filepath.Join(filepath.Dir(dotBin), "gc"))
 				}
 				cmd.Stdin = bytes.NewReader(a.Bytes())
 				var stderr bytes.Buffer
@@ -103,7 +104,7 @@ func TestDotGolden(t *testing.T) {
 // TestDotShowsTruncationAndCEC checks the drawing conventions in the one-step view.
 func TestDotShowsTruncationAndCEC(t *testing.T) {
 	var buf bytes.Buffer
-	if err := graph.WriteDot(&buf, smallNet(t, 3, true), graph.DotConfig{View: graph.ViewStep, Step: 2}); err != nil {
+	if err := dot.Write(&buf, smallNet(t, 3, true), dot.Config{View: dot.ViewStep, Step: 2}); err != nil {
 		t.Fatal(err)
 	}
 	s := buf.String()
@@ -132,36 +133,36 @@ func TestDotBadInput(t *testing.T) {
 	b := smallNet(t, 3, true)
 	for _, tc := range []struct {
 		b    *graph.Builder
-		cfg  graph.DotConfig
+		cfg  dot.Config
 		want string
 	}{
-		{nil, graph.DotConfig{}, "nil builder"},
-		{graph.NewBuilder(graph.Config{}), graph.DotConfig{}, "empty graph"},
-		{b, graph.DotConfig{View: graph.ViewStep, Step: 3}, "view asks for step 3, the graph has steps 0..2"},
-		{b, graph.DotConfig{View: graph.ViewStep, Step: -1}, "view asks for step -1"},
-		{b, graph.DotConfig{View: graph.ViewSteps, Steps: 4}, "view asks for 4 steps, the graph has 3"},
-		{b, graph.DotConfig{View: graph.ViewSteps}, "view asks for 0 steps"},
-		{smallNet(t, 3, false), graph.DotConfig{View: graph.ViewStep}, "no time steps"},
-		{b, graph.DotConfig{View: 9}, "unknown view 9"},
+		{nil, dot.Config{}, "nil builder"},
+		{graph.NewBuilder(graph.Config{}), dot.Config{}, "empty graph"},
+		{b, dot.Config{View: dot.ViewStep, Step: 3}, "view asks for step 3, the graph has steps 0..2"},
+		{b, dot.Config{View: dot.ViewStep, Step: -1}, "view asks for step -1"},
+		{b, dot.Config{View: dot.ViewSteps, Steps: 4}, "view asks for 4 steps, the graph has 3"},
+		{b, dot.Config{View: dot.ViewSteps}, "view asks for 0 steps"},
+		{smallNet(t, 3, false), dot.Config{View: dot.ViewStep}, "no time steps"},
+		{b, dot.Config{View: 9}, "unknown view 9"},
 	} {
-		if err := graph.WriteDot(&bytes.Buffer{}, tc.b, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := dot.Write(&bytes.Buffer{}, tc.b, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("err = %v, want %q", err, tc.want)
 		}
 	}
 	dir := t.TempDir()
 	// An error leaves nothing behind: no file at the path, no temporary file beside it.
 	bad := filepath.Join(dir, "bad.dot")
-	if err := graph.WriteDotFile(bad, b, graph.DotConfig{View: graph.ViewStep, Step: 7}); err == nil {
+	if err := dot.WriteFile(bad, b, dot.Config{View: dot.ViewStep, Step: 7}); err == nil {
 		t.Error("no error for step 7")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left after a failed write: %v", entries)
 	}
-	if err := graph.WriteDotFile(filepath.Join(dir, "no/such/dir/x.dot"), b, graph.DotConfig{}); err == nil {
+	if err := dot.WriteFile(filepath.Join(dir, "no/such/dir/x.dot"), b, dot.Config{}); err == nil {
 		t.Error("unwritable path: no error")
 	}
 	good := filepath.Join(dir, "good.dot")
-	if err := graph.WriteDotFile(good, b, graph.DotConfig{View: graph.ViewSummary}); err != nil {
+	if err := dot.WriteFile(good, b, dot.Config{View: dot.ViewSummary}); err != nil {
 		t.Fatal(err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
@@ -177,7 +178,7 @@ func TestDotLargeGraphIsFast(t *testing.T) {
 	b := smallNet(t, 1000, true)
 	start := time.Now()
 	var buf bytes.Buffer
-	if err := graph.WriteDot(&buf, b, graph.DotConfig{}); err != nil {
+	if err := dot.Write(&buf, b, dot.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("T=1000: %d nodes, %d bytes of DOT in %v", len(b.Graph().AllNodes()), buf.Len(), time.Since(start))

@@ -1,29 +1,29 @@
-package graph
+package dot
 
 import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/graph"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
 
-// ViewKind selects what WriteDot draws.
+// ViewKind selects what Write draws.
 type ViewKind int
 
 const (
-	// ViewFull draws every node (gradient nodes only with DotConfig.Gradients).
+	// ViewFull draws every node (gradient nodes only with Config.Gradients).
 	ViewFull ViewKind = iota
-	// ViewStep draws the nodes of one time step (DotConfig.Step), with the nodes they read from
+	// ViewStep draws the nodes of one time step (Config.Step), with the nodes they read from
 	// other steps and the parameters drawn as external nodes: for an unrolled LSTM, the memory
 	// cell diagram of the paper's Fig. 1.
 	ViewStep
-	// ViewSteps draws the first DotConfig.Steps time steps and collapses the later ones into
+	// ViewSteps draws the first Config.Steps time steps and collapses the later ones into
 	// one box per layer (the paper's Fig. 2, unfolded in time).
 	ViewSteps
 	// ViewSummary draws one box per top-level scope (layer, input, target, ...) and the edges
@@ -31,8 +31,8 @@ const (
 	ViewSummary
 )
 
-// DotConfig configures WriteDot. The zero value draws the full forward graph.
-type DotConfig struct {
+// Config configures Write. The zero value draws the full forward graph.
+type Config struct {
 	View ViewKind
 	// Step is the time step of ViewStep (0-based).
 	Step int
@@ -41,30 +41,18 @@ type DotConfig struct {
 	// Gradients also draws the nodes that differentiation added (hidden by default).
 	Gradients bool
 	// Values, if set, adds up to four values of each node from the program's last run.
-	Values *Program
+	Values *graph.Program
 	// Name is the graph's name in the DOT output. Default "lstm97".
 	Name string
 }
 
-// nodeKind classifies a node for drawing.
-type nodeKind int
-
-const (
-	kindOp nodeKind = iota
-	kindParam
-	kindInput
-	kindFixed
-	kindConst
-	kindGrad
-)
-
 type dotNode struct {
 	n     *G.Node
 	idx   int // position in the graph: the stable ID "n<idx>"
-	kind  nodeKind
+	kind  graph.NodeKind
 	scope []string // cluster path
 	step  int      // time step, -1 if none
-	note  Note
+	note  graph.Note
 	kids  []*G.Node
 }
 
@@ -88,67 +76,39 @@ func splitPath(p string) []string {
 }
 
 // classify returns every node of the builder's graph with its kind, scope and step.
-func (b *Builder) classify() ([]*dotNode, map[*G.Node]*dotNode) {
-	g := b.s.g
-	params, inputs := map[*G.Node]bool{}, map[*G.Node]bool{}
-	for _, p := range b.s.params {
-		params[p] = true
-	}
-	for _, p := range b.s.inputs {
-		inputs[p] = true
-	}
-	all := g.AllNodes()
-	out := make([]*dotNode, 0, len(all))
-	by := make(map[*G.Node]*dotNode, len(all))
-	for i, n := range all {
-		d := &dotNode{n: n, idx: i, note: b.s.notes[n.ID()]}
-		desc, built := b.s.made[n.ID()]
-		switch {
-		case params[n]:
-			d.kind = kindParam
-		case inputs[n]:
-			d.kind = kindInput
-		case built && strings.HasPrefix(desc, "fixed:"):
-			d.kind = kindFixed
-		case n.Op() == nil:
-			d.kind = kindInput // a leaf made outside the builder
-		case built || b.s.inner[n.ID()] && len(children(g, n)) > 0:
-			d.kind = kindOp
-		default:
-			d.kind = kindGrad
-		}
-		d.kids = children(g, n)
-		if d.kind != kindParam && d.kind != kindInput && d.kind != kindFixed && len(d.kids) == 0 {
-			d.kind = kindConst // a scalar constant; drawn only with Gradients
-		}
-		d.scope = splitPath(b.s.scope[n.ID()])
+func classify(b *graph.Builder) ([]*dotNode, map[*G.Node]*dotNode) {
+	infos := b.Inspect()
+	out := make([]*dotNode, 0, len(infos))
+	by := make(map[*G.Node]*dotNode, len(infos))
+	for i, info := range infos {
+		d := &dotNode{n: info.Node, idx: i, kind: info.Kind, note: info.Note, kids: info.Children, scope: splitPath(info.Scope)}
 		stepSegs := d.scope
-		if d.kind == kindParam || d.kind == kindInput || d.kind == kindFixed {
-			stepSegs = splitPath(n.Name())
+		if d.kind == graph.KindParam || d.kind == graph.KindInput || d.kind == graph.KindFixed {
+			stepSegs = splitPath(info.Node.Name())
 		}
 		d.step = stepOf(stepSegs)
 		out = append(out, d)
-		by[n] = d
+		by[info.Node] = d
 	}
 	return out, by
 }
 
-// WriteDot writes the builder's graph in graphviz's DOT language. The output depends only on
+// Write writes the builder's graph in graphviz's DOT language. The output depends only on
 // the graph (node IDs are positions in the graph, clusters are ordered by first appearance), so
 // the same graph gives byte-identical output. Truncation is drawn in red and dashed (no error
 // flows back through it) and the cell-state path s(t-1) -> s(t), the constant error carousel,
 // in bold blue.
-func WriteDot(w io.Writer, b *Builder, cfg DotConfig) error {
-	if b == nil || b.s == nil || b.s.g == nil {
-		return errors.New("graph: dot: nil builder")
+func Write(w io.Writer, b *graph.Builder, cfg Config) error {
+	if b == nil {
+		return errors.New("dot: nil builder")
 	}
-	if len(b.s.g.AllNodes()) == 0 {
-		return errors.New("graph: dot: empty graph")
+	nodes, by := classify(b)
+	if len(nodes) == 0 {
+		return errors.New("dot: empty graph")
 	}
 	if cfg.Name == "" {
 		cfg.Name = "lstm97"
 	}
-	nodes, by := b.classify()
 	maxStep := -1
 	for _, d := range nodes {
 		maxStep = max(maxStep, d.step)
@@ -157,30 +117,30 @@ func WriteDot(w io.Writer, b *Builder, cfg DotConfig) error {
 	var err error
 	switch cfg.View {
 	case ViewFull:
-		err = writeNodes(bw, cfg, nodes, by, func(d *dotNode) bool { return cfg.Gradients || (d.kind != kindGrad && d.kind != kindConst) }, nil)
+		err = writeNodes(bw, cfg, nodes, by, func(d *dotNode) bool { return cfg.Gradients || (d.kind != graph.KindGrad && d.kind != graph.KindConst) }, nil)
 	case ViewStep:
 		if maxStep < 0 {
-			return errors.New("graph: dot: the graph has no time steps (a fused sequence has none; build it unrolled)")
+			return errors.New("dot: the graph has no time steps (a fused sequence has none; build it unrolled)")
 		}
 		if cfg.Step < 0 || cfg.Step > maxStep {
-			return errors.Errorf("graph: dot: view asks for step %d, the graph has steps 0..%d", cfg.Step, maxStep)
+			return errors.Errorf("dot: view asks for step %d, the graph has steps 0..%d", cfg.Step, maxStep)
 		}
 		in := func(d *dotNode) bool {
-			return d.step == cfg.Step && (cfg.Gradients || d.kind != kindGrad && d.kind != kindConst)
+			return d.step == cfg.Step && (cfg.Gradients || d.kind != graph.KindGrad && d.kind != graph.KindConst)
 		}
 		err = writeNodes(bw, cfg, nodes, by, in, nil)
 	case ViewSteps:
 		if maxStep < 0 {
-			return errors.New("graph: dot: the graph has no time steps (a fused sequence has none; build it unrolled)")
+			return errors.New("dot: the graph has no time steps (a fused sequence has none; build it unrolled)")
 		}
 		if cfg.Steps < 1 || cfg.Steps > maxStep+1 {
-			return errors.Errorf("graph: dot: view asks for %d steps, the graph has %d", cfg.Steps, maxStep+1)
+			return errors.Errorf("dot: view asks for %d steps, the graph has %d", cfg.Steps, maxStep+1)
 		}
 		in := func(d *dotNode) bool {
-			return (d.step < cfg.Steps) && (cfg.Gradients || d.kind != kindGrad && d.kind != kindConst)
+			return (d.step < cfg.Steps) && (cfg.Gradients || d.kind != graph.KindGrad && d.kind != graph.KindConst)
 		}
 		collapse := func(d *dotNode) (string, bool) {
-			if d.step < cfg.Steps || (!cfg.Gradients && (d.kind == kindGrad || d.kind == kindConst)) {
+			if d.step < cfg.Steps || (!cfg.Gradients && (d.kind == graph.KindGrad || d.kind == graph.KindConst)) {
 				return "", false
 			}
 			return collapsedKey(d), true
@@ -189,18 +149,18 @@ func WriteDot(w io.Writer, b *Builder, cfg DotConfig) error {
 	case ViewSummary:
 		err = writeSummary(bw, cfg, b, nodes, by)
 	default:
-		return errors.Errorf("graph: dot: unknown view %d", cfg.View)
+		return errors.Errorf("dot: unknown view %d", cfg.View)
 	}
 	if err != nil {
 		return err
 	}
-	return errors.Wrap(bw.Flush(), "graph: dot")
+	return errors.Wrap(bw.Flush(), "dot: dot")
 }
 
 // collapsedKey names the box a collapsed node goes into: its path up to the step segment.
 func collapsedKey(d *dotNode) string {
 	segs := d.scope
-	if d.kind == kindInput || d.kind == kindParam || d.kind == kindFixed {
+	if d.kind == graph.KindInput || d.kind == graph.KindParam || d.kind == graph.KindFixed {
 		segs = splitPath(d.n.Name())
 	}
 	var pre []string
@@ -236,12 +196,12 @@ func quote(s string) string {
 
 func (d *dotNode) id() string { return "n" + strconv.Itoa(d.idx) }
 
-func (d *dotNode) label(values *Program) string {
+func (d *dotNode) label(values *graph.Program) string {
 	var lines []string
 	switch d.kind {
-	case kindParam, kindInput, kindFixed:
+	case graph.KindParam, graph.KindInput, graph.KindFixed:
 		lines = append(lines, d.n.Name())
-	case kindConst:
+	case graph.KindConst:
 		if v := d.n.Value(); v != nil {
 			lines = append(lines, fmt.Sprint(v))
 		} else {
@@ -253,7 +213,7 @@ func (d *dotNode) label(values *Program) string {
 		}
 		lines = append(lines, opLabel(d.n.Op()))
 	}
-	if d.kind != kindOp && d.note.Label != "" {
+	if d.kind != graph.KindOp && d.note.Label != "" {
 		lines = append(lines, d.note.Label)
 	}
 	if sh := d.n.Shape(); len(sh) > 0 {
@@ -289,22 +249,22 @@ func opLabel(op G.Op) string {
 // attrNames fixes the order in which node attributes are written.
 var attrNames = []string{"shape", "style", "color", "fontcolor", "fillcolor", "penwidth"}
 
-func (d *dotNode) attrs(values *Program, external bool) string {
+func (d *dotNode) attrs(values *graph.Program, external bool) string {
 	a := map[string]string{"shape": "ellipse"}
 	switch d.kind {
-	case kindParam:
+	case graph.KindParam:
 		a["shape"], a["style"], a["fillcolor"] = "box", `"rounded,filled"`, `"#fde9c8"`
-	case kindInput:
+	case graph.KindInput:
 		a["shape"], a["style"], a["fillcolor"] = "box", "filled", `"#d7e8fc"`
-	case kindFixed, kindConst:
+	case graph.KindFixed, graph.KindConst:
 		a["shape"], a["color"], a["fontcolor"] = "box", "gray60", "gray40"
-	case kindGrad:
+	case graph.KindGrad:
 		a["color"], a["fontcolor"] = "gray70", "gray50"
 	}
 	switch d.note.Role {
-	case RoleStopGradient:
+	case graph.RoleStopGradient:
 		a["shape"], a["color"], a["fontcolor"], a["style"] = "octagon", "red", "red", "dashed"
-	case RoleCellState:
+	case graph.RoleCellState:
 		a["shape"], a["color"], a["penwidth"], a["style"], a["fillcolor"] = "doublecircle", "blue", "2", "filled", `"#e3ecff"`
 	}
 	if external {
@@ -324,13 +284,13 @@ func (d *dotNode) attrs(values *Program, external bool) string {
 // edgeAttrs styles an edge from operand d to consumer c.
 func edgeAttrs(d, c *dotNode) string {
 	switch {
-	case c.note.Role == RoleStopGradient:
+	case c.note.Role == graph.RoleStopGradient:
 		return ` [color=red, style=dashed, label="error stops"]`
-	case d.note.Role == RoleStopGradient:
+	case d.note.Role == graph.RoleStopGradient:
 		return ` [color=red, style=dashed]`
-	case d.note.Role == RoleCellState && c.note.Role == RoleCellState:
+	case d.note.Role == graph.RoleCellState && c.note.Role == graph.RoleCellState:
 		return ` [color=blue, penwidth=3, label="CEC (w = 1.0)"]`
-	case d.kind == kindGrad || c.kind == kindGrad:
+	case d.kind == graph.KindGrad || c.kind == graph.KindGrad:
 		return ` [color=gray70]`
 	}
 	return ""
@@ -369,14 +329,14 @@ func (c *cluster) write(w *bufio.Writer, depth int, counter *int) {
 	}
 }
 
-func header(w *bufio.Writer, cfg DotConfig) {
+func header(w *bufio.Writer, cfg Config) {
 	fmt.Fprintf(w, "digraph %s {\n  rankdir=TB;\n  newrank=true;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n", quote(cfg.Name))
 }
 
 // writeNodes writes the nodes for which in is true inside their scope clusters, the operands
 // they read that are not drawn as external nodes, and, if collapse is set, one box per key for
 // the nodes it collapses.
-func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node]*dotNode, in func(*dotNode) bool, collapse func(*dotNode) (string, bool)) error {
+func writeNodes(w *bufio.Writer, cfg Config, nodes []*dotNode, by map[*G.Node]*dotNode, in func(*dotNode) bool, collapse func(*dotNode) (string, bool)) error {
 	header(w, cfg)
 	root := &cluster{byKey: map[string]*cluster{}}
 	drawn := map[*dotNode]bool{}
@@ -405,11 +365,11 @@ func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node
 			}
 		}
 		attrs := d.attrs(cfg.Values, external)
-		if external && d.kind == kindOp {
+		if external && d.kind == graph.KindOp {
 			// Name the leaves an external operation reads (e.g. the bias a shared reshape reads).
 			var leaves []string
 			for _, k := range d.kids {
-				if kd := by[k]; kd != nil && (kd.kind == kindParam || kd.kind == kindInput || kd.kind == kindFixed) {
+				if kd := by[k]; kd != nil && (kd.kind == graph.KindParam || kd.kind == graph.KindInput || kd.kind == graph.KindFixed) {
 					leaves = append(leaves, k.Name())
 				}
 			}
@@ -450,7 +410,7 @@ func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node
 			if !drawn[kd] {
 				if box, ok := boxOf(kd); ok {
 					src = box
-				} else if cIn && (cfg.Gradients || kd.kind != kindGrad && kd.kind != kindConst) {
+				} else if cIn && (cfg.Gradients || kd.kind != graph.KindGrad && kd.kind != graph.KindConst) {
 					place(kd, true) // an operand from elsewhere: drawn dashed, outside the clusters
 				} else {
 					continue
@@ -485,15 +445,15 @@ func writeNodes(w *bufio.Writer, cfg DotConfig, nodes []*dotNode, by map[*G.Node
 }
 
 // writeSummary draws one box per top-level scope.
-func writeSummary(w *bufio.Writer, cfg DotConfig, b *Builder, nodes []*dotNode, by map[*G.Node]*dotNode) error {
+func writeSummary(w *bufio.Writer, cfg Config, b *graph.Builder, nodes []*dotNode, by map[*G.Node]*dotNode) error {
 	header(w, cfg)
 	top := func(d *dotNode) string {
 		segs := d.scope
-		if d.kind == kindParam || d.kind == kindInput || d.kind == kindFixed {
+		if d.kind == graph.KindParam || d.kind == graph.KindInput || d.kind == graph.KindFixed {
 			segs = splitPath(d.n.Name())
 		}
-		if d.kind == kindGrad || d.kind == kindConst {
-			if cfg.Gradients && d.kind == kindGrad {
+		if d.kind == graph.KindGrad || d.kind == graph.KindConst {
+			if cfg.Gradients && d.kind == graph.KindGrad {
 				return "(gradients)"
 			}
 			return ""
@@ -521,10 +481,10 @@ func writeSummary(w *bufio.Writer, cfg DotConfig, b *Builder, nodes []*dotNode, 
 			order = append(order, t)
 		}
 		switch d.kind {
-		case kindParam:
+		case graph.KindParam:
 			bx.params++
 			bx.weights += d.n.Shape().TotalSize()
-		case kindInput:
+		case graph.KindInput:
 			bx.in++
 		default:
 			bx.ops++
@@ -575,39 +535,8 @@ func writeSummary(w *bufio.Writer, cfg DotConfig, b *Builder, nodes []*dotNode, 
 	return nil
 }
 
-// WriteDotFile writes the DOT to path atomically: to a temporary file in the same directory,
+// WriteFile writes the DOT to path atomically: to a temporary file in the same directory,
 // synced, then renamed. On any error no file is left at path or beside it.
-func WriteDotFile(path string, b *Builder, cfg DotConfig) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteDot(w, b, cfg) })
-}
-
-// WriteFileAtomic writes a file through write, atomically (temporary file, fsync, rename).
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = f.Close(); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	return nil
+func WriteFile(path string, b *graph.Builder, cfg Config) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, b, cfg) })
 }

@@ -1,0 +1,41 @@
+package graph
+
+import G "gorgonia.org/gorgonia"
+
+// Shape describes a batch for graph building: T steps, B sequences, inputs of width In,
+// targets of width Out at the steps listed in TargetSteps (ascending). OneHot says that the
+// inputs come as symbol indices (Batch.Symbols): a packed model then takes them as one [T·B, 1]
+// input node of indices in [0, In) (see Model), a per-step model as usual, one-hot rows.
+type Shape struct {
+	T, B, In, Out int
+	TargetSteps   []int
+	OneHot        bool
+}
+
+// Model is what a ModelFunc builds for one batch shape. It has one of two layouts.
+//
+// Per step (Packed false): Inputs has one node [B, In] per time step; Targets and Outputs have
+// one node [B, Out] per entry of Shape.TargetSteps.
+//
+// Packed: Inputs, Targets and Outputs each hold ONE node, [T·B, In], [T·B, Out] and [T·B, Out],
+// whose row t·B+b is step t of sequence b (with Shape.OneHot the input is [T·B, 1] and holds
+// the symbol indices); Mask [T·B, Out] is set to 1 in the rows of target
+// steps and 0 elsewhere (targets of other rows are 0). The loss should weight by the mask.
+// Targets, Outputs and Mask may instead all have K·B rows, K = len(Shape.TargetSteps), row
+// i·B+b holding target step i of sequence b (the mask is then all 1): a model whose outputs
+// matter at the target steps only need not compute the others.
+type Model struct {
+	Inputs  []*G.Node
+	Targets []*G.Node
+	Outputs []*G.Node
+	Packed  bool
+	Mask    *G.Node
+	// Loss is the scalar to minimise.
+	Loss *G.Node
+}
+
+// ModelFunc builds the model for a batch shape in b. The Trainer calls it once per distinct
+// shape; all calls share the Trainer's ParamSet, so parameter names must not depend on the
+// shape.
+type ModelFunc func(b *Builder, s Shape) (*Model, error)
+
