@@ -38,4 +38,3 @@ type Model struct {
 // shape; all calls share the Trainer's ParamSet, so parameter names must not depend on the
 // shape.
 type ModelFunc func(b *Builder, s Shape) (*Model, error)
-
