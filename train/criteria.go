@@ -45,7 +45,7 @@ func SeqErrors(bt Batch, r Result) []SeqError {
 }
 
 // Measure selects what "average training error" means. The paper does not define it
-// (PAPER.md §6.5).
+// (docs/paper.md, "Readings").
 type Measure int
 
 const (
@@ -74,31 +74,6 @@ func ParseMeasure(s string) (Measure, error) {
 	return 0, errors.Errorf("train: unknown error measure %q (want mse or mae)", s)
 }
 
-// ST3 is the paper's stopping criterion ST3(β) (Table 11): the average training error over the
-// Window most recent sequences is below Beta and every one of them was processed correctly
-// (SeqError.MaxAbs < Tolerance). The paper uses Window 2000; Beta 0.01 and Tolerance 0.04 for
-// the adding problem, Beta 0.1 and Tolerance 0.3 for temporal order.
-type ST3 struct {
-	Beta      float64
-	Tolerance float64
-	Window    int
-	Measure   Measure
-
-	ring  []SeqError
-	next  int
-	full  bool
-	sum   float64
-	wrong int
-}
-
-// NewST3 returns ST3(beta) over window sequences with the correctness tolerance tol.
-func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
-	if !(beta > 0) || !(tol > 0) || window <= 0 {
-		return nil, errors.Errorf("train: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
-	}
-	return &ST3{Beta: beta, Tolerance: tol, Window: window, Measure: m, ring: make([]SeqError, window)}, nil
-}
-
 // Of returns e's error by measure m: its mean absolute or mean squared error.
 func (m Measure) Of(e SeqError) float64 {
 	if m == MeanAbsolute {
@@ -107,115 +82,243 @@ func (m Measure) Of(e SeqError) float64 {
 	return e.SqErr
 }
 
-// Add records one sequence's error.
-func (s *ST3) Add(e SeqError) {
-	if s.full {
-		old := s.ring[s.next]
-		s.sum -= s.Measure.Of(old)
-		if old.MaxAbs >= s.Tolerance {
-			s.wrong--
+// Criterion is a stopping criterion. Observe is called after every training step with the
+// number of sequences seen so far (this batch included), the batch and its result, and reports
+// whether the criterion is met. The paper's criteria (Hochreiter & Schmidhuber 1997, Table 11)
+// are all of this kind: ST3 and NSeq judge a window of recent training sequences; the ST1/ST2
+// test set, ABS over successive sequences and the Reber grammar's "every next symbol
+// predicted" are evaluations every N sequences (Every).
+type Criterion interface {
+	Observe(seen int, bt Batch, r Result) (met bool, err error)
+}
+
+// Until returns a hook that feeds c after every step and ends Trainer.Run (ErrStop) once c is
+// met.
+func Until(c Criterion) Hook {
+	return func(seen int, bt Batch, r Result) error {
+		met, err := c.Observe(seen, bt, r)
+		if err != nil {
+			return err
 		}
-	}
-	s.ring[s.next] = e
-	s.sum += s.Measure.Of(e)
-	if e.MaxAbs >= s.Tolerance {
-		s.wrong++
-	}
-	s.next++
-	if s.next == s.Window {
-		s.next, s.full = 0, true
-	}
-}
-
-// Count returns the number of sequences in the window (at most Window).
-func (s *ST3) Count() int {
-	if s.full {
-		return s.Window
-	}
-	return s.next
-}
-
-// Average returns the average error over the window.
-func (s *ST3) Average() float64 {
-	if s.Count() == 0 {
-		return math.NaN()
-	}
-	return s.sum / float64(s.Count())
-}
-
-// Mean returns the average error over the window by measure m, which need not be the
-// criterion's: Average for s.Measure, otherwise summed over the window anew.
-func (s *ST3) Mean(m Measure) float64 {
-	if m == s.Measure {
-		return s.Average()
-	}
-	n := s.Count()
-	if n == 0 {
-		return math.NaN()
-	}
-	sum := 0.0
-	for _, e := range s.ring[:n] { // a full ring's entries are all in the window
-		sum += m.Of(e)
-	}
-	return sum / float64(n)
-}
-
-// Wrong returns the number of incorrect sequences in the window.
-func (s *ST3) Wrong() int { return s.wrong }
-
-// Met reports whether the window is full, its average error is below Beta and it holds no
-// incorrect sequence.
-func (s *ST3) Met() bool { return s.full && s.wrong == 0 && s.Average() < s.Beta }
-
-// Hook returns a training hook that feeds the criterion and stops training when it is met.
-func (s *ST3) Hook() Hook {
-	return func(_ int, bt Batch, r Result) error {
-		for _, e := range SeqErrors(bt, r) {
-			s.Add(e)
-		}
-		if s.Met() {
+		if met {
 			return ErrStop
 		}
 		return nil
 	}
 }
 
-// st3State is the saved form of an ST3 window.
-type st3State struct {
-	Beta      float64    `json:"beta"`
-	Tolerance float64    `json:"tolerance"`
-	Window    int        `json:"window"`
-	Measure   Measure    `json:"measure"`
-	Recent    []SeqError `json:"recent"` // oldest first
+// Judge decides whether sequence i of a batch was processed correctly, given the step's result
+// and the sequence's error e.
+type Judge func(bt Batch, r Result, i int, e SeqError) bool
+
+// Within returns the paper's per-sequence test ABS(tol) (Table 11): every output at every
+// target step within tol of its target (SeqError.MaxAbs < tol).
+func Within(tol float64) Judge {
+	return func(_ Batch, _ Result, _ int, e SeqError) bool { return e.MaxAbs < tol }
 }
 
-// MarshalJSON saves the criterion with its window, for checkpoints.
-func (s *ST3) MarshalJSON() ([]byte, error) {
-	st := st3State{Beta: s.Beta, Tolerance: s.Tolerance, Window: s.Window, Measure: s.Measure}
-	if s.full {
-		st.Recent = append(append(st.Recent, s.ring[s.next:]...), s.ring[:s.next]...)
+// Window holds the errors of the Size most recent training sequences and whether each was
+// correct: what ST3(β) and the n_seq rule judge (the paper's window is 2000 sequences). Its
+// JSON form keeps the window, for checkpoints.
+type Window struct {
+	Size    int
+	Measure Measure
+
+	ring  []SeqError
+	ok    []bool
+	next  int
+	full  bool
+	sum   float64
+	wrong int
+}
+
+// NewWindow returns an empty window of size sequences whose Average is by measure m.
+func NewWindow(size int, m Measure) (*Window, error) {
+	if size <= 0 {
+		return nil, errors.Errorf("train: window of %d sequences, want > 0", size)
+	}
+	return &Window{Size: size, Measure: m, ring: make([]SeqError, size), ok: make([]bool, size)}, nil
+}
+
+// Add records one sequence's error and whether it was correct.
+func (w *Window) Add(e SeqError, correct bool) {
+	if w.full {
+		w.sum -= w.Measure.Of(w.ring[w.next])
+		if !w.ok[w.next] {
+			w.wrong--
+		}
+	}
+	w.ring[w.next], w.ok[w.next] = e, correct
+	w.sum += w.Measure.Of(e)
+	if !correct {
+		w.wrong++
+	}
+	w.next++
+	if w.next == w.Size {
+		w.next, w.full = 0, true
+	}
+}
+
+// Observe adds every sequence of a training step, judged by judge.
+func (w *Window) Observe(bt Batch, r Result, judge Judge) {
+	for i, e := range SeqErrors(bt, r) {
+		w.Add(e, judge(bt, r, i, e))
+	}
+}
+
+// Full reports whether the window holds Size sequences.
+func (w *Window) Full() bool { return w.full }
+
+// Count returns the number of sequences in the window (at most Size).
+func (w *Window) Count() int {
+	if w.full {
+		return w.Size
+	}
+	return w.next
+}
+
+// Average returns the average error over the window by its Measure (NaN if empty).
+func (w *Window) Average() float64 {
+	if w.Count() == 0 {
+		return math.NaN()
+	}
+	return w.sum / float64(w.Count())
+}
+
+// Mean returns the average error over the window by measure m, which need not be the window's:
+// Average for w.Measure, otherwise summed over the window anew.
+func (w *Window) Mean(m Measure) float64 {
+	if m == w.Measure {
+		return w.Average()
+	}
+	n := w.Count()
+	if n == 0 {
+		return math.NaN()
+	}
+	sum := 0.0
+	for _, e := range w.ring[:n] { // a full ring's entries are all in the window
+		sum += m.Of(e)
+	}
+	return sum / float64(n)
+}
+
+// Wrong returns the number of incorrect sequences in the window.
+func (w *Window) Wrong() int { return w.wrong }
+
+// windowState is the saved form of a window.
+type windowState struct {
+	Size    int        `json:"size"`
+	Measure Measure    `json:"measure"`
+	Recent  []SeqError `json:"recent"`  // oldest first
+	Correct []bool     `json:"correct"` // aligned with Recent
+}
+
+// MarshalJSON saves the window, oldest sequence first.
+func (w *Window) MarshalJSON() ([]byte, error) {
+	st := windowState{Size: w.Size, Measure: w.Measure}
+	if w.full {
+		st.Recent = append(append(st.Recent, w.ring[w.next:]...), w.ring[:w.next]...)
+		st.Correct = append(append(st.Correct, w.ok[w.next:]...), w.ok[:w.next]...)
 	} else {
-		st.Recent = append(st.Recent, s.ring[:s.next]...)
+		st.Recent = append(st.Recent, w.ring[:w.next]...)
+		st.Correct = append(st.Correct, w.ok[:w.next]...)
 	}
 	return json.Marshal(st)
 }
 
-// UnmarshalJSON restores a criterion saved by MarshalJSON.
-func (s *ST3) UnmarshalJSON(b []byte) error {
-	var st st3State
+// UnmarshalJSON restores a window saved by MarshalJSON.
+func (w *Window) UnmarshalJSON(b []byte) error {
+	var st windowState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return errors.Wrap(err, "train: ST3")
+		return errors.Wrap(err, "train: window")
 	}
-	n, err := NewST3(st.Beta, st.Tolerance, st.Window, st.Measure)
+	n, err := NewWindow(st.Size, st.Measure)
 	if err != nil {
 		return err
 	}
-	if len(st.Recent) > st.Window {
-		return errors.Errorf("train: ST3: %d saved errors for a window of %d", len(st.Recent), st.Window)
+	if len(st.Recent) > st.Size || len(st.Correct) != len(st.Recent) {
+		return errors.Errorf("train: window: %d saved errors and %d judgements for a window of %d", len(st.Recent), len(st.Correct), st.Size)
 	}
-	for _, e := range st.Recent {
-		n.Add(e)
+	for i, e := range st.Recent {
+		n.Add(e, st.Correct[i])
 	}
-	*s = *n
+	*w = *n
 	return nil
+}
+
+// ST3 is the paper's stopping criterion ST3(β) (Table 11): the average training error over
+// the window's sequences is below Beta and every one of them was processed correctly. The
+// paper uses a window of 2000 sequences; β = 0.01 and ABS(0.04) for the adding problem,
+// β = 0.1 and ABS(0.3) for temporal order.
+type ST3 struct {
+	Beta float64
+	// Judge decides whether a sequence was correct; NewST3 sets Within(tol).
+	Judge Judge
+	*Window
+}
+
+// NewST3 returns ST3(beta) over window sequences, a sequence being correct if all its outputs
+// are within tol of their targets.
+func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
+	if !(beta > 0) || !(tol > 0) || window <= 0 {
+		return nil, errors.Errorf("train: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
+	}
+	w, err := NewWindow(window, m)
+	if err != nil {
+		return nil, err
+	}
+	return &ST3{Beta: beta, Judge: Within(tol), Window: w}, nil
+}
+
+// Add records one sequence's error, judged by the criterion's Judge.
+func (s *ST3) Add(e SeqError) { s.Window.Add(e, s.Judge(Batch{}, Result{}, 0, e)) }
+
+// Met reports whether the window is full, its average error is below Beta and it holds no
+// incorrect sequence.
+func (s *ST3) Met() bool { return s.full && s.wrong == 0 && s.Average() < s.Beta }
+
+// Observe adds the step's sequences and reports whether the criterion is met.
+func (s *ST3) Observe(_ int, bt Batch, r Result) (bool, error) {
+	s.Window.Observe(bt, r, s.Judge)
+	return s.Met(), nil
+}
+
+// Hook returns a training hook that feeds the criterion and stops training when it is met
+// (Until(s)).
+func (s *ST3) Hook() Hook { return Until(s) }
+
+// NSeq is the paper's stopping rule of Exp. 5 (Sec. 5.5): fewer than N of the window's
+// sequences (the 2000 most recent) are incorrect. The paper uses N = 140 and N = 13.
+type NSeq struct {
+	N     int
+	Judge Judge
+	*Window
+}
+
+// Met reports whether the window is full and holds fewer than N incorrect sequences.
+func (s *NSeq) Met() bool { return s.full && s.wrong < s.N }
+
+// Observe adds the step's sequences and reports whether the rule is met.
+func (s *NSeq) Observe(_ int, bt Batch, r Result) (bool, error) {
+	s.Window.Observe(bt, r, s.Judge)
+	return s.Met(), nil
+}
+
+// Every is a criterion decided by an evaluation every N sequences: Check runs after the steps
+// at which the number of sequences seen is a multiple of N (with one sequence per step, every
+// N-th step), and its answer is the criterion's.
+type Every struct {
+	N     int
+	Check func(seen int) (bool, error)
+}
+
+// Observe runs Check if seen is a multiple of N.
+func (e Every) Observe(seen int, _ Batch, _ Result) (bool, error) {
+	if e.N <= 0 || e.Check == nil {
+		return false, errors.Errorf("train: Every needs N > 0 and a Check, got N = %d", e.N)
+	}
+	if seen%e.N != 0 {
+		return false, nil
+	}
+	return e.Check(seen)
 }

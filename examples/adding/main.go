@@ -181,7 +181,7 @@ func run(c config, stdout, stderr io.Writer) (result, error) {
 	trainSrc := datasets.NewSource(c.Seed + 1_000_003)
 	src := &source{task: task, rng: rand.New(trainSrc), batch: c.Batch}
 	ck := train.Checkpoints{Dir: c.Checkpoint, Every: c.Every, Resume: c.Resume}
-	state := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
+	state := train.State{Trainer: tr, RNGs: map[string]*datasets.Source{"train": trainSrc}, Extra: st3,
 		Config: runConfig{Task: "adding", T: c.T, Batch: c.Batch, Seed: c.Seed, LR: c.LR, Optimizer: c.Optimizer,
 			Beta: c.Beta, Tol: c.Tol, Window: c.Window, Measure: c.Measure, Linear: c.LinearOutput}}
 	shape := graph.Shape{T: c.T, B: c.Batch, In: 2, Out: 1, TargetSteps: []int{c.T - 1}}

@@ -11,6 +11,6 @@
 // sequences" on stderr and "cell_added" in the JSON say when); -no-construct starts with them.
 package main
 
-import "github.com/lstm97/lstm97/internal/paper"
+import "github.com/lstm97/lstm97/paper/cli"
 
-func main() { paper.Main("2a", "2b") }
+func main() { cli.Trial("2a", "2b") }

@@ -3,10 +3,10 @@ package main
 import (
 	"testing"
 
-	"github.com/lstm97/lstm97/internal/paper"
+	"github.com/lstm97/lstm97/internal/smoke"
 )
 
 // TestSmoke runs a few hundred sequences and checks the final JSON line.
 func TestSmoke(t *testing.T) {
-	paper.Smoke(t, "-exp 3c -T 20 -max 300 -every 100 -progress 0", "3a", "3b", "3c")
+	smoke.Trial(t, "-exp 3c -T 20 -max 300 -every 100 -progress 0", "3a", "3b", "3c")
 }

@@ -7,6 +7,6 @@
 // -checkpoint is set).
 package main
 
-import "github.com/lstm97/lstm97/internal/paper"
+import "github.com/lstm97/lstm97/paper/cli"
 
-func main() { paper.Main("2c") }
+func main() { cli.Trial("2c") }

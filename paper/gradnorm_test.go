@@ -121,7 +121,7 @@ func TestLearningCurveShowsOutlyingUpdate(t *testing.T) {
 	found := false
 	sc := bufio.NewScanner(&metrics)
 	for sc.Scan() {
-		var m metric
+		var m CurvePoint
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}

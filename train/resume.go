@@ -1,7 +1,7 @@
-// Package runner holds what the example programs share around a training run: checkpoints
-// every N sequences and at the end, resuming from them, and a final checkpoint when the run is
-// interrupted by SIGINT or SIGTERM.
 package train
+
+// Checkpoints every N sequences and at the end, resuming from them, and a final checkpoint when
+// a run is interrupted by SIGINT or SIGTERM: what a training script needs around Trainer.Run.
 
 import (
 	"context"
@@ -21,8 +21,9 @@ import (
 // ErrInterrupted is returned by the hook after SIGINT or SIGTERM (the run saves and stops).
 var ErrInterrupted = errors.New("interrupted")
 
-// Run is the state of a training run that a checkpoint keeps.
-type Run struct {
+// State is what a checkpoint of a training run keeps: the trainer (its parameters, optimizer
+// and sequence count), the random sources, the configuration and any extra state.
+type State struct {
 	Trainer *Trainer
 	// RNGs are the run's random sources, by name (e.g. "train").
 	RNGs map[string]*datasets.Source
@@ -47,7 +48,7 @@ type Checkpoints struct {
 }
 
 // Save writes a checkpoint of the run.
-func (c Checkpoints) Save(r Run) error {
+func (c Checkpoints) Save(r State) error {
 	if c.Dir == "" {
 		return nil
 	}
@@ -78,7 +79,7 @@ func (c Checkpoints) Save(r Run) error {
 // Restore loads the checkpoint in Dir into the run if Resume is set. shape is any batch shape
 // of the model (to create its parameters). It fails if the checkpoint was made with another
 // configuration or another model. It returns whether a checkpoint was loaded.
-func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
+func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
 	if !c.Resume {
 		return false, nil
 	}
@@ -141,7 +142,7 @@ func (c Checkpoints) Restore(r Run, shape graph.Shape) (bool, error) {
 // Hook returns a training hook that saves every Every sequences and returns ErrInterrupted
 // once SIGINT or SIGTERM has arrived, or Context is done (after which the caller saves a final
 // checkpoint). stop releases the signal handler.
-func (c Checkpoints) Hook(r Run) (hook Hook, stop func()) {
+func (c Checkpoints) Hook(r State) (hook Hook, stop func()) {
 	interrupted, stop := c.interrupted()
 	last := r.Trainer.Seen()
 	hook = func(seen int, _ Batch, _ Result) error {

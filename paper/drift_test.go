@@ -1,7 +1,6 @@
 package paper
 
 import (
-	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -118,21 +117,5 @@ func TestDriftStatesMatchTheEquations(t *testing.T) {
 				t.Errorf("0 sequences: %v", err)
 			}
 		})
-	}
-}
-
-func TestDriftFlag(t *testing.T) {
-	var out, log bytes.Buffer
-	code, err := Command([]string{"-drift", "5", "-max", "100", "-every", "100", "-progress", "0"}, []string{"1"}, &out, &log)
-	if err != nil || code > 1 {
-		t.Fatalf("exit %d, %v", code, err)
-	}
-	for _, want := range []string{"untrained net: cell states at the last step of 5 sequences", "trained net: cell states", `"drift":{"sequences":5`} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
-	if code, err := Command([]string{"-drift", "-3"}, []string{"1"}, &out, &log); code != 2 || err == nil || !strings.Contains(err.Error(), "-drift -3") {
-		t.Errorf("-drift -3: exit %d, %v", code, err)
 	}
 }

@@ -1,4 +1,4 @@
-package paper
+package cli
 
 import (
 	"encoding/json"
@@ -13,30 +13,32 @@ import (
 
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/report"
 	"github.com/lstm97/lstm97/train"
 )
 
-// Main is the body of an example program for the experiments ids (the first is the default):
+// Trial is the body of an example program for the experiments ids (the first is the default):
 // it parses the flags, runs one trial, prints progress on stderr and the result on stdout, the
 // last line as JSON, and exits 1 if the criterion was not reached, 2 on an error, 130 when
 // interrupted.
-func Main(ids ...string) {
-	code, err := Command(os.Args[1:], ids, os.Stdout, os.Stderr)
+func Trial(ids ...string) {
+	code, err := TrialCommand(os.Args[1:], ids, os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
 	os.Exit(code)
 }
 
-// Command runs Main's work on the given arguments and returns the exit status.
-func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
+// TrialCommand runs Trial's work on the given arguments and returns the exit status.
+func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet(ids[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	// Only the flags of this program's experiments are defined (AppliesTo): a knob of another
 	// experiment is refused as an undefined flag instead of being ignored.
-	has := func(flag string) bool { return Applies(flag, ids...) }
+	has := func(flag string) bool { return paper.Applies(flag, ids...) }
 	exp := fs.String("exp", ids[0], "experiment: "+strings.Join(ids, ", "))
-	var v Variant
+	var v paper.Variant
 	if has("T") {
 		fs.IntVar(&v.T, "T", 0, "sequence length parameter (0: the paper's default row)")
 	}
@@ -59,13 +61,13 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if has("no-construct") {
 		fs.BoolVar(&v.NoConstruct, "no-construct", false, "start with the memory cell instead of adding it when the error stops decreasing")
 	}
-	fs.BoolVar(&v.LinearOutput, "linear-output", false, "linear output units instead of the paper's logistic ones (see the README)")
+	fs.BoolVar(&v.LinearOutput, "linear-output", false, "linear output units instead of the paper's logistic ones (see docs/notes.md)")
 	fs.BoolVar(&v.FullGradient, "full-gradient", false, "train with the full gradient instead of the paper's truncated one")
 	if has("cells-only-recurrence") {
 		fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
 	}
 	if has("fresh-test-sets") {
-		fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "draw a new ST1/ST2 test set at every evaluation instead of one per trial (see the README)")
+		fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "draw a new ST1/ST2 test set at every evaluation instead of one per trial (see docs/notes.md)")
 	}
 	if has("h-prime-offset") {
 		fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see the README; 0: none)")
@@ -108,7 +110,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if v.ReberSteps, err = datasets.ParseReberSteps(*steps); err != nil {
 		return 2, errors.Wrap(err, "-reber-steps")
 	}
-	s, err := Lookup(*exp, v)
+	s, err := paper.Lookup(*exp, v)
 	if err != nil {
 		return 2, err
 	}
@@ -116,14 +118,14 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		return 2, errors.Errorf("-drift %d: want a number of sequences", *drift)
 	}
 	if *drift > 0 {
-		d, err := MeasureDrift(s, *seed, *drift, nil)
+		d, err := paper.MeasureDrift(s, *seed, *drift, nil)
 		if err != nil {
 			return 2, err
 		}
 		fmt.Fprint(stdout, "untrained net: ")
 		d.Print(stdout)
 	}
-	o := Options{Seed: *seed, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
+	o := paper.Options{Seed: *seed, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
 		Checkpoints: train.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {
@@ -131,7 +133,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stderr, "experiment %s: %s; %d-%d-%d net, lr %g, stop %s, seed %d\n", s.ID, s.Title,
 		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
-	r, err := RunTrial(s, o)
+	r, err := paper.RunTrial(s, o)
 	if errors.Is(err, train.ErrInterrupted) {
 		if *ckDir == "" {
 			return 130, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", r.Sequences)
@@ -147,7 +149,7 @@ func Command(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	if *plot != "" {
-		if err := PlotCurve(*plot, s, strings.NewReader(curve.String())); err != nil {
+		if err := report.PlotCurve(*plot, s, strings.NewReader(curve.String())); err != nil {
 			return 2, err
 		}
 	}

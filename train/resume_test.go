@@ -62,7 +62,7 @@ func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
 	tr := newTrainer(t, 1e300)
 	dir := t.TempDir()
 	rs := datasets.NewSource(1)
-	run := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
+	run := train.State{Trainer: tr, RNGs: map[string]*datasets.Source{"train": rs}, Config: map[string]int{"x": 1}}
 	ck := train.Checkpoints{Dir: dir, Every: 1}
 	hook, stop := ck.Hook(run)
 	defer stop()
@@ -96,7 +96,7 @@ func TestContextInterrupts(t *testing.T) {
 	tr := newTrainer(t, 1e-12)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	run := train.Run{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
+	run := train.State{Trainer: tr, RNGs: map[string]*datasets.Source{}, Config: 1}
 	hook, stop := train.Checkpoints{Context: ctx}.Hook(run)
 	defer stop()
 	_, err := tr.Run(src{rand.New(rand.NewSource(1))}, 100, func(seen int, bt train.Batch, r train.Result) error {

@@ -1,19 +1,20 @@
-package paper
+package report
 
 import (
 	"bufio"
 	"encoding/json"
 	"io"
 
+	"github.com/lstm97/lstm97/paper"
 	"github.com/pkg/errors"
 )
 
 // PlotCurve draws a learning curve read from JSON Lines (as RunTrial writes them) to a PNG.
-func PlotCurve(path string, s *Spec, r io.Reader) error {
-	var pts []metric
+func PlotCurve(path string, s *paper.Spec, r io.Reader) error {
+	var pts []paper.CurvePoint
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		var m metric
+		var m paper.CurvePoint
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			return errors.Wrap(err, "plot: reading the curve")
 		}

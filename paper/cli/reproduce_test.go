@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/lstm97/lstm97/internal/paper"
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/report"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -22,7 +23,7 @@ import (
 func TestSmoke(t *testing.T) {
 	dir := t.TempDir()
 	out, jsonl := filepath.Join(dir, "r.md"), filepath.Join(dir, "r.jsonl")
-	if err := run(config{rows: "6a", trials: 2, max: 300, workers: 2, out: out, jsonl: jsonl, seed: 1}, io.Discard); err != nil {
+	if err := reproduce(config{rows: "6a", trials: 2, max: 300, workers: 2, out: out, jsonl: jsonl, seed: 1}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -39,7 +40,7 @@ func TestSmoke(t *testing.T) {
 }
 
 func TestSelectRows(t *testing.T) {
-	if rows, err := selectRows("", true); err != nil || len(rows) != len(quickRows) {
+	if rows, err := selectRows("", true); err != nil || len(rows) != len(paper.QuickRows) {
 		t.Errorf("quick: %d rows, %v", len(rows), err)
 	}
 	for _, tc := range []struct {
@@ -85,12 +86,12 @@ func TestSelectRows(t *testing.T) {
 		"4: T=1000,all,2a: p=100,6a": {"4: T=1000"},
 	} {
 		rows, err := selectRows(spec, false)
-		if err != nil || len(rows) != len(allRows) {
-			t.Errorf("%q: %d rows (want %d), %v", spec, len(rows), len(allRows), err)
+		if err != nil || len(rows) != len(paper.Rows) {
+			t.Errorf("%q: %d rows (want %d), %v", spec, len(rows), len(paper.Rows), err)
 			continue
 		}
 		want := append([]string(nil), first...)
-		for _, r := range allRows {
+		for _, r := range paper.Rows {
 			if !slices.Contains(first, r.Name) {
 				want = append(want, r.Name)
 			}
@@ -107,14 +108,14 @@ func TestSelectRows(t *testing.T) {
 // TestListRows: -list prints every row, each name accepted by -rows.
 func TestListRows(t *testing.T) {
 	var b strings.Builder
-	if err := listRows(&b); err != nil {
+	if err := report.ListRows(&b); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != len(allRows)+1 {
-		t.Fatalf("%d lines for %d rows:\n%s", len(lines), len(allRows), b.String())
+	if len(lines) != len(paper.Rows)+1 {
+		t.Fatalf("%d lines for %d rows:\n%s", len(lines), len(paper.Rows), b.String())
 	}
-	for i, r := range allRows {
+	for i, r := range paper.Rows {
 		line := lines[i+1]
 		if !strings.HasPrefix(line, r.Name+"  ") {
 			t.Errorf("line %d %q does not start with row %q", i+1, line, r.Name)
@@ -140,21 +141,21 @@ func TestListRows(t *testing.T) {
 func TestResumeSkipsFinishedTrials(t *testing.T) {
 	dir := t.TempDir()
 	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), "use -resume") {
+	if err := reproduce(c, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "use -resume") {
 		t.Errorf("second run without -resume: %v", err)
 	}
 	c.resume, c.trials = true, 3
 	var log strings.Builder
-	if err := run(c, &log); err != nil {
+	if err := reproduce(c, io.Discard, &log); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "(2 already finished)") || strings.Count(log.String(), "trial ") != 1 {
 		t.Errorf("log:\n%s", log.String())
 	}
-	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	recs, err := report.ReadLedger(filepath.Join(c.checkpoint, "trials.jsonl"))
 	if err != nil || len(recs) != 3 {
 		t.Errorf("%d records, %v", len(recs), err)
 	}
@@ -166,7 +167,7 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 	for _, r := range recs {
 		total += r.Seconds
 	}
-	for _, want := range []string{"The 3 trials took " + seconds(total).String(), "2 of them finished in earlier runs", "| 6a | 31390 | 100 % | 3 |"} {
+	for _, want := range []string{"The 3 trials took " + time.Duration(total*float64(time.Second)).Round(time.Second).String(), "2 of them finished in earlier runs", "| 6a | 31390 | 100 % | 3 |"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
@@ -175,14 +176,14 @@ func TestResumeSkipsFinishedTrials(t *testing.T) {
 
 // smallRun runs 2 trials of 6a, 300 sequences each, into a checkpoint directory in a fresh
 // temporary directory, and returns its configuration and the trials it recorded.
-func smallRun(t *testing.T) (config, map[string]record) {
+func smallRun(t *testing.T) (config, map[string]report.Record) {
 	t.Helper()
 	dir := t.TempDir()
 	c := config{rows: "6a", trials: 2, max: 300, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	recs, err := report.ReadLedger(filepath.Join(c.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,22 +198,22 @@ func TestRowsInAnyOrder(t *testing.T) {
 	both := part
 	both.rows, both.resume, both.out = "2c: q=50, p=50,6a", true, filepath.Join(dir, "b.md")
 	var log strings.Builder
-	if err := run(both, &log); err != nil {
+	if err := reproduce(both, io.Discard, &log); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "(2 already finished)") || strings.Contains(log.String(), "6a trial") {
 		t.Errorf("the second run did not skip the 6a trials; log:\n%s", log.String())
 	}
-	got, err := finished(filepath.Join(part.checkpoint, "trials.jsonl"))
+	got, err := report.ReadLedger(filepath.Join(part.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	atOnce := both
 	atOnce.resume, atOnce.checkpoint, atOnce.out = false, filepath.Join(dir, "ck2"), filepath.Join(dir, "c.md")
-	if err := run(atOnce, io.Discard); err != nil {
+	if err := reproduce(atOnce, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	want, err := finished(filepath.Join(atOnce.checkpoint, "trials.jsonl"))
+	want, err := report.ReadLedger(filepath.Join(atOnce.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,27 +256,27 @@ func TestResumeChecksSeedAndCap(t *testing.T) {
 	} {
 		c := c
 		c.resume, c.seed, c.max = true, tc.seed, tc.max
-		if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := reproduce(c, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-seed %d -max %d: %v; want an error saying %q", tc.seed, tc.max, err, tc.want)
 		}
 	}
 	c.resume, c.max = true, 700
 	var log strings.Builder
-	if err := run(c, &log); err != nil {
+	if err := reproduce(c, io.Discard, &log); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "2 that failed within a smaller cap continue") || !strings.Contains(log.String(), "resumed after 300 sequences") {
 		t.Errorf("log:\n%s", log.String())
 	}
-	recs, err := finished(filepath.Join(c.checkpoint, "trials.jsonl"))
+	recs, err := report.ReadLedger(filepath.Join(c.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	whole := config{rows: "6a", trials: 2, max: 700, workers: 2, out: filepath.Join(dir, "b.md"), seed: 1, checkpoint: filepath.Join(dir, "ck2")}
-	if err := run(whole, io.Discard); err != nil {
+	if err := reproduce(whole, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	want, err := finished(filepath.Join(whole.checkpoint, "trials.jsonl"))
+	want, err := report.ReadLedger(filepath.Join(whole.checkpoint, "trials.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,12 +296,12 @@ func TestResumeChecksSeedAndCap(t *testing.T) {
 func TestStatusReport(t *testing.T) {
 	dir := t.TempDir()
 	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	c.rows, c.trials, c.status, c.resume, c.out = "6a,4: T=100", 3, true, true, filepath.Join(dir, "status.md")
 	var log strings.Builder
-	if err := run(c, &log); err != nil {
+	if err := reproduce(c, io.Discard, &log); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(c.out)
@@ -324,7 +325,7 @@ func TestStatusReport(t *testing.T) {
 		{filepath.Join(dir, "none"), "no checkpoint directory to report on"},
 	} {
 		c.checkpoint = tc.checkpoint
-		if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := reproduce(c, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("-status with -checkpoint %q: %v, want an error saying %q", tc.checkpoint, err, tc.want)
 		}
 	}
@@ -344,7 +345,7 @@ func TestStatusListsUnfinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.status, c.resume, c.max, c.trials, c.out = true, true, 700, 3, filepath.Join(dir, "status.md")
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(c.out)
@@ -379,7 +380,7 @@ func TestStatusBeforeAnyTrialFinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.status, c.resume, c.max, c.out = true, true, 700, filepath.Join(filepath.Dir(c.checkpoint), "status.md")
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatalf("-status without a ledger: %v", err)
 	}
 	b, err := os.ReadFile(c.out)
@@ -399,7 +400,7 @@ func TestStatusBeforeAnyTrialFinished(t *testing.T) {
 func TestLedgerWithACutRecord(t *testing.T) {
 	dir := t.TempDir()
 	c := config{rows: "6a", trials: 2, max: 300, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1, checkpoint: filepath.Join(dir, "ck")}
-	if err := run(c, io.Discard); err != nil {
+	if err := reproduce(c, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	ledger := filepath.Join(c.checkpoint, "trials.jsonl")
@@ -414,11 +415,11 @@ func TestLedgerWithACutRecord(t *testing.T) {
 	c.trials, c.resume = 3, true
 	status := c
 	status.status, status.out = true, filepath.Join(dir, "status.md")
-	if err := run(status, io.Discard); err != nil {
+	if err := reproduce(status, io.Discard, io.Discard); err != nil {
 		t.Fatalf("-status: %v", err)
 	}
 	var log strings.Builder
-	if err := run(c, &log); err != nil {
+	if err := reproduce(c, io.Discard, &log); err != nil {
 		t.Fatalf("-resume: %v", err)
 	}
 	if !strings.Contains(log.String(), "(2 already finished)") || !strings.Contains(log.String(), "6a trial 2: success=") {
@@ -433,37 +434,9 @@ func TestLedgerWithACutRecord(t *testing.T) {
 		t.Errorf("ledger after the resume:\n%s", data)
 	}
 	for i, line := range lines {
-		var r record
+		var r report.Record
 		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Trial != i {
 			t.Errorf("line %d %q: trial %d, %v", i+1, line, r.Trial, err)
-		}
-	}
-}
-
-func TestDropPartialLine(t *testing.T) {
-	long := strings.Repeat("x", 10000)
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"a\n", "a\n"},
-		{"a\nb", "a\n"},
-		{"abc", ""},
-		{"a\n" + long, "a\n"},
-		{long + "\n" + long, long + "\n"},
-		{long, ""},
-	} {
-		path := filepath.Join(t.TempDir(), "f")
-		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = dropPartialLine(f)
-		f.Close()
-		got, _ := os.ReadFile(path)
-		if err != nil || string(got) != tc.want {
-			t.Errorf("%.20q (%d bytes): got %.20q (%d bytes), %v; want %.20q (%d bytes)", tc.in, len(tc.in), got, len(got), err, tc.want, len(tc.want))
 		}
 	}
 }
@@ -477,7 +450,7 @@ func TestInterruptStopsTheDriver(t *testing.T) {
 	c := config{rows: "2c: q=100, p=100", trials: 3, workers: 1, out: filepath.Join(dir, "a.md"), seed: 1,
 		checkpoint: filepath.Join(dir, "ck"), ctx: ctx}
 	var log strings.Builder
-	err := run(c, &log)
+	err := reproduce(c, io.Discard, &log)
 	if !errors.Is(err, train.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
 		t.Fatalf("err = %v, want an interruption that points to -resume", err)
 	}
@@ -506,7 +479,7 @@ func TestProgressLines(t *testing.T) {
 	dir := t.TempDir()
 	var log strings.Builder
 	c := config{rows: "6a", trials: 2, max: 500, workers: 2, out: filepath.Join(dir, "a.md"), seed: 1, progress: time.Nanosecond}
-	if err := run(c, &log); err != nil {
+	if err := reproduce(c, io.Discard, &log); err != nil {
 		t.Fatal(err)
 	}
 	for k := 0; k < 2; k++ {
@@ -517,40 +490,6 @@ func TestProgressLines(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
 		if strings.Contains(line, "sequences") && strings.Count(line, "seq/s") > 1 {
 			t.Errorf("interleaved line: %q", line)
-		}
-	}
-}
-
-// TestReportWrongSide: an Exp. 3 row's test-wrong cell gives the mean count on the wrong side of
-// 0.5 when every tested trial has it, and leaves it out when one was recorded without it.
-func TestReportWrongSide(t *testing.T) {
-	var r row
-	for _, x := range allRows {
-		if x.Name == "3b: T=100, N=1" {
-			r = x
-		}
-	}
-	spec, err := paper.Lookup(r.ID, r.V)
-	if err != nil {
-		t.Fatal(err)
-	}
-	result := func(wrong int, side *int) outcome {
-		return outcome{job: job{row: r, spec: spec}, res: paper.Result{Success: true, Sequences: 1000, TestSeqs: 2560, TestWrong: wrong, TestWrongSide: side}}
-	}
-	three, five := 3, 5
-	for _, tc := range []struct {
-		results []outcome
-		want    string
-	}{
-		{[]outcome{result(50, &three), result(60, &five)}, "| 55.0 of 2560 (wrong side of 0.5: 4.0) |"},
-		{[]outcome{result(50, &three), result(60, nil)}, "| 55.0 of 2560 |"},
-	} {
-		report := renderReport([]row{r}, tc.results, time.Second, false, 0, 0)
-		if !strings.Contains(report, tc.want) {
-			t.Errorf("report lacks %q:\n%s", tc.want, report)
-		}
-		if sided := strings.Contains(tc.want, "side"); strings.Contains(report, "\"Wrong side of 0.5\" counts") != sided {
-			t.Errorf("the footnote on the wrong side should be there: %v\n%s", sided, report)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package paper
+package report
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lstm97/lstm97/paper"
 )
 
 // curveLines writes n learning-curve lines, with gradient norms if grads is set (an outlier
@@ -33,7 +35,7 @@ func curveLines(n int, grads bool) string {
 // below (a taller image whose lower half has a drawing on it), without them the plot is the
 // error curve alone; empty and malformed curves are errors.
 func TestPlotCurve(t *testing.T) {
-	s, err := Lookup("3a", Variant{})
+	s, err := paper.Lookup("3a", paper.Variant{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,23 +1,28 @@
-package paper
+// Package smoke is a test helper: it runs an example program's command with short settings and
+// checks its final JSON line, so that the example programs cannot rot.
+package smoke
 
 import (
 	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/cli"
 )
 
-// Smoke runs an example program's Command with args (a few hundred sequences) and checks its
+// Trial runs an example program's cli.TrialCommand with args (a few hundred sequences) and checks its
 // final JSON line. The examples' tests call it.
-func Smoke(t testing.TB, args string, ids ...string) Result {
+func Trial(t testing.TB, args string, ids ...string) paper.Result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code, err := Command(strings.Fields(args), ids, &out, &errOut)
+	code, err := cli.TrialCommand(strings.Fields(args), ids, &out, &errOut)
 	if err != nil || (code != 0 && code != 1) {
 		t.Fatalf("exit %d: %v\n%s", code, err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var r Result
+	var r paper.Result
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
 		t.Fatalf("last line is not JSON: %v\n%s", err, out.String())
 	}

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -11,19 +11,20 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/lstm97/lstm97/internal/paper"
+	"github.com/lstm97/lstm97/paper"
 )
 
-// listRows prints every row -rows accepts, with the paper's trial count, limit and figure.
-func listRows(w io.Writer) error {
+// ListRows prints every row of paper.Rows with the paper's trial count, limit and figure, and
+// whether it is one of paper.QuickRows.
+func ListRows(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "row\ttrials\tlimit\tpaper: sequences\tquick")
 	quick := map[string]bool{}
-	for _, name := range quickRows {
+	for _, name := range paper.QuickRows {
 		quick[name] = true
 	}
-	for _, r := range allRows {
-		s, err := paper.Lookup(r.ID, r.V)
+	for _, r := range paper.Rows {
+		s, err := paper.Lookup(r.ID, r.Variant)
 		if err != nil {
 			return errors.Wrapf(err, "row %q", r.Name)
 		}
@@ -40,9 +41,23 @@ func listRows(w io.Writer) error {
 	return tw.Flush()
 }
 
-// renderReport writes the Markdown report of results, the outcomes of planned trials (fewer
-// for a -status report); took is the run's wall time, or negative for a -status report.
-func renderReport(rows []row, results []outcome, took time.Duration, quick bool, max, planned int) string {
+// Trial is a finished trial of a reproduction: its row, the row's spec (for the paper's
+// figure), its number within the row and its result. Earlier marks a trial finished in an
+// earlier run and read from the ledger.
+type Trial struct {
+	Row     paper.Row
+	Spec    *paper.Spec
+	Index   int
+	Result  paper.Result
+	Earlier bool
+}
+
+// Markdown returns the report of the finished trials of rows, as a Markdown table with the
+// paper's figures beside ours. planned is the number of trials the run planned (more than
+// len(trials) for a partial report); took is the run's wall time, or negative for a report of
+// a ledger; quick and max describe the run's mode and cap.
+func Markdown(rows []paper.Row, trials []Trial, took time.Duration, quick bool, max, planned int) string {
+	results := trials
 	var b strings.Builder
 	mode := "full"
 	if quick {
@@ -61,8 +76,8 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	}
 	total, earlier := 0.0, 0
 	for _, o := range results {
-		total += o.res.Seconds
-		if o.earlier {
+		total += o.Result.Seconds
+		if o.Earlier {
 			earlier++
 		}
 	}
@@ -78,23 +93,23 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 		var seqs []float64
 		n, ok, wrong, tested := 0, 0, 0.0, 0
 		side, sided := 0.0, 0 // Exp. 3: test sequences on the wrong side of 0.5, and trials that count them
-		var paperRow paper.Row
+		var paperRow paper.Reported
 		rowTime := 0.0
 		for _, o := range results {
-			if o.row.Name != r.Name {
+			if o.Row.Name != r.Name {
 				continue
 			}
-			paperRow = o.spec.Paper
-			rowTime += o.res.Seconds
+			paperRow = o.Spec.Paper
+			rowTime += o.Result.Seconds
 			n++
-			if o.res.Success {
+			if o.Result.Success {
 				ok++
-				seqs = append(seqs, float64(o.res.Sequences))
-				if o.res.TestSeqs > 0 {
-					wrong += float64(o.res.TestWrong)
-					tested = o.res.TestSeqs
-					if o.res.TestWrongSide != nil {
-						side += float64(*o.res.TestWrongSide)
+				seqs = append(seqs, float64(o.Result.Sequences))
+				if o.Result.TestSeqs > 0 {
+					wrong += float64(o.Result.TestWrong)
+					tested = o.Result.TestSeqs
+					if o.Result.TestWrongSide != nil {
+						side += float64(*o.Result.TestWrongSide)
 						sided++
 					}
 				}
@@ -139,34 +154,35 @@ func renderReport(rows []row, results []outcome, took time.Duration, quick bool,
 	return b.String()
 }
 
-// unfinished is a trial that has checkpointed but not finished, for a -status report.
-type unfinished struct {
-	job
-	cap       int     // the most sequences it may see
-	sequences int     // seen at its checkpoint
-	seconds   float64 // its time up to the checkpoint, over all its runs
-	err       error   // the checkpoint could not be read
+// Unfinished is a trial that has checkpointed but not finished.
+type Unfinished struct {
+	Row       string
+	Trial     int
+	Cap       int     // the most sequences it may see
+	Sequences int     // seen at its checkpoint
+	Seconds   float64 // its time up to the checkpoint, over all its runs
+	Err       error   // the checkpoint could not be read
 }
 
-// renderUnfinished lists the trials that have checkpointed but not finished ("" if none).
-func renderUnfinished(going []unfinished) string {
+// MarkdownUnfinished lists the trials that have checkpointed but not finished ("" if none).
+func MarkdownUnfinished(going []Unfinished) string {
 	if len(going) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	total := 0.0
 	for _, u := range going {
-		total += u.seconds
+		total += u.Seconds
 	}
 	fmt.Fprintf(&b, "\nUnfinished, as of their last checkpoints: %d trials, %v so far.\n\n", len(going), seconds(total))
 	b.WriteString("| row | trial | sequences | cap | time so far |\n|---|---|---|---|---|\n")
 	for _, u := range going {
-		if u.err != nil {
-			msg := strings.NewReplacer("|", "/", "\n", " ").Replace(u.err.Error()) // one table cell
-			fmt.Fprintf(&b, "| %s | %d | checkpoint unreadable: %s | %d | – |\n", u.row.Name, u.trial, msg, u.cap)
+		if u.Err != nil {
+			msg := strings.NewReplacer("|", "/", "\n", " ").Replace(u.Err.Error()) // one table cell
+			fmt.Fprintf(&b, "| %s | %d | checkpoint unreadable: %s | %d | – |\n", u.Row, u.Trial, msg, u.Cap)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %v |\n", u.row.Name, u.trial, u.sequences, u.cap, seconds(u.seconds))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %v |\n", u.Row, u.Trial, u.Sequences, u.Cap, seconds(u.Seconds))
 	}
 	return b.String()
 }

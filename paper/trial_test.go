@@ -67,7 +67,7 @@ func TestEveryExperimentRuns(t *testing.T) {
 			if r.Sequences < 100 || r.Sequences > 300 || r.Weights == 0 {
 				t.Errorf("result %+v", r)
 			}
-			var m metric
+			var m CurvePoint
 			if err := json.Unmarshal(bytes.SplitN(metrics.Bytes(), []byte("\n"), 2)[0], &m); err != nil && metrics.Len() > 0 {
 				t.Errorf("metrics line: %v", err)
 			}
@@ -227,7 +227,7 @@ func TestST1Tolerance(t *testing.T) {
 		calls := 0
 		s.Correct = func(datasets.Example, [][]float64) bool { calls++; return calls > tc.k }
 		s.Beta = math.Inf(1)
-		got, err := s.evalStop(tr, nil, test, rng)
+		got, err := s.evaluate(tr, nil, test, rng)
 		if err != nil || got != tc.want {
 			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
 		}
@@ -259,7 +259,7 @@ func TestFreshTestSets(t *testing.T) {
 					firsts = append(firsts, ex.Inputs[0][0])
 					return true
 				}
-				if _, err := s.evalStop(tr, nil, set, rng); err != nil {
+				if _, err := s.evaluate(tr, nil, set, rng); err != nil {
 					t.Fatal(err)
 				}
 				seen = append(seen, firsts)
@@ -532,29 +532,6 @@ func newTrainer(t *testing.T, s *Spec, seed int64) *train.Trainer {
 	return tr
 }
 
-func TestReberStepsFlag(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		ids  []string
-		code int    // 0 or 1: it ran
-		want string // in the output if it ran, in the error if not
-	}{
-		{[]string{"-reber-steps", "recall", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "target at the recall step only"},
-		{[]string{"-reber-steps", "local", "-max", "200", "-every", "100", "-progress", "0"}, []string{"1"}, 1, "targets at the local steps only"},
-		{[]string{"-reber-steps", "middle"}, []string{"1"}, 2, "-reber-steps"},
-		{[]string{"-reber-steps", "local"}, []string{"4"}, 2, "flag provided but not defined: -reber-steps"},
-	} {
-		var out, log bytes.Buffer
-		code, err := Command(tc.args, tc.ids, &out, &log)
-		switch {
-		case tc.code == 2 && (code != 2 || err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%q: exit %d, %v; want exit 2 naming %q", tc.args, code, err, tc.want)
-		case tc.code < 2 && (code > 1 || err != nil || !strings.Contains(out.String(), tc.want)):
-			t.Errorf("%q: exit %d, %v; output lacks %q:\n%s", tc.args, code, err, tc.want, out.String())
-		}
-	}
-}
-
 // TestSymbolsTrialEqualsRowsTrial checks that Exp. 2c, whose sequences come as symbols
 // (datasets.VeryLongLag.Symbols) and go into the fused LSTM as indices, trains bit for bit as
 // it does with the same sequences as one-hot rows: the same learning curve, result and weights.
@@ -654,44 +631,6 @@ func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
 	for _, o := range []Options{{Every: 100}, {Every: -1}, {Max: -5}} {
 		if _, err := RunTrial(s, o); err == nil {
 			t.Errorf("6a (ST3, checked after every sequence) ran with %+v", o)
-		}
-	}
-}
-
-// TestFlagsArePerProgram: an example program defines the flags of its own experiments only,
-// so a knob of another experiment is refused (exit 2) instead of being ignored, and -h lists
-// only what applies.
-func TestFlagsArePerProgram(t *testing.T) {
-	for _, tc := range []struct {
-		ids       []string
-		have, not []string // flags in and not in the usage
-	}{
-		{[]string{"1"}, []string{"-blocks", "-reber-steps", "-every", "-h-prime-offset"}, []string{"-T", "-p", "-nseq", "-measure", "-fresh-test-sets"}},
-		{[]string{"2a", "2b"}, []string{"-p", "-no-construct", "-every"}, []string{"-q", "-h-prime-offset", "-cells-only-recurrence", "-measure"}},
-		{[]string{"2c"}, []string{"-p", "-q", "-cells-only-recurrence", "-h-prime-offset"}, []string{"-T", "-no-construct", "-measure"}},
-		{[]string{"3a", "3b", "3c"}, []string{"-T", "-N", "-fresh-test-sets", "-every"}, []string{"-p", "-nseq", "-measure", "-blocks"}},
-		{[]string{"5"}, []string{"-T", "-nseq", "-linear-output"}, []string{"-N", "-measure", "-every", "-fresh-test-sets"}},
-		{[]string{"6a", "6b"}, []string{"-measure", "-clip-norm", "-exp"}, []string{"-T", "-N", "-p", "-q", "-nseq", "-every", "-blocks"}},
-	} {
-		var out, log bytes.Buffer
-		if code, err := Command([]string{"-h"}, tc.ids, &out, &log); code != 2 || err == nil {
-			t.Errorf("%v -h: exit %d, %v", tc.ids, code, err)
-		}
-		usage := log.String()
-		for _, f := range tc.have {
-			if !strings.Contains(usage, "  "+f+" ") && !strings.Contains(usage, "  "+f+"\n") {
-				t.Errorf("%v: usage lacks %s:\n%s", tc.ids, f, usage)
-			}
-		}
-		for _, f := range tc.not {
-			if strings.Contains(usage, "  "+f+" ") || strings.Contains(usage, "  "+f+"\n") {
-				t.Errorf("%v: usage lists %s, which none of its experiments has", tc.ids, f)
-			}
-			log.Reset()
-			code, err := Command([]string{f, "1"}, tc.ids, &out, &log)
-			if code != 2 || err == nil || !strings.Contains(err.Error(), "flag provided but not defined: "+f) {
-				t.Errorf("%v %s 1: exit %d, %v; want exit 2, undefined flag", tc.ids, f, code, err)
-			}
 		}
 	}
 }

@@ -1,9 +1,10 @@
-package paper
+package report
 
 import (
 	"io"
 
 	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/paper"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -14,7 +15,7 @@ import (
 // drawCurve plots the window's mean squared training error and fraction of wrong sequences
 // against the number of training sequences and, below them on a log scale, the largest and the
 // mean gradient norm of each interval, where single outlying updates stand out.
-func drawCurve(path string, s *Spec, pts []metric) error {
+func drawCurve(path string, s *paper.Spec, pts []paper.CurvePoint) error {
 	top, err := errorPlot(s, pts)
 	if err != nil {
 		return err
@@ -42,7 +43,7 @@ func drawCurve(path string, s *Spec, pts []metric) error {
 }
 
 // errorPlot is the learning curve proper: the window's error and fraction wrong.
-func errorPlot(s *Spec, pts []metric) (*plot.Plot, error) {
+func errorPlot(s *paper.Spec, pts []paper.CurvePoint) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Experiment " + s.ID + ": " + s.Title
 	p.X.Label.Text = "training sequences"
@@ -65,7 +66,7 @@ func errorPlot(s *Spec, pts []metric) (*plot.Plot, error) {
 
 // gradPlot draws the intervals' largest and mean gradient norms on a log scale, or returns
 // nil if the curve has no positive norms to draw.
-func gradPlot(pts []metric) (*plot.Plot, error) {
+func gradPlot(pts []paper.CurvePoint) (*plot.Plot, error) {
 	var max, mean plotter.XYs
 	for _, m := range pts {
 		if m.GradNormMax != nil && *m.GradNormMax > 0 {

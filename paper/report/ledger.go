@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -9,11 +9,12 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/lstm97/lstm97/internal/paper"
+	"github.com/lstm97/lstm97/paper"
 )
 
-// record is one finished trial in DIR/trials.jsonl and in -jsonl.
-type record struct {
+// Record is one finished trial, as a line of a ledger (a JSON Lines file such as a
+// reproduction's DIR/trials.jsonl).
+type Record struct {
 	Row   string `json:"row"`
 	Trial int    `json:"trial"`
 	// Cap is the most sequences the trial was allowed (the row's limit, or -max below it); 0
@@ -21,6 +22,12 @@ type record struct {
 	Cap int `json:"cap,omitempty"`
 	paper.Result
 }
+
+// Key identifies a trial in a ledger: its row and trial number.
+func (r Record) Key() string { return Key(r.Row, r.Trial) }
+
+// Key identifies trial k of the row named row in a ledger.
+func Key(row string, k int) string { return fmt.Sprintf("%s#%d", row, k) }
 
 // dropPartialLine truncates f after its last newline (to nothing if it has none).
 func dropPartialLine(f *os.File) error {
@@ -48,9 +55,10 @@ func dropPartialLine(f *os.File) error {
 	return f.Truncate(end)
 }
 
-// finished reads the trials recorded in path (none if it does not exist).
-func finished(path string) (map[string]record, error) {
-	out := map[string]record{}
+// ReadLedger reads the trials recorded in the ledger at path, by Key (none if the file does not
+// exist). A last line cut short (the process died while writing it) is not a record.
+func ReadLedger(path string) (map[string]Record, error) {
+	out := map[string]Record{}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return out, nil
@@ -58,25 +66,25 @@ func finished(path string) (map[string]record, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every record ends with a newline; text after the last one is a record whose writing was
+	// Every Record ends with a newline; text after the last one is a Record whose writing was
 	// cut short (the process died in it), so that trial has not finished.
 	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	for i, line := range strings.Split(string(data), "\n") {
 		if line == "" {
 			continue
 		}
-		var r record
+		var r Record
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			return nil, errors.Wrapf(err, "%s line %d", path, i+1)
 		}
-		out[fmt.Sprintf("%s#%d", r.Row, r.Trial)] = r
+		out[r.Key()] = r
 	}
 	return out, nil
 }
 
-// appendRecord appends one line to path and syncs it. A record cut short at the end of the
-// file (see finished) is cut off first, so that the new one starts a line of its own.
-func appendRecord(path string, r record) error {
+// Append appends r to the ledger at path as one line and syncs it. A Record cut short at the end of the
+// file (see ReadLedger) is cut off first, so that the new one starts a line of its own.
+func Append(path string, r Record) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return err

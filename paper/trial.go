@@ -1,0 +1,433 @@
+package paper
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/train"
+)
+
+// Options configures a trial beyond its spec.
+type Options struct {
+	Seed        int64
+	Max         int           // overrides Spec.Max when > 0
+	Optimizer   string        // "" or "sgd": the paper's plain gradient descent
+	Measure     train.Measure // what ST3's average training error means (docs/paper.md, "Readings")
+	Progress    time.Duration // progress lines on Log (0: none)
+	Log         io.Writer     // progress; nil: none
+	Name        string        // how Log's lines name the run ("": the experiment ID)
+	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
+	Every       int           // overrides Spec.Every when > 0
+	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
+	Drift       int           // > 0: measure the trained net's state drift on this many sequences
+	Checkpoints train.Checkpoints
+}
+
+// Result is one trial's outcome, printed as the final JSON line of the examples.
+type Result struct {
+	Experiment string  `json:"experiment"`
+	Title      string  `json:"title"`
+	Seed       int64   `json:"seed"`
+	Success    bool    `json:"success"`
+	Sequences  int     `json:"sequences"`
+	Weights    int     `json:"weights"`
+	TestSeqs   int     `json:"test_sequences"`
+	TestWrong  int     `json:"test_wrong"`
+	TestMSE    float64 `json:"test_mse"`
+	TestMAE    float64 `json:"test_mae"`
+	// TestWrongSide (Exp. 3 only) counts the test sequences whose output is on the wrong side
+	// of 0.5, i.e. points to the wrong class: another reading of Tables 4-6's "fraction
+	// misclassified" than TestWrong's (Correct: absolute error below 0.2, or 0.1 in 3c), which
+	// counts a 3b net that outputs the class probability as wrong also where it is merely
+	// unsure (docs/notes.md).
+	TestWrongSide *int `json:"test_wrong_side,omitempty"`
+	// Seconds is the trial's wall time; for a trial resumed from a checkpoint, the sum over
+	// its runs (each counted up to its last checkpoint).
+	Seconds float64 `json:"seconds"`
+	Drift   *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
+	// CellAdded is the number of sequences after which the memory cell was added (Spec.Construct).
+	CellAdded int `json:"cell_added,omitempty"`
+}
+
+// CurvePoint is one line of a trial's learning curve (Options.Metrics writes them as JSON Lines, one
+// every 1000 sequences and one at the sequence of success).
+type CurvePoint struct {
+	Sequences   int     `json:"sequences"`
+	TrainMSE    float64 `json:"train_mse"`
+	TrainWrong  int     `json:"wrong_in_window"`
+	Window      int     `json:"window"`
+	Criterion   string  `json:"criterion"`
+	CriterionOK bool    `json:"criterion_met"`
+	// The L2 norms of the updates' gradients since the previous line (before any clipping):
+	// their mean, the largest, and the sequence whose update it was. Absent if there was none.
+	GradNormMean  *float64 `json:"grad_norm_mean,omitempty"`
+	GradNormMax   *float64 `json:"grad_norm_max,omitempty"`
+	GradNormMaxAt *int     `json:"grad_norm_max_at,omitempty"`
+}
+
+// state is what a checkpoint keeps besides weights, optimizer and random sources.
+type state struct {
+	Window    *train.Window   `json:"window"`
+	Evals     int             `json:"evals"`
+	Construct *constructState `json:"construct,omitempty"`
+	// Seconds is the trial's wall time up to the checkpoint, over all its runs, so that a
+	// resumed trial reports its whole time (Result.Seconds).
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+// MaxPrograms is the number of compiled programs (one per sequence length) a trial's trainer
+// keeps. The paper's tasks draw their lengths from T..T+T/10, 101 lengths at T = 1000, and 2c's
+// from q+3 on with a geometric tail; with the trainer's default of 64 a T = 1000 trial
+// recompiled for about a third of its sequences (64 of 101 lengths kept), which cost it about a
+// sixth of its time. A program for T = 1000 keeps about 2 MB.
+const MaxPrograms = 128
+
+// Saved reads how far the trial checkpointed in dir has come: the sequences it has seen and its
+// wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
+// error that errors.Is train.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
+func Saved(dir string) (sequences int, seconds float64, err error) {
+	ck, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	var st state
+	if len(ck.Extra) > 0 {
+		if err := json.Unmarshal(ck.Extra, &st); err != nil {
+			return 0, 0, errors.Wrapf(err, "checkpoint in %s: trial state", dir)
+		}
+	}
+	return ck.Sequences, st.Seconds, nil
+}
+
+// examples is a trial's training stream: the spec's on-line generator, or for Exp. 1 picks
+// from the training set. It keeps the last example, whose correctness the trial judges.
+type examples struct {
+	spec  *Spec
+	rng   *rand.Rand
+	set   []datasets.Example
+	last  datasets.Example
+	stack func(datasets.Example) (train.Batch, error)
+}
+
+// Next draws the next training sequence as a batch of one.
+func (e *examples) Next() (train.Batch, error) {
+	var err error
+	if e.set != nil {
+		e.last = e.set[e.rng.Intn(len(e.set))]
+	} else if e.last, err = e.spec.Sample(e.rng); err != nil {
+		return train.Batch{}, err
+	}
+	return train.Stack(e.last.Sequence)
+}
+
+// trial is one running trial: its spec, options, trainer, data and the state a checkpoint keeps.
+type trial struct {
+	s       *Spec
+	o       Options
+	name    string // how log lines name it
+	every   int
+	tr      *train.Trainer
+	data    *examples
+	testRng *rand.Rand
+	testSet []datasets.Example // Exp. 1's test strings, or Exp. 3's ST1/ST2 test set
+	st      state
+	ck      train.State
+	meter   *normMeter
+	held    *hold
+	// success is set when the criterion is met.
+	success bool
+	// lastLine is the sequence count of the learning curve's last line.
+	lastLine int
+	// start and before time the trial: before is the earlier runs' time, restored with the
+	// checkpoint.
+	start  time.Time
+	before float64
+}
+
+// RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
+// tests it. It is Trainer.Run with hooks: the construction of Exps. 2a/2b, the spec's stopping
+// criterion (Until), the learning curve, progress lines and checkpoints. When interrupted
+// (train.ErrInterrupted) it saves a checkpoint if o.Checkpoints has a directory and returns the
+// sequences trained so far in Result.Sequences.
+func RunTrial(s *Spec, o Options) (Result, error) {
+	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
+	t, err := newTrial(s, o)
+	if err != nil {
+		return res, err
+	}
+	defer t.tr.Close()
+	max := s.Max
+	if o.Max > 0 {
+		max = o.Max
+	}
+	crit, err := t.criterion()
+	if err != nil {
+		return res, err
+	}
+	saveHook, stopSignals := o.Checkpoints.Hook(t.ck)
+	defer stopSignals()
+	hooks := []train.Hook{t.construct, train.Until(t.observing(crit)), t.curve, t.progress(), func(seen int, bt train.Batch, r train.Result) error {
+		t.st.Seconds = t.elapsed()
+		return saveHook(seen, bt, r)
+	}}
+	if _, err = t.tr.Run(t.data, max, hooks...); errors.Is(err, train.ErrInterrupted) {
+		t.st.Seconds = t.elapsed()
+		if serr := o.Checkpoints.Save(t.ck); serr != nil {
+			return res, serr
+		}
+		res.Sequences = t.tr.Seen()
+		return res, train.ErrInterrupted
+	}
+	if err != nil {
+		return res, err
+	}
+	if t.success && o.Metrics != nil { // the last line of the curve, at the sequence of success
+		if err := t.writeMetric(t.tr.Seen()); err != nil {
+			return res, err
+		}
+	}
+	t.st.Seconds = t.elapsed()
+	if err := o.Checkpoints.Save(t.ck); err != nil {
+		return res, err
+	}
+	res.Success, res.Sequences, res.Weights = t.success, t.tr.Seen(), t.tr.Params().NumWeights()
+	if t.st.Construct != nil {
+		res.CellAdded = t.st.Construct.Added
+	}
+	if t.success {
+		if err := s.test(t.tr, t.testN(), t.testRng, &res); err != nil {
+			return res, err
+		}
+	}
+	if o.Drift > 0 {
+		d, err := MeasureDrift(s, o.Seed, o.Drift, t.tr.Params())
+		if err != nil {
+			return res, err
+		}
+		res.Drift = &d
+	}
+	res.Seconds = t.elapsed()
+	return res, nil
+}
+
+// newTrial checks the options, makes the trainer, the data and test sources, and restores a
+// checkpoint if the options ask for one.
+func newTrial(s *Spec, o Options) (*trial, error) {
+	t := &trial{s: s, o: o, name: o.Name, every: s.Every, start: time.Now()}
+	switch {
+	case o.Every < 0 || o.Max < 0:
+		return nil, errors.Errorf("paper: experiment %s: Every %d, Max %d: want numbers of sequences (0: the experiment's)", s.ID, o.Every, o.Max)
+	case o.Every > 0 && s.Stop != StopEval:
+		return nil, errors.Errorf("paper: experiment %s checks its criterion after every sequence; Every %d applies only to evaluated criteria (experiments %s)",
+			s.ID, o.Every, strings.Join(AppliesTo["every"], ", "))
+	case o.Every > 0:
+		t.every = o.Every
+	}
+	if t.name == "" {
+		t.name = s.ID
+	}
+	name := o.Optimizer
+	if name == "" {
+		name = "sgd"
+	}
+	opt, err := s.optimizer(name)
+	if err != nil {
+		return nil, err
+	}
+	if o.Metrics != nil { // the learning curve's gradient norms
+		t.meter, opt = metering(opt)
+	}
+	if s.Construct != nil {
+		t.held, opt = holding(opt, s.Construct.Hold)
+		t.st.Construct = &constructState{}
+	}
+	if t.tr, err = train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}); err != nil {
+		return nil, err
+	}
+	if err := t.setUp(name); err != nil {
+		t.tr.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// optimizer returns the named optimizer at the spec's learning rate, with its gradient
+// clipping (none for the paper's rows).
+func (s *Spec) optimizer(name string) (train.Optimizer, error) {
+	return optim.New(name, s.LR, optim.Clip{Norm: s.ClipNorm})
+}
+
+// setUp draws the trial's sets, makes its window and restores its checkpoint.
+func (t *trial) setUp(optimizer string) error {
+	s, o := t.s, t.o
+	dataSrc, testSrc := datasets.NewSource(o.Seed+1_000_003), datasets.NewSource(o.Seed+2_000_003)
+	t.data = &examples{spec: s, rng: rand.New(dataSrc)}
+	t.testRng = rand.New(testSrc)
+	var err error
+	if s.reber != nil { // Exp. 1: 256 training and 256 distinct test strings per trial
+		if t.data.set, t.testSet, err = s.reber.Sets(t.testRng, 256, 256); err != nil {
+			return err
+		}
+	}
+	if s.st1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
+		if t.testSet, err = s.drawST1(t.testRng); err != nil {
+			return err
+		}
+	}
+	window := s.Window
+	if window == 0 {
+		window = 2000
+	}
+	if t.st.Window, err = train.NewWindow(window, o.Measure); err != nil {
+		return err
+	}
+	t.ck = train.State{Trainer: t.tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &t.st,
+		Config: map[string]any{"experiment": s.ID, "title": s.Title, "lr": s.LR, "seed": o.Seed, "optimizer": optimizer}}
+	// A probe sequence, drawn from a source of its own, gives a batch shape to build the model
+	// with before a checkpoint is loaded into it.
+	var probe datasets.Example
+	if t.data.set != nil {
+		probe = t.data.set[0]
+	} else if probe, err = s.Sample(rand.New(datasets.NewSource(o.Seed + 3_000_017))); err != nil {
+		return err
+	}
+	probeBt, err := train.Stack(probe.Sequence)
+	if err != nil {
+		return err
+	}
+	shape, err := probeBt.Shape()
+	if err != nil {
+		return err
+	}
+	if ok, err := o.Checkpoints.Restore(t.ck, shape); err != nil {
+		return err
+	} else if ok && o.Log != nil {
+		fmt.Fprintf(o.Log, "%s: resumed after %d sequences\n", t.name, t.tr.Seen())
+	}
+	t.before = t.st.Seconds
+	if s.Construct != nil {
+		if err := t.tr.Build(shape); err != nil { // creates the parameters of a fresh run
+			return err
+		}
+		if err := s.Construct.start(t.tr.Params(), t.st.Construct, t.held); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// elapsed is the trial's wall time over all its runs.
+func (t *trial) elapsed() float64 { return t.before + time.Since(t.start).Seconds() }
+
+// testN is the number of test sequences after success.
+func (t *trial) testN() int {
+	switch {
+	case t.o.Test > 0:
+		return t.o.Test
+	case t.o.Test < 0:
+		return 0
+	}
+	return t.s.Test
+}
+
+// judge is the spec's per-sequence correctness as a train.Judge, for the trial's batches of
+// one: it judges the example just drawn.
+func (t *trial) judge(_ train.Batch, r train.Result, i int, _ train.SeqError) bool {
+	return t.s.Correct(t.data.last, outputsOf(r, i))
+}
+
+// criterion is the spec's stopping criterion over the trial's window: ST3(β), the n_seq rule,
+// or an evaluation every t.every sequences (Reber sets, ST1/ST2, ABS).
+func (t *trial) criterion() (train.Criterion, error) {
+	s := t.s
+	switch s.Stop {
+	case StopST3:
+		return &train.ST3{Beta: s.Beta, Judge: t.judge, Window: t.st.Window}, nil
+	case StopNSeq:
+		return &train.NSeq{N: s.NSeq, Judge: t.judge, Window: t.st.Window}, nil
+	case StopEval:
+		return train.Every{N: t.every, Check: func(int) (bool, error) {
+			t.st.Evals++
+			return s.evaluate(t.tr, t.data.set, t.testSet, t.testRng)
+		}}, nil
+	}
+	return nil, errors.Errorf("paper: experiment %s: unknown stopping criterion %q", s.ID, s.Stop)
+}
+
+// observing wraps c: the trial's window sees every sequence (ST3 and n_seq feed it themselves;
+// for evaluated criteria it only draws the learning curve), and a met criterion is recorded.
+func (t *trial) observing(c train.Criterion) train.Criterion {
+	_, evaluated := c.(train.Every)
+	return criterionFunc(func(seen int, bt train.Batch, r train.Result) (bool, error) {
+		if evaluated {
+			t.st.Window.Observe(bt, r, t.judge)
+		}
+		met, err := c.Observe(seen, bt, r)
+		t.success = met
+		return met, err
+	})
+}
+
+// criterionFunc is a train.Criterion from a function.
+type criterionFunc func(seen int, bt train.Batch, r train.Result) (bool, error)
+
+func (f criterionFunc) Observe(seen int, bt train.Batch, r train.Result) (bool, error) {
+	return f(seen, bt, r)
+}
+
+// construct is the hook of Exps. 2a/2b's sequential construction.
+func (t *trial) construct(seen int, bt train.Batch, r train.Result) error {
+	if t.s.Construct == nil {
+		return nil
+	}
+	e := train.SeqErrors(bt, r)[0]
+	added, err := t.s.Construct.observe(e.SqErr, seen, t.o.Seed, t.tr.Params(), t.st.Construct, t.held)
+	if added && t.o.Log != nil {
+		fmt.Fprintf(t.o.Log, "  %s: the error stopped decreasing; memory cell added after %d sequences\n", t.name, seen)
+	}
+	return err
+}
+
+// curve is the hook that writes a line of the learning curve every 1000 sequences.
+func (t *trial) curve(seen int, _ train.Batch, _ train.Result) error {
+	if t.o.Metrics == nil || seen-t.lastLine < 1000 {
+		return nil
+	}
+	return t.writeMetric(seen)
+}
+
+// writeMetric writes the learning curve's line at seen sequences.
+func (t *trial) writeMetric(seen int) error {
+	w := t.st.Window
+	m := CurvePoint{Sequences: seen, TrainMSE: w.Mean(train.MeanSquared), TrainWrong: w.Wrong(), Window: w.Count(),
+		Criterion: t.s.Stop, CriterionOK: t.success}
+	if mean, max, at, ok := t.meter.take(seen); ok {
+		m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
+	}
+	t.lastLine = seen
+	return json.NewEncoder(t.o.Metrics).Encode(m)
+}
+
+// progress returns the hook that prints a progress line every Options.Progress.
+func (t *trial) progress() train.Hook {
+	lastLog, runStart, runFrom := time.Now(), time.Now(), t.tr.Seen() // the rate counts this run's sequences only
+	return func(seen int, _ train.Batch, _ train.Result) error {
+		if t.o.Log == nil || t.o.Progress <= 0 || time.Since(lastLog) < t.o.Progress {
+			return nil
+		}
+		lastLog = time.Now()
+		w := t.st.Window
+		fmt.Fprintf(t.o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", t.name, seen,
+			float64(seen-runFrom)/time.Since(runStart).Seconds(), w.Mean(train.MeanSquared), w.Wrong(), w.Count())
+		return nil
+	}
+}
