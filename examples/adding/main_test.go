@@ -2,143 +2,111 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
-	"math/rand"
 	"strings"
 	"testing"
 
-	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/internal/smoke"
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/cli"
 	"github.com/lstm97/lstm97/train"
 )
 
-func smokeConfig() config {
-	return config{T: 10, Batch: 1, Max: 300, Test: 20, Window: 50, Seed: 1, LR: 0.5, Beta: 0.01, Tol: 0.04,
-		Optimizer: "sgd", Measure: "mse"}
+// run runs the command on args and returns its exit status, stdout and final JSON result.
+func run(t *testing.T, args string) (int, string, paper.Result, error) {
+	t.Helper()
+	var out, log bytes.Buffer
+	code, err := cli.TrialCommand(strings.Fields(args), []string{"4"}, &out, &log)
+	var r paper.Result
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); err == nil {
+		if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &r); jerr != nil {
+			t.Fatalf("last line is not JSON: %v\n%s", jerr, out.String())
+		}
+	}
+	return code, out.String() + log.String(), r, err
 }
 
-// TestSmoke runs a few hundred sequences end to end and checks the report.
+// TestSmoke runs a few hundred sequences of the paper's network end to end.
 func TestSmoke(t *testing.T) {
-	for _, batch := range []int{1, 4} {
-		c := smokeConfig()
-		c.Batch = batch
-		var out, errOut bytes.Buffer
-		r, err := run(c, &out, &errOut)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		var got result
-		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
-			t.Fatalf("last line is not JSON: %q: %v", lines[len(lines)-1], err)
-		}
-		if got.Sequences < 300 || got.Sequences >= 300+batch || got.Weights != 93 || got.TestSequences != 20 || got.Task != "adding" {
-			t.Errorf("batch %d: report %+v", batch, got)
-		}
-		if got.Success != r.Success || !strings.Contains(out.String(), "test: ") || !strings.Contains(out.String(), "no row for T=10") {
-			t.Errorf("batch %d: output %q", batch, out.String())
-		}
+	r := smoke.Trial(t, "-T 10 -max 300 -progress 0", "4")
+	if r.Weights != 93 || r.Experiment != "4" || r.Title != "adding problem, T=10" {
+		t.Errorf("result %+v", r)
 	}
 }
 
-// TestPaperRow: the summary line quotes Table 7's row for the run's T, not always T=100's.
+// TestPaperRow: the summary line quotes Table 7's row for the run's T, and none for a T the
+// paper has no row for.
 func TestPaperRow(t *testing.T) {
 	for _, tc := range []struct {
 		T    int
 		want string
-	}{{100, "74,000 sequences, 1 wrong"}, {500, "209,000 sequences, 0 wrong"}, {1000, "853,000 sequences, 1 wrong"}, {200, "no row for T=200"}} {
-		if got := paperRow(tc.T); !strings.Contains(got, tc.want) {
-			t.Errorf("T=%d: %q, want it to say %q", tc.T, got, tc.want)
-		}
-	}
-}
-
-// TestWrongByTarget: with a tolerance of 1e-12 every test sequence is wrong, so the counts by target
-// are the histogram of the test targets, drawn here again from the test seed.
-func TestWrongByTarget(t *testing.T) {
-	c := smokeConfig()
-	c.Tol, c.Test = 1e-12, 200
-	var out bytes.Buffer
-	r, err := run(c, &out, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want [10]int
-	rng := rand.New(rand.NewSource(c.Seed + 2_000_003))
-	for i := 0; i < c.Test; i++ {
-		q, err := datasets.Adding{T: c.T}.Sample(rng)
+	}{{100, "the paper (Table 7): 74000"}, {500, "the paper (Table 7): 209000"}, {1000, "the paper (Table 7): 853000"}, {200, ""}} {
+		_, out, _, err := run(t, fmt.Sprintf("-max 2 -progress 0 -T %d", tc.T))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want[min(9, int(10*q.Targets[len(q.Targets)-1][0]))]++
-	}
-	if r.TestWrong != c.Test || r.TestWrongByTarget != want {
-		t.Errorf("%d wrong, by target %v; want %d, %v", r.TestWrong, r.TestWrongByTarget, c.Test, want)
-	}
-	if !strings.Contains(out.String(), "wrong by target:") {
-		t.Errorf("no line of wrong sequences by target in %q", out.String())
+		if tc.want == "" && strings.Contains(out, "the paper (") || tc.want != "" && !strings.Contains(out, tc.want) {
+			t.Errorf("T=%d: output %q, want it to say %q", tc.T, out, tc.want)
+		}
 	}
 }
 
+// TestSameSeedSameRun: the same seed gives the same run, bit for bit.
 func TestSameSeedSameRun(t *testing.T) {
-	var a, b bytes.Buffer
-	ra, err := run(smokeConfig(), &a, &bytes.Buffer{})
+	_, _, a, err := run(t, "-T 10 -max 300 -progress 0 -test 20 -seed 3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := run(smokeConfig(), &b, &bytes.Buffer{})
+	_, _, b, err := run(t, "-T 10 -max 300 -progress 0 -test 20 -seed 3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ra.TestMSE != rb.TestMSE || ra.TestWrong != rb.TestWrong {
-		t.Errorf("same seed, different results: %v/%v vs %v/%v", ra.TestMSE, ra.TestWrong, rb.TestMSE, rb.TestWrong)
+	a.Seconds, b.Seconds = 0, 0
+	if a != b {
+		t.Errorf("same seed, different results: %+v vs %+v", a, b)
 	}
 }
 
+// TestBadFlags: bad values and flags of other experiments are errors with exit status 2.
 func TestBadFlags(t *testing.T) {
-	for name, edit := range map[string]func(*config){
-		"T":         func(c *config) { c.T = 2 },
-		"batch":     func(c *config) { c.Batch = 0 },
-		"optimizer": func(c *config) { c.Optimizer = "nope" },
-		"measure":   func(c *config) { c.Measure = "rms" },
-		"lr":        func(c *config) { c.LR = -1 },
-		"window":    func(c *config) { c.Window = 0 },
+	for _, tc := range []struct{ args, want string }{
+		{"-T 2", "T must be in [4,"},
+		{"-optimizer nope", "nope"},
+		{"-measure rms", `unknown error measure "rms"`},
+		{"-lr -1", "learning rate -1"},
+		{"-N 3", "flag provided but not defined: -N"},
+		{"-resume", "no checkpoint directory"},
 	} {
-		c := smokeConfig()
-		edit(&c)
-		if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
-			t.Errorf("%s: no error", name)
+		code, _, _, err := run(t, tc.args+" -max 10 -progress 0")
+		if code != 2 || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: exit %d, %v; want exit 2 and an error saying %q", tc.args, code, err, tc.want)
 		}
 	}
 }
 
 // TestResumeIsBitIdentical: 600 sequences in one go, and 300 then a resume to 600, end with the
-// same weights, bit for bit, and the same test results.
+// same weights and optimizer state, bit for bit, with plain SGD and with Adam.
 func TestResumeIsBitIdentical(t *testing.T) {
 	for _, opt := range []string{"sgd", "adam"} {
 		t.Run(opt, func(t *testing.T) {
 			whole, parts := t.TempDir(), t.TempDir()
-			c := smokeConfig()
-			c.Optimizer, c.LR, c.Max, c.Every = opt, 0.01, 600, 100
-			if opt == "sgd" {
-				c.LR = 0.5
+			args := "-T 10 -progress 0 -test -1 -ckpt-every 100 -optimizer " + opt
+			if opt == "adam" {
+				args += " -lr 0.01"
 			}
-			c.Checkpoint = whole
-			ra, err := run(c, &bytes.Buffer{}, &bytes.Buffer{})
+			if _, _, _, err := run(t, args+" -max 600 -checkpoint "+whole); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, _, err := run(t, args+" -max 300 -checkpoint "+parts); err != nil {
+				t.Fatal(err)
+			}
+			_, out, _, err := run(t, args+" -max 600 -resume -checkpoint "+parts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Checkpoint, c.Max = parts, 300
-			if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
-				t.Fatal(err)
-			}
-			c.Max, c.Resume = 600, true
-			var errOut bytes.Buffer
-			rb, err := run(c, &bytes.Buffer{}, &errOut)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(errOut.String(), "resumed from") {
-				t.Fatalf("did not resume: %s", errOut.String())
+			if !strings.Contains(out, "resumed after 300 sequences") {
+				t.Fatalf("did not resume: %s", out)
 			}
 			a, err := train.LoadCheckpoint(whole)
 			if err != nil {
@@ -163,26 +131,36 @@ func TestResumeIsBitIdentical(t *testing.T) {
 					}
 				}
 			}
-			if ra.TestMSE != rb.TestMSE || ra.TestWrong != rb.TestWrong || ra.Sequences != rb.Sequences {
-				t.Errorf("results differ: %+v vs %+v", ra, rb)
+			if (a.Optimizer == nil) != (opt == "sgd") {
+				t.Errorf("optimizer state %v for %s", a.Optimizer, opt)
+			}
+			if a.Optimizer != nil {
+				for slot, byParam := range a.Optimizer.Slots {
+					for name, x := range byParam {
+						y := b.Optimizer.Slots[slot][name]
+						for i := range x {
+							if x[i] != y[i] {
+								t.Fatalf("optimizer slot %s of %s[%d]: uninterrupted %v, resumed %v", slot, name, i, x[i], y[i])
+							}
+						}
+					}
+				}
 			}
 		})
 	}
 }
 
+// TestResumeRefusesOtherConfig: a checkpoint made with another learning rate is refused, and
+// so is -resume from a directory without a checkpoint.
 func TestResumeRefusesOtherConfig(t *testing.T) {
 	dir := t.TempDir()
-	c := smokeConfig()
-	c.Checkpoint, c.Max = dir, 100
-	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if _, _, _, err := run(t, "-T 10 -max 100 -progress 0 -checkpoint "+dir); err != nil {
 		t.Fatal(err)
 	}
-	c.Resume, c.LR = true, 0.3
-	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "was made with config") {
-		t.Errorf("err = %v", err)
+	if _, _, _, err := run(t, "-T 10 -max 200 -progress 0 -lr 0.3 -resume -checkpoint "+dir); err == nil || !strings.Contains(err.Error(), "was made with config") {
+		t.Errorf("other lr: err = %v", err)
 	}
-	c.Checkpoint = t.TempDir()
-	if _, err := run(c, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+	if _, _, _, err := run(t, "-T 10 -max 200 -progress 0 -resume -checkpoint "+t.TempDir()); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
 		t.Errorf("empty dir: err = %v", err)
 	}
 }

@@ -1,5 +1,6 @@
 // Command dot writes the graph of the paper's adding network (Experiment 4) as graphviz DOT and,
-// when graphviz's dot is installed, renders it to SVG or PNG next to the DOT file.
+// when graphviz's dot is installed, renders it to SVG or PNG next to the DOT file. By default
+// both go to lstm97-dot/ in the system's temporary directory; -o names another file.
 //
 // Views: step (one time step: the memory cell diagram of the paper's Fig. 1), steps (the first
 // -steps steps unrolled, later ones collapsed: the paper's Fig. 2 unfolded in time), summary
@@ -8,7 +9,7 @@
 //
 // Usage:
 //
-//	go run ./examples/dot [-view step] [-step 1] [-steps 2] [-T 3] [-grad] [-fused] [-o lstm.dot] [-format svg|png|none]
+//	go run ./examples/dot [-view step] [-step 1] [-steps 2] [-T 3] [-grad] [-fused] [-o DIR/lstm.dot] [-format svg|png|none]
 package main
 
 import (
@@ -43,9 +44,13 @@ func main() {
 	flag.IntVar(&c.T, "T", 3, "sequence length of the model")
 	flag.BoolVar(&c.Grad, "grad", false, "also draw the gradient nodes")
 	flag.BoolVar(&c.Fused, "fused", false, "draw the fused model (one node per sequence) instead of the unrolled one")
-	flag.StringVar(&c.Out, "o", "lstm.dot", "DOT output file")
+	flag.StringVar(&c.Out, "o", filepath.Join(os.TempDir(), "lstm97-dot", "lstm.dot"), "DOT output file (its directory is created if needed)")
 	flag.StringVar(&c.Format, "format", "svg", "render with graphviz to svg or png next to the DOT file; none to skip")
 	flag.Parse()
+	if err := os.MkdirAll(filepath.Dir(c.Out), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "dot:", err)
+		os.Exit(1)
+	}
 	if err := run(c, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "dot:", err)
 		os.Exit(1)

@@ -20,7 +20,9 @@ exactly T steps (Sec. 5.4: values uniform in [-1, 1]; markers -1 at the first an
 
 Output: one JSON line per model on stdout,
   {"impl", "T", "B", "dtype", "threads", "seq_per_s_median", "seq_per_s_min", "seq_per_s_max"}
-where each repetition runs full training steps for --seconds and the rate is sequences / second.
+over --reps repetitions after --warmup untimed steps; each repetition trains for --seconds and
+its rate is sequences / second. examples/bench passes --T --B --dtype --threads 1 --impl both
+and reads "impl" and "seq_per_s_median", so the defaults 1.5 s x 5 repetitions apply there.
 Needs PyTorch (Debian: apt-get install -y python3-torch).
 """
 import argparse
@@ -58,7 +60,7 @@ def uniform(*shape):
 
 
 class Cell97(torch.nn.Module):
-    """The 1997 network. Hidden units are ordered [cells (block-major), input gates, output gates]."""
+    """The 1997 network; hidden units in the order [cells (block-major), in gates, out gates]."""
 
     def __init__(self, inputs=2, blocks=2, cells=2, in_gate_bias=(-3.0, -6.0), truncate=True):
         super().__init__()
@@ -152,7 +154,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.5, help="seconds per repetition")
     ap.add_argument("--reps", type=int, default=5, help="repetitions (median, min, max reported)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed training steps first")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="seed of the weights and the data")
     ap.add_argument("--full-gradient", action="store_true",
                     help="lstm97: backpropagate through the recurrent inputs too (no truncation)")
     args = ap.parse_args()
