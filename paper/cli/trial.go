@@ -92,6 +92,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	ckDir := fs.String("checkpoint", "", "directory for checkpoints (saved every -ckpt-every sequences, at the end and on SIGINT/SIGTERM)")
 	ckEvery := fs.Int("ckpt-every", 50000, "sequences between checkpoints")
 	resume := fs.Bool("resume", false, "continue from the checkpoint in -checkpoint")
+	test := fs.Int("test", 0, "test sequences after success (0: the experiment's, 2560 for Exps. 3-6; -1: none)")
 	drift := fs.Int("drift", 0, "report the cell states at the last step of this many sequences before and after training (state drift, App. A.2)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
@@ -125,7 +126,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprint(stdout, "untrained net: ")
 		d.Print(stdout)
 	}
-	o := paper.Options{Seed: *seed, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
+	o := paper.Options{Seed: *seed, Test: *test, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
 		Checkpoints: train.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {

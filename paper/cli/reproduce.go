@@ -1,0 +1,422 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/report"
+	"github.com/lstm97/lstm97/train"
+)
+
+type job struct {
+	row   paper.Row
+	spec  *paper.Spec
+	trial int
+}
+
+type outcome struct {
+	job
+	res paper.Result
+	err error
+	// earlier: the trial finished in an earlier run and was read from DIR/trials.jsonl.
+	earlier bool
+}
+
+// Reproduce is the body of the reproduction driver (examples/paper): it parses the flags,
+// runs the selected rows' trials on all cores and writes the report, and exits 0 on success,
+// 2 on an error, 130 when interrupted (after the running trials saved their checkpoints).
+func Reproduce() {
+	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") and 'all' (every row), run in the order listed; a row named twice runs once")
+	quick := flag.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
+	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
+	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
+	workers := flag.Int("workers", runtime.NumCPU(), "trials run at once")
+	progress := flag.Duration("progress", time.Minute, "interval of each running trial's progress line on stderr (0: none)")
+	out := flag.String("out", "", "write the Markdown report to this file (default: standard output)")
+	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
+	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
+	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	status := flag.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
+	list := flag.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
+	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
+	flag.Parse()
+	if *list {
+		if err := report.ListRows(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "paper:", err)
+			os.Exit(2)
+		}
+		return
+	}
+	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
+		seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c.ctx = ctx
+	err := reproduce(c, os.Stdout, os.Stderr)
+	if errors.Is(err, train.ErrInterrupted) {
+		fmt.Fprintln(os.Stderr, "paper:", err)
+		os.Exit(130)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "paper:", err)
+		os.Exit(2)
+	}
+}
+
+type config struct {
+	rows        string
+	quick       bool
+	trials, max int
+	workers     int
+	out, jsonl  string
+	seed        int64
+	checkpoint  string
+	resume      bool
+	status      bool          // report the finished trials of the checkpoint directory, run none
+	progress    time.Duration // interval of progress lines per running trial (0: none)
+	// ctx stops the run when done (SIGINT/SIGTERM in main): running trials save their
+	// checkpoints and no further trial starts. nil: never.
+	ctx context.Context
+}
+
+// lockedWriter writes the trials' log lines (progress, resumption, construction) to w under
+// the driver's lock, so that lines of concurrent trials do not interleave.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// trialCap is the most sequences a trial of spec may see: the experiment's limit, or max (the
+// -max flag) if that is smaller.
+func trialCap(spec *paper.Spec, max int) int {
+	if max > 0 && max < spec.Max {
+		return max
+	}
+	return spec.Max
+}
+
+// slug makes a row name usable as a directory name.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// trialDir is the checkpoint directory of job j's trial under the run's directory dir.
+func trialDir(dir string, j job) string {
+	return filepath.Join(dir, slug(j.row.Name), fmt.Sprintf("trial%d", j.trial))
+}
+
+// selectRows returns the rows that -rows names (see its help), or the quick rows.
+func selectRows(spec string, quick bool) ([]paper.Row, error) {
+	if quick && spec == "" {
+		var out []paper.Row
+		for _, r := range paper.Rows {
+			for _, q := range paper.QuickRows {
+				if r.Name == q {
+					out = append(out, r)
+				}
+			}
+		}
+		return out, nil
+	}
+	if spec == "" {
+		return paper.Rows, nil
+	}
+	// Row names may themselves contain commas ("4: T=100, linear output"), so at each position
+	// the longest run of comma-separated parts that names a row or an experiment wins. A row's
+	// name wins over the experiment of the same name: "6b" is the row 6b, not also its variants.
+	// "all" stands for every row, so "2a: p=100,all" runs 2a first and then the others. A row
+	// named twice runs once, at its first place.
+	parts := strings.Split(spec, ",")
+	var out []paper.Row
+	seen := map[string]bool{}
+	for i := 0; i < len(parts); {
+		var match []paper.Row
+		j := len(parts)
+		for ; j > i && match == nil; j-- {
+			id := strings.TrimSpace(strings.Join(parts[i:j], ","))
+			var byID []paper.Row
+			for _, r := range paper.Rows {
+				if r.Name == id {
+					match = append(match, r)
+				}
+				if r.ID == id {
+					byID = append(byID, r)
+				}
+			}
+			if match == nil {
+				match = byID
+			}
+			if match == nil && id == "all" {
+				match = paper.Rows
+			}
+		}
+		if match == nil {
+			return nil, errors.Errorf("no table row or experiment %q (want a row name, one of %s, or all)",
+				strings.TrimSpace(parts[i]), strings.Join(paper.IDs, ", "))
+		}
+		for _, r := range match {
+			if !seen[r.Name] {
+				seen[r.Name] = true
+				out = append(out, r)
+			}
+		}
+		i = j + 1
+	}
+	return out, nil
+}
+
+func reproduce(c config, stdout, log io.Writer) error {
+	rowsFlag, quick, trials, max, workers, out, jsonl, seed := c.rows, c.quick, c.trials, c.max, c.workers, c.out, c.jsonl, c.seed
+	if c.status && c.checkpoint == "" {
+		return errors.New("-status needs -checkpoint")
+	}
+	if c.resume && c.checkpoint == "" {
+		return errors.New("-resume needs -checkpoint")
+	}
+	done := map[string]report.Record{}
+	var ledger string
+	if c.checkpoint != "" {
+		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
+		if c.status {
+			// No ledger yet is a run whose trials have only checkpointed so far; no directory
+			// is most likely a mistyped path.
+			if _, err := os.Stat(c.checkpoint); err != nil {
+				return errors.Wrap(err, "-status: no checkpoint directory to report on")
+			}
+		} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
+			return err
+		}
+		if !c.resume {
+			if _, err := os.Stat(ledger); err == nil {
+				return errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
+			}
+		}
+		var err error
+		if done, err = report.ReadLedger(ledger); err != nil {
+			return err
+		}
+	}
+	rows, err := selectRows(rowsFlag, quick)
+	if err != nil {
+		return err
+	}
+	if workers < 1 {
+		return errors.New("-workers must be >= 1")
+	}
+	if quick {
+		if trials == 0 {
+			trials = 3
+		}
+		if max == 0 {
+			max = 1_000_000
+		}
+	}
+	var jobs []job
+	for _, r := range rows {
+		s, err := paper.Lookup(r.ID, r.Variant)
+		if err != nil {
+			return err
+		}
+		n := trials
+		if n == 0 {
+			n = s.Paper.Trials
+		}
+		for k := 0; k < n; k++ {
+			jobs = append(jobs, job{row: r, spec: s, trial: k})
+		}
+	}
+	start := time.Now()
+	results := make([]outcome, len(jobs))
+	var todo []int
+	extended := 0
+	for i, j := range jobs {
+		r, ok := done[report.Key(j.row.Name, j.trial)]
+		if !ok {
+			todo = append(todo, i)
+			continue
+		}
+		if want := seed + int64(j.trial); r.Seed != want {
+			return errors.Errorf("%s: %s trial %d ran with seed %d, this run would give it %d: resume with -seed %d, or use another -checkpoint directory",
+				ledger, j.row.Name, j.trial, r.Seed, want, r.Seed-int64(j.trial))
+		}
+		cap := trialCap(j.spec, max)
+		switch {
+		case r.Cap == 0 || r.Cap == cap:
+		case r.Cap < cap && !r.Success: // the larger cap continues it from its checkpoint
+			extended++
+			todo = append(todo, i)
+			continue
+		case r.Cap < cap:
+		default:
+			return errors.Errorf("%s: %s trial %d ran with a cap of %d sequences, this run's is %d: resume with a cap of at least %d (-max), or use another -checkpoint directory",
+				ledger, j.row.Name, j.trial, r.Cap, cap, r.Cap)
+		}
+		results[i] = outcome{job: j, res: r.Result, earlier: true}
+	}
+	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished", len(jobs), len(rows), workers, len(jobs)-len(todo))
+	if extended > 0 {
+		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
+	}
+	fmt.Fprintf(log, ")\n")
+	if c.status {
+		var got []outcome
+		for _, o := range results {
+			if o.earlier {
+				got = append(got, o)
+			}
+		}
+		var going []report.Unfinished
+		for _, i := range todo {
+			j := jobs[i]
+			u := report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, max)}
+			var err error
+			u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
+			switch {
+			case errors.Is(err, train.ErrNoCheckpoint):
+				continue // not started
+			case err != nil:
+				u.Err = err
+			}
+			going = append(going, u)
+		}
+		md := report.Markdown(rows, reportTrials(got), -1, quick, max, len(jobs)) + report.MarkdownUnfinished(going)
+		if err := writeReport(out, md, stdout, log); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "paper: %d of %d trials finished\n", len(got), len(jobs))
+		return nil
+	}
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next, count := 0, len(jobs)-len(todo)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				k := next
+				next++
+				mu.Unlock()
+				if k >= len(todo) || ctx.Err() != nil {
+					return
+				}
+				i := todo[k]
+				j := jobs[i]
+				spec := *j.spec // each trial its own copy
+				spec.Max = trialCap(j.spec, max)
+				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: train.Checkpoints{Context: ctx}, Progress: c.progress,
+					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
+				if c.checkpoint != "" {
+					o.Checkpoints = train.Checkpoints{Dir: trialDir(c.checkpoint, j),
+						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
+				}
+				res, err := paper.RunTrial(&spec, o)
+				mu.Lock()
+				results[i] = outcome{job: j, res: res, err: err}
+				if err == nil && ledger != "" {
+					err = report.Append(ledger, report.Record{Row: j.row.Name, Trial: j.trial, Cap: spec.Max, Result: res})
+					results[i].err = err
+				}
+				switch {
+				case errors.Is(err, train.ErrInterrupted):
+					fmt.Fprintf(log, "  %s trial %d: interrupted\n", j.row.Name, j.trial)
+				case err != nil:
+					fmt.Fprintf(log, "  %s trial %d: %v\n", j.row.Name, j.trial, err)
+				default:
+					count++
+					fmt.Fprintf(log, "  [%d/%d] %s trial %d: success=%v after %d sequences (%.1f s)\n", count, len(jobs), j.row.Name, j.trial, res.Success, res.Sequences, res.Seconds)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		if c.checkpoint == "" {
+			return errors.Wrap(train.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
+		}
+		return errors.Wrapf(train.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
+	}
+	for _, o := range results {
+		if o.err != nil {
+			return errors.Wrapf(o.err, "%s trial %d", o.row.Name, o.trial)
+		}
+	}
+	if jsonl != "" {
+		err := atomicfile.Write(jsonl, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			for _, o := range results {
+				if err := enc.Encode(report.Record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, max), Result: o.res}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := writeReport(out, report.Markdown(rows, reportTrials(results), time.Since(start), quick, max, len(jobs)), stdout, log); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: done in %v\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// reportTrials converts outcomes to the report's trials.
+func reportTrials(os []outcome) []report.Trial {
+	out := make([]report.Trial, len(os))
+	for i, o := range os {
+		out[i] = report.Trial{Row: o.row, Spec: o.spec, Index: o.trial, Result: o.res, Earlier: o.earlier}
+	}
+	return out
+}
+
+// writeReport writes the Markdown report md to the file out (atomically), or to stdout if out
+// is empty.
+func writeReport(out, md string, stdout, log io.Writer) error {
+	if out == "" {
+		_, err := io.WriteString(stdout, md)
+		return err
+	}
+	if err := atomicfile.WriteBytes(out, []byte(md)); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: wrote %s\n", out)
+	return nil
+}

@@ -1,0 +1,167 @@
+package paper
+
+import (
+	"math"
+	"math/rand"
+
+	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/train"
+)
+
+// evaluate runs the periodic evaluation of a StopEval experiment: the paper's criteria that a
+// test decides (Table 11). For Exp. 1 every string of the training and test sets predicted
+// correctly; for Exp. 3 ST1 (at most ST1Wrong misclassified test sequences) and ST2 (mean
+// absolute test error below Beta); for Exp. 2 ABS over EvalN successive random sequences.
+func (s *Spec) evaluate(tr *train.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
+	switch {
+	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
+		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
+		return s.allCorrect(tr, len(both), func(i int) (datasets.Example, error) { return both[i], nil })
+	case s.st1(): // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
+		if s.FreshTestSets {
+			var err error
+			if testSet, err = s.drawST1(rng); err != nil {
+				return false, err
+			}
+		}
+		wrong, sum := 0, 0.0
+		for _, ex := range testSet {
+			outs, bt, err := Evaluate(tr, ex)
+			if err != nil {
+				return false, err
+			}
+			if !s.Correct(ex, outs) {
+				if wrong++; wrong > s.ST1Wrong {
+					return false, nil
+				}
+			}
+			tg := bt.Targets[len(bt.Targets)-1][0][0]
+			if ex.Clean != nil {
+				tg = ex.Clean[0]
+			}
+			sum += math.Abs(outs[len(outs)-1][0] - tg)
+		}
+		return sum/float64(len(testSet)) < s.Beta, nil
+	default: // Exp. 2: correct on EvalN successive random sequences
+		return s.allCorrect(tr, s.EvalN, func(int) (datasets.Example, error) { return s.Sample(rng) })
+	}
+}
+
+// drawST1 draws an ST1/ST2 test set of EvalN sequences.
+func (s *Spec) drawST1(rng *rand.Rand) ([]datasets.Example, error) {
+	set := make([]datasets.Example, s.EvalN)
+	for i := range set {
+		ex, err := s.Sample(rng)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s: ST1 test sequence %d", s.ID, i)
+		}
+		set[i] = ex
+	}
+	return set, nil
+}
+
+// allCorrect reports whether the n examples next(0), ..., next(n-1) are all judged correct,
+// stopping at the first that is not.
+func (s *Spec) allCorrect(tr *train.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
+	for i := 0; i < n; i++ {
+		ex, err := next(i)
+		if err != nil {
+			return false, err
+		}
+		outs, _, err := Evaluate(tr, ex)
+		if err != nil {
+			return false, err
+		}
+		if !s.Correct(ex, outs) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// test evaluates n fresh sequences.
+func (s *Spec) test(tr *train.Trainer, n int, rng *rand.Rand, res *Result) error {
+	if n <= 0 || s.Sample == nil {
+		return nil
+	}
+	var side *int
+	if s.st1() {
+		side = new(int)
+		res.TestWrongSide = side
+	}
+	for i := 0; i < n; i++ {
+		ex, err := s.Sample(rng)
+		if err != nil {
+			return err
+		}
+		outs, bt, err := Evaluate(tr, ex)
+		if err != nil {
+			return err
+		}
+		if !s.Correct(ex, outs) {
+			res.TestWrong++
+		}
+		if side != nil && wrongSide(ex, outs) {
+			*side++
+		}
+		e := train.SeqErrors(bt, train.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
+		res.TestMSE += e.SqErr
+		res.TestMAE += e.AbsErr
+	}
+	res.TestSeqs = n
+	res.TestMSE /= float64(n)
+	res.TestMAE /= float64(n)
+	return nil
+}
+
+// wrongSide reports whether an Exp. 3 sequence's output at its end is on the other side of 0.5
+// than its (noise-free) target.
+func wrongSide(ex datasets.Example, outs [][]float64) bool {
+	tg := ex.Targets[len(ex.Targets)-1][0]
+	if ex.Clean != nil {
+		tg = ex.Clean[0]
+	}
+	return (outs[len(outs)-1][0] > 0.5) != (tg > 0.5)
+}
+
+func targetSteps(bt train.Batch) []int {
+	var out []int
+	for t, tg := range bt.Targets {
+		if tg != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func wrap(outs [][]float64) [][][]float64 {
+	w := make([][][]float64, len(outs))
+	for i, o := range outs {
+		w[i] = [][]float64{o}
+	}
+	return w
+}
+
+// Evaluate runs one example forward and returns the outputs at its target steps.
+func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch, error) {
+	bt, err := train.Stack(datasets.Sequence(ex.Sequence))
+	if err != nil {
+		return nil, bt, err
+	}
+	r, err := tr.Evaluate(bt)
+	if err != nil {
+		return nil, bt, err
+	}
+	return outputsOf(r, 0), bt, nil
+}
+
+// outputsOf returns sequence i's outputs at the target steps of a step's result.
+func outputsOf(r train.Result, i int) [][]float64 {
+	outs := make([][]float64, len(r.Outputs))
+	for k := range outs {
+		outs[k] = r.Outputs[k][i]
+	}
+	return outs
+}
