@@ -1,14 +1,15 @@
 // Command bench measures training throughput of the paper's adding network (Experiment 4, 93
 // weights) with this library and, when /usr/bin/python3 has torch, with the PyTorch peers run
-// side by side on the same machine (shared/peers/torch_lstm97.py: the same 1997 cell in
-// PyTorch, and torch.nn.LSTM with the same number of cells). It prints one Markdown table with
+// side by side on the same machine (examples/bench/peers/torch_lstm97.py, this repository's
+// own script: the same 1997 cell with the same truncated gradient in PyTorch, and
+// torch.nn.LSTM with the same number of cells; `apt-get install -y python3-torch`). It prints one Markdown table with
 // the ratios, then the time to the first training step and the peak memory (max RSS of a child
 // process) for several sequence lengths.
 //
 // Usage:
 //
 //	go run ./examples/bench [-configs T100B1,T1000B1,T100B32] [-seconds 1.5] [-reps 5]
-//	                        [-peer ../shared/peers/torch_lstm97.py] [-mem 100,1000,5000] [-dtype float64]
+//	                        [-peer examples/bench/peers/torch_lstm97.py] [-mem 100,1000,5000] [-dtype float64]
 package main
 
 import (
@@ -69,7 +70,7 @@ func main() {
 	configs := flag.String("configs", "T100B1,T1000B1,T100B32", "comma-separated TxBy shapes to measure")
 	seconds := flag.Float64("seconds", 1.5, "seconds per repetition")
 	reps := flag.Int("reps", 5, "repetitions (the median is reported)")
-	peer := flag.String("peer", "../shared/peers/torch_lstm97.py", "PyTorch peer script ('' to skip)")
+	peer := flag.String("peer", "examples/bench/peers/torch_lstm97.py", "PyTorch peer script, relative to the working directory ('' to skip)")
 	mem := flag.String("mem", "100,1000,5000", "sequence lengths for the first-step time and peak memory ('' to skip)")
 	dtype := flag.String("dtype", "float64", "float64 or float32")
 	childMem := flag.Int("child-mem", 0, "internal: measure one length in this process")
@@ -180,7 +181,7 @@ type peerResult struct {
 
 // peers runs the PyTorch script for one shape; it returns nil results if python3 or torch is
 // missing.
-func peers(script string, sh shape, dtype string, stderr io.Writer) (map[string]float64, error) {
+func peers(script string, sh shape, dtype string, seconds float64, reps int, stderr io.Writer) (map[string]float64, error) {
 	if script == "" {
 		return nil, nil
 	}
@@ -192,7 +193,8 @@ func peers(script string, sh shape, dtype string, stderr io.Writer) (map[string]
 		fmt.Fprintln(stderr, "bench: /usr/bin/python3 has no torch (apt-get install -y python3-torch); skipping the peers")
 		return nil, nil
 	}
-	cmd := exec.Command("/usr/bin/python3", script, "--T", strconv.Itoa(sh.T), "--B", strconv.Itoa(sh.B), "--dtype", dtype, "--threads", "1", "--impl", "both")
+	cmd := exec.Command("/usr/bin/python3", script, "--T", strconv.Itoa(sh.T), "--B", strconv.Itoa(sh.B), "--dtype", dtype, "--threads", "1", "--impl", "both",
+		"--seconds", strconv.FormatFloat(seconds, 'g', -1, 64), "--reps", strconv.Itoa(reps))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, stderr
 	if err := cmd.Run(); err != nil {
@@ -231,7 +233,7 @@ func run(configs string, seconds float64, reps int, peer, mem, dtype string, dt 
 		if err != nil {
 			return err
 		}
-		p, err := peers(peer, sh, dtype, stderr)
+		p, err := peers(peer, sh, dtype, seconds, reps, stderr)
 		if err != nil {
 			return err
 		}
