@@ -2,7 +2,10 @@ package layers_test
 
 import (
 	"fmt"
+	"log"
 	"math/rand"
+
+	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
@@ -64,41 +67,35 @@ func Example() {
 }
 
 // ExampleCell_Sequence composes the LSTM with an expression of one's own: two stacked layers,
-// the second reading the first's cell outputs, and a head written with builder ops.
+// the second reading the first's cell outputs, and a head written with builder ops. The
+// README's tour quotes its body.
 func ExampleCell_Sequence() {
-	const T, B = 10, 4
-	b := graph.NewBuilder(graph.Config{Seed: 1})
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	const T, B = 10, 4                           // steps, sequences
+	b := graph.NewBuilder(graph.Config{Seed: 1}) // sticky errors, unique names, seeded init
 	lower, err := layers.NewCell(b, layers.Config{Name: "lstm0", Inputs: 3, NumBlocks: 2, CellsPerBlock: 2})
-	if err != nil {
-		panic(err)
-	}
+	check(err)
 	upper, err := layers.NewCell(b, layers.Config{Name: "lstm1", Inputs: 4, NumBlocks: 1, CellsPerBlock: 1})
-	if err != nil {
-		panic(err)
-	}
-	x := b.Input("x", T*B, 3) // row t·B+b is step t of sequence b
-	h := upper.Sequence(lower.Sequence(x, T), T)
+	check(err)
+	x := b.Input("x", T*B, 3)                    // row t·B+b is step t of sequence b
+	h := upper.Sequence(lower.Sequence(x, T), T) // two stacked LSTMs, one graph node each
 	w := b.Param("head/w", []int{1, 1}, graph.Uniform(0.1))
-	loss := b.Sum(b.Square(b.MatMul(h, w)))
-	prog, err := graph.Compile(b, loss, graph.Watch(h))
-	if err != nil {
-		panic(err)
-	}
+	loss := b.Sum(b.Square(b.MatMul(h, w)))             // your own head and loss
+	prog, err := graph.Compile(b, loss, graph.Watch(h)) // compile once ...
+	check(err)
 	defer prog.Close()
 	xs := make([]float64, T*B*3)
 	for i := range xs {
 		xs[i] = float64(i%7) / 7
 	}
-	if err := prog.Set(x, xs); err != nil {
-		panic(err)
-	}
-	if err := prog.Run(); err != nil {
-		panic(err)
-	}
-	params, err := prog.Params()
-	if err != nil {
-		panic(err)
-	}
+	check(prog.Set(x, xs)) // ... run many times
+	check(prog.Run())
+	params, err := prog.Params() // values and gradients, by name
+	check(err)
 	for _, p := range params[:3] {
 		fmt.Println(p.Name, p.Grad.Shape())
 	}
@@ -108,6 +105,60 @@ func ExampleCell_Sequence() {
 	// lstm0/cell/wh (8, 4)
 	// lstm0/cell/b (1, 4)
 	// 19 parameters, 121 weights
+}
+
+// Example_composeAndTrain trains a model of one's own, two stacked LSTM layers under a logistic
+// head with a masked squared error, on the adding problem: a graph.ModelFunc builds the model
+// for any batch shape, train.Trainer compiles it once per shape and trains it with plain
+// gradient descent until the paper's ST3 criterion is met. The README's tour quotes its body.
+func Example_composeAndTrain() {
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	model := func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+		lower, err := layers.NewCell(b, layers.Config{Name: "lstm0", Inputs: s.In, NumBlocks: 2, CellsPerBlock: 2,
+			InputGateBias: []float64{-1, -2}})
+		if err != nil {
+			return nil, err
+		}
+		upper, err := layers.NewCell(b, layers.Config{Name: "lstm1", Inputs: 4, NumBlocks: 2, CellsPerBlock: 1})
+		if err != nil {
+			return nil, err
+		}
+		x := b.Input("x", s.T*s.B, s.In)
+		h := upper.Sequence(lower.Sequence(x, s.T), s.T) // [T·B, 2]
+		w := b.Param("head/w", []int{2, s.Out}, graph.Uniform(0.1))
+		c := b.Param("head/c", []int{1, s.Out}, graph.Uniform(0.1))
+		y := b.Sigmoid(b.AddBias(b.MatMul(h, w), c))
+		target, mask := b.Input("target", s.T*s.B, s.Out), b.Input("mask", s.T*s.B, s.Out) // mask: 1 at target steps
+		loss := b.Scale(b.Sum(b.Mul(mask, b.Square(b.Sub(target, y)))), 0.5/float64(s.B))
+		return &graph.Model{Packed: true, Inputs: []*G.Node{x}, Outputs: []*G.Node{y}, Targets: []*G.Node{target},
+			Mask: mask, Loss: loss}, b.Err()
+	}
+	sgd, err := optim.NewSGD(0.5, optim.Clip{})
+	check(err)
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: model, Optimizer: sgd, Seed: 1})
+	check(err)
+	defer tr.Close()
+	rng, task := rand.New(datasets.NewSource(2)), datasets.Adding{T: 10}
+	source := train.SourceFunc(func() (train.Batch, error) {
+		seq, err := task.Sample(rng)
+		if err != nil {
+			return train.Batch{}, err
+		}
+		return train.Stack(seq)
+	})
+	st3, err := train.NewST3(0.01, 0.04, 500, train.MeanSquared) // ST3(0.01) over 500 sequences
+	check(err)
+	seen, err := tr.Run(source, 200_000, st3.Hook()) // a hook after every step
+	check(err)
+	fmt.Println("weights:", tr.Params().NumWeights())
+	fmt.Println("ST3 met:", st3.Met(), "within 200,000 sequences:", seen < 200_000)
+	// Output:
+	// weights: 157
+	// ST3 met: true within 200,000 sequences: true
 }
 
 // Example_symbols feeds one-hot coded inputs as symbol indices (train.Batch.Symbols): the

@@ -59,6 +59,14 @@ type Variant struct {
 	HPrimeOffset float64
 }
 
+// Diagnostic reports whether v sets a knob that is not the paper's (a full gradient, a linear
+// output unit, gradient clipping, ...): such a variant is not a row of the paper's tables but a
+// probe of one.
+func (v Variant) Diagnostic() bool {
+	return v.LinearOutput || v.NoConstruct || v.CellsOnlyRecurrence || v.FullGradient ||
+		v.ReberSteps != datasets.ReberAll || v.FreshTestSets || v.ClipNorm != 0 || v.HPrimeOffset != 0
+}
+
 // Stop kinds: how an experiment decides that training has succeeded (Table 11).
 const (
 	StopST3  = "st3"  // ST3(β): training window of Window sequences all correct, average error < β

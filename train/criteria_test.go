@@ -1,6 +1,7 @@
 package train_test
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -91,5 +92,100 @@ func TestST3Mean(t *testing.T) {
 		if got, want := s.Average(), s.Mean(m); got != want {
 			t.Errorf("%v: Average %v, Mean by the criterion's measure %v", m, got, want)
 		}
+	}
+}
+
+// TestWindowJudgesAndRestores: a window counts the sequences its judge calls wrong, keeps the
+// most recent Size of them, and comes back from its JSON form with the same counts, average
+// and later behaviour.
+func TestWindowJudgesAndRestores(t *testing.T) {
+	w, err := train.NewWindow(3, train.MeanSquared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, correct := range []bool{false, true, false, true} { // the window keeps the last 3
+		w.Add(train.SeqError{SqErr: float64(i + 1)}, correct)
+	}
+	if w.Count() != 3 || !w.Full() || w.Wrong() != 1 || w.Average() != (2.0+3+4)/3 {
+		t.Errorf("count %d full %v wrong %d average %v, want 3 true 1 3", w.Count(), w.Full(), w.Wrong(), w.Average())
+	}
+	js, err := w.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back train.Window
+	if err := back.UnmarshalJSON(js); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*train.Window{w, &back} {
+		x.Add(train.SeqError{SqErr: 5}, true) // pushes out sequence 2, the correct one
+	}
+	if back.Wrong() != w.Wrong() || back.Average() != w.Average() || back.Count() != w.Count() || w.Wrong() != 1 {
+		t.Errorf("restored window: wrong %d average %v count %d; original %d %v %d", back.Wrong(), back.Average(), back.Count(), w.Wrong(), w.Average(), w.Count())
+	}
+	for _, bad := range []string{`{"size":0}`, `{"size":2,"recent":[{},{},{}],"correct":[true,true,true]}`, `{"size":2,"recent":[{}],"correct":[]}`, `[`} {
+		if err := back.UnmarshalJSON([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	if _, err := train.NewWindow(0, train.MeanSquared); err == nil {
+		t.Error("a window of 0: no error")
+	}
+}
+
+// TestCriteria: ST3, the n_seq rule and an evaluation every N sequences, each fed through
+// Until as a hook, stop training at the step the criterion is met and not before.
+func TestCriteria(t *testing.T) {
+	step := func(out float64) (train.Batch, train.Result) { // one sequence, target 0, output out
+		return train.Batch{Targets: [][][]float64{{{0}}}}, train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{{out}}}}
+	}
+	window := func() *train.Window {
+		w, err := train.NewWindow(4, train.MeanSquared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	evals := 0
+	for _, tc := range []struct {
+		name   string
+		c      train.Criterion
+		outs   []float64 // the output of each step's sequence
+		stopAt int       // the step (from 1) whose hook returns ErrStop; 0: none
+	}{
+		{"ST3: four correct with a small average", &train.ST3{Beta: 0.02, Judge: train.Within(0.2), Window: window()},
+			[]float64{0.5, 0.1, 0.1, 0.1, 0.1, 0.1}, 5},
+		{"ST3: correct but the average too high", &train.ST3{Beta: 0.001, Judge: train.Within(0.2), Window: window()},
+			[]float64{0.1, 0.1, 0.1, 0.1, 0.1}, 0},
+		{"n_seq: fewer than 2 of 4 wrong", &train.NSeq{N: 2, Judge: train.Within(0.2), Window: window()},
+			[]float64{0.5, 0.5, 0.1, 0.1, 0.1}, 5},
+		{"n_seq: 2 of 4 wrong is not fewer than 2", &train.NSeq{N: 2, Judge: train.Within(0.2), Window: window()},
+			[]float64{0.5, 0.5, 0.1, 0.1}, 0},
+		{"every 3 sequences, met at the second evaluation", train.Every{N: 3, Check: func(seen int) (bool, error) {
+			evals++
+			return seen >= 6, nil
+		}}, []float64{1, 1, 1, 1, 1, 1, 1}, 6},
+	} {
+		hook, stopped := train.Until(tc.c), 0
+		for i, out := range tc.outs {
+			bt, r := step(out)
+			err := hook(i+1, bt, r)
+			if errors.Is(err, train.ErrStop) {
+				stopped = i + 1
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+		}
+		if stopped != tc.stopAt {
+			t.Errorf("%s: stopped at step %d, want %d", tc.name, stopped, tc.stopAt)
+		}
+	}
+	if evals != 2 {
+		t.Errorf("the evaluated criterion was checked %d times in 6 sequences, want 2 (at 3 and 6)", evals)
+	}
+	if _, err := (train.Every{N: 0}).Observe(1, train.Batch{}, train.Result{}); err == nil {
+		t.Error("Every with N = 0: no error")
 	}
 }

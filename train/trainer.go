@@ -42,6 +42,12 @@ type Source interface {
 	Next() (Batch, error)
 }
 
+// SourceFunc is a Source from a function: SourceFunc(f).Next() calls f.
+type SourceFunc func() (Batch, error)
+
+// Next returns f().
+func (f SourceFunc) Next() (Batch, error) { return f() }
+
 // Result is what one training or evaluation step computed.
 type Result struct {
 	// Loss is the model's loss on the batch.

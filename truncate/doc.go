@@ -10,10 +10,32 @@
 //	∂net_in_j(t)/∂y^u(t-1) ≈tr 0,  ∂net_out_j(t)/∂y^u(t-1) ≈tr 0,  ∂net_c_j(t)/∂y^u(t-1) ≈tr 0.
 //
 // Apply wraps a node in an operation that is the identity in the forward pass and has no
-// derivative in the backward pass. The layers package applies it to the previous step's hidden
-// activations y(t-1) where they enter the net inputs of cells and gates; the state s(t-1) is
-// never truncated. Reverse-mode differentiation of the resulting graph gives exactly the summed
-// weight updates of the paper's eqs. (19)-(28).
+// derivative in the backward pass. Reverse-mode differentiation of a graph truncated this way
+// gives exactly the summed weight updates of the paper's eqs. (19)-(28).
+//
+// # Where the truncation is applied
+//
+// The 1997 LSTM exists in two forms in package layers, and the truncation is applied in each:
+//
+//   - The unrolled form (layers.Cell.Step, Cell.Unroll, NetConfig.Unrolled): a graph node per
+//     gate, state and step. Step passes the previous step's hidden activations y(t-1) through
+//     Apply exactly where they enter the net inputs of the cells and of the input and output
+//     gates; the state s(t-1) reaches s(t) untruncated (the CEC), and the cells reach the
+//     output units untruncated. The truncate nodes are in the graph, and package dot draws them
+//     red and dashed.
+//   - Users' own graphs: Apply cuts any path the user chooses, the same way. A layer built with
+//     Cell.Step inside a larger graph brings its own truncation with it; nothing else of the
+//     graph is truncated unless the user calls Apply.
+//   - The fused form (layers.Cell.Sequence, the default of layers.Net): one graph node for the
+//     whole sequence. It contains no truncate node; its backward loop applies the same rule
+//     itself: the errors at the net inputs of cells and gates update the weights into them and
+//     are not carried to y(t-1); only ∂E/∂s(t) is carried from step t to step t-1.
+//
+// Both forms give the same gradient: layers' TestTruncatedGradientMatchesPaperAlgorithm checks
+// each form against an independent implementation of the paper's forward-propagated partials
+// (eqs. 12-28), and TestStackedFusedEqualsUnrolled compares the two forms' gradients directly,
+// parameter by parameter, for two stacked layers under a user-written head. layers.Config's
+// FullGradient option leaves the recurrence open in both forms, for comparison.
 //
 // Limits. Gorgonia's symbolic differentiation refuses a parameter whose only path to the cost
 // runs through a truncate node ("Non Differentiable WRTs"): Apply makes such a parameter

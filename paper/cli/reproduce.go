@@ -52,9 +52,18 @@ func Reproduce() {
 	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
 	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
 	status := flag.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
+	summary := flag.String("summary", "", "print the summary of the results recorded in this directory (e.g. docs/results: ledgers of finished trials, and earlier.jsonl), one line per row of the paper's tables, and exit")
+	figure := flag.String("figure", "", "with -summary: also draw the summary as a PNG to this file")
 	list := flag.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
 	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
 	flag.Parse()
+	if *summary != "" || *figure != "" {
+		if err := summarize(*summary, *figure, *out, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "paper:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if *list {
 		if err := report.ListRows(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "paper:", err)
@@ -418,5 +427,32 @@ func writeReport(out, md string, stdout, log io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(log, "paper: wrote %s\n", out)
+	return nil
+}
+
+// summarize writes the summary table of the results in dir (to out, or stdout if out is empty)
+// and, if figure is set, draws it there.
+func summarize(dir, figure, out string, stdout, log io.Writer) error {
+	if dir == "" {
+		return errors.New("-figure needs -summary DIR")
+	}
+	sums, err := report.Summarize(dir)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if err := report.SummaryTable(&b, sums); err != nil {
+		return err
+	}
+	if err := writeReport(out, b.String(), stdout, log); err != nil {
+		return err
+	}
+	if figure == "" {
+		return nil
+	}
+	if err := report.Figure(figure, sums); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: drew %s\n", figure)
 	return nil
 }
