@@ -13,6 +13,7 @@ import (
 	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -24,7 +25,7 @@ func smallNet(t testing.TB, T int, unrolled bool) *graph.Builder {
 	b := graph.NewBuilder(graph.Config{Seed: 1})
 	cfg := layers.NetConfig{
 		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output:   layers.OutputConfig{Units: 1, Bias: true},
+		Output:   output.Config{Units: 1, Bias: true},
 		Unrolled: unrolled,
 	}
 	m, err := layers.BuildNet(b, cfg, graph.Shape{T: T, B: 1, In: 2, Out: 1, TargetSteps: []int{T - 1}})

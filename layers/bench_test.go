@@ -7,6 +7,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
@@ -15,7 +16,7 @@ import (
 func addingNet(unrolled bool) layers.NetConfig {
 	return layers.NetConfig{
 		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output:   layers.OutputConfig{Units: 1, Bias: true},
+		Output:   output.Config{Units: 1, Bias: true},
 		Unrolled: unrolled,
 	}
 }
@@ -166,7 +167,7 @@ func benchTask(b *testing.B, cfg layers.NetConfig, lr float64, sample func(*rand
 func benchVeryLongLag(b *testing.B, symbols bool) {
 	cfg := layers.NetConfig{
 		LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
+		Output: output.Config{Units: 2, InitRange: 0.2},
 	}
 	benchTask(b, cfg, 0.01, datasets.VeryLongLag{P: 1000, Q: 1000, Symbols: symbols}.Sample)
 }
@@ -181,7 +182,7 @@ func BenchmarkLongLag100(b *testing.B) {
 	cfg := layers.NetConfig{
 		LSTM: layers.Config{Inputs: 101, NumBlocks: 1, CellsPerBlock: 1, Biases: layers.BiasNone, NoOutputGate: true,
 			NoRecurrence: true, G: layers.SquashLogistic, H: layers.SquashIdentity, InitRange: 0.2},
-		Output:           layers.OutputConfig{Units: 101, InitRange: 0.2},
+		Output:           output.Config{Units: 101, InitRange: 0.2},
 		OutputFromInputs: true,
 	}
 	benchTask(b, cfg, 1.0, datasets.LongLag{P: 100, Random: true}.Sample)

@@ -11,6 +11,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
@@ -216,7 +217,7 @@ func TestGradientOfAParameterInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := layers.NewOutput(b, layers.OutputConfig{Units: 2, Cells: 2, Inputs: In, Bias: true, InitRange: 0.5})
+	o, err := output.New(b, output.Config{Units: 2, Cells: 2, Inputs: In, Bias: true, InitRange: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

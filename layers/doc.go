@@ -33,8 +33,9 @@
 // Two forms compute the same numbers. Cell.Unroll builds ~40 gorgonia nodes per time step, each
 // gate, state and truncation visible (and drawn by dot.Write). Cell.Sequence is ONE node for
 // the whole sequence whose forward and gradient (truncated or full, in one reverse pass through
-// the CEC) are plain loops over preallocated buffers; Output.Apply (and Output.ApplyRows, which
-// computes the output units at the target steps only) and MaskedLoss are fused nodes too. Net
+// the CEC) are plain loops over preallocated buffers; the output layer and the paper's loss
+// (package layers/output: Layer.Apply, Layer.ApplyRows, which computes the output units at the
+// target steps only, and MaskedLoss) are fused nodes too. Net
 // builds the fused form unless NetConfig.Unrolled is set. The fused kernels compute the
 // exact logistic function, where gorgonia's sigmoid returns exactly 0 or 1 beyond |x| = 19.
 //

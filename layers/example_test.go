@@ -10,6 +10,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
@@ -20,7 +21,7 @@ func Example() {
 	net := layers.NetConfig{
 		LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, // 2 blocks of 2 cells
 			InputGateBias: []float64{-3, -6}},
-		Output: layers.OutputConfig{Units: 1, Bias: true},
+		Output: output.Config{Units: 1, Bias: true},
 	}
 	sgd, err := optim.NewSGD(0.5, optim.Clip{})
 	if err != nil {
@@ -167,7 +168,7 @@ func Example_composeAndTrain() {
 func Example_symbols() {
 	net := layers.NetConfig{
 		LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-		Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
+		Output: output.Config{Units: 2, InitRange: 0.2},
 	}
 	output := func(symbols bool) []float64 {
 		tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: &optim.SGD{LearningRate: 0.01}, Seed: 1})

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
+	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -96,16 +97,8 @@ type seqOp struct {
 func (op *seqOp) Arity() int { return 1 + len(op.slots) }
 
 // matrices is the type of an op taking n matrices and returning a tensor of outDims dims.
-func matrices(dt tensor.Dtype, n, outDims int) hm.Type {
-	ts := make(hm.Types, n+1)
-	for i := 0; i < n; i++ {
-		ts[i] = G.TensorType{Dims: 2, Of: dt}
-	}
-	ts[n] = G.TensorType{Dims: outDims, Of: dt}
-	return hm.NewFnType(ts...)
-}
 
-func (op *seqOp) Type() hm.Type { return matrices(op.dtype, op.Arity(), 2) }
+func (op *seqOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
 
 func (op *seqOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.T * op.B, op.cell.cfg.NumCells()}, nil
@@ -131,7 +124,7 @@ func (op *seqOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	out, err := fusedop.OutputTensor(op, op.Arity(), prealloc, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -176,33 +169,16 @@ func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
 
 // floats returns the backing slice of a dense tensor of element type F without the reflection
 // that tensor.Dense.Data uses.
-func floats[F float32 | float64](v G.Value) ([]F, bool) {
-	d, ok := v.(*tensor.Dense)
-	if !ok {
-		return nil, false
-	}
-	var out any
-	switch d.Dtype() {
-	case tensor.Float64:
-		out = d.Float64s()
-	case tensor.Float32:
-		out = d.Float32s()
-	default:
-		return nil, false
-	}
-	f, ok := out.([]F)
-	return f, ok
-}
 
 // unpack returns the data of x and of the weights in the kernel's layout.
 func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F], error) {
 	var w [3]weights[F]
-	x, ok := floats[F](vals[0])
+	x, ok := fusedop.Floats[F](vals[0])
 	if !ok {
 		return nil, w, errors.Errorf("%v: input is %T", op, vals[0])
 	}
 	for i, s := range op.slots {
-		d, ok := floats[F](vals[1+i])
+		d, ok := fusedop.Floats[F](vals[1+i])
 		if !ok {
 			return nil, w, errors.Errorf("%v: weight %d is %T", op, i, vals[1+i])
 		}
@@ -229,15 +205,15 @@ func (op *seqOp) DiffWRT(n int) []bool {
 
 // SymDiff returns one gradient node per input (see flatGrad).
 func (op *seqOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	return flatGrad(op, inputs, grad)
+	return fusedop.FlatGrad(op, inputs, grad)
 }
 
-func (op *seqOp) opID() uint64          { return op.id }
-func (op *seqOp) opDtype() tensor.Dtype { return op.dtype }
-func (op *seqOp) grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error {
+func (op *seqOp) ID() uint64          { return op.id }
+func (op *seqOp) Dtype() tensor.Dtype { return op.dtype }
+func (op *seqOp) Grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error {
 	return gradInto(op, op.k64, vals, shapes, out)
 }
-func (op *seqOp) grad32(vals []G.Value, shapes []tensor.Shape, out []float32) error {
+func (op *seqOp) Grad32(vals []G.Value, shapes []tensor.Shape, out []float32) error {
 	return gradInto(op, op.k32, vals, shapes, out)
 }
 
@@ -249,7 +225,7 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 	if err != nil {
 		return err
 	}
-	dy, ok := floats[F](vals[len(vals)-1])
+	dy, ok := fusedop.Floats[F](vals[len(vals)-1])
 	if !ok {
 		return errors.Errorf("%v: output gradient is %T", op, vals[len(vals)-1])
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -22,7 +23,7 @@ func TestMalformedCalls(t *testing.T) {
 	type setup struct {
 		b    *graph.Builder
 		cell *layers.Cell
-		out  *layers.Output
+		out  *output.Layer
 	}
 	fresh := func(t *testing.T) setup {
 		b := graph.NewBuilder(graph.Config{})
@@ -30,7 +31,7 @@ func TestMalformedCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := layers.NewOutput(b, layers.OutputConfig{Units: 1, Cells: 4, Inputs: 2})
+		out, err := output.New(b, output.Config{Units: 1, Cells: 4, Inputs: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,41 +70,41 @@ func TestMalformedCalls(t *testing.T) {
 		{"output: wrong cell width", func(s setup) error { s.out.Apply(s.b.Input("h", 3, 5), s.b.Input("x", 3, 2)); return s.b.Err() }, `want [rows, 4]`},
 		{"output: connectivity B without inputs", func(s setup) error { s.out.Apply(s.b.Input("h", 3, 4), nil); return s.b.Err() }, `needs the inputs x(t)`},
 		{"output: inputs with other rows", func(s setup) error { s.out.Apply(s.b.Input("h", 3, 4), s.b.Input("x", 2, 2)); return s.b.Err() }, `want [3, 2]`},
-		{"loss: no pairs", func(s setup) error { layers.Loss(s.b, nil, nil); return s.b.Err() }, `0 outputs and 0 targets`},
+		{"loss: no pairs", func(s setup) error { output.Loss(s.b, nil, nil); return s.b.Err() }, `0 outputs and 0 targets`},
 		{"loss: mismatched counts", func(s setup) error {
-			layers.Loss(s.b, []*G.Node{s.b.Input("y", 1, 1)}, nil)
+			output.Loss(s.b, []*G.Node{s.b.Input("y", 1, 1)}, nil)
 			return s.b.Err()
 		}, `1 outputs and 0 targets`},
 		{"loss: nil target", func(s setup) error {
-			layers.Loss(s.b, []*G.Node{s.b.Input("y", 1, 1)}, []*G.Node{nil})
+			output.Loss(s.b, []*G.Node{s.b.Input("y", 1, 1)}, []*G.Node{nil})
 			return s.b.Err()
 		}, `pair 0 has a nil node`},
 		{"loss: shapes differ", func(s setup) error {
-			layers.Loss(s.b, []*G.Node{s.b.Input("y", 2, 1)}, []*G.Node{s.b.Input("t", 1, 1)})
+			output.Loss(s.b, []*G.Node{s.b.Input("y", 2, 1)}, []*G.Node{s.b.Input("t", 1, 1)})
 			return s.b.Err()
 		}, `differ in shape`},
 		{"masked loss: shapes differ", func(s setup) error {
-			layers.MaskedLoss(s.b, s.b.Input("y", 4, 1), s.b.Input("t", 4, 1), s.b.Input("m", 2, 1), 1)
+			output.MaskedLoss(s.b, s.b.Input("y", 4, 1), s.b.Input("t", 4, 1), s.b.Input("m", 2, 1), 1)
 			return s.b.Err()
 		}, `differ in shape`},
 		{"masked loss: batch 0", func(s setup) error {
-			layers.MaskedLoss(s.b, s.b.Input("y", 4, 1), s.b.Input("t", 4, 1), s.b.Input("m", 4, 1), 0)
+			output.MaskedLoss(s.b, s.b.Input("y", 4, 1), s.b.Input("t", 4, 1), s.b.Input("m", 4, 1), 0)
 			return s.b.Err()
 		}, `batch 0`},
 		{"new cell: nil builder", func(s setup) error { _, err := layers.NewCell(nil, cfg); return err }, `nil builder`},
-		{"new output: zero units", func(s setup) error { _, err := layers.NewOutput(s.b, layers.OutputConfig{Cells: 4}); return err }, `Units must be > 0`},
+		{"new output: zero units", func(s setup) error { _, err := output.New(s.b, output.Config{Cells: 4}); return err }, `Units must be > 0`},
 		{"net: inputs of another width", func(s setup) error {
-			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: layers.OutputConfig{Units: 1}},
+			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: output.Config{Units: 1}},
 				graph.Shape{T: 3, B: 1, In: 3, Out: 1, TargetSteps: []int{2}})
 			return err
 		}, `batch has 3 inputs per step`},
 		{"net: target step outside the sequence", func(s setup) error {
-			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: layers.OutputConfig{Units: 1}, Unrolled: true},
+			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: output.Config{Units: 1}, Unrolled: true},
 				graph.Shape{T: 3, B: 1, In: 2, Out: 1, TargetSteps: []int{5}})
 			return err
 		}, `target step 5 outside [0,3)`},
 		{"net: zero steps", func(s setup) error {
-			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: layers.OutputConfig{Units: 1}},
+			_, err := layers.BuildNet(graph.NewBuilder(graph.Config{}), layers.NetConfig{LSTM: cfg, Output: output.Config{Units: 1}},
 				graph.Shape{T: 0, B: 1, In: 2, Out: 1})
 			return err
 		}, `invalid shape T=0`},
@@ -120,7 +121,7 @@ func TestMalformedCalls(t *testing.T) {
 // TestProgramMisuse: wrong sizes, NaN, running after Close, reading what was never computed.
 func TestProgramMisuse(t *testing.T) {
 	b := graph.NewBuilder(graph.Config{})
-	m, err := layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 1, CellsPerBlock: 1}, Output: layers.OutputConfig{Units: 1}},
+	m, err := layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 1, CellsPerBlock: 1}, Output: output.Config{Units: 1}},
 		graph.Shape{T: 3, B: 2, In: 2, Out: 1, TargetSteps: []int{2}})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func TestParallelTrialsAreIndependent(t *testing.T) {
 func addingNetCfg() layers.NetConfig {
 	return layers.NetConfig{
 		LSTM:   layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output: layers.OutputConfig{Units: 1, Bias: true},
+		Output: output.Config{Units: 1, Bias: true},
 	}
 }
 

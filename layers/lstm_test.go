@@ -10,6 +10,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 // TestWeightCountsMatchTable10 builds every architecture of the paper's Table 10 and checks
@@ -22,36 +23,36 @@ func TestWeightCountsMatchTable10(t *testing.T) {
 	}{
 		{"1-1 (4 blocks of 1)", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 7, NumBlocks: 4, CellsPerBlock: 1, Biases: layers.BiasGates, OutputGateBias: []float64{-1, -2, -3, -4}, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 7}}, 264},
+			Output: output.Config{Units: 7}}, 264},
 		{"1-2 (3 blocks of 2)", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 7, NumBlocks: 3, CellsPerBlock: 2, Biases: layers.BiasGates, OutputGateBias: []float64{-1, -2, -3}, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 7}}, 276},
+			Output: output.Config{Units: 7}}, 276},
 		{"2a/2b (p=100)", layers.NetConfig{
 			LSTM: layers.Config{Inputs: 101, NumBlocks: 1, CellsPerBlock: 1, Biases: layers.BiasNone, NoOutputGate: true, NoRecurrence: true,
 				G: layers.SquashLogistic, H: layers.SquashIdentity, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 101}, OutputFromInputs: true}, 10504},
+			Output: output.Config{Units: 101}, OutputFromInputs: true}, 10504},
 		{"2c-1 (p=50)", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 54, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 2}}, 364},
+			Output: output.Config{Units: 2}}, 364},
 		{"2c-5 (p=1000)", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 1004, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 2}}, 6064},
+			Output: output.Config{Units: 2}}, 6064},
 		{"3a", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 1, NumBlocks: 3, CellsPerBlock: 1, InputGateBias: []float64{-1, -3, -5}, OutputGateBias: []float64{-2, -4, -6}},
-			Output: layers.OutputConfig{Units: 1}}, 102},
+			Output: output.Config{Units: 1}}, 102},
 		{"4 adding", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-			Output: layers.OutputConfig{Units: 1, Bias: true}}, 93},
+			Output: output.Config{Units: 1, Bias: true}}, 93},
 		{"6a", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 8, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-2, -4}},
-			Output: layers.OutputConfig{Units: 4, Bias: true}}, 156},
+			Output: output.Config{Units: 4, Bias: true}}, 156},
 		{"6b", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 8, NumBlocks: 3, CellsPerBlock: 2, InputGateBias: []float64{-2, -4, -6}},
-			Output: layers.OutputConfig{Units: 8, Bias: true}}, 308},
+			Output: output.Config{Units: 8, Bias: true}}, 308},
 		// Not in Table 10: the 2c-1 net without the gates' recurrent weights, 6 units · (54 + 2) + 2 · 2.
 		{"2c-1 (p=50), cells-only recurrence", layers.NetConfig{
 			LSTM:   layers.Config{Inputs: 54, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, CellsOnlyRecurrence: true, InitRange: 0.2},
-			Output: layers.OutputConfig{Units: 2}}, 340},
+			Output: output.Config{Units: 2}}, 340},
 	} {
 		t.Run(tc.task, func(t *testing.T) {
 			b := graph.NewBuilder(graph.Config{Seed: 1})
@@ -143,7 +144,7 @@ func TestBadInputsNameLayerAndStep(t *testing.T) {
 	}
 
 	b = graph.NewBuilder(graph.Config{})
-	_, err = layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 1, CellsPerBlock: 1}, Output: layers.OutputConfig{Units: 1}},
+	_, err = layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 1, CellsPerBlock: 1}, Output: output.Config{Units: 1}},
 		graph.Shape{T: 3, B: 1, In: 3, Out: 1, TargetSteps: []int{2}})
 	if err == nil || !strings.Contains(err.Error(), `batch has 3 inputs per step, LSTM "lstm" wants 2`) {
 		t.Errorf("mismatched width: err = %v", err)

@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 // NetConfig is the paper's network (Sec. 4): an input layer, one LSTM layer and a layer of
@@ -15,7 +16,7 @@ type NetConfig struct {
 	LSTM Config
 	// Output configures the output layer. Its Cells field is set from LSTM, and its Inputs
 	// from LSTM.Inputs when OutputFromInputs is true.
-	Output OutputConfig
+	Output output.Config
 	// OutputFromInputs connects the inputs to the output units too (connectivity "B").
 	OutputFromInputs bool
 	// Unrolled builds the LSTM as one group of gorgonia nodes per time step (Cell.Unroll), with
@@ -29,7 +30,7 @@ type NetConfig struct {
 type NetModel struct {
 	graph.Model
 	Cell   *Cell
-	Out    *Output
+	Out    *output.Layer
 	States []State
 }
 
@@ -37,7 +38,7 @@ type NetModel struct {
 // the packed layout: one input node "x" [T·B, Inputs] (for a batch of symbols, graph.Shape.OneHot,
 // "x" [T·B, 1] holding the symbol indices; see Cell.SequenceOneHot), the fused LSTM, the
 // output units and a masked loss. The output units are computed at the target steps only
-// when there are fewer target steps than steps (Output.ApplyRows): the output, "target" and
+// when there are fewer target steps than steps (output.Layer.ApplyRows): the output, "target" and
 // "mask" nodes then have a row per target step and sequence, [len(TargetSteps)·B, Units], in
 // graph.Model's second packed layout; otherwise [T·B, Units]. With Unrolled it is input nodes
 // "x/t<step>" [B, Inputs], the unrolled LSTM, output units at the target steps and target
@@ -75,7 +76,7 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 	if cfg.OutputFromInputs {
 		oc.Inputs = cfg.LSTM.Inputs
 	}
-	out, err := NewOutput(b, oc)
+	out, err := output.New(b, oc)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		}
 		m.Targets = []*G.Node{b.Input("target", n, s.Out)}
 		m.Mask = b.Input("mask", n, s.Out)
-		m.Loss = MaskedLoss(b, m.Outputs[0], m.Targets[0], m.Mask, s.B)
+		m.Loss = output.MaskedLoss(b, m.Outputs[0], m.Targets[0], m.Mask, s.B)
 		if err := b.Err(); err != nil {
 			return nil, err
 		}
@@ -144,7 +145,7 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		m.Outputs = append(m.Outputs, out.Apply(m.States[t].Cells, x))
 		m.Targets = append(m.Targets, ts.Input(fmt.Sprintf("t%d", t), s.B, s.Out))
 	}
-	m.Loss = Loss(b, m.Outputs, m.Targets)
+	m.Loss = output.Loss(b, m.Outputs, m.Targets)
 	if err := b.Err(); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -110,7 +111,7 @@ func TestSymbolsRefused(t *testing.T) {
 
 	// Indices that reach the op without Batch.Shape's check: the run fails and names the row.
 	b = graph.NewBuilder(graph.Config{Seed: 1})
-	m, err := layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 3, NumBlocks: 1, CellsPerBlock: 1}, Output: layers.OutputConfig{Units: 1}},
+	m, err := layers.BuildNet(b, layers.NetConfig{LSTM: layers.Config{Inputs: 3, NumBlocks: 1, CellsPerBlock: 1}, Output: output.Config{Units: 1}},
 		graph.Shape{T: 2, B: 2, In: 3, Out: 1, TargetSteps: []int{1}, OneHot: true})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -87,7 +88,7 @@ func (c netCase) netConfig(full bool) layers.NetConfig {
 			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, CellsOnlyRecurrence: c.cellsOnly, G: c.g, H: c.h,
 			InitRange: r, FullGradient: full, HPrimeOffset: c.hPrimeOffset,
 		},
-		Output:           layers.OutputConfig{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: r},
+		Output:           output.Config{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: r},
 		OutputFromInputs: c.outFromInputs,
 	}
 }

@@ -2,8 +2,8 @@
 // semantics, momentum and Adam, each with optional gradient clipping.
 //
 // The paper (Sec. 5) trains on-line with plain gradient descent: Δw = -α ∂E/∂w after every
-// sequence, with E the paper's error (layers.Loss). SGD does exactly that and nothing else: no
-// averaging, no decay. With layers.Loss (a mean over the batch) and batch 1 this is the paper's
+// sequence, with E the paper's error (output.Loss). SGD does exactly that and nothing else: no
+// averaging, no decay. With output.Loss (a mean over the batch) and batch 1 this is the paper's
 // rule.
 //
 // Gorgonia's own solvers are not used: several are broken in v0.9.18 (AdamW never updates,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 // Variant holds the knobs that select a row of the paper's tables. Zero values take the
@@ -157,7 +158,7 @@ var experiments = []experiment{
 			return layers.NetConfig{
 				LSTM: layers.Config{Inputs: 7, NumBlocks: v.Blocks, CellsPerBlock: reberCells(v.Blocks), Biases: layers.BiasGates,
 					OutputGateBias: ogb, InitRange: 0.2},
-				Output: layers.OutputConfig{Units: 7, InitRange: 0.2},
+				Output: output.Config{Units: 7, InitRange: 0.2},
 			}
 		},
 		correct: reberCorrect, stop: StopEval, every: 100, max: 200_000,
@@ -180,7 +181,7 @@ var experiments = []experiment{
 		net: func(v Variant) layers.NetConfig {
 			return layers.NetConfig{
 				LSTM:   layers.Config{Inputs: v.P + 4, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasNone, InitRange: 0.2},
-				Output: layers.OutputConfig{Units: 2, InitRange: 0.2},
+				Output: output.Config{Units: 2, InitRange: 0.2},
 			}
 		},
 		lr: 0.01,
@@ -247,7 +248,7 @@ func longLag(id string, correct func(datasets.Example, [][]float64) bool) experi
 			return layers.NetConfig{
 				LSTM: layers.Config{Inputs: v.P + 1, NumBlocks: 1, CellsPerBlock: 1, Biases: layers.BiasNone, NoOutputGate: true,
 					NoRecurrence: true, G: layers.SquashLogistic, H: layers.SquashIdentity, InitRange: 0.2},
-				Output:           layers.OutputConfig{Units: v.P + 1, InitRange: 0.2},
+				Output:           output.Config{Units: v.P + 1, InitRange: 0.2},
 				OutputFromInputs: true,
 			}
 		},
@@ -270,7 +271,7 @@ func twoSequence(id string, lr, beta float64, st1Wrong int, correct func(dataset
 			return layers.NetConfig{
 				LSTM: layers.Config{Inputs: 1, NumBlocks: 3, CellsPerBlock: 1, Biases: layers.BiasAll,
 					InputGateBias: []float64{-1, -3, -5}, OutputGateBias: []float64{-2, -4, -6}, InitRange: 0.1},
-				Output: layers.OutputConfig{Units: 1, InitRange: 0.1},
+				Output: output.Config{Units: 1, InitRange: 0.1},
 			}
 		},
 		lr: lr,
@@ -286,7 +287,7 @@ func twoSequence(id string, lr, beta float64, st1Wrong int, correct func(dataset
 func addingNet() layers.NetConfig {
 	return layers.NetConfig{
 		LSTM:   layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, Biases: layers.BiasAll, InitRange: 0.1},
-		Output: layers.OutputConfig{Units: 1, Bias: true, InitRange: 0.1},
+		Output: output.Config{Units: 1, Bias: true, InitRange: 0.1},
 	}
 }
 
@@ -299,7 +300,7 @@ func temporalOrder(id string, blocks, outputs int, lr float64, title string) exp
 			return layers.NetConfig{
 				LSTM: layers.Config{Inputs: 8, NumBlocks: blocks, CellsPerBlock: 2, Biases: layers.BiasAll,
 					InputGateBias: []float64{-2, -4, -6}[:blocks], InitRange: 0.1},
-				Output: layers.OutputConfig{Units: outputs, Bias: true, InitRange: 0.1},
+				Output: output.Config{Units: outputs, Bias: true, InitRange: 0.1},
 			}
 		},
 		lr: lr,

@@ -33,6 +33,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
@@ -98,7 +99,7 @@ func main() {
 func addingNet() layers.NetConfig {
 	return layers.NetConfig{
 		LSTM:   layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output: layers.OutputConfig{Units: 1, Bias: true},
+		Output: output.Config{Units: 1, Bias: true},
 	}
 }
 

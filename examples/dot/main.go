@@ -28,6 +28,7 @@ import (
 	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 type config struct {
@@ -72,7 +73,7 @@ func run(c config, log io.Writer) error {
 	b := graph.NewBuilder(graph.Config{Seed: 1})
 	net := layers.NetConfig{
 		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output:   layers.OutputConfig{Units: 1, Bias: true},
+		Output:   output.Config{Units: 1, Bias: true},
 		Unrolled: !c.Fused,
 	}
 	m, err := layers.BuildNet(b, net, graph.Shape{T: c.T, B: 1, In: 2, Out: 1, TargetSteps: []int{c.T - 1}})

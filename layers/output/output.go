@@ -1,4 +1,4 @@
-package layers
+package output
 
 import (
 	"math"
@@ -10,9 +10,9 @@ import (
 	"github.com/lstm97/lstm97/graph"
 )
 
-// OutputConfig describes a layer of output units y^k = f(net_k). The zero value of every field
+// Config describes a layer of output units y^k = f(net_k). The zero value of every field
 // but Units and Cells is a documented default.
-type OutputConfig struct {
+type Config struct {
 	// Name is the scope of the parameters. Default "out".
 	Name string
 	// Units is the number of output units. Must be > 0.
@@ -30,20 +30,20 @@ type OutputConfig struct {
 	InitRange float64
 }
 
-// Output is a layer of output units. Its parameters are "<Name>/w" [Cells, Units], then
+// Layer is a layer of output units. Its parameters are "<Name>/w" [Cells, Units], then
 // "<Name>/wx" [Inputs, Units] if Inputs > 0, then "<Name>/b" [1, Units] if Bias.
-type Output struct {
-	cfg OutputConfig
+type Layer struct {
+	cfg Config
 	b   *graph.Builder
 	W   *G.Node // [Cells, Units]
 	Wx  *G.Node // [Inputs, Units] or nil
 	B   *G.Node // [1, Units] or nil
 }
 
-// NewOutput creates the output layer's parameters in b.
-func NewOutput(b *graph.Builder, cfg OutputConfig) (*Output, error) {
+// New creates the output layer's parameters in b.
+func New(b *graph.Builder, cfg Config) (*Layer, error) {
 	if b == nil {
-		return nil, errors.New("layers: NewOutput: nil builder")
+		return nil, errors.New("output: New: nil builder")
 	}
 	if cfg.Name == "" {
 		cfg.Name = "out"
@@ -53,15 +53,15 @@ func NewOutput(b *graph.Builder, cfg OutputConfig) (*Output, error) {
 	}
 	switch {
 	case cfg.Units <= 0:
-		return nil, errors.Errorf("layers: output %q: Units must be > 0, got %d", cfg.Name, cfg.Units)
+		return nil, errors.Errorf("output: layer %q: Units must be > 0, got %d", cfg.Name, cfg.Units)
 	case cfg.Cells <= 0:
-		return nil, errors.Errorf("layers: output %q: Cells must be > 0, got %d", cfg.Name, cfg.Cells)
+		return nil, errors.Errorf("output: layer %q: Cells must be > 0, got %d", cfg.Name, cfg.Cells)
 	case cfg.Inputs < 0:
-		return nil, errors.Errorf("layers: output %q: Inputs must be >= 0, got %d", cfg.Name, cfg.Inputs)
+		return nil, errors.Errorf("output: layer %q: Inputs must be >= 0, got %d", cfg.Name, cfg.Inputs)
 	case !(cfg.InitRange > 0) || math.IsInf(cfg.InitRange, 0):
-		return nil, errors.Errorf("layers: output %q: InitRange must be finite and > 0, got %v", cfg.Name, cfg.InitRange)
+		return nil, errors.Errorf("output: layer %q: InitRange must be finite and > 0, got %v", cfg.Name, cfg.InitRange)
 	}
-	o := &Output{cfg: cfg, b: b.Scope(cfg.Name)}
+	o := &Layer{cfg: cfg, b: b.Scope(cfg.Name)}
 	init := graph.Uniform(cfg.InitRange)
 	o.W = o.b.Param("w", []int{cfg.Cells, cfg.Units}, init)
 	if cfg.Inputs > 0 {
@@ -71,16 +71,16 @@ func NewOutput(b *graph.Builder, cfg OutputConfig) (*Output, error) {
 		o.B = o.b.Param("b", []int{1, cfg.Units}, init)
 	}
 	if err := b.Err(); err != nil {
-		return nil, errors.Wrapf(err, "layers: output %q", cfg.Name)
+		return nil, errors.Wrapf(err, "output: output %q", cfg.Name)
 	}
 	return o, nil
 }
 
 // Config returns the layer's configuration with defaults filled in.
-func (o *Output) Config() OutputConfig { return o.cfg }
+func (o *Layer) Config() Config { return o.cfg }
 
 // Params returns the layer's parameter nodes in the documented order.
-func (o *Output) Params() []*G.Node {
+func (o *Layer) Params() []*G.Node {
 	var out []*G.Node
 	for _, n := range []*G.Node{o.W, o.Wx, o.B} {
 		if n != nil {
@@ -95,7 +95,7 @@ func (o *Output) Params() []*G.Node {
 // be nil otherwise). rows is the batch for one step, or T·batch for a whole packed sequence.
 // The layer is one fused graph node (forward and gradient in plain loops). Errors are recorded
 // in the builder.
-func (o *Output) Apply(cells, x *G.Node) *G.Node {
+func (o *Layer) Apply(cells, x *G.Node) *G.Node {
 	if !o.check(cells, x) {
 		return nil
 	}
@@ -107,18 +107,18 @@ func (o *Output) Apply(cells, x *G.Node) *G.Node {
 // gradient. A packed model whose outputs matter at a few steps (the paper's tasks with a
 // target at the last step only) lists the rows of those steps and spares computing the rest.
 // Rows must be distinct and within [0, rows of cells).
-func (o *Output) ApplyRows(cells, x *G.Node, rows []int) *G.Node {
+func (o *Layer) ApplyRows(cells, x *G.Node, rows []int) *G.Node {
 	if !o.check(cells, x) {
 		return nil
 	}
 	if len(rows) == 0 {
-		o.b.Fail(errors.Errorf("layers: output %q: no rows to apply the layer to", o.cfg.Name))
+		o.b.Fail(errors.Errorf("output: layer %q: no rows to apply the layer to", o.cfg.Name))
 		return nil
 	}
 	n, seen := cells.Shape()[0], make(map[int]bool, len(rows))
 	for i, r := range rows {
 		if r < 0 || r >= n || seen[r] {
-			o.b.Fail(errors.Errorf("layers: output %q: row %d (entry %d) is outside [0, %d) or listed twice", o.cfg.Name, r, i, n))
+			o.b.Fail(errors.Errorf("output: layer %q: row %d (entry %d) is outside [0, %d) or listed twice", o.cfg.Name, r, i, n))
 			return nil
 		}
 		seen[r] = true
@@ -127,23 +127,23 @@ func (o *Output) ApplyRows(cells, x *G.Node, rows []int) *G.Node {
 }
 
 // check validates Apply's arguments, recording errors in the builder.
-func (o *Output) check(cells, x *G.Node) bool {
+func (o *Layer) check(cells, x *G.Node) bool {
 	b := o.b
 	if cells == nil {
-		b.Fail(errors.Errorf("layers: output %q: nil cell outputs", o.cfg.Name))
+		b.Fail(errors.Errorf("output: layer %q: nil cell outputs", o.cfg.Name))
 		return false
 	}
 	if o.Wx != nil && x == nil {
-		b.Fail(errors.Errorf("layers: output %q: connectivity B needs the inputs x(t)", o.cfg.Name))
+		b.Fail(errors.Errorf("output: layer %q: connectivity B needs the inputs x(t)", o.cfg.Name))
 		return false
 	}
 	if sh := cells.Shape(); len(sh) != 2 || sh[1] != o.cfg.Cells {
-		b.Fail(errors.Errorf("layers: output %q: cell outputs %q have shape %v, want [rows, %d]", o.cfg.Name, cells.Name(), sh, o.cfg.Cells))
+		b.Fail(errors.Errorf("output: layer %q: cell outputs %q have shape %v, want [rows, %d]", o.cfg.Name, cells.Name(), sh, o.cfg.Cells))
 		return false
 	}
 	if o.Wx != nil {
 		if sh := x.Shape(); len(sh) != 2 || sh[0] != cells.Shape()[0] || sh[1] != o.cfg.Inputs {
-			b.Fail(errors.Errorf("layers: output %q: inputs %q have shape %v, want [%d, %d]", o.cfg.Name, x.Name(), sh, cells.Shape()[0], o.cfg.Inputs))
+			b.Fail(errors.Errorf("output: layer %q: inputs %q have shape %v, want [%d, %d]", o.cfg.Name, x.Name(), sh, cells.Shape()[0], o.cfg.Inputs))
 			return false
 		}
 	}
@@ -161,7 +161,7 @@ func (o *Output) check(cells, x *G.Node) bool {
 // does not grow with the batch.
 func Loss(b *graph.Builder, outputs, targets []*G.Node) *G.Node {
 	if len(outputs) != len(targets) || len(outputs) == 0 {
-		b.Fail(errors.Errorf("layers: loss: %d outputs and %d targets (want equal, > 0)", len(outputs), len(targets)))
+		b.Fail(errors.Errorf("output: loss: %d outputs and %d targets (want equal, > 0)", len(outputs), len(targets)))
 		return nil
 	}
 	var sum *G.Node
@@ -169,11 +169,11 @@ func Loss(b *graph.Builder, outputs, targets []*G.Node) *G.Node {
 	for i := range outputs {
 		y, t := outputs[i], targets[i]
 		if y == nil || t == nil {
-			b.Fail(errors.Errorf("layers: loss: pair %d has a nil node", i))
+			b.Fail(errors.Errorf("output: loss: pair %d has a nil node", i))
 			return nil
 		}
 		if !y.Shape().Eq(t.Shape()) {
-			b.Fail(errors.Errorf("layers: loss: pair %d: output %q %v and target %q %v differ in shape", i, y.Name(), y.Shape(), t.Name(), t.Shape()))
+			b.Fail(errors.Errorf("output: loss: pair %d: output %q %v and target %q %v differ in shape", i, y.Name(), y.Shape(), t.Name(), t.Shape()))
 			return nil
 		}
 		if batch == 0 {
@@ -195,11 +195,11 @@ func Loss(b *graph.Builder, outputs, targets []*G.Node) *G.Node {
 //	E = 1/batch · Σ mask ⊙ ½ (target - y)².
 func MaskedLoss(b *graph.Builder, y, target, mask *G.Node, batch int) *G.Node {
 	if y == nil || target == nil || mask == nil || batch <= 0 {
-		b.Fail(errors.Errorf("layers: masked loss: nil node or batch %d", batch))
+		b.Fail(errors.Errorf("output: masked loss: nil node or batch %d", batch))
 		return nil
 	}
 	if !y.Shape().Eq(target.Shape()) || !y.Shape().Eq(mask.Shape()) {
-		b.Fail(errors.Errorf("layers: masked loss: output %v, target %v and mask %v differ in shape", y.Shape(), target.Shape(), mask.Shape()))
+		b.Fail(errors.Errorf("output: masked loss: output %v, target %v and mask %v differ in shape", y.Shape(), target.Shape(), mask.Shape()))
 		return nil
 	}
 	op := &maskedLossOp{id: atomic.AddUint64(&lossOpIDs, 1), dtype: y.Dtype(), c: 0.5 / float64(batch)}

@@ -1,4 +1,4 @@
-package layers_test
+package output_test
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 // TestApplyRows: the layer applied to some rows gives, row for row, what it gives applied to
@@ -15,7 +15,7 @@ import (
 // refused with an error naming the row.
 func TestApplyRows(t *testing.T) {
 	b := graph.NewBuilder(graph.Config{Seed: 3})
-	out, err := layers.NewOutput(b, layers.OutputConfig{Units: 3, Cells: 2, Inputs: 4, Bias: true, InitRange: 0.7})
+	out, err := output.New(b, output.Config{Units: 3, Cells: 2, Inputs: 4, Bias: true, InitRange: 0.7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestApplyRows(t *testing.T) {
 	rows := []int{4, 1, 2}
 	some := out.ApplyRows(h, x, rows)
 	tg := b.Input("t", len(rows), 3)
-	loss := layers.Loss(b, []*G.Node{some}, []*G.Node{tg})
+	loss := output.Loss(b, []*G.Node{some}, []*G.Node{tg})
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestApplyRows(t *testing.T) {
 		{[]int{2, 2}, "row 2 (entry 1)"},
 	} {
 		b := graph.NewBuilder(graph.Config{Seed: 3})
-		out, err := layers.NewOutput(b, layers.OutputConfig{Units: 1, Cells: 2})
+		out, err := output.New(b, output.Config{Units: 1, Cells: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

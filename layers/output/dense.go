@@ -1,4 +1,4 @@
-package layers
+package output
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // denseOp is a fused layer of output units: y = f(h·W + x·Wx + b) with f logistic or the
@@ -47,7 +48,7 @@ func (op *denseOp) Arity() int {
 	}
 	return n
 }
-func (op *denseOp) Type() hm.Type { return matrices(op.dtype, op.Arity(), 2) }
+func (op *denseOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
 func (op *denseOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.N, op.K}, nil
 }
@@ -55,7 +56,7 @@ func (op *denseOp) ReturnsPtr() bool     { return false }
 func (op *denseOp) CallsExtern() bool    { return false }
 func (op *denseOp) OverwritesInput() int { return -1 }
 func (op *denseOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.denseOp#%d", op.id)
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/output.denseOp#%d", op.id)
 }
 func (op *denseOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *denseOp) String() string {
@@ -76,15 +77,15 @@ func (op *denseOp) in(n int) int {
 	}
 	return n
 }
-func (op *denseOp) opID() uint64          { return op.id }
-func (op *denseOp) opDtype() tensor.Dtype { return op.dtype }
+func (op *denseOp) ID() uint64          { return op.id }
+func (op *denseOp) Dtype() tensor.Dtype { return op.dtype }
 
 func (op *denseOp) Do(vals ...G.Value) (G.Value, error) {
 	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.N, op.K)), vals...)
 }
 
 func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	out, err := fusedop.OutputTensor(op, op.Arity(), prealloc, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func denseArgs[F float32 | float64](op *denseOp, vals []G.Value) (h, w, x, wx, b
 			return nil
 		}
 		var d []F
-		d, ok = floats[F](vals[i])
+		d, ok = fusedop.Floats[F](vals[i])
 		return d
 	}
 	ok = true
@@ -187,13 +188,13 @@ func (op *denseOp) DiffWRT(n int) []bool {
 }
 
 func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	return flatGrad(op, inputs, grad)
+	return fusedop.FlatGrad(op, inputs, grad)
 }
 
-func (op *denseOp) grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
+func (op *denseOp) Grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
 	return denseBackward(op, vals, op.d64, out)
 }
-func (op *denseOp) grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
+func (op *denseOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
 	return denseBackward(op, vals, op.d32, out)
 }
 
@@ -203,7 +204,7 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 	if err != nil {
 		return err
 	}
-	dy, ok := floats[F](vals[len(vals)-1])
+	dy, ok := fusedop.Floats[F](vals[len(vals)-1])
 	if !ok || len(d) != len(dy) {
 		return errors.Errorf("%v: gradient before the forward op ran", op)
 	}
@@ -275,12 +276,12 @@ func (op *maskedLossOp) ReturnsPtr() bool     { return false }
 func (op *maskedLossOp) CallsExtern() bool    { return false }
 func (op *maskedLossOp) OverwritesInput() int { return -1 }
 func (op *maskedLossOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.maskedLossOp#%d", op.id)
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/output.maskedLossOp#%d", op.id)
 }
-func (op *maskedLossOp) Hashcode() uint32      { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *maskedLossOp) String() string        { return fmt.Sprintf("%g·Σmask(t-y)²", op.c) }
-func (op *maskedLossOp) opID() uint64          { return op.id }
-func (op *maskedLossOp) opDtype() tensor.Dtype { return op.dtype }
+func (op *maskedLossOp) Hashcode() uint32    { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *maskedLossOp) String() string      { return fmt.Sprintf("%g·Σmask(t-y)²", op.c) }
+func (op *maskedLossOp) ID() uint64          { return op.id }
+func (op *maskedLossOp) Dtype() tensor.Dtype { return op.dtype }
 
 func (op *maskedLossOp) Do(vals ...G.Value) (G.Value, error) {
 	if len(vals) != 3 {
@@ -298,9 +299,9 @@ func (op *maskedLossOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func lossValue[F float32 | float64](op *maskedLossOp, vals []G.Value) (float64, error) {
-	y, ok1 := floats[F](vals[0])
-	t, ok2 := floats[F](vals[1])
-	m, ok3 := floats[F](vals[2])
+	y, ok1 := fusedop.Floats[F](vals[0])
+	t, ok2 := fusedop.Floats[F](vals[1])
+	m, ok3 := fusedop.Floats[F](vals[2])
 	if !ok1 || !ok2 || !ok3 || len(y) != len(t) || len(y) != len(m) {
 		return 0, errors.Errorf("%v: inputs are not equal-sized %v tensors", op, op.dtype)
 	}
@@ -324,21 +325,21 @@ func (op *maskedLossOp) DiffWRT(n int) []bool {
 }
 
 func (op *maskedLossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	return flatGrad(op, inputs, grad)
+	return fusedop.FlatGrad(op, inputs, grad)
 }
 
-func (op *maskedLossOp) grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
+func (op *maskedLossOp) Grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
 	return lossGrad(op, vals, out)
 }
-func (op *maskedLossOp) grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
+func (op *maskedLossOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
 	return lossGrad(op, vals, out)
 }
 
 // lossGrad writes ∂loss/∂y = -2c·mask⊙(t-y)·g into out (the target and mask parts stay 0).
 func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) error {
-	y, ok1 := floats[F](vals[0])
-	t, ok2 := floats[F](vals[1])
-	m, ok3 := floats[F](vals[2])
+	y, ok1 := fusedop.Floats[F](vals[0])
+	t, ok2 := fusedop.Floats[F](vals[1])
+	m, ok3 := fusedop.Floats[F](vals[2])
 	if !ok1 || !ok2 || !ok3 {
 		return errors.Errorf("%v: inputs are not %v tensors", op, op.dtype)
 	}
@@ -360,7 +361,7 @@ func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) er
 
 // newDenseNode applies o to the rows of h (and x) listed in rows, or to all of them if rows is
 // nil.
-func newDenseNode(b *graph.Builder, o *Output, h, x *G.Node, rows []int) *G.Node {
+func newDenseNode(b *graph.Builder, o *Layer, h, x *G.Node, rows []int) *G.Node {
 	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
 		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
 	if rows != nil {

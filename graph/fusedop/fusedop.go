@@ -1,4 +1,10 @@
-package layers
+// Package fusedop is what a fused gorgonia operation needs to take part in reverse-mode
+// differentiation cheaply: an op that computes the gradients of all its inputs in one pass
+// (GradComputer) gets, through FlatGrad, one node that computes them all into a flat vector and
+// one small node per input that cuts that input's gradient out, instead of a gradient
+// expression per input. The fused LSTM (layers.Cell.Sequence) and the fused output layer and
+// loss (layers/output) are built on it, and so can users' own fused ops be.
+package fusedop
 
 import (
 	"fmt"
@@ -11,21 +17,25 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// gradComputer is a fused op that computes the gradients of all its inputs at once: given the
+// GradComputer is a fused op that computes the gradients of all its inputs at once: given the
 // forward inputs and ∂E/∂output (the last value), it writes them into one flat vector, input
 // after input in input order, each of the input's shape.
-type gradComputer interface {
+type GradComputer interface {
 	fmt.Stringer
-	opID() uint64
-	opDtype() tensor.Dtype
-	grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error
-	grad32(vals []G.Value, shapes []tensor.Shape, out []float32) error
+	// ID distinguishes the op from every other op of its kind (it goes into the node hashes).
+	ID() uint64
+	// Dtype is the op's dtype, tensor.Float64 or tensor.Float32.
+	Dtype() tensor.Dtype
+	// Grad64 and Grad32 write the gradients of the inputs vals[:len(vals)-1] (of the given
+	// shapes) into out, given ∂E/∂output as vals[len(vals)-1].
+	Grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error
+	Grad32(vals []G.Value, shapes []tensor.Shape, out []float32) error
 }
 
-// flatGrad is the SymDiff of a gradComputer: one flatGradOp node computes every gradient, and
+// FlatGrad is the SymDiff of a GradComputer: one flatGradOp node computes every gradient, and
 // a partOp node per input cuts that input's gradient out. This keeps the backward pass of a
 // fused op at 1 + (number of inputs) cheap nodes.
-func flatGrad(c gradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
+func FlatGrad(c GradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 	gop := &flatGradOp{c: c}
 	for _, in := range inputs {
 		gop.shapes = append(gop.shapes, in.Shape())
@@ -42,7 +52,7 @@ func flatGrad(c gradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 	out := make(G.Nodes, len(inputs))
 	off := 0
 	for i, s := range gop.shapes {
-		part := &partOp{dtype: c.opDtype(), id: c.opID(), index: i, off: off, shape: s}
+		part := &partOp{dtype: c.Dtype(), id: c.ID(), index: i, off: off, shape: s}
 		if out[i], err = G.ApplyOp(part, all); err != nil {
 			return nil, errors.Wrapf(err, "%v: gradient part %d", c, i)
 		}
@@ -51,16 +61,16 @@ func flatGrad(c gradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 	return out, nil
 }
 
-// flatGradOp computes every input gradient of a gradComputer into one flat vector.
+// flatGradOp computes every input gradient of a GradComputer into one flat vector.
 type flatGradOp struct {
-	c      gradComputer
+	c      GradComputer
 	shapes []tensor.Shape
 	types  hm.Types
 }
 
 func (op *flatGradOp) Arity() int { return len(op.types) }
 func (op *flatGradOp) Type() hm.Type {
-	return hm.NewFnType(append(append(hm.Types{}, op.types...), G.TensorType{Dims: 1, Of: op.c.opDtype()})...)
+	return hm.NewFnType(append(append(hm.Types{}, op.types...), G.TensorType{Dims: 1, Of: op.c.Dtype()})...)
 }
 func (op *flatGradOp) size() int {
 	n := 0
@@ -76,32 +86,32 @@ func (op *flatGradOp) ReturnsPtr() bool     { return false }
 func (op *flatGradOp) CallsExtern() bool    { return false }
 func (op *flatGradOp) OverwritesInput() int { return -1 }
 func (op *flatGradOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.flatGradOp#%d", op.c.opID())
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.flatGradOp#%d", op.c.ID())
 }
 func (op *flatGradOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *flatGradOp) String() string   { return "∂" + op.c.String() }
 
 func (op *flatGradOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.c.opDtype()), tensor.WithShape(op.size()))
+	out := tensor.New(tensor.Of(op.c.Dtype()), tensor.WithShape(op.size()))
 	return op.UsePreallocDo(out, vals...)
 }
 
 func (op *flatGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := outputTensor(op, op.Arity(), prealloc, vals)
+	out, err := OutputTensor(op, op.Arity(), prealloc, vals)
 	if err != nil {
 		return nil, err
 	}
-	switch op.c.opDtype() {
+	switch op.c.Dtype() {
 	case tensor.Float64:
 		d := out.Float64s()
 		clear(d)
-		err = op.c.grad64(vals, op.shapes, d)
+		err = op.c.Grad64(vals, op.shapes, d)
 	case tensor.Float32:
 		d := out.Float32s()
 		clear(d)
-		err = op.c.grad32(vals, op.shapes, d)
+		err = op.c.Grad32(vals, op.shapes, d)
 	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.c.opDtype())
+		err = errors.Errorf("%v: unsupported dtype %v", op, op.c.Dtype())
 	}
 	if err != nil {
 		return nil, err
@@ -171,8 +181,8 @@ func (op *partOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return nil, errors.New("layers: second derivatives of fused ops are not supported")
 }
 
-// outputTensor checks a fused op's call: the number of inputs and a dense preallocated output.
-func outputTensor(op fmt.Stringer, arity int, prealloc G.Value, vals []G.Value) (*tensor.Dense, error) {
+// OutputTensor checks a fused op's call: the number of inputs and a dense preallocated output.
+func OutputTensor(op fmt.Stringer, arity int, prealloc G.Value, vals []G.Value) (*tensor.Dense, error) {
 	if len(vals) != arity {
 		return nil, errors.Errorf("%v: want %d inputs, got %d", op, arity, len(vals))
 	}
@@ -181,4 +191,34 @@ func outputTensor(op fmt.Stringer, arity int, prealloc G.Value, vals []G.Value) 
 		return nil, errors.Errorf("%v: output is %T", op, prealloc)
 	}
 	return out, nil
+}
+
+// Matrices is the gorgonia type of an op of n matrix inputs of dtype dt whose output has outDims
+// dimensions.
+func Matrices(dt tensor.Dtype, n, outDims int) hm.Type {
+	ts := make(hm.Types, n+1)
+	for i := 0; i < n; i++ {
+		ts[i] = G.TensorType{Dims: 2, Of: dt}
+	}
+	ts[n] = G.TensorType{Dims: outDims, Of: dt}
+	return hm.NewFnType(ts...)
+}
+
+// Floats returns v's data as []F if v is a dense tensor of F values, without copying.
+func Floats[F float32 | float64](v G.Value) ([]F, bool) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, false
+	}
+	var out any
+	switch d.Dtype() {
+	case tensor.Float64:
+		out = d.Float64s()
+	case tensor.Float32:
+		out = d.Float32s()
+	default:
+		return nil, false
+	}
+	f, ok := out.([]F)
+	return f, ok
 }
