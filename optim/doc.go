@@ -1,5 +1,7 @@
 // Package optim holds optimizers that satisfy train.Optimizer: plain SGD with the paper's
-// semantics, momentum and Adam, each with optional gradient clipping.
+// semantics, momentum and Adam, each with optional gradient clipping; and two wrappers around
+// any of them: Meter records the gradient norm of every update (for learning curves), Hold keeps
+// named parameters out of training until released (the paper's sequential construction).
 //
 // The paper (Sec. 5) trains on-line with plain gradient descent: Δw = -α ∂E/∂w after every
 // sequence, with E the paper's error (output.Loss). SGD does exactly that and nothing else: no

@@ -7,7 +7,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/optim"
 )
 
 // Construction is the paper's sequential network construction (Sec. 4, abuse remedy 1; Exps. 2a
@@ -35,43 +35,6 @@ type constructState struct {
 	N     int     `json:"n"`
 }
 
-// hold is an optimizer that leaves the held parameters alone.
-type hold struct {
-	inner train.Optimizer
-	held  map[string]bool
-}
-
-func (h *hold) Step(ps []graph.Param) error {
-	if len(h.held) == 0 {
-		return h.inner.Step(ps)
-	}
-	keep := make([]graph.Param, 0, len(ps))
-	for _, p := range ps {
-		if !h.held[p.Name] {
-			keep = append(keep, p)
-		}
-	}
-	return h.inner.Step(keep)
-}
-
-// holdStateful keeps the inner optimizer's state visible to checkpoints.
-type holdStateful struct {
-	*hold
-	train.Stateful
-}
-
-// holding wraps opt so that it does not update the parameters names.
-func holding(opt train.Optimizer, names []string) (*hold, train.Optimizer) {
-	h := &hold{inner: opt, held: map[string]bool{}}
-	for _, n := range names {
-		h.held[n] = true
-	}
-	if st, ok := opt.(train.Stateful); ok {
-		return h, holdStateful{h, st}
-	}
-	return h, h
-}
-
 // setAll sets every value of parameter name to v(i).
 func setAll(ps *graph.ParamSet, name string, v func(i int) float64) error {
 	vals, err := ps.Float64s(name)
@@ -85,9 +48,9 @@ func setAll(ps *graph.ParamSet, name string, v func(i int) float64) error {
 }
 
 // start zeroes the held parameters of a net that has not had its cell added yet.
-func (c *Construction) start(ps *graph.ParamSet, st *constructState, h *hold) error {
+func (c *Construction) start(ps *graph.ParamSet, st *constructState, h *optim.Hold) error {
 	if st.Added > 0 {
-		h.held = nil
+		h.Release()
 		return nil
 	}
 	for _, name := range c.Hold {
@@ -100,7 +63,7 @@ func (c *Construction) start(ps *graph.ParamSet, st *constructState, h *hold) er
 
 // observe adds one sequence's error and adds the cell when the error has stopped decreasing.
 // It reports whether it did.
-func (c *Construction) observe(sqErr float64, seen int, seed int64, ps *graph.ParamSet, st *constructState, h *hold) (bool, error) {
+func (c *Construction) observe(sqErr float64, seen int, seed int64, ps *graph.ParamSet, st *constructState, h *optim.Hold) (bool, error) {
 	if st.Added > 0 {
 		return false, nil
 	}
@@ -121,6 +84,7 @@ func (c *Construction) observe(sqErr float64, seen int, seed int64, ps *graph.Pa
 			return false, err
 		}
 	}
-	st.Added, h.held = seen, nil
+	st.Added = seen
+	h.Release()
 	return true, nil
 }

@@ -26,7 +26,7 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, opt := holding(sgd, c.Hold)
+	h, opt := optim.Held(sgd, c.Hold...)
 	st := &constructState{}
 	if err := c.start(ps, st, h); err != nil {
 		t.Fatal(err)

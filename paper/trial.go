@@ -141,8 +141,8 @@ type trial struct {
 	testSet []datasets.Example // Exp. 1's test strings, or Exp. 3's ST1/ST2 test set
 	st      state
 	ck      train.State
-	meter   *normMeter
-	held    *hold
+	meter   *optim.Meter
+	held    *optim.Hold
 	// success is set when the criterion is met.
 	success bool
 	// lastLine is the sequence count of the learning curve's last line.
@@ -244,10 +244,10 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 		return nil, err
 	}
 	if o.Metrics != nil { // the learning curve's gradient norms
-		t.meter, opt = metering(opt)
+		t.meter, opt = optim.Metered(opt)
 	}
 	if s.Construct != nil {
-		t.held, opt = holding(opt, s.Construct.Hold)
+		t.held, opt = optim.Held(opt, s.Construct.Hold...)
 		t.st.Construct = &constructState{}
 	}
 	if t.tr, err = train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}); err != nil {
@@ -410,7 +410,7 @@ func (t *trial) writeMetric(seen int) error {
 	w := t.st.Window
 	m := CurvePoint{Sequences: seen, TrainMSE: w.Mean(train.MeanSquared), TrainWrong: w.Wrong(), Window: w.Count(),
 		Criterion: t.s.Stop, CriterionOK: t.success}
-	if mean, max, at, ok := t.meter.take(seen); ok {
+	if mean, max, at, ok := t.meter.Take(seen); ok {
 		m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
 	}
 	t.lastLine = seen
