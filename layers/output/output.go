@@ -1,3 +1,12 @@
+// Package output is the output layer of the 1997 LSTM network and the paper's error
+// (Hochreiter & Schmidhuber 1997, Sec. 4 and eqs. 16-19): units y^k = f(Σ w_kc y^c + Σ w_kx x)
+// fed by the cells' outputs of the same step (and, with connectivity "B" of Table 10, by the
+// inputs), logistic by default, and the loss ½ Σ (target − y)² averaged over the batch, so that
+// plain SGD at the paper's learning rate gives the paper's update at batch 1.
+//
+// Layer.Apply and Layer.ApplyRows (the output units at some rows only, e.g. the target steps)
+// and MaskedLoss are fused graph nodes whose forward and gradient are plain loops; Loss is the
+// same error written with builder ops, for the unrolled form.
 package output
 
 import (
