@@ -9,7 +9,7 @@ import (
 // pair (value, marker): the value is uniform in [-1, 1]; the marker is 1.0 for the two marked
 // pairs, -1.0 for the first and the final pair, and 0.0 otherwise. The sequence length is
 // uniform in [T, T+T/10]. The first marked pair (value X1) is one of the first ten pairs; the
-// second (value X2) is one of the first T/2-1 pairs still unmarked (PAPER.md §6.8: read as the
+// second (value X2) is one of the first T/2-1 pairs still unmarked (docs/paper.md §6.8: read as the
 // first T/2-1 pairs other than X1's, so the minimal time lag is T/2). If the first pair is
 // marked (by either mark), its marker is 1.0 and its value is 0. The target, at the last step only, is
 // 0.5 + (X1 + X2)/4 in [0, 1]; a sequence counts as correct if the absolute error there is

@@ -1,5 +1,5 @@
 // Package datasets generates the tasks of Hochreiter & Schmidhuber (1997), Sec. 5, exactly as
-// the paper specifies them (see PAPER.md §5 and §6 for the readings chosen where the paper is
+// the paper specifies them (see docs/paper.md §4 and §6 for the readings chosen where the paper is
 // ambiguous). Every generator takes an explicit *rand.Rand: the same seed gives the same
 // sequences. It returns plain Go values and imports no graph package.
 //

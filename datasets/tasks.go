@@ -323,7 +323,7 @@ func (v VeryLongLag) Sample(rng *rand.Rand) (Example, error) {
 	e, b, x := v.P, v.P+1, v.P+2
 	class := rng.Intn(2)
 	// The prefix, the trigger and about 10 more distractors (the expected count after the
-	// prefix; PAPER.md §6.2): one allocation for most sequences.
+	// prefix; docs/paper.md §6.2): one allocation for most sequences.
 	s := make([]int, 2, v.Q+16)
 	s[0], s[1] = b, x+class
 	for i := 0; i < v.Q; i++ {

@@ -221,7 +221,7 @@ func TestVeryLongLag(t *testing.T) {
 		}
 	}
 	// The inputs are the sequence without its final element: q+2 elements, then on average 9
-	// distractors before e, then e: q+12 (the whole sequence is q+13, see PAPER.md §6.2).
+	// distractors before e, then e: q+12 (the whole sequence is q+13, see docs/paper.md §6.2).
 	if m := total / n; math.Abs(m-112) > 0.6 {
 		t.Errorf("mean input length %.2f, want 112 (q+13 for the whole sequence)", m)
 	}

@@ -114,7 +114,7 @@ type Config struct {
 	// and gates, as in later LSTMs: the gates' activations are not fed back. Not the paper's
 	// net (Table 10's weight counts include the gates' outgoing weights), but without it the
 	// unbiased nets of Exp. 2c drift into saturation: the gates' activations, about 0.5, act
-	// on every cell like biases (see the README).
+	// on every cell like biases (see docs/notes.md).
 	CellsOnlyRecurrence bool
 	// HPrimeOffset, if > 0, is added to h'(s) where the output error enters the cell state
 	// (eq. 23): e_s = y^out (h'(s) + HPrimeOffset) Σ_k w_kc e_k. The forward pass is

@@ -3,7 +3,7 @@
 // carousel (CEC) and the truncated error flow of the paper's Sec. 4, plus the output layer and
 // the paper's error function.
 //
-// The model (PAPER.md §1, eqs. 3-9 and the 3-step timing of Sec. 5): a block j of S cells shares
+// The model (docs/paper.md §1, eqs. 3-9 and the 3-step timing of Sec. 5): a block j of S cells shares
 // an input gate in_j and an output gate out_j. At time step t every cell and gate computes its
 // net input from the current input x(t) and from the activations y(t-1) of ALL hidden units of
 // the previous step (cells, input gates and output gates):

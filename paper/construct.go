@@ -17,7 +17,7 @@ import (
 // the net is the one without the cell. When the error has stopped decreasing, Hold gets fresh
 // uniform weights in [-Init, Init] and trains from then on: the cell is added.
 //
-// The paper does not say how a plateau was detected (PAPER.md §6.10). Our reading: the mean
+// The paper does not say how a plateau was detected (docs/paper.md §6.10). Our reading: the mean
 // squared training error over the last Every sequences improved by less than MinGain (a
 // fraction) on the mean over the Every sequences before.
 type Construction struct {

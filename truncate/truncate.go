@@ -43,8 +43,9 @@ func Is(n *G.Node) bool {
 	return ok
 }
 
-// op is the stop-gradient operation. See GORGONIA.md's recipe: DiffWRT returns a non-empty
-// all-false slice so that SymDiff is never called, DoDiff does nothing, and Do returns a copy.
+// op is the stop-gradient operation. The recipe that works with gorgonia's Grad and its
+// machines (docs/design.md, "No stop-gradient"): DiffWRT returns a non-empty all-false slice so
+// that SymDiff is never called, DoDiff does nothing, and Do returns a copy.
 type op struct{}
 
 var (

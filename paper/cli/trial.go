@@ -64,18 +64,18 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fs.BoolVar(&v.LinearOutput, "linear-output", false, "linear output units instead of the paper's logistic ones (see docs/notes.md)")
 	fs.BoolVar(&v.FullGradient, "full-gradient", false, "train with the full gradient instead of the paper's truncated one")
 	if has("cells-only-recurrence") {
-		fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see the README)")
+		fs.BoolVar(&v.CellsOnlyRecurrence, "cells-only-recurrence", false, "feed back the cells' outputs only, not the gates' activations (not the paper's net; see docs/notes.md)")
 	}
 	if has("fresh-test-sets") {
 		fs.BoolVar(&v.FreshTestSets, "fresh-test-sets", false, "draw a new ST1/ST2 test set at every evaluation instead of one per trial (see docs/notes.md)")
 	}
 	if has("h-prime-offset") {
-		fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see the README; 0: none)")
+		fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see docs/notes.md; 0: none)")
 	}
-	fs.Float64Var(&v.ClipNorm, "clip-norm", 0, "rescale each sequence's gradient to at most this L2 norm (not the paper's algorithm; a diagnostic, see the README; 0: none)")
+	fs.Float64Var(&v.ClipNorm, "clip-norm", 0, "rescale each sequence's gradient to at most this L2 norm (not the paper's algorithm; a diagnostic, see docs/notes.md; 0: none)")
 	steps, measure, every := new("all"), new("mse"), new(0)
 	if has("reber-steps") {
-		fs.StringVar(steps, "reber-steps", "all", "the steps with a target: all (the paper), recall (only the step before last) or local (all but that one); see the README")
+		fs.StringVar(steps, "reber-steps", "all", "the steps with a target: all (the paper), recall (only the step before last) or local (all but that one); see docs/notes.md")
 	}
 	if has("measure") {
 		fs.StringVar(measure, "measure", "mse", "ST3's average training error: mse or mae (the paper does not say)")
