@@ -10,7 +10,7 @@ import (
 
 // TestLearningCurveShowsOutlyingUpdate: 3a (T=100, N=3) seed 9's largest update among its
 // first 7,000 is the 6,634th, with a gradient norm of 2.05 (measured independently, by a probe
-// inside the optimizer's clipping; see examples/paper/NOTES.md). The learning curve must name it.
+// inside the optimizer's clipping; see docs/notes.md). The learning curve must name it.
 func TestLearningCurveShowsOutlyingUpdate(t *testing.T) {
 	s, err := Lookup("3a", Variant{T: 100, N: 3})
 	if err != nil {

@@ -299,7 +299,7 @@ func TestFreshTestSets(t *testing.T) {
 // TestFreshTestSetsEndTheWait: 3b T=100 N=1, seed 2, learns the task within 30,000 sequences
 // but its one test set holds 5 sequences whose information element has the wrong sign, so ST1
 // waits until it gets every other one right (460,000 sequences); with fresh sets it succeeds
-// at 28,000 (examples/paper/NOTES.md, Exp. 3).
+// at 28,000 (docs/notes.md, Exp. 3).
 func TestFreshTestSetsEndTheWait(t *testing.T) {
 	for _, fresh := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fresh=%v", fresh), func(t *testing.T) {
@@ -426,7 +426,7 @@ func TestClipNorm(t *testing.T) {
 // identity (Exp. 2a), names itself in the title, and lets 2c at q = p = 100 learn: seed 3
 // succeeds within 20,000 sequences with an offset of 0.05 (after 15,000) and stays at chance
 // without (the specified net does not learn this row within 5M sequences;
-// examples/paper/NOTES.md, 2c).
+// docs/notes.md, 2c).
 func TestHPrimeOffset(t *testing.T) {
 	for _, bad := range []float64{-0.1, math.NaN(), math.Inf(1)} {
 		if _, err := Lookup("2c", Variant{HPrimeOffset: bad}); err == nil {
