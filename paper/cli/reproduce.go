@@ -204,57 +204,107 @@ func selectRows(spec string, quick bool) ([]paper.Row, error) {
 	return out, nil
 }
 
+// reproduce runs the driver with configuration c: the report goes to stdout (or c.out), the
+// log lines to log.
 func reproduce(c config, stdout, log io.Writer) error {
-	rowsFlag, quick, trials, max, workers, out, jsonl, seed := c.rows, c.quick, c.trials, c.max, c.workers, c.out, c.jsonl, c.seed
-	if c.status && c.checkpoint == "" {
-		return errors.New("-status needs -checkpoint")
-	}
-	if c.resume && c.checkpoint == "" {
-		return errors.New("-resume needs -checkpoint")
-	}
-	done := map[string]report.Record{}
-	var ledger string
-	if c.checkpoint != "" {
-		ledger = filepath.Join(c.checkpoint, "trials.jsonl")
-		if c.status {
-			// No ledger yet is a run whose trials have only checkpointed so far; no directory
-			// is most likely a mistyped path.
-			if _, err := os.Stat(c.checkpoint); err != nil {
-				return errors.Wrap(err, "-status: no checkpoint directory to report on")
-			}
-		} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
-			return err
+	if c.quick {
+		if c.trials == 0 {
+			c.trials = 3
 		}
-		if !c.resume {
-			if _, err := os.Stat(ledger); err == nil {
-				return errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
-			}
-		}
-		var err error
-		if done, err = report.ReadLedger(ledger); err != nil {
-			return err
+		if c.max == 0 {
+			c.max = 1_000_000
 		}
 	}
-	rows, err := selectRows(rowsFlag, quick)
+	ledger, done, err := openLedger(c)
 	if err != nil {
 		return err
 	}
-	if workers < 1 {
+	rows, err := selectRows(c.rows, c.quick)
+	if err != nil {
+		return err
+	}
+	if c.workers < 1 {
 		return errors.New("-workers must be >= 1")
 	}
-	if quick {
-		if trials == 0 {
-			trials = 3
-		}
-		if max == 0 {
-			max = 1_000_000
+	jobs, err := planJobs(rows, c.trials)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	results, todo, extended, err := finishedEarlier(c, jobs, done, ledger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished", len(jobs), len(rows), c.workers, len(jobs)-len(todo))
+	if extended > 0 {
+		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
+	}
+	fmt.Fprintf(log, ")\n")
+	if c.status {
+		return status(c, rows, jobs, results, todo, stdout, log)
+	}
+	if err := runJobs(c, jobs, todo, results, ledger, log); err != nil {
+		return err
+	}
+	if c.jsonl != "" {
+		err := atomicfile.Write(c.jsonl, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			for _, o := range results {
+				if err := enc.Encode(report.Record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, c.max), Result: o.res}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
+	if err := writeReport(c.out, report.Markdown(rows, reportTrials(results), time.Since(start), c.quick, c.max, len(jobs)), stdout, log); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: done in %v\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// openLedger checks c's checkpoint directory and reads its ledger of finished trials. It
+// returns the ledger's path ("" without a checkpoint directory) and its records.
+func openLedger(c config) (string, map[string]report.Record, error) {
+	if c.status && c.checkpoint == "" {
+		return "", nil, errors.New("-status needs -checkpoint")
+	}
+	if c.resume && c.checkpoint == "" {
+		return "", nil, errors.New("-resume needs -checkpoint")
+	}
+	if c.checkpoint == "" {
+		return "", map[string]report.Record{}, nil
+	}
+	ledger := filepath.Join(c.checkpoint, "trials.jsonl")
+	if c.status {
+		// No ledger yet is a run whose trials have only checkpointed so far; no directory
+		// is most likely a mistyped path.
+		if _, err := os.Stat(c.checkpoint); err != nil {
+			return "", nil, errors.Wrap(err, "-status: no checkpoint directory to report on")
+		}
+	} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
+		return "", nil, err
+	}
+	if !c.resume {
+		if _, err := os.Stat(ledger); err == nil {
+			return "", nil, errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
+		}
+	}
+	done, err := report.ReadLedger(ledger)
+	return ledger, done, err
+}
+
+// planJobs lists the trials of rows: trials each, or the paper's count if trials is 0.
+func planJobs(rows []paper.Row, trials int) ([]job, error) {
 	var jobs []job
 	for _, r := range rows {
 		s, err := paper.Lookup(r.ID, r.Variant)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		n := trials
 		if n == 0 {
@@ -264,21 +314,26 @@ func reproduce(c config, stdout, log io.Writer) error {
 			jobs = append(jobs, job{row: r, spec: s, trial: k})
 		}
 	}
-	start := time.Now()
-	results := make([]outcome, len(jobs))
-	var todo []int
-	extended := 0
+	return jobs, nil
+}
+
+// finishedEarlier sorts the jobs into those the ledger records as finished (their outcomes in
+// results) and those to run (todo, indices into jobs), among them the ones that failed within a
+// smaller cap than this run's and continue from their checkpoints (extended). A recorded trial
+// that ran with another seed, or with a larger cap, is an error.
+func finishedEarlier(c config, jobs []job, done map[string]report.Record, ledger string) (results []outcome, todo []int, extended int, err error) {
+	results = make([]outcome, len(jobs))
 	for i, j := range jobs {
 		r, ok := done[report.Key(j.row.Name, j.trial)]
 		if !ok {
 			todo = append(todo, i)
 			continue
 		}
-		if want := seed + int64(j.trial); r.Seed != want {
-			return errors.Errorf("%s: %s trial %d ran with seed %d, this run would give it %d: resume with -seed %d, or use another -checkpoint directory",
+		if want := c.seed + int64(j.trial); r.Seed != want {
+			return nil, nil, 0, errors.Errorf("%s: %s trial %d ran with seed %d, this run would give it %d: resume with -seed %d, or use another -checkpoint directory",
 				ledger, j.row.Name, j.trial, r.Seed, want, r.Seed-int64(j.trial))
 		}
-		cap := trialCap(j.spec, max)
+		cap := trialCap(j.spec, c.max)
 		switch {
 		case r.Cap == 0 || r.Cap == cap:
 		case r.Cap < cap && !r.Success: // the larger cap continues it from its checkpoint
@@ -287,44 +342,49 @@ func reproduce(c config, stdout, log io.Writer) error {
 			continue
 		case r.Cap < cap:
 		default:
-			return errors.Errorf("%s: %s trial %d ran with a cap of %d sequences, this run's is %d: resume with a cap of at least %d (-max), or use another -checkpoint directory",
+			return nil, nil, 0, errors.Errorf("%s: %s trial %d ran with a cap of %d sequences, this run's is %d: resume with a cap of at least %d (-max), or use another -checkpoint directory",
 				ledger, j.row.Name, j.trial, r.Cap, cap, r.Cap)
 		}
 		results[i] = outcome{job: j, res: r.Result, earlier: true}
 	}
-	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished", len(jobs), len(rows), workers, len(jobs)-len(todo))
-	if extended > 0 {
-		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
+	return results, todo, extended, nil
+}
+
+// status writes the report of the trials finished so far and lists the unfinished ones with
+// their last checkpoints, running nothing.
+func status(c config, rows []paper.Row, jobs []job, results []outcome, todo []int, stdout, log io.Writer) error {
+	var got []outcome
+	for _, o := range results {
+		if o.earlier {
+			got = append(got, o)
+		}
 	}
-	fmt.Fprintf(log, ")\n")
-	if c.status {
-		var got []outcome
-		for _, o := range results {
-			if o.earlier {
-				got = append(got, o)
-			}
+	var going []report.Unfinished
+	for _, i := range todo {
+		j := jobs[i]
+		u := report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, c.max)}
+		var err error
+		u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
+		switch {
+		case errors.Is(err, train.ErrNoCheckpoint):
+			continue // not started
+		case err != nil:
+			u.Err = err
 		}
-		var going []report.Unfinished
-		for _, i := range todo {
-			j := jobs[i]
-			u := report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, max)}
-			var err error
-			u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
-			switch {
-			case errors.Is(err, train.ErrNoCheckpoint):
-				continue // not started
-			case err != nil:
-				u.Err = err
-			}
-			going = append(going, u)
-		}
-		md := report.Markdown(rows, reportTrials(got), -1, quick, max, len(jobs)) + report.MarkdownUnfinished(going)
-		if err := writeReport(out, md, stdout, log); err != nil {
-			return err
-		}
-		fmt.Fprintf(log, "paper: %d of %d trials finished\n", len(got), len(jobs))
-		return nil
+		going = append(going, u)
 	}
+	md := report.Markdown(rows, reportTrials(got), -1, c.quick, c.max, len(jobs)) + report.MarkdownUnfinished(going)
+	if err := writeReport(c.out, md, stdout, log); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "paper: %d of %d trials finished\n", len(got), len(jobs))
+	return nil
+}
+
+// runJobs runs the trials todo on c.workers goroutines, recording each finished one in results
+// and in the ledger (if any). Once c.ctx is done, running trials save their checkpoints and no
+// further trial starts.
+func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string, log io.Writer) error {
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -332,7 +392,7 @@ func reproduce(c config, stdout, log io.Writer) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next, count := 0, len(jobs)-len(todo)
-	for w := 0; w < workers; w++ {
+	for w := 0; w < c.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -347,8 +407,8 @@ func reproduce(c config, stdout, log io.Writer) error {
 				i := todo[k]
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
-				spec.Max = trialCap(j.spec, max)
-				o := paper.Options{Seed: seed + int64(j.trial), Checkpoints: train.Checkpoints{Context: ctx}, Progress: c.progress,
+				spec.Max = trialCap(j.spec, c.max)
+				o := paper.Options{Seed: c.seed + int64(j.trial), Checkpoints: train.Checkpoints{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
 					o.Checkpoints = train.Checkpoints{Dir: trialDir(c.checkpoint, j),
@@ -386,24 +446,6 @@ func reproduce(c config, stdout, log io.Writer) error {
 			return errors.Wrapf(o.err, "%s trial %d", o.row.Name, o.trial)
 		}
 	}
-	if jsonl != "" {
-		err := atomicfile.Write(jsonl, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			for _, o := range results {
-				if err := enc.Encode(report.Record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, max), Result: o.res}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := writeReport(out, report.Markdown(rows, reportTrials(results), time.Since(start), quick, max, len(jobs)), stdout, log); err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "paper: done in %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
 
