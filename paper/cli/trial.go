@@ -154,6 +154,18 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 			return 2, err
 		}
 	}
+	if err := printResult(stdout, s, r); err != nil {
+		return 2, err
+	}
+	if !r.Success {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// printResult prints a trial's result: a line saying whether it succeeded beside the paper's
+// figure, the trained net's drift and test errors if measured, and the result as one JSON line.
+func printResult(stdout io.Writer, s *paper.Spec, r paper.Result) error {
 	if r.Success {
 		fmt.Fprintf(stdout, "experiment %s: success after %d training sequences (%.1f s)", s.ID, r.Sequences, r.Seconds)
 	} else {
@@ -175,11 +187,8 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	}
 	js, err := json.Marshal(r)
 	if err != nil {
-		return 2, err
+		return err
 	}
 	fmt.Fprintln(stdout, string(js))
-	if !r.Success {
-		return 1, nil
-	}
-	return 0, nil
+	return nil
 }
