@@ -111,11 +111,10 @@ func Saved(dir string) (sequences int, seconds float64, err error) {
 // examples is a trial's training stream: the spec's on-line generator, or for Exp. 1 picks
 // from the training set. It keeps the last example, whose correctness the trial judges.
 type examples struct {
-	spec  *Spec
-	rng   *rand.Rand
-	set   []datasets.Example
-	last  datasets.Example
-	stack func(datasets.Example) (train.Batch, error)
+	spec *Spec
+	rng  *rand.Rand
+	set  []datasets.Example
+	last datasets.Example
 }
 
 // Next draws the next training sequence as a batch of one.
