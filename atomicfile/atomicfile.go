@@ -14,8 +14,8 @@ import (
 )
 
 // Write writes the file at path through write, atomically (temporary file, fsync, rename).
-// The file gets mode 0644. If write returns an error, nothing is left at path or beside it
-// and that error is returned.
+// The file gets mode 0644. If write (or anything after it) fails, the file at path is left as
+// it was (or absent) and no temporary file is left beside it; write's error is returned as is.
 func Write(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")

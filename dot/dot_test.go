@@ -126,7 +126,7 @@ func TestDotShowsTruncationAndCEC(t *testing.T) {
 		t.Error("step view of t2 draws the input of t1")
 	}
 	if strings.Contains(s, "gray70") {
-		t.Error("gradient nodes drawn without DotConfig.Gradients")
+		t.Error("gradient nodes drawn without dot.Config.Gradients")
 	}
 }
 

@@ -30,7 +30,7 @@ func TestNonFiniteAt(t *testing.T) {
 				vs[tc.at] = tc.bad
 			}
 			if got := FirstNonFinite(vs); got != tc.at {
-				t.Errorf("nonFiniteAt = %d, want %d", got, tc.at)
+				t.Errorf("FirstNonFinite = %d, want %d", got, tc.at)
 			}
 		})
 	}
@@ -38,7 +38,7 @@ func TestNonFiniteAt(t *testing.T) {
 		t.Errorf("FirstNonFinite(nil) = %d, want -1", got)
 	}
 	if got := FirstNonFinite([]float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64}); got != -1 {
-		t.Errorf("extreme finite values: nonFiniteAt = %d, want -1", got)
+		t.Errorf("extreme finite values: FirstNonFinite = %d, want -1", got)
 	}
 }
 
@@ -47,7 +47,7 @@ func TestNonFiniteAt(t *testing.T) {
 func BenchmarkNonFiniteAt(b *testing.B) {
 	row := make([]float64, 1004)
 	row[17] = 1
-	b.Run("nonFiniteAt", func(b *testing.B) {
+	b.Run("FirstNonFinite", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if FirstNonFinite(row) >= 0 {
 				b.Fatal("finite row reported")

@@ -4,7 +4,7 @@ import G "gorgonia.org/gorgonia"
 
 // Shape describes a batch for graph building: T steps, B sequences, inputs of width In,
 // targets of width Out at the steps listed in TargetSteps (ascending). OneHot says that the
-// inputs come as symbol indices (Batch.Symbols): a packed model then takes them as one [T·B, 1]
+// inputs come as symbol indices (train.Batch.Symbols): a packed model then takes them as one [T·B, 1]
 // input node of indices in [0, In) (see Model), a per-step model as usual, one-hot rows.
 type Shape struct {
 	T, B, In, Out int
@@ -34,7 +34,7 @@ type Model struct {
 	Loss *G.Node
 }
 
-// ModelFunc builds the model for a batch shape in b. The Trainer calls it once per distinct
-// shape; all calls share the Trainer's ParamSet, so parameter names must not depend on the
+// ModelFunc builds the model for a batch shape in b. A training loop (train.Trainer) calls it
+// once per distinct shape; all calls share one ParamSet, so parameter names must not depend on the
 // shape.
 type ModelFunc func(b *Builder, s Shape) (*Model, error)

@@ -1,10 +1,10 @@
 // Package layers provides the 1997 LSTM of Hochreiter & Schmidhuber (Neural Computation 9(8),
 // 1997) as graph nodes: memory cell blocks, input and output gates, the constant error
-// carousel (CEC) and the truncated error flow of the paper's Sec. 4, plus the output layer and
-// the paper's error function.
+// carousel (CEC) and the truncated error flow of the paper's Sec. 4, and the paper's network
+// (Net: inputs, one LSTM layer, and the output layer and error of package layers/output).
 //
-// The model (docs/paper.md §1, eqs. 3-9 and the 3-step timing of Sec. 5): a block j of S cells shares
-// an input gate in_j and an output gate out_j. At time step t every cell and gate computes its
+// The model (docs/paper.md §1, eqs. 3-9 and the 3-step timing of Sec. 5): a block j of S cells
+// shares an input gate in_j and an output gate out_j. At time step t every cell and gate computes its
 // net input from the current input x(t) and from the activations y(t-1) of ALL hidden units of
 // the previous step (cells, input gates and output gates):
 //
@@ -20,7 +20,7 @@
 // Truncation (Sec. 4, Appendix A.1): y(t-1) enters the net inputs of cells and gates through
 // truncate.Apply, so errors arriving at those net inputs change the incoming weights but are not
 // propagated further back in time; only s(t-1) -> s(t) carries error backwards. With the paper's
-// error (Loss) and plain SGD at the paper's learning rate, reverse-mode differentiation of this
+// error (output.Loss) and plain SGD at the paper's learning rate, reverse-mode differentiation of this
 // graph gives exactly the updates of eqs. (19)-(28); internal/oracle checks that. Config has a
 // FullGradient option that leaves the recurrence open, for comparison.
 //

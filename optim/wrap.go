@@ -45,18 +45,11 @@ type Meter struct {
 	maxAt int     // its position among them, from 1
 }
 
-// Metered wraps inner in a Meter. It returns the meter, to read, and the optimizer to train
-// with, which keeps inner's state visible to checkpoints (train.Stateful) if inner has one.
-func Metered(inner train.Optimizer) (*Meter, train.Optimizer) {
-	m := &Meter{inner: inner}
-	if st, ok := inner.(train.Stateful); ok {
-		return m, struct {
-			*Meter
-			train.Stateful
-		}{m, st}
-	}
-	return m, m
-}
+// NewMeter wraps inner in a Meter. Checkpoints find inner's state through Unwrap.
+func NewMeter(inner train.Optimizer) *Meter { return &Meter{inner: inner} }
+
+// Unwrap returns the inner optimizer (train.Wrapper).
+func (m *Meter) Unwrap() train.Optimizer { return m.inner }
 
 // Step records the gradient's norm and hands the update to the inner optimizer.
 func (m *Meter) Step(ps []graph.Param) error {
@@ -93,21 +86,18 @@ type Hold struct {
 	held  map[string]bool
 }
 
-// Held wraps inner in a Hold of the parameters names. It returns the hold, to release, and the
-// optimizer to train with, which keeps inner's state visible to checkpoints if it has one.
-func Held(inner train.Optimizer, names ...string) (*Hold, train.Optimizer) {
+// NewHold wraps inner in a Hold of the parameters names. Checkpoints find inner's state
+// through Unwrap.
+func NewHold(inner train.Optimizer, names ...string) *Hold {
 	h := &Hold{inner: inner, held: map[string]bool{}}
 	for _, n := range names {
 		h.held[n] = true
 	}
-	if st, ok := inner.(train.Stateful); ok {
-		return h, struct {
-			*Hold
-			train.Stateful
-		}{h, st}
-	}
-	return h, h
+	return h
 }
+
+// Unwrap returns the inner optimizer (train.Wrapper).
+func (h *Hold) Unwrap() train.Optimizer { return h.inner }
 
 // Step updates every parameter but the held ones.
 func (h *Hold) Step(ps []graph.Param) error {

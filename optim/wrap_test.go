@@ -48,8 +48,9 @@ func TestGradNorm(t *testing.T) {
 	}
 }
 
+// isStateful reports whether checkpoints find an optimizer state in opt (train.StatefulOf).
 func isStateful(opt train.Optimizer) bool {
-	_, ok := opt.(train.Stateful)
+	_, ok := train.StatefulOf(opt)
 	return ok
 }
 
@@ -67,7 +68,8 @@ func (r *recorder) Step(ps []graph.Param) error {
 // largest norm since the last take, with the sequence number of the largest.
 func TestMeter(t *testing.T) {
 	rec := &recorder{}
-	m, opt := optim.Metered(rec)
+	m := optim.NewMeter(rec)
+	opt := train.Optimizer(m)
 	if isStateful(opt) {
 		t.Error("a meter around a stateless optimizer claims a state")
 	}
@@ -97,7 +99,7 @@ func TestMeter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, opt := optim.Metered(adam); !isStateful(opt) {
+	if !isStateful(optim.NewMeter(adam)) {
 		t.Error("a meter around Adam hides its state from checkpoints")
 	}
 }
@@ -118,7 +120,8 @@ func equalFloats(a, b []float64) bool {
 // are, every step; Adam's state stays visible through the hold.
 func TestHold(t *testing.T) {
 	rec := &recorder{}
-	h, opt := optim.Held(rec, "b")
+	h := optim.NewHold(rec, "b")
+	opt := train.Optimizer(h)
 	ps := []graph.Param{gradParam("a", []float64{1}), gradParam("b", []float64{2})}
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
@@ -134,10 +137,10 @@ func TestHold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, opt := optim.Held(adam, "b"); !isStateful(opt) {
+	if !isStateful(optim.NewHold(optim.NewMeter(adam), "b")) {
 		t.Error("a hold around Adam hides its state from checkpoints")
 	}
-	if _, opt := optim.Held(rec); isStateful(opt) {
+	if isStateful(optim.NewHold(rec)) {
 		t.Error("a hold around a stateless optimizer claims a state")
 	}
 }

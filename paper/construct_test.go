@@ -26,7 +26,8 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, opt := optim.Held(sgd, c.Hold...)
+	h := optim.NewHold(sgd, c.Hold...)
+	opt := h
 	st := &constructState{}
 	if err := c.start(ps, st, h); err != nil {
 		t.Fatal(err)

@@ -146,7 +146,7 @@ func wrap(outs [][]float64) [][][]float64 {
 
 // Evaluate runs one example forward and returns the outputs at its target steps.
 func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch, error) {
-	bt, err := train.Stack(datasets.Sequence(ex.Sequence))
+	bt, err := train.Stack(ex.Sequence)
 	if err != nil {
 		return nil, bt, err
 	}

@@ -168,6 +168,9 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if o.Max > 0 {
 		max = o.Max
 	}
+	if max <= 0 {
+		return res, errors.Errorf("paper: experiment %s: a limit of %d sequences (Spec.Max), want > 0", s.ID, max)
+	}
 	crit, err := t.criterion()
 	if err != nil {
 		return res, err
@@ -243,10 +246,12 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 		return nil, err
 	}
 	if o.Metrics != nil { // the learning curve's gradient norms
-		t.meter, opt = optim.Metered(opt)
+		t.meter = optim.NewMeter(opt)
+		opt = t.meter
 	}
 	if s.Construct != nil {
-		t.held, opt = optim.Held(opt, s.Construct.Hold...)
+		t.held = optim.NewHold(opt, s.Construct.Hold...)
+		opt = t.held
 		t.st.Construct = &constructState{}
 	}
 	if t.tr, err = train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}); err != nil {
@@ -363,9 +368,10 @@ func (t *trial) criterion() (train.Criterion, error) {
 }
 
 // observing wraps c: the trial's window sees every sequence (ST3 and n_seq feed it themselves;
-// for evaluated criteria it only draws the learning curve), and a met criterion is recorded.
+// for evaluated criteria it only draws the learning curve and the progress lines), and a met
+// criterion is recorded.
 func (t *trial) observing(c train.Criterion) train.Criterion {
-	_, evaluated := c.(train.Every)
+	evaluated := t.s.Stop == StopEval // ST3 and n_seq feed the window themselves
 	return criterionFunc(func(seen int, bt train.Batch, r train.Result) (bool, error) {
 		if evaluated {
 			t.st.Window.Observe(bt, r, t.judge)

@@ -633,4 +633,8 @@ func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
 			t.Errorf("6a (ST3, checked after every sequence) ran with %+v", o)
 		}
 	}
+	s.Max = 0 // a script's edit of the spec: no limit is an error, not a run without end
+	if _, err := RunTrial(s, Options{}); err == nil || !strings.Contains(err.Error(), "a limit of 0 sequences") {
+		t.Errorf("Spec.Max 0: err = %v", err)
+	}
 }

@@ -46,6 +46,27 @@ type Stateful interface {
 	SetState(OptimizerState) error
 }
 
+// Wrapper is an Optimizer that wraps another (a gradient meter, a hold on some parameters):
+// checkpoints look through wrappers for the Stateful optimizer inside.
+type Wrapper interface {
+	Unwrap() Optimizer
+}
+
+// StatefulOf returns the Stateful optimizer o is, or wraps (through Wrapper), if any.
+func StatefulOf(o Optimizer) (Stateful, bool) {
+	for o != nil {
+		if st, ok := o.(Stateful); ok {
+			return st, true
+		}
+		w, ok := o.(Wrapper)
+		if !ok {
+			return nil, false
+		}
+		o = w.Unwrap()
+	}
+	return nil, false
+}
+
 // Checkpoint is what a training run needs to continue exactly where it stopped.
 type Checkpoint struct {
 	// Sequences is the number of training sequences seen.

@@ -56,6 +56,7 @@ const (
 	MeanAbsolute
 )
 
+// String returns "mse" or "mae", the names ParseMeasure reads.
 func (m Measure) String() string {
 	if m == MeanAbsolute {
 		return "mae"
@@ -205,12 +206,17 @@ func (w *Window) Mean(m Measure) float64 {
 // Wrong returns the number of incorrect sequences in the window.
 func (w *Window) Wrong() int { return w.wrong }
 
-// windowState is the saved form of a window.
+// windowState is the saved form of a window. Checkpoints written before package train saved
+// the window of an ST3 instead, with Window and Tolerance in place of Size and Correct (a
+// sequence was correct if its MaxAbs was below the tolerance); UnmarshalJSON reads both.
 type windowState struct {
 	Size    int        `json:"size"`
 	Measure Measure    `json:"measure"`
 	Recent  []SeqError `json:"recent"`  // oldest first
 	Correct []bool     `json:"correct"` // aligned with Recent
+	// The older form's fields.
+	OldSize   int     `json:"window,omitempty"`
+	Tolerance float64 `json:"tolerance,omitempty"`
 }
 
 // MarshalJSON saves the window, oldest sequence first.
@@ -232,6 +238,12 @@ func (w *Window) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return errors.Wrap(err, "train: window")
 	}
+	if st.Size == 0 && st.OldSize > 0 && st.Correct == nil { // the form of older checkpoints
+		st.Size = st.OldSize
+		for _, e := range st.Recent {
+			st.Correct = append(st.Correct, e.MaxAbs < st.Tolerance)
+		}
+	}
 	n, err := NewWindow(st.Size, st.Measure)
 	if err != nil {
 		return err
@@ -249,11 +261,12 @@ func (w *Window) UnmarshalJSON(b []byte) error {
 // ST3 is the paper's stopping criterion ST3(β) (Table 11): the average training error over
 // the window's sequences is below Beta and every one of them was processed correctly. The
 // paper uses a window of 2000 sequences; β = 0.01 and ABS(0.04) for the adding problem,
-// β = 0.1 and ABS(0.3) for temporal order.
+// β = 0.1 and ABS(0.3) for temporal order. A sequence is correct if Judge says so or, without a
+// Judge, if all its outputs are within Tolerance of their targets.
 type ST3 struct {
-	Beta float64
-	// Judge decides whether a sequence was correct; NewST3 sets Within(tol).
-	Judge Judge
+	Beta      float64
+	Tolerance float64
+	Judge     Judge
 	*Window
 }
 
@@ -267,19 +280,25 @@ func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ST3{Beta: beta, Judge: Within(tol), Window: w}, nil
+	return &ST3{Beta: beta, Tolerance: tol, Window: w}, nil
 }
 
-// Add records one sequence's error, judged by the criterion's Judge.
-func (s *ST3) Add(e SeqError) { s.Window.Add(e, s.Judge(Batch{}, Result{}, 0, e)) }
+// Add records one sequence's error, judged by Tolerance (SeqError.MaxAbs < Tolerance).
+func (s *ST3) Add(e SeqError) { s.Window.Add(e, e.MaxAbs < s.Tolerance) }
 
 // Met reports whether the window is full, its average error is below Beta and it holds no
-// incorrect sequence.
-func (s *ST3) Met() bool { return s.full && s.wrong == 0 && s.Average() < s.Beta }
+// incorrect sequence. A criterion without a window is never met.
+func (s *ST3) Met() bool {
+	return s.Window != nil && s.full && s.wrong == 0 && s.Average() < s.Beta
+}
 
 // Observe adds the step's sequences and reports whether the criterion is met.
 func (s *ST3) Observe(_ int, bt Batch, r Result) (bool, error) {
-	s.Window.Observe(bt, r, s.Judge)
+	judge, err := judgeOf("ST3", s.Judge, s.Tolerance, s.Window)
+	if err != nil {
+		return false, err
+	}
+	s.Window.Observe(bt, r, judge)
 	return s.Met(), nil
 }
 
@@ -287,21 +306,85 @@ func (s *ST3) Observe(_ int, bt Batch, r Result) (bool, error) {
 // (Until(s)).
 func (s *ST3) Hook() Hook { return Until(s) }
 
+// st3State is ST3's saved form: β and the window (a tolerance or judge is configuration).
+type st3State struct {
+	Beta   float64 `json:"beta"`
+	Window *Window `json:"window"`
+}
+
+// MarshalJSON saves β and the window, for checkpoints.
+func (s *ST3) MarshalJSON() ([]byte, error) {
+	return json.Marshal(st3State{Beta: s.Beta, Window: s.Window})
+}
+
+// UnmarshalJSON restores β and the window saved by MarshalJSON, keeping the criterion's
+// Tolerance and Judge.
+func (s *ST3) UnmarshalJSON(b []byte) error {
+	var st st3State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return errors.Wrap(err, "train: ST3")
+	}
+	if st.Window == nil {
+		return errors.New("train: ST3: no window saved")
+	}
+	s.Beta, s.Window = st.Beta, st.Window
+	return nil
+}
+
 // NSeq is the paper's stopping rule of Exp. 5 (Sec. 5.5): fewer than N of the window's
-// sequences (the 2000 most recent) are incorrect. The paper uses N = 140 and N = 13.
+// sequences (the 2000 most recent) are incorrect. The paper uses N = 140 and N = 13. A sequence
+// is correct if Judge says so or, without a Judge, if all its outputs are within Tolerance of
+// their targets (0.04 in Exp. 5).
 type NSeq struct {
-	N     int
-	Judge Judge
+	N         int
+	Tolerance float64
+	Judge     Judge
 	*Window
 }
 
-// Met reports whether the window is full and holds fewer than N incorrect sequences.
-func (s *NSeq) Met() bool { return s.full && s.wrong < s.N }
+// NewNSeq returns the n_seq rule: fewer than n of the window most recent sequences incorrect,
+// a sequence being correct if all its outputs are within tol of their targets.
+func NewNSeq(n int, tol float64, window int) (*NSeq, error) {
+	if n <= 0 || !(tol > 0) || window <= 0 {
+		return nil, errors.Errorf("train: n_seq rule needs n > 0, tolerance > 0 and window > 0, got %d, %v, %d", n, tol, window)
+	}
+	w, err := NewWindow(window, MeanSquared)
+	if err != nil {
+		return nil, err
+	}
+	return &NSeq{N: n, Tolerance: tol, Window: w}, nil
+}
+
+// Met reports whether the window is full and holds fewer than N incorrect sequences. A rule
+// without a window is never met.
+func (s *NSeq) Met() bool { return s.Window != nil && s.full && s.wrong < s.N }
 
 // Observe adds the step's sequences and reports whether the rule is met.
 func (s *NSeq) Observe(_ int, bt Batch, r Result) (bool, error) {
-	s.Window.Observe(bt, r, s.Judge)
+	judge, err := judgeOf("n_seq rule", s.Judge, s.Tolerance, s.Window)
+	if err != nil {
+		return false, err
+	}
+	s.Window.Observe(bt, r, judge)
 	return s.Met(), nil
+}
+
+// Hook returns a training hook that feeds the rule and stops training when it is met
+// (Until(s)).
+func (s *NSeq) Hook() Hook { return Until(s) }
+
+// judgeOf is a window criterion's judge: its Judge, or Within(tol) without one. A criterion
+// with neither, or without a window, is an error rather than a criterion that is never met.
+func judgeOf(what string, j Judge, tol float64, w *Window) (Judge, error) {
+	switch {
+	case w == nil:
+		return nil, errors.Errorf("train: %s has no window (make it with its constructor)", what)
+	case j != nil:
+		return j, nil
+	case tol > 0:
+		return Within(tol), nil
+	}
+	return nil, errors.Errorf("train: %s needs a Judge or a Tolerance > 0 to tell correct sequences", what)
 }
 
 // Every is a criterion decided by an evaluation every N sequences: Check runs after the steps

@@ -1,8 +1,10 @@
 package train_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/lstm97/lstm97/train"
@@ -187,5 +189,60 @@ func TestCriteria(t *testing.T) {
 	}
 	if _, err := (train.Every{N: 0}).Observe(1, train.Batch{}, train.Result{}); err == nil {
 		t.Error("Every with N = 0: no error")
+	}
+}
+
+// TestWindowReadsOlderCheckpoints: checkpoints written before package train kept an ST3's
+// window ({beta, tolerance, window, measure, recent}); a window restored from that form judges
+// each saved sequence by the saved tolerance.
+func TestWindowReadsOlderCheckpoints(t *testing.T) {
+	old := `{"beta":1e308,"tolerance":1e-300,"window":3,"measure":1,"recent":[{"max_abs":1,"sq":0.25,"abs":0.5},{"max_abs":0,"sq":0.01,"abs":0.1}]}`
+	var w train.Window
+	if err := w.UnmarshalJSON([]byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	if w.Size != 3 || w.Count() != 2 || w.Wrong() != 1 || w.Measure != train.MeanAbsolute || math.Abs(w.Average()-0.3) > 1e-15 {
+		t.Errorf("size %d count %d wrong %d measure %v average %v; want 3, 2, 1, mae, 0.3", w.Size, w.Count(), w.Wrong(), w.Measure, w.Average())
+	}
+}
+
+// TestST3State: an ST3 saves β and its window and comes back with both, keeping its tolerance;
+// a criterion without a window or without a way to judge is an error, not one never met.
+func TestST3State(t *testing.T) {
+	s, err := train.NewST3(0.02, 0.04, 3, train.MeanSquared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []float64{0.1, 0.01, 0.01} {
+		s.Add(train.SeqError{MaxAbs: x, SqErr: x * x})
+	}
+	js, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := train.NewST3(0.5, 0.04, 1, train.MeanSquared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Beta != 0.02 || back.Count() != 3 || back.Wrong() != 1 || back.Average() != s.Average() || back.Tolerance != 0.04 {
+		t.Errorf("restored ST3: beta %v count %d wrong %d average %v tolerance %v", back.Beta, back.Count(), back.Wrong(), back.Average(), back.Tolerance)
+	}
+	var zero train.ST3
+	if zero.Met() {
+		t.Error("a zero ST3 is met")
+	}
+	bt, r := train.Batch{Targets: [][][]float64{{{0}}}}, train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{{0}}}}
+	if _, err := zero.Observe(1, bt, r); err == nil || !strings.Contains(err.Error(), "no window") {
+		t.Errorf("zero ST3: err = %v, want one saying it has no window", err)
+	}
+	w, _ := train.NewWindow(2, train.MeanSquared)
+	if _, err := (&train.NSeq{N: 1, Window: w}).Observe(1, bt, r); err == nil || !strings.Contains(err.Error(), "needs a Judge or a Tolerance") {
+		t.Errorf("n_seq without a judge: err = %v", err)
+	}
+	if _, err := train.NewNSeq(0, 0.04, 10); err == nil {
+		t.Error("n_seq with n = 0: no error")
 	}
 }

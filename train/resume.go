@@ -53,7 +53,7 @@ func (c Checkpoints) Save(r State) error {
 		return nil
 	}
 	ck := &Checkpoint{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
-	if st, ok := r.Trainer.Optimizer().(Stateful); ok {
+	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
 		s := st.State()
 		ck.Optimizer = &s
 	}
@@ -113,7 +113,7 @@ func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
 	if err := r.Trainer.Params().Assign(ck.Params); err != nil {
 		return false, errors.Wrap(err, "resume")
 	}
-	if st, ok := r.Trainer.Optimizer().(Stateful); ok {
+	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
 		if ck.Optimizer == nil {
 			return false, errors.New("resume: the checkpoint has no optimizer state")
 		}

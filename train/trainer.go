@@ -107,7 +107,7 @@ type Trainer struct {
 // NewTrainer returns a Trainer. It builds nothing until the first batch.
 func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
 	if cfg.Model == nil {
-		return nil, errors.New("train: trainer: graph.Model is required")
+		return nil, errors.New("train: trainer: Model is required")
 	}
 	if cfg.Params == nil {
 		cfg.Params = graph.NewParamSet()

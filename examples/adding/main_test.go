@@ -30,23 +30,24 @@ func run(t *testing.T, args string) (int, string, paper.Result, error) {
 // TestSmoke runs a few hundred sequences of the paper's network end to end.
 func TestSmoke(t *testing.T) {
 	r := smoke.Trial(t, "-T 10 -max 300 -progress 0", "4")
-	if r.Weights != 93 || r.Experiment != "4" || r.Title != "adding problem, T=10" {
+	if r.Weights != 93 || r.Experiment != "4" || r.Title != "adding problem, T=10" || r.Sequences != 300 || r.Success || r.TestSeqs != 0 {
 		t.Errorf("result %+v", r)
 	}
 }
 
-// TestPaperRow: the summary line quotes Table 7's row for the run's T, and none for a T the
-// paper has no row for.
+// TestPaperRow: the summary line quotes Table 7's row for the run's T (sequences and test
+// errors), and says so for a T the paper has no row for.
 func TestPaperRow(t *testing.T) {
 	for _, tc := range []struct {
 		T    int
 		want string
-	}{{100, "the paper (Table 7): 74000"}, {500, "the paper (Table 7): 209000"}, {1000, "the paper (Table 7): 853000"}, {200, ""}} {
+	}{{100, "the paper (Table 7): 74000, test wrong 1 of 2560"}, {500, "the paper (Table 7): 209000, test wrong 0 of 2560"},
+		{1000, "the paper (Table 7): 853000, test wrong 1 of 2560"}, {200, "the paper has no figure for this row"}} {
 		_, out, _, err := run(t, fmt.Sprintf("-max 2 -progress 0 -T %d", tc.T))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc.want == "" && strings.Contains(out, "the paper (") || tc.want != "" && !strings.Contains(out, tc.want) {
+		if !strings.Contains(out, tc.want) {
 			t.Errorf("T=%d: output %q, want it to say %q", tc.T, out, tc.want)
 		}
 	}

@@ -122,7 +122,7 @@ func (op *flatGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value,
 // DiffWRT: gradients of gradients are not supported.
 func (op *flatGradOp) DiffWRT(n int) []bool { return make([]bool, n) }
 func (op *flatGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, errors.New("layers: second derivatives of fused ops are not supported")
+	return nil, errors.New("fusedop: second derivatives of fused ops are not supported")
 }
 
 // partOp cuts [off, off+size) out of a flat vector and gives it the given shape.
@@ -178,7 +178,7 @@ func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, err
 
 func (op *partOp) DiffWRT(n int) []bool { return make([]bool, n) }
 func (op *partOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, errors.New("layers: second derivatives of fused ops are not supported")
+	return nil, errors.New("fusedop: second derivatives of fused ops are not supported")
 }
 
 // OutputTensor checks a fused op's call: the number of inputs and a dense preallocated output.

@@ -41,50 +41,59 @@ type outcome struct {
 // runs the selected rows' trials on all cores and writes the report, and exits 0 on success,
 // 2 on an error, 130 when interrupted (after the running trials saved their checkpoints).
 func Reproduce() {
-	rowsFlag := flag.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") and 'all' (every row), run in the order listed; a row named twice runs once")
-	quick := flag.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
-	trials := flag.Int("trials", 0, "trials per row (0: the paper's count)")
-	max := flag.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
-	workers := flag.Int("workers", runtime.NumCPU(), "trials run at once")
-	progress := flag.Duration("progress", time.Minute, "interval of each running trial's progress line on stderr (0: none)")
-	out := flag.String("out", "", "write the Markdown report to this file (default: standard output)")
-	jsonl := flag.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
-	seed := flag.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
-	ckDir := flag.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
-	status := flag.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
-	summary := flag.String("summary", "", "print the summary of the results recorded in this directory (e.g. docs/results: ledgers of finished trials, and earlier.jsonl), one line per row of the paper's tables, and exit")
-	figure := flag.String("figure", "", "with -summary: also draw the summary as a PNG to this file")
-	list := flag.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
-	resume := flag.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
-	flag.Parse()
-	if *summary != "" || *figure != "" {
-		if err := summarize(*summary, *figure, *out, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "paper:", err)
-			os.Exit(2)
-		}
-		return
-	}
-	if *list {
-		if err := report.ListRows(os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "paper:", err)
-			os.Exit(2)
-		}
-		return
-	}
-	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
-		seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	c.ctx = ctx
-	err := reproduce(c, os.Stdout, os.Stderr)
-	if errors.Is(err, train.ErrInterrupted) {
-		fmt.Fprintln(os.Stderr, "paper:", err)
-		os.Exit(130)
-	}
+	code, err := ReproduceCommand(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "paper:", err)
-		os.Exit(2)
 	}
+	os.Exit(code)
+}
+
+// ReproduceCommand runs Reproduce's work on the given arguments and returns the exit status:
+// 0, 2 on an error, 130 when ctx was done before the trials finished (their checkpoints saved).
+func ReproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("paper", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rowsFlag := fs.String("rows", "", "comma-separated experiment IDs (e.g. 1,4,6a), row names (e.g. \"4: T=100\") and 'all' (every row), run in the order listed; a row named twice runs once")
+	quick := fs.Bool("quick", false, "the short-lag rows with 3 trials each and a cap of 1,000,000 sequences")
+	trials := fs.Int("trials", 0, "trials per row (0: the paper's count)")
+	max := fs.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
+	workers := fs.Int("workers", runtime.NumCPU(), "trials run at once")
+	progress := fs.Duration("progress", time.Minute, "interval of each running trial's progress line on stderr (0: none)")
+	out := fs.String("out", "", "write the Markdown report to this file (default: standard output)")
+	jsonl := fs.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
+	seed := fs.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
+	ckDir := fs.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	status := fs.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
+	summary := fs.String("summary", "", "print the summary of the results recorded in this directory (e.g. docs/results: ledgers of finished trials, and earlier.jsonl), one line per row of the paper's tables, and exit")
+	figure := fs.String("figure", "", "with -summary: also draw the summary as a PNG to this file")
+	list := fs.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
+	resume := fs.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	if fs.NArg() > 0 {
+		return 2, errors.Errorf("unexpected arguments %q (row names go to -rows)", fs.Args())
+	}
+	var err error
+	switch {
+	case *summary != "" || *figure != "":
+		err = summarize(*summary, *figure, *out, stdout, stderr)
+	case *list:
+		err = report.ListRows(stdout)
+	default:
+		c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
+			seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress, ctx: ctx}
+		err = reproduce(c, stdout, stderr)
+	}
+	switch {
+	case errors.Is(err, train.ErrInterrupted):
+		return 130, err
+	case err != nil:
+		return 2, err
+	}
+	return 0, nil
 }
 
 type config struct {

@@ -173,6 +173,11 @@ func printResult(stdout io.Writer, s *paper.Spec, r paper.Result) error {
 	}
 	if s.Paper.Sequences > 0 {
 		fmt.Fprintf(stdout, "; the paper (Table %s): %.0f", s.Paper.Table, s.Paper.Sequences)
+		if s.Paper.Wrong != "" {
+			fmt.Fprintf(stdout, ", test wrong %s", s.Paper.Wrong)
+		}
+	} else {
+		fmt.Fprint(stdout, "; the paper has no figure for this row")
 	}
 	fmt.Fprintln(stdout)
 	if r.Drift != nil {
