@@ -7,10 +7,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lstm97/lstm97/atomicfile"
-	"github.com/lstm97/lstm97/graph"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/graph"
 )
 
 // ViewKind selects what Write draws.

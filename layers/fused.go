@@ -7,10 +7,11 @@ import (
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
-	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // Sequence computes the layer over a whole sequence as ONE graph node: x is [T·B, Inputs] with

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lstm97/lstm97/atomicfile"
-	"github.com/lstm97/lstm97/graph"
-
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/graph"
 )
 
 // CheckpointFormat names the checkpoint format in the manifest.

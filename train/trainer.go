@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lstm97/lstm97/graph"
-
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph"
 )
 
 // ErrStop, returned by a Hook, ends Trainer.Run without an error.

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/lstm97/lstm97/paper"
 	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/paper"
 )
 
 // PlotCurve draws a learning curve read from JSON Lines (as RunTrial writes them) to a PNG.

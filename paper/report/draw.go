@@ -3,13 +3,14 @@ package report
 import (
 	"io"
 
-	"github.com/lstm97/lstm97/atomicfile"
-	"github.com/lstm97/lstm97/paper"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/lstm97/lstm97/atomicfile"
+	"github.com/lstm97/lstm97/paper"
 )
 
 // drawCurve plots the window's mean squared training error and fraction of wrong sequences
