@@ -2,6 +2,7 @@ package optim_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -78,7 +79,7 @@ func TestMeter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if want := [][]float64{{1, 0}, {3, 4}, {0, 2}}; len(rec.grads) != 3 || !equalFloats(rec.grads[1], want[1]) {
+	if want := [][]float64{{1, 0}, {3, 4}, {0, 2}}; len(rec.grads) != 3 || !slices.Equal(rec.grads[1], want[1]) {
 		t.Errorf("the inner optimizer got %v, want %v", rec.grads, want)
 	}
 	// The three updates were those of sequences 101-103.
@@ -104,18 +105,6 @@ func TestMeter(t *testing.T) {
 	}
 }
 
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestHold: held parameters are not handed to the inner optimizer until Release; the others
 // are, every step; Adam's state stays visible through the hold.
 func TestHold(t *testing.T) {
@@ -130,7 +119,7 @@ func TestHold(t *testing.T) {
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
 	}
-	if want := [][]float64{{1}, {1}, {2}}; len(rec.grads) != 3 || !equalFloats(rec.grads[0], want[0]) || !equalFloats(rec.grads[2], want[2]) {
+	if want := [][]float64{{1}, {1}, {2}}; len(rec.grads) != 3 || !slices.Equal(rec.grads[0], want[0]) || !slices.Equal(rec.grads[2], want[2]) {
 		t.Errorf("the inner optimizer got %v, want %v (b only after Release)", rec.grads, want)
 	}
 	adam, err := optim.New("adam", 0.01, optim.Clip{})

@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,17 +276,17 @@ func TestFreshTestSets(t *testing.T) {
 			if len(a[e]) != s.EvalN {
 				t.Fatalf("fresh=%v: evaluation %d judged %d sequences, want %d", fresh, e, len(a[e]), s.EvalN)
 			}
-			if !fresh && !equalFloats(a[e], want) {
+			if !fresh && !slices.Equal(a[e], want) {
 				t.Errorf("one set per trial: evaluation %d judged %v, want the trial's set %v", e, a[e], want)
 			}
-			if fresh && equalFloats(a[e], want) {
+			if fresh && slices.Equal(a[e], want) {
 				t.Errorf("fresh sets: evaluation %d judged the trial's set", e)
 			}
-			if !equalFloats(a[e], b[e]) {
+			if !slices.Equal(a[e], b[e]) {
 				t.Errorf("fresh=%v: evaluation %d differs between two runs from the same seed: %v and %v", fresh, e, a[e], b[e])
 			}
 		}
-		if fresh && equalFloats(a[0], a[1]) {
+		if fresh && slices.Equal(a[0], a[1]) {
 			t.Errorf("fresh sets: both evaluations judged the same set %v", a[0])
 		}
 	}
@@ -455,18 +456,6 @@ func TestHPrimeOffset(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReberCorrect(t *testing.T) {

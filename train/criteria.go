@@ -294,12 +294,8 @@ func (s *ST3) Met() bool {
 
 // Observe adds the step's sequences and reports whether the criterion is met.
 func (s *ST3) Observe(_ int, bt Batch, r Result) (bool, error) {
-	judge, err := judgeOf("ST3", s.Judge, s.Tolerance, s.Window)
-	if err != nil {
-		return false, err
-	}
-	s.Window.Observe(bt, r, judge)
-	return s.Met(), nil
+	err := observe("ST3", s.Window, s.Judge, s.Tolerance, bt, r)
+	return err == nil && s.Met(), err
 }
 
 // Hook returns a training hook that feeds the criterion and stops training when it is met
@@ -361,30 +357,28 @@ func (s *NSeq) Met() bool { return s.Window != nil && s.full && s.wrong < s.N }
 
 // Observe adds the step's sequences and reports whether the rule is met.
 func (s *NSeq) Observe(_ int, bt Batch, r Result) (bool, error) {
-	judge, err := judgeOf("n_seq rule", s.Judge, s.Tolerance, s.Window)
-	if err != nil {
-		return false, err
-	}
-	s.Window.Observe(bt, r, judge)
-	return s.Met(), nil
+	err := observe("n_seq rule", s.Window, s.Judge, s.Tolerance, bt, r)
+	return err == nil && s.Met(), err
 }
 
 // Hook returns a training hook that feeds the rule and stops training when it is met
 // (Until(s)).
 func (s *NSeq) Hook() Hook { return Until(s) }
 
-// judgeOf is a window criterion's judge: its Judge, or Within(tol) without one. A criterion
-// with neither, or without a window, is an error rather than a criterion that is never met.
-func judgeOf(what string, j Judge, tol float64, w *Window) (Judge, error) {
+// observe adds a step's sequences to a window criterion's window, judged by its Judge, or by
+// Within(tol) without one. A criterion with neither, or without a window, is an error rather
+// than a criterion that is never met.
+func observe(what string, w *Window, j Judge, tol float64, bt Batch, r Result) error {
 	switch {
 	case w == nil:
-		return nil, errors.Errorf("train: %s has no window (make it with its constructor)", what)
-	case j != nil:
-		return j, nil
-	case tol > 0:
-		return Within(tol), nil
+		return errors.Errorf("train: %s has no window (make it with its constructor)", what)
+	case j == nil && tol > 0:
+		j = Within(tol)
+	case j == nil:
+		return errors.Errorf("train: %s needs a Judge or a Tolerance > 0 to tell correct sequences", what)
 	}
-	return nil, errors.Errorf("train: %s needs a Judge or a Tolerance > 0 to tell correct sequences", what)
+	w.Observe(bt, r, j)
+	return nil
 }
 
 // Every is a criterion decided by an evaluation every N sequences: Check runs after the steps
