@@ -39,6 +39,8 @@ func Interrupt(t testing.TB, cmd *exec.Cmd) (rest []string, err error) {
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	// Read to the end before Wait: Wait closes the pipe once the process has exited, which can
+	// drop the last lines the reader has not taken yet (os/exec's documentation).
 	read := make(chan struct{})
 	go func() {
 		for sc.Scan() {
@@ -46,14 +48,14 @@ func Interrupt(t testing.TB, cmd *exec.Cmd) (rest []string, err error) {
 		}
 		close(read)
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err = <-done:
+	case <-read:
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
+		<-read
+		cmd.Wait()
 		t.Fatal("the run did not stop after SIGINT")
 	}
-	<-read
+	err = cmd.Wait()
 	return rest, err
 }
