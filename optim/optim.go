@@ -9,6 +9,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // Clip configures gradient clipping, applied before an update. Zero values turn it off.
@@ -261,12 +262,12 @@ func copySlots(m map[string][]float64) map[string][]float64 {
 }
 
 // State returns the velocities, for checkpoints.
-func (o *Momentum) State() train.OptimizerState {
-	return train.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
+func (o *Momentum) State() checkpoint.OptimizerState {
+	return checkpoint.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
 }
 
 // SetState restores a state returned by State.
-func (o *Momentum) SetState(st train.OptimizerState) error {
+func (o *Momentum) SetState(st checkpoint.OptimizerState) error {
 	if st.Kind != "momentum" {
 		return errors.Errorf("optim: momentum cannot load %q state", st.Kind)
 	}
@@ -275,12 +276,12 @@ func (o *Momentum) SetState(st train.OptimizerState) error {
 }
 
 // State returns the moment estimates and the step count, for checkpoints.
-func (o *Adam) State() train.OptimizerState {
-	return train.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
+func (o *Adam) State() checkpoint.OptimizerState {
+	return checkpoint.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
 }
 
 // SetState restores a state returned by State.
-func (o *Adam) SetState(st train.OptimizerState) error {
+func (o *Adam) SetState(st checkpoint.OptimizerState) error {
 	if st.Kind != "adam" {
 		return errors.Errorf("optim: Adam cannot load %q state", st.Kind)
 	}

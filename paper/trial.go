@@ -14,6 +14,7 @@ import (
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // Options configures a trial beyond its spec.
@@ -93,9 +94,9 @@ const MaxPrograms = 128
 
 // Saved reads how far the trial checkpointed in dir has come: the sequences it has seen and its
 // wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
-// error that errors.Is train.ErrNoCheckpoint; a damaged checkpoint, an error saying what is wrong.
+// error that errors.Is checkpoint.ErrNotFound; a damaged checkpoint, an error saying what is wrong.
 func Saved(dir string) (sequences int, seconds float64, err error) {
-	ck, err := train.LoadCheckpoint(dir)
+	ck, err := checkpoint.Load(dir)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // only returns v without the knobs that experiment id does not have (AppliesTo), which Lookup
@@ -189,8 +190,8 @@ func TestResumedTrialTime(t *testing.T) {
 	if seqs, secs, err := Saved(dir); err != nil || seqs != 200 || secs != 1e6 {
 		t.Errorf("Saved: %d sequences, %v s, %v; want 200, 1e6 s", seqs, secs, err)
 	}
-	if _, _, err := Saved(t.TempDir()); !errors.Is(err, train.ErrNoCheckpoint) {
-		t.Errorf("Saved of an empty directory: %v, want ErrNoCheckpoint", err)
+	if _, _, err := Saved(t.TempDir()); !errors.Is(err, checkpoint.ErrNotFound) {
+		t.Errorf("Saved of an empty directory: %v, want ErrNotFound", err)
 	}
 	resumed := run(true)
 	if resumed.Sequences != 200 || resumed.Seconds < 1e6 || resumed.Seconds > 1e6+60 {
@@ -548,7 +549,7 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 		r.Seconds = 0
 		results = append(results, r)
 		curves = append(curves, metrics.String())
-		ck, err := train.LoadCheckpoint(dir)
+		ck, err := checkpoint.Load(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

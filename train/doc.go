@@ -15,11 +15,11 @@
 //     every N sequences (Every), such as the paper's ST1/ST2 test set, ABS over successive
 //     sequences and the Reber grammar's "every next symbol predicted" (package paper builds
 //     those). Until turns any Criterion into a Hook that stops training when it is met.
-//   - Checkpoints: SaveCheckpoint and LoadCheckpoint write and read parameters, optimizer state,
-//     random-source states and the run's configuration as a NumPy .npz file and a JSON manifest,
-//     atomically, and check them on reading. Checkpoints (with State) saves every N sequences,
-//     resumes a run bit for bit, and saves a last checkpoint when SIGINT or SIGTERM arrives, so
-//     that a user's own training script can be interrupted and resumed.
+//   - Checkpoints (with State) saves a run every N sequences in the format of package
+//     train/checkpoint (parameters, optimizer state, random-source states, the run's
+//     configuration), resumes it bit for bit, and saves a last checkpoint when SIGINT or SIGTERM
+//     arrives, so that a user's own training script can be interrupted and resumed. Optimizers
+//     that wrap others (Wrapper) are looked through for the state to keep.
 //
 // The package declares the small interfaces it consumes (Optimizer, Source); package optim
 // satisfies Optimizer.

@@ -16,7 +16,29 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
+
+// Wrapper is an Optimizer that wraps another (a gradient meter, a hold on some parameters):
+// checkpoints look through wrappers for the Stateful optimizer inside.
+type Wrapper interface {
+	Unwrap() Optimizer
+}
+
+// StatefulOf returns the Stateful optimizer o is, or wraps (through Wrapper), if any.
+func StatefulOf(o Optimizer) (checkpoint.Stateful, bool) {
+	for o != nil {
+		if st, ok := o.(checkpoint.Stateful); ok {
+			return st, true
+		}
+		w, ok := o.(Wrapper)
+		if !ok {
+			return nil, false
+		}
+		o = w.Unwrap()
+	}
+	return nil, false
+}
 
 // ErrInterrupted is returned by the hook after SIGINT or SIGTERM (the run saves and stops).
 var ErrInterrupted = errors.New("interrupted")
@@ -52,7 +74,7 @@ func (c Checkpoints) Save(r State) error {
 	if c.Dir == "" {
 		return nil
 	}
-	ck := &Checkpoint{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
+	ck := &checkpoint.Data{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
 	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
 		s := st.State()
 		ck.Optimizer = &s
@@ -60,20 +82,20 @@ func (c Checkpoints) Save(r State) error {
 	for name, src := range r.RNGs {
 		b, err := src.MarshalBinary()
 		if err != nil {
-			return errors.Wrapf(err, "checkpoint: random source %q", name)
+			return errors.Wrapf(err, "train: checkpoint: random source %q", name)
 		}
 		ck.RNG[name] = b
 	}
 	var err error
 	if ck.Config, err = json.Marshal(r.Config); err != nil {
-		return errors.Wrap(err, "checkpoint: config")
+		return errors.Wrap(err, "train: checkpoint: config")
 	}
 	if r.Extra != nil {
 		if ck.Extra, err = json.Marshal(r.Extra); err != nil {
-			return errors.Wrap(err, "checkpoint: extra state")
+			return errors.Wrap(err, "train: checkpoint: extra state")
 		}
 	}
-	return SaveCheckpoint(c.Dir, ck)
+	return checkpoint.Save(c.Dir, ck)
 }
 
 // Restore loads the checkpoint in Dir into the run if Resume is set. shape is any batch shape
@@ -84,18 +106,18 @@ func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
 		return false, nil
 	}
 	if c.Dir == "" {
-		return false, errors.New("resume: no checkpoint directory given")
+		return false, errors.New("train: resume: no checkpoint directory given")
 	}
-	ck, err := LoadCheckpoint(c.Dir)
-	if c.Optional && errors.Is(err, ErrNoCheckpoint) {
+	ck, err := checkpoint.Load(c.Dir)
+	if c.Optional && errors.Is(err, checkpoint.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, errors.Wrap(err, "resume")
+		return false, errors.Wrap(err, "train: resume")
 	}
 	var saved, now any
 	if err := json.Unmarshal(ck.Config, &saved); err != nil {
-		return false, errors.Wrap(err, "resume: checkpoint config")
+		return false, errors.Wrap(err, "train: resume: checkpoint config")
 	}
 	js, err := json.Marshal(r.Config)
 	if err != nil {
@@ -105,34 +127,34 @@ func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
 		return false, err
 	}
 	if !reflect.DeepEqual(saved, now) {
-		return false, errors.Errorf("resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
+		return false, errors.Errorf("train: resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
 	}
 	if err := r.Trainer.Build(shape); err != nil {
 		return false, err
 	}
 	if err := r.Trainer.Params().Assign(ck.Params); err != nil {
-		return false, errors.Wrap(err, "resume")
+		return false, errors.Wrap(err, "train: resume")
 	}
 	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
 		if ck.Optimizer == nil {
-			return false, errors.New("resume: the checkpoint has no optimizer state")
+			return false, errors.New("train: resume: the checkpoint has no optimizer state")
 		}
 		if err := st.SetState(*ck.Optimizer); err != nil {
-			return false, errors.Wrap(err, "resume")
+			return false, errors.Wrap(err, "train: resume")
 		}
 	}
 	for name, src := range r.RNGs {
 		b, ok := ck.RNG[name]
 		if !ok {
-			return false, errors.Errorf("resume: the checkpoint has no state for random source %q", name)
+			return false, errors.Errorf("train: resume: the checkpoint has no state for random source %q", name)
 		}
 		if err := src.UnmarshalBinary(b); err != nil {
-			return false, errors.Wrapf(err, "resume: random source %q", name)
+			return false, errors.Wrapf(err, "train: resume: random source %q", name)
 		}
 	}
 	if r.Extra != nil {
 		if err := json.Unmarshal(ck.Extra, r.Extra); err != nil {
-			return false, errors.Wrap(err, "resume: extra state")
+			return false, errors.Wrap(err, "train: resume: extra state")
 		}
 	}
 	r.Trainer.SetSeen(ck.Sequences)

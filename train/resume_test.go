@@ -13,6 +13,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
@@ -70,7 +71,7 @@ func TestBlowUpKeepsLastGoodCheckpoint(t *testing.T) {
 	if runErr == nil || !strings.Contains(runErr.Error(), "the loss is not finite") || !strings.Contains(runErr.Error(), "after 1 sequences") {
 		t.Fatalf("err = %v, want the non-finite guard naming the loss and the sequence count", runErr)
 	}
-	saved, err := train.LoadCheckpoint(dir) // refuses non-finite values
+	saved, err := checkpoint.Load(dir) // refuses non-finite values
 	if err != nil {
 		t.Fatalf("last good checkpoint: %v", err)
 	}

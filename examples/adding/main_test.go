@@ -10,7 +10,7 @@ import (
 	"github.com/lstm97/lstm97/internal/smoke"
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/cli"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // run runs the command on args and returns its exit status, stdout and final JSON result.
@@ -109,11 +109,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			if !strings.Contains(out, "resumed after 300 sequences") {
 				t.Fatalf("did not resume: %s", out)
 			}
-			a, err := train.LoadCheckpoint(whole)
+			a, err := checkpoint.Load(whole)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := train.LoadCheckpoint(parts)
+			b, err := checkpoint.Load(parts)
 			if err != nil {
 				t.Fatal(err)
 			}

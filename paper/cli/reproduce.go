@@ -21,6 +21,7 @@ import (
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 type job struct {
@@ -375,7 +376,7 @@ func status(c config, rows []paper.Row, jobs []job, results []outcome, todo []in
 		var err error
 		u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
 		switch {
-		case errors.Is(err, train.ErrNoCheckpoint):
+		case errors.Is(err, checkpoint.ErrNotFound):
 			continue // not started
 		case err != nil:
 			u.Err = err

@@ -17,6 +17,7 @@ import (
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // TestSmoke runs two trials of two rows with a small cap and checks the report.
@@ -340,7 +341,7 @@ func TestStatusReport(t *testing.T) {
 func TestStatusListsUnfinished(t *testing.T) {
 	c, recs := smallRun(t)
 	dir := filepath.Dir(c.checkpoint)
-	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", train.ManifestName)
+	manifest := filepath.Join(c.checkpoint, slug("6a"), "trial1", checkpoint.ManifestName)
 	if err := os.WriteFile(manifest, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +459,7 @@ func TestInterruptStopsTheDriver(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 	row := filepath.Join(c.checkpoint, slug("2c: q=100, p=100"))
-	ck, err := train.LoadCheckpoint(filepath.Join(row, "trial0"))
+	ck, err := checkpoint.Load(filepath.Join(row, "trial0"))
 	if err != nil || ck.Sequences <= 0 {
 		t.Fatalf("trial 0's checkpoint: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/sigtest"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // TestMain lets the test binary act as an example program (Trial) when LSTM97_PAPER_MAIN names
@@ -25,11 +25,11 @@ func TestMain(m *testing.M) {
 // TestSIGINTMessage: an example program stopped by SIGINT exits with status 130 and says how
 // far it got and where its checkpoint is, or that it has none.
 func TestSIGINTMessage(t *testing.T) {
-	for _, checkpoint := range []bool{true, false} {
-		t.Run(fmt.Sprintf("checkpoint=%v", checkpoint), func(t *testing.T) {
+	for _, withDir := range []bool{true, false} {
+		t.Run(fmt.Sprintf("checkpoint=%v", withDir), func(t *testing.T) {
 			dir, args := t.TempDir(), "-q 200 -p 200 -max 100000000 -progress 50ms"
 			want := "sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume): interrupted"
-			if checkpoint {
+			if withDir {
 				args += " -checkpoint " + dir
 				want = "sequences; checkpoint saved in " + dir + " (continue with -resume): interrupted"
 			}
@@ -47,13 +47,13 @@ func TestSIGINTMessage(t *testing.T) {
 			if _, err := fmt.Sscanf(last, "after %d sequences;", &n); err != nil || n <= 0 || !strings.HasSuffix(last, want) {
 				t.Errorf("last message %q, want \"after N sequences; ...%s\" with N > 0", last, want)
 			}
-			ck, err := train.LoadCheckpoint(dir)
+			ck, err := checkpoint.Load(dir)
 			switch {
-			case checkpoint && err != nil:
+			case withDir && err != nil:
 				t.Fatal(err)
-			case checkpoint && ck.Sequences != n:
+			case withDir && ck.Sequences != n:
 				t.Errorf("checkpoint after %d sequences, message says %d", ck.Sequences, n)
-			case !checkpoint && err == nil:
+			case !withDir && err == nil:
 				t.Errorf("a checkpoint in %s, though the run had no -checkpoint", dir)
 			}
 		})

@@ -1,4 +1,12 @@
-package train
+// Package checkpoint is the file format of a training run's checkpoints: the parameters and the
+// optimizer's slots as NumPy arrays in an .npz file (readable without Go:
+// np.load(f)["lstm/cell/wx"]), and a JSON manifest with the sequence count, the parameters'
+// names, shapes and dtypes, the .npz file's SHA-256, the random sources' states, the run's
+// configuration and any extra state. Both files are written atomically, the manifest last, so
+// a crash leaves the previous checkpoint or the new one; on loading, a truncated or corrupted
+// file is refused with a message saying which, and every array is checked against the manifest
+// and for finite values. Package train builds resuming and signal handling on it.
+package checkpoint
 
 import (
 	"archive/zip"
@@ -23,14 +31,14 @@ import (
 	"github.com/lstm97/lstm97/graph"
 )
 
-// CheckpointFormat names the checkpoint format in the manifest.
-const CheckpointFormat = "lstm97-checkpoint/1"
+// Format names the checkpoint format in the manifest.
+const Format = "lstm97-checkpoint/1"
 
 // ManifestName is the name of a checkpoint's manifest file in its directory.
 const ManifestName = "checkpoint.json"
 
-// ErrNoCheckpoint is returned (wrapped) by LoadCheckpoint when the directory holds none.
-var ErrNoCheckpoint = errors.New("train: no checkpoint")
+// ErrNotFound is returned (wrapped) by Load when the directory holds no checkpoint.
+var ErrNotFound = errors.New("checkpoint: no checkpoint")
 
 // OptimizerState is an optimizer's state: named slots (such as Adam's "m" and "v") holding one
 // vector per parameter, and a step count.
@@ -46,29 +54,8 @@ type Stateful interface {
 	SetState(OptimizerState) error
 }
 
-// Wrapper is an Optimizer that wraps another (a gradient meter, a hold on some parameters):
-// checkpoints look through wrappers for the Stateful optimizer inside.
-type Wrapper interface {
-	Unwrap() Optimizer
-}
-
-// StatefulOf returns the Stateful optimizer o is, or wraps (through Wrapper), if any.
-func StatefulOf(o Optimizer) (Stateful, bool) {
-	for o != nil {
-		if st, ok := o.(Stateful); ok {
-			return st, true
-		}
-		w, ok := o.(Wrapper)
-		if !ok {
-			return nil, false
-		}
-		o = w.Unwrap()
-	}
-	return nil, false
-}
-
-// Checkpoint is what a training run needs to continue exactly where it stopped.
-type Checkpoint struct {
+// Data is what a training run needs to continue exactly where it stopped.
+type Data struct {
 	// Sequences is the number of training sequences seen.
 	Sequences int
 	// Params are the parameters, by name.
@@ -103,20 +90,20 @@ type manifest struct {
 	Extra      json.RawMessage   `json:"extra,omitempty"`
 }
 
-// SaveCheckpoint writes ck into dir (created if needed). The arrays go to a NumPy .npz file
+// Save writes ck into dir (created if needed). The arrays go to a NumPy .npz file
 // named after the sequence count (parameter "lstm/cell/wx" is array "lstm/cell/wx"; optimizer
 // slot "m" of it is "optimizer/m/lstm/cell/wx"), the rest to checkpoint.json, which also holds
 // the .npz file's SHA-256. Both are written atomically and the manifest last, so a crash at any
 // moment leaves the previous checkpoint or the new one, never a mix; older data files are
 // removed afterwards.
-func SaveCheckpoint(dir string, ck *Checkpoint) error {
+func Save(dir string, ck *Data) error {
 	if ck == nil || ck.Params == nil {
-		return errors.New("train: checkpoint: nothing to save (nil checkpoint or parameters)")
+		return errors.New("checkpoint: nothing to save (nil checkpoint or parameters)")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.Wrap(err, "train: checkpoint")
+		return errors.Wrap(err, "checkpoint: checkpoint")
 	}
-	m := manifest{Format: CheckpointFormat, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
+	m := manifest{Format: Format, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
 		Data: fmt.Sprintf("arrays-%012d.npz", ck.Sequences), RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -130,7 +117,7 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	for _, name := range ck.Params.Names() {
 		t := ck.Params.Get(name)
 		if err := add(name, t); err != nil {
-			return errors.Wrapf(err, "train: checkpoint: parameter %q", name)
+			return errors.Wrapf(err, "checkpoint: parameter %q", name)
 		}
 		m.Params = append(m.Params, manifestParam{Name: name, Shape: append([]int(nil), t.Shape()...), Dtype: t.Dtype().String()})
 	}
@@ -149,13 +136,13 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 			for _, n := range names {
 				t := tensor.New(tensor.WithShape(len(vals[n])), tensor.WithBacking(append([]float64(nil), vals[n]...)))
 				if err := add("optimizer/"+slot+"/"+n, t); err != nil {
-					return errors.Wrapf(err, "train: checkpoint: optimizer slot %q of %q", slot, n)
+					return errors.Wrapf(err, "checkpoint: optimizer slot %q of %q", slot, n)
 				}
 			}
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return errors.Wrap(err, "train: checkpoint")
+		return errors.Wrap(err, "checkpoint: checkpoint")
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	m.DataSHA256 = hex.EncodeToString(sum[:])
@@ -164,7 +151,7 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	}
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return errors.Wrap(err, "train: checkpoint: manifest")
+		return errors.Wrap(err, "checkpoint: manifest")
 	}
 	if err := atomicfile.Write(filepath.Join(dir, ManifestName), func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }); err != nil {
 		return err
@@ -178,47 +165,47 @@ func SaveCheckpoint(dir string, ck *Checkpoint) error {
 	return nil
 }
 
-// LoadCheckpoint reads the checkpoint in dir. A missing checkpoint gives ErrNoCheckpoint; a
+// Load reads the checkpoint in dir. A missing checkpoint gives ErrNotFound; a
 // truncated or corrupted one (bad manifest, wrong checksum, unreadable or missing arrays) gives
 // an error saying what is wrong, and nothing is loaded.
-func LoadCheckpoint(dir string) (ck *Checkpoint, err error) {
+func Load(dir string) (ck *Data, err error) {
 	js, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if os.IsNotExist(err) {
-		return nil, errors.Wrapf(ErrNoCheckpoint, "in %s", dir)
+		return nil, errors.Wrapf(ErrNotFound, "in %s", dir)
 	}
 	if err != nil {
-		return nil, errors.Wrap(err, "train: checkpoint")
+		return nil, errors.Wrap(err, "checkpoint: checkpoint")
 	}
 	var m manifest
 	if err := json.Unmarshal(js, &m); err != nil {
-		return nil, errors.Wrapf(err, "train: checkpoint: %s is truncated or corrupted", filepath.Join(dir, ManifestName))
+		return nil, errors.Wrapf(err, "checkpoint: %s is truncated or corrupted", filepath.Join(dir, ManifestName))
 	}
-	if m.Format != CheckpointFormat {
-		return nil, errors.Errorf("train: checkpoint: format %q, want %q", m.Format, CheckpointFormat)
+	if m.Format != Format {
+		return nil, errors.Errorf("checkpoint: format %q, want %q", m.Format, Format)
 	}
 	if m.Data == "" || filepath.Base(m.Data) != m.Data {
-		return nil, errors.Errorf("train: checkpoint: bad data file name %q", m.Data)
+		return nil, errors.Errorf("checkpoint: bad data file name %q", m.Data)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, m.Data))
 	if err != nil {
-		return nil, errors.Wrap(err, "train: checkpoint")
+		return nil, errors.Wrap(err, "checkpoint: checkpoint")
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.DataSHA256 {
-		return nil, errors.Errorf("train: checkpoint: %s is corrupted or truncated (SHA-256 does not match the manifest)", m.Data)
+		return nil, errors.Errorf("checkpoint: %s is corrupted or truncated (SHA-256 does not match the manifest)", m.Data)
 	}
 	return decodeCheckpoint(m, data)
 }
 
 // decodeCheckpoint builds a Checkpoint from a manifest and the bytes of its .npz file.
-func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
+func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ck, err = nil, errors.Errorf("train: checkpoint: unreadable arrays: %v", r)
+			ck, err = nil, errors.Errorf("checkpoint: unreadable arrays: %v", r)
 		}
 	}()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, errors.Wrap(err, "train: checkpoint: arrays")
+		return nil, errors.Wrap(err, "checkpoint: arrays")
 	}
 	arrays := map[string]*tensor.Dense{}
 	for _, f := range zr.File {
@@ -226,38 +213,38 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Checkpoint, err error) {
 			continue
 		}
 		if f.UncompressedSize64 > uint64(maxArrayBytes) {
-			return nil, errors.Errorf("train: checkpoint: array %q is too large", f.Name)
+			return nil, errors.Errorf("checkpoint: array %q is too large", f.Name)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "checkpoint: array %q", f.Name)
 		}
 		raw, err := io.ReadAll(io.LimitReader(rc, int64(maxArrayBytes)+1))
 		rc.Close()
 		if err != nil {
-			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "checkpoint: array %q", f.Name)
 		}
 		// Check the declared shape against the bytes present before tensor allocates it.
 		if err := checkNpy(raw); err != nil {
-			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "checkpoint: array %q", f.Name)
 		}
 		t := new(tensor.Dense)
 		if err := t.ReadNpy(bytes.NewReader(raw)); err != nil {
-			return nil, errors.Wrapf(err, "train: checkpoint: array %q", f.Name)
+			return nil, errors.Wrapf(err, "checkpoint: array %q", f.Name)
 		}
 		arrays[strings.TrimSuffix(f.Name, ".npy")] = t
 	}
-	ck = &Checkpoint{Sequences: m.Sequences, Params: graph.NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
+	ck = &Data{Sequences: m.Sequences, Params: graph.NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
 	if m.Sequences < 0 {
-		return nil, errors.Errorf("train: checkpoint: negative sequence count %d", m.Sequences)
+		return nil, errors.Errorf("checkpoint: negative sequence count %d", m.Sequences)
 	}
 	for _, p := range m.Params {
 		t, ok := arrays[p.Name]
 		if !ok {
-			return nil, errors.Errorf("train: checkpoint: parameter %q is listed but has no array", p.Name)
+			return nil, errors.Errorf("checkpoint: parameter %q is listed but has no array", p.Name)
 		}
 		if !t.Shape().Eq(tensor.Shape(p.Shape)) || t.Dtype().String() != p.Dtype {
-			return nil, errors.Errorf("train: checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
+			return nil, errors.Errorf("checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
 		}
 		if err := checkFinite(t, p.Name); err != nil {
 			return nil, err
@@ -350,7 +337,7 @@ func checkNpy(b []byte) error {
 func checkFinite(t *tensor.Dense, name string) error {
 	for i, v := range append([]float64(nil), graph.Float64View(t)...) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return errors.Errorf("train: checkpoint: parameter %q value %d is %v", name, i, v)
+			return errors.Errorf("checkpoint: parameter %q value %d is %v", name, i, v)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package train_test
+package checkpoint_test
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
-func sampleCheckpoint(t *testing.T) *train.Checkpoint {
+func sampleCheckpoint(t *testing.T) *checkpoint.Data {
 	t.Helper()
 	b := graph.NewBuilder(graph.Config{Seed: 3})
 	b.Scope("lstm").Scope("cell").Param("wx", []int{2, 4}, graph.Uniform(0.1))
@@ -23,10 +23,10 @@ func sampleCheckpoint(t *testing.T) *train.Checkpoint {
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return &train.Checkpoint{
+	return &checkpoint.Data{
 		Sequences: 1234,
 		Params:    b.ParamSet(),
-		Optimizer: &train.OptimizerState{Kind: "adam", Step: 7, Slots: map[string]map[string][]float64{
+		Optimizer: &checkpoint.OptimizerState{Kind: "adam", Step: 7, Slots: map[string]map[string][]float64{
 			"m": {"lstm/cell/wx": make([]float64, 8), "out/b": {0.5}},
 			"v": {"lstm/cell/wx": {1, 2, 3, 4, 5, 6, 7, 8}, "out/b": {0.125}},
 		}},
@@ -43,11 +43,11 @@ func TestSeedCheckpoint(t *testing.T) {
 	dir := filepath.Join("testdata", "checkpoint", "sample")
 	if *update {
 		os.RemoveAll(dir)
-		if err := train.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+		if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ck, err := train.LoadCheckpoint(dir)
+	ck, err := checkpoint.Load(dir)
 	if err != nil {
 		t.Fatalf("%v (go test -update rewrites it)", err)
 	}
@@ -59,10 +59,10 @@ func TestSeedCheckpoint(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := train.SaveCheckpoint(dir, ck); err != nil {
+	if err := checkpoint.Save(dir, ck); err != nil {
 		t.Fatal(err)
 	}
-	got, err := train.LoadCheckpoint(dir)
+	got, err := checkpoint.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// A second save replaces the data file.
 	ck.Sequences = 2000
-	if err := train.SaveCheckpoint(dir, ck); err != nil {
+	if err := checkpoint.Save(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -124,7 +124,7 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 			return os.WriteFile(f[0], b[:len(b)/3], 0o644)
 		}, "SHA-256 does not match"},
 		{"truncated manifest", func(dir string) error {
-			p := filepath.Join(dir, train.ManifestName)
+			p := filepath.Join(dir, checkpoint.ManifestName)
 			b, _ := os.ReadFile(p)
 			return os.WriteFile(p, b[:len(b)/2], 0o644)
 		}, "truncated or corrupted"},
@@ -133,24 +133,24 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 			return os.Remove(f[0])
 		}, "no such file"},
 		{"other format", func(dir string) error {
-			p := filepath.Join(dir, train.ManifestName)
+			p := filepath.Join(dir, checkpoint.ManifestName)
 			b, _ := os.ReadFile(p)
-			return os.WriteFile(p, []byte(strings.Replace(string(b), train.CheckpointFormat, "other/9", 1)), 0o644)
+			return os.WriteFile(p, []byte(strings.Replace(string(b), checkpoint.Format, "other/9", 1)), 0o644)
 		}, `format "other/9"`},
 	} {
 		dir := t.TempDir()
-		if err := train.SaveCheckpoint(dir, sampleCheckpoint(t)); err != nil {
+		if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 		if err := tc.damage(dir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := train.LoadCheckpoint(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := checkpoint.Load(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := train.LoadCheckpoint(t.TempDir()); !errors.Is(err, train.ErrNoCheckpoint) {
-		t.Errorf("empty directory: err = %v, want ErrNoCheckpoint", err)
+	if _, err := checkpoint.Load(t.TempDir()); !errors.Is(err, checkpoint.ErrNotFound) {
+		t.Errorf("empty directory: err = %v, want ErrNotFound", err)
 	}
 }
 
@@ -200,7 +200,7 @@ func TestCheckpointReadableByNumPy(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := train.SaveCheckpoint(dir, ck); err != nil {
+	if err := checkpoint.Save(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))

@@ -1,4 +1,4 @@
-package train
+package checkpoint
 
 import (
 	"os"
@@ -29,13 +29,13 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "arrays-000000000001.npz"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ck, err := LoadCheckpoint(dir)
+		ck, err := Load(dir)
 		if err == nil && ck == nil {
 			t.Fatal("nil checkpoint without error")
 		}
 		// Bypass the checksum to exercise the array decoder on every input.
 		var m manifest
-		m.Format, m.Data = CheckpointFormat, "x.npz"
+		m.Format, m.Data = Format, "x.npz"
 		m.Params = []manifestParam{{Name: "w", Shape: []int{2}, Dtype: "float64"}}
 		decodeCheckpoint(m, data)
 	})
