@@ -36,18 +36,58 @@ func sampleCheckpoint(t *testing.T) *checkpoint.Data {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite testdata (the fuzz seed checkpoint)")
+var update = flag.Bool("update", false, "rewrite testdata (the format-1 sample, also the fuzz seed)")
 
-// TestSeedCheckpoint keeps testdata/checkpoint/sample, the fuzz seed, loadable.
+// The sample checkpoint of format 1 is kept under neutral names (it is a test fixture, not a run
+// output): testdata/format1/manifest.json and arrays.npz, laid out as a checkpoint directory by
+// sampleDir.
+var sampleFiles = [2]string{filepath.Join("testdata", "format1", "manifest.json"), filepath.Join("testdata", "format1", "arrays.npz")}
+
+// sampleDir copies the format-1 sample into a checkpoint directory and returns it.
+func sampleDir(t *testing.T) string {
+	t.Helper()
+	man, err := os.ReadFile(sampleFiles[0])
+	if err != nil {
+		t.Fatalf("%v (go test -update rewrites it)", err)
+	}
+	var m struct{ Data string }
+	if err := json.Unmarshal(man, &m); err != nil || m.Data == "" {
+		t.Fatalf("%s names no data file (%v)", sampleFiles[0], err)
+	}
+	data, err := os.ReadFile(sampleFiles[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, checkpoint.ManifestName), man, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, m.Data), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestSeedCheckpoint keeps the format-1 sample, written by an earlier version and the fuzz
+// seed, loadable.
 func TestSeedCheckpoint(t *testing.T) {
-	dir := filepath.Join("testdata", "checkpoint", "sample")
 	if *update {
-		os.RemoveAll(dir)
+		dir := t.TempDir()
 		if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
+		data, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
+		for i, from := range []string{filepath.Join(dir, checkpoint.ManifestName), data[0]} {
+			b, err := os.ReadFile(from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(sampleFiles[i], b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	ck, err := checkpoint.Load(dir)
+	ck, err := checkpoint.Load(sampleDir(t))
 	if err != nil {
 		t.Fatalf("%v (go test -update rewrites it)", err)
 	}
