@@ -11,7 +11,7 @@ import (
 func FuzzLoadCheckpoint(f *testing.F) {
 	maxArrayBytes = 1 << 20 // inputs that inflate to hundreds of MiB would starve the fuzzer
 	m, err1 := os.ReadFile(filepath.Join("testdata", "format1", "manifest.json"))
-	data, err2 := os.ReadFile(filepath.Join("testdata", "format1", "arrays.npz"))
+	data, err2 := os.ReadFile(filepath.Join("testdata", "format1", "arrays.npz.golden"))
 	if err1 == nil && err2 == nil {
 		f.Add(m, data) // the format-1 sample
 	}
