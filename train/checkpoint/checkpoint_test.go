@@ -38,9 +38,9 @@ func sampleCheckpoint(t *testing.T) *checkpoint.Data {
 
 var update = flag.Bool("update", false, "rewrite testdata (the format-1 sample, also the fuzz seed)")
 
-// The sample checkpoint of format 1 is kept under neutral names (it is a test fixture, not a run
-// output): testdata/format1/manifest.json and arrays.npz.golden, laid out as a checkpoint directory by
-// sampleDir.
+// The sample checkpoint of format 1 is kept under neutral names (a test fixture, not a run
+// output): testdata/format1/manifest.json and arrays.npz.golden, laid out as a checkpoint
+// directory by sampleDir.
 var sampleFiles = [2]string{filepath.Join("testdata", "format1", "manifest.json"), filepath.Join("testdata", "format1", "arrays.npz.golden")}
 
 // sampleDir copies the format-1 sample into a checkpoint directory and returns it.
