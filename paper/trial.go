@@ -160,11 +160,6 @@ type trial struct {
 // sequences trained so far in Result.Sequences.
 func RunTrial(s *Spec, o Options) (Result, error) {
 	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
-	t, err := newTrial(s, o)
-	if err != nil {
-		return res, err
-	}
-	defer t.tr.Close()
 	max := s.Max
 	if o.Max > 0 {
 		max = o.Max
@@ -172,6 +167,11 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	if max <= 0 {
 		return res, errors.Errorf("paper: experiment %s: a limit of %d sequences (Spec.Max), want > 0", s.ID, max)
 	}
+	t, err := newTrial(s, o)
+	if err != nil {
+		return res, err
+	}
+	defer t.tr.Close()
 	crit, err := t.criterion()
 	if err != nil {
 		return res, err
