@@ -28,6 +28,9 @@ type Config struct {
 	// to that tensor (and must have the same shape); a new one is initialised and added. Nil
 	// means a new, empty set.
 	Params *ParamSet
+	// Eval says that the graph is built for evaluation, not training: layers that behave
+	// differently in training (Dropout) build their evaluation form. Builder.Eval reports it.
+	Eval bool
 }
 
 // Builder creates the nodes of one graph. Its methods record the first error and then do
@@ -57,6 +60,7 @@ type buildState struct {
 	notes map[int64]Note
 	// inner marks nodes gorgonia created inside a builder operation.
 	inner map[int64]bool
+	eval  bool
 }
 
 // Role says what part a node plays, for drawing.
@@ -99,6 +103,7 @@ func NewBuilder(cfg Config) *Builder {
 		notes: map[int64]Note{},
 		inner: map[int64]bool{},
 		isIn:  map[int64]bool{},
+		eval:  cfg.Eval,
 	}
 	if s.dtype == (tensor.Dtype{}) {
 		s.dtype = tensor.Float64
@@ -111,6 +116,9 @@ func NewBuilder(cfg Config) *Builder {
 	}
 	return &Builder{s: s}
 }
+
+// Eval reports whether the graph is built for evaluation (Config.Eval).
+func (b *Builder) Eval() bool { return b.s.eval }
 
 // Err returns the first error recorded by any Builder sharing this graph.
 func (b *Builder) Err() error { return b.s.err }
