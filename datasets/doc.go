@@ -18,8 +18,16 @@ type Sequence struct {
 	Symbols  []int
 	Alphabet int
 	// Targets is [T][outputs], nil at steps without a target (the paper's tasks 2c-6 have a
-	// target only at the last step).
+	// target only at the last step). It may be shorter than the sequence when its last steps
+	// have no target.
 	Targets [][]float64
+	// Labels, when set instead of Targets, gives class targets by class index: Labels[t] is
+	// the class in [0, Classes) that step t should output, or -1 at a step without a target
+	// (a language model's next symbol, for instance). It may be shorter than the sequence when
+	// its last steps have no target. A model takes them as indices (graph.Shape.Labels), one
+	// number per step instead of a row of Classes values.
+	Labels  []int
+	Classes int
 }
 
 // Len is the number of steps.

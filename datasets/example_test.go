@@ -55,3 +55,27 @@ func ExampleAdding() {
 	// step 2 marked: -0.125
 	// length 11, target 0.551 = 0.5 + 0.205/4: true
 }
+
+// Streams serve a text in chunks of varied length, each stream continuing where its previous
+// chunk ended, for a language model that carries its state from chunk to chunk.
+func ExampleStreams() {
+	text := "the cat sat on the mat. the dog sat on the log. "
+	vocab, _ := datasets.NewVocabulary(text)
+	symbols, _ := vocab.Encode(text)
+	st, _ := datasets.NewStreams(symbols, vocab.Size(), 2, 4, 8, rand.New(rand.NewSource(1)))
+	for i := 0; i < 3; i++ {
+		chunks, continued := st.Next()
+		for b, c := range chunks {
+			in, _ := vocab.Decode(c.Symbols)
+			next, _ := vocab.Decode(c.Labels)
+			fmt.Printf("call %d stream %d (continued %v): %q -> %q\n", i, b, continued, in, next)
+		}
+	}
+	// Output:
+	// call 0 stream 0 (continued false): "the ca" -> "he cat"
+	// call 0 stream 1 (continued false): "the do" -> "he dog"
+	// call 1 stream 0 (continued true): "t sat on" -> " sat on "
+	// call 1 stream 1 (continued true): "g sat" -> " sat "
+	// call 2 stream 0 (continued true): " the ma" -> "the mat"
+	// call 2 stream 1 (continued true): " on " -> "on t"
+}

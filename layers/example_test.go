@@ -197,3 +197,109 @@ func Example_symbols() {
 	// outputs at the last step: [0.488954 0.482890]
 	// the same from the one-hot rows: true
 }
+
+// ExampleCell_SequenceWith runs a batch of sequences of different lengths padded to the
+// longest: the steps after a sequence's length are padding, which is not read, costs nothing
+// and gives outputs 0; the final state is each sequence's state after its own last step.
+func ExampleCell_SequenceWith() {
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	const T, B = 4, 3 // the longest sequence, the batch
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	cell, err := layers.NewCell(b, layers.Config{Inputs: 1, NumBlocks: 1, CellsPerBlock: 1, InitRange: 1})
+	check(err)
+	x := b.Input("x", T*B, 1)           // row t·B+b is step t of sequence b
+	lengths := b.Input("lengths", B, 1) // steps of each sequence
+	seq := cell.SequenceWith(x, T, layers.SeqOptions{Lengths: lengths, Final: true})
+	prog, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(seq.Cells, seq.FinalS))
+	check(err)
+	defer prog.Close()
+	check(prog.Set(x, []float64{
+		1, 1, 1, // step 0 of the three sequences
+		-1, 1, 1,
+		1, 0, 1, // sequence 1 has ended: padding
+		1, 0, 0, // sequences 1 and 2 have ended
+	}))
+	check(prog.Set(lengths, []float64{4, 2, 3}))
+	check(prog.Run())
+	y, err := prog.Value(seq.Cells) // [T·B, 1]
+	check(err)
+	s, err := prog.Value(seq.FinalS) // [B, 1]
+	check(err)
+	for i := 0; i < B; i++ {
+		fmt.Printf("sequence %d: y^c %.4f %.4f %.4f %.4f, final s %.4f\n", i, y[i], y[B+i], y[2*B+i], y[3*B+i], s[i])
+	}
+	// Output:
+	// sequence 0: y^c 0.0060 -0.0027 0.0027 0.0113, final s 0.0661
+	// sequence 1: y^c 0.0060 0.0142 0.0000 0.0000, final s 0.0865
+	// sequence 2: y^c 0.0060 0.0142 0.0245 0.0000, final s 0.1379
+}
+
+// ExampleCell_SequenceWith_stream processes a stream in chunks of 4 steps, the last chunk 2
+// steps long (Lengths), carrying the state from chunk to chunk (FinalS and FinalY into InitS
+// and InitY of the next run of the same program): the outputs are bit for bit those of the
+// whole stream at once.
+func ExampleCell_SequenceWith_stream() {
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	stream := []float64{1, -1, 0.5, 0, 1, 1, -0.5, 0, 1, -1} // 10 steps of 1 input
+	ps := graph.NewParamSet()                                // the weights, shared by both programs
+	// build compiles the layer over T steps of one sequence, with an initial state if init.
+	build := func(T int, init bool) (*graph.Program, *G.Node, *G.Node, layers.SeqOptions, layers.SeqResult) {
+		b := graph.NewBuilder(graph.Config{Seed: 1, Params: ps})
+		cell, err := layers.NewCell(b, layers.Config{Inputs: 1, NumBlocks: 2, CellsPerBlock: 1, InitRange: 1})
+		check(err)
+		x, lengths := b.Input("x", T, 1), b.Input("lengths", 1, 1)
+		opt := layers.SeqOptions{Lengths: lengths, Final: true}
+		if init {
+			opt.InitS = b.Input("init_s", 1, cell.Config().NumCells())
+			opt.InitY = b.Input("init_y", 1, cell.Config().NumSources())
+		}
+		seq := cell.SequenceWith(x, T, opt)
+		prog, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(seq.Cells, seq.FinalS, seq.FinalY))
+		check(err)
+		return prog, x, lengths, opt, seq
+	}
+	whole, x, lengths, _, seq := build(len(stream), false)
+	defer whole.Close()
+	check(whole.Set(x, stream))
+	check(whole.Set(lengths, []float64{10}))
+	check(whole.Run())
+	want, err := whole.Value(seq.Cells) // [10, 2]
+	check(err)
+
+	chunks, x, lengths, opt, seq := build(4, true)
+	defer chunks.Close()
+	var got []float64
+	s, y := make([]float64, 2), make([]float64, 6) // the reset state of 2 cells, 2 in and 2 out gates
+	for from := 0; from < len(stream); from += 4 {
+		n := min(4, len(stream)-from)
+		chunk := make([]float64, 4) // padded to 4 steps
+		copy(chunk, stream[from:from+n])
+		check(chunks.Set(x, chunk))
+		check(chunks.Set(lengths, []float64{float64(n)}))
+		check(chunks.Set(opt.InitS, s))
+		check(chunks.Set(opt.InitY, y))
+		check(chunks.Run())
+		out, err := chunks.Value(seq.Cells)
+		check(err)
+		got = append(got, out[:2*n]...)
+		s, err = chunks.Value(seq.FinalS)
+		check(err)
+		y, err = chunks.Value(seq.FinalY)
+		check(err)
+		fmt.Printf("steps %d-%d: last y^c %.4f %.4f, s %.4f %.4f\n", from, from+n-1, out[2*n-2], out[2*n-1], s[0], s[1])
+	}
+	fmt.Println("the same as the whole stream:", fmt.Sprint(got) == fmt.Sprint(want))
+	// Output:
+	// steps 0-3: last y^c -0.2722 -0.0882, s -2.2466 -0.4849
+	// steps 4-7: last y^c -0.2779 -0.1581, s -4.8353 -0.8264
+	// steps 8-9: last y^c -0.4822 -0.2085, s -6.2994 -1.3287
+	// the same as the whole stream: true
+}

@@ -11,6 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
@@ -22,9 +23,10 @@ import (
 // magnitude faster. Gate activations and cell states are not exposed as nodes; use Unroll to
 // inspect them. Zero inputs cost nothing, so one-hot coded symbols are cheap; the gradient with
 // respect to x is left at 0 when x is a graph input (Builder.Input), which Programs never
-// differentiate. Errors are recorded in the builder.
+// differentiate. Errors are recorded in the builder. Every sequence has length T and starts
+// from the reset state; SequenceWith takes lengths and an initial state and gives the final one.
 func (c *Cell) Sequence(x *G.Node, T int) *G.Node {
-	return c.sequence(x, T, false)
+	return c.SequenceWith(x, T, SeqOptions{}).Cells
 }
 
 // SequenceOneHot is Sequence for one-hot coded inputs given as symbol indices: idx is [T·B, 1],
@@ -35,32 +37,74 @@ func (c *Cell) Sequence(x *G.Node, T int) *G.Node {
 // sequence. idx must be a graph input (Builder.Input); an index that is not an integer in
 // range fails the run with an error naming its row.
 func (c *Cell) SequenceOneHot(idx *G.Node, T int) *G.Node {
-	return c.sequence(idx, T, true)
+	return c.SequenceWith(idx, T, SeqOptions{OneHot: true}).Cells
 }
 
-func (c *Cell) sequence(x *G.Node, T int, hot bool) *G.Node {
+// SeqOptions are the optional inputs of Cell.SequenceWith. The zero value is Sequence: every
+// sequence has length T, starts from the reset state, and no final state is given. Every node
+// must be a graph input (Builder.Input) with the graph's dtype; B is the batch size.
+type SeqOptions struct {
+	// OneHot says that x holds symbol indices [T·B, 1], as for SequenceOneHot.
+	OneHot bool
+	// Lengths, if not nil, is [B, 1]: the length of each sequence, an integer in [1, T] (a
+	// run fails with an error naming the sequence otherwise). Steps t >= Lengths[b] of
+	// sequence b are padding: their inputs are not read, their cell outputs are 0, and they
+	// cost nothing in the forward and backward passes, so the outputs and gradients are those
+	// of the sequences without padding.
+	Lengths *G.Node
+	// InitS, if not nil, is [B, NumCells]: the cell states s(t-1) before step 0 (the reset
+	// state 0 if nil).
+	InitS *G.Node
+	// InitY, if not nil, is [B, NumSources()]: the activations y(t-1) that step 0's
+	// recurrent connections see, all hidden units ordered as State.Y, or the cell outputs only
+	// with CellsOnlyRecurrence (the reset state 0 if nil). Must be nil with NoRecurrence.
+	InitY *G.Node
+	// Final asks for the final-state nodes SeqResult.FinalS and FinalY.
+	Final bool
+}
+
+// SeqResult is what Cell.SequenceWith builds. All nodes are nil after an error.
+type SeqResult struct {
+	// Cells is the cell outputs y^c [T·B, NumCells], row t·B+b for step t of sequence b; 0 at
+	// padding rows.
+	Cells *G.Node
+	// FinalS [B, NumCells] and FinalY [B, NumSources()] are the cell states and recurrent
+	// activations after each sequence's last step, in the layout of InitS and InitY, so a
+	// stream processed in chunks carries FinalS and FinalY of one chunk into InitS and InitY
+	// of the next. nil unless SeqOptions.Final; FinalY is nil with NoRecurrence.
+	FinalS, FinalY *G.Node
+}
+
+// SequenceWith is Sequence with per-sequence lengths, an initial state and the final state
+// (SeqOptions). No gradient flows into the initial state nor from the final state: across the
+// boundary between two chunks of a stream the error is cut entirely, the paper's truncation
+// (Sec. 4, which cuts all paths but the CEC's at every step) extended to the CEC at chunk
+// boundaries (truncated backpropagation through time). The forward pass is exact: chunks with
+// the state carried compute bit for bit the outputs of the whole stream. Errors are recorded
+// in the builder, naming the layer and the node.
+func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 	b := c.b
 	if b.Err() != nil {
-		return nil
+		return SeqResult{}
 	}
 	if x == nil {
 		b.Fail(errors.Errorf("layers: LSTM %q: nil sequence input", c.cfg.Name))
-		return nil
+		return SeqResult{}
 	}
 	sh := x.Shape()
 	width := c.cfg.Inputs
-	if hot {
+	if opt.OneHot {
 		width = 1
 		if !b.IsInput(x) {
 			b.Fail(errors.Errorf("layers: LSTM %q: one-hot index input %q must be a graph input (Builder.Input)", c.cfg.Name, x.Name()))
-			return nil
+			return SeqResult{}
 		}
 	}
 	if T <= 0 || len(sh) != 2 || sh[1] != width || sh[0]%T != 0 {
 		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, width, T))
-		return nil
+		return SeqResult{}
 	}
-	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype(), xIsInput: b.IsInput(x), hot: hot}
+	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype(), xIsInput: b.IsInput(x), hot: opt.OneHot}
 	for gi, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
 		for kind, n := range []*G.Node{g.Wx, g.Wh, g.B} {
 			if n != nil {
@@ -69,7 +113,46 @@ func (c *Cell) sequence(x *G.Node, T int, hot bool) *G.Node {
 		}
 	}
 	inputs := append([]*G.Node{x}, c.Params()...)
-	return b.Op("lstm_sequence", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, inputs...)
+	if opt.InitY != nil && c.cfg.NoRecurrence {
+		b.Fail(errors.Errorf("layers: LSTM %q: InitY %q set but the layer has NoRecurrence", c.cfg.Name, opt.InitY.Name()))
+		return SeqResult{}
+	}
+	for _, in := range []struct {
+		name string
+		n    *G.Node
+		cols int
+		at   *int
+	}{{"Lengths", opt.Lengths, 1, &op.lenAt}, {"InitS", opt.InitS, c.cfg.NumCells(), &op.s0At}, {"InitY", opt.InitY, c.cfg.NumSources(), &op.y0At}} {
+		if in.n == nil {
+			continue
+		}
+		if !b.IsInput(in.n) {
+			b.Fail(errors.Errorf("layers: LSTM %q: %s %q must be a graph input (Builder.Input)", c.cfg.Name, in.name, in.n.Name()))
+			return SeqResult{}
+		}
+		if !in.n.Shape().Eq(tensor.Shape{op.B, in.cols}) || in.n.Dtype() != op.dtype {
+			b.Fail(errors.Errorf("layers: LSTM %q: %s %q is %v %v, want %v [%d, %d] (batch %d of input %q)",
+				c.cfg.Name, in.name, in.n.Name(), in.n.Dtype(), in.n.Shape(), op.dtype, op.B, in.cols, op.B, x.Name()))
+			return SeqResult{}
+		}
+		*in.at = len(inputs)
+		inputs = append(inputs, in.n)
+	}
+	op.arity = len(inputs)
+	var r SeqResult
+	r.Cells = b.Op("lstm_sequence", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, inputs...)
+	if opt.Final && r.Cells != nil {
+		r.FinalS = b.Op("final_s", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(&stateOp{seq: op, cells: true}, n...) }, r.Cells)
+		b.Annotate(r.FinalS, "s at each sequence's last step", graph.RoleCellState)
+		if !c.cfg.NoRecurrence {
+			r.FinalY = b.Op("final_y", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(&stateOp{seq: op}, n...) }, r.Cells)
+			b.Annotate(r.FinalY, "y at each sequence's last step", graph.RoleNone)
+		}
+	}
+	if b.Err() != nil {
+		return SeqResult{}
+	}
+	return r
 }
 
 var seqOpIDs uint64
@@ -91,11 +174,15 @@ type seqOp struct {
 	// hot: x holds one-hot symbol indices [T·B, 1] (SequenceOneHot), not input values.
 	hot   bool
 	slots []slot
-	k64   *kernel[float64]
-	k32   *kernel[float32]
+	// arity is the number of inputs: x, the weights (slots), then the optional inputs, whose
+	// positions are lenAt, s0At, y0At (0 when absent). No gradient flows into those.
+	arity             int
+	lenAt, s0At, y0At int
+	k64               *kernel[float64]
+	k32               *kernel[float32]
 }
 
-func (op *seqOp) Arity() int { return 1 + len(op.slots) }
+func (op *seqOp) Arity() int { return op.arity }
 
 // matrices is the type of an op taking n matrices and returning a tensor of outDims dims.
 
@@ -152,13 +239,36 @@ func runForward[F float32 | float64](op *seqOp, k **kernel[F], vals []G.Value, o
 	if err != nil {
 		return err
 	}
+	var opt [3][]F // lengths, s0, y0
+	for i, at := range []int{op.lenAt, op.s0At, op.y0At} {
+		if at == 0 {
+			continue
+		}
+		if opt[i], err = floatsOf[F](op, vals, at); err != nil {
+			return err
+		}
+	}
+	(*k).alloc()
+	if err := (*k).setLengths(opt[0]); err != nil {
+		return errors.Wrapf(err, "%v", op)
+	}
 	if op.hot {
 		if err := (*k).index(x); err != nil {
 			return errors.Wrapf(err, "%v", op)
 		}
 	}
+	(*k).setInit(opt[1], opt[2])
 	(*k).forward(x, w, out)
 	return nil
+}
+
+// floatsOf returns the data of input i.
+func floatsOf[F float32 | float64](op fmt.Stringer, vals []G.Value, i int) ([]F, error) {
+	d, ok := fusedop.Floats[F](vals[i])
+	if !ok {
+		return nil, errors.Errorf("%v: input %d is %T", op, i, vals[i])
+	}
+	return d, nil
 }
 
 func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
@@ -168,20 +278,17 @@ func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
 	return k
 }
 
-// floats returns the backing slice of a dense tensor of element type F without the reflection
-// that tensor.Dense.Data uses.
-
 // unpack returns the data of x and of the weights in the kernel's layout.
 func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F], error) {
 	var w [3]weights[F]
-	x, ok := fusedop.Floats[F](vals[0])
-	if !ok {
-		return nil, w, errors.Errorf("%v: input is %T", op, vals[0])
+	x, err := floatsOf[F](op, vals, 0)
+	if err != nil {
+		return nil, w, err
 	}
 	for i, s := range op.slots {
-		d, ok := fusedop.Floats[F](vals[1+i])
-		if !ok {
-			return nil, w, errors.Errorf("%v: weight %d is %T", op, i, vals[1+i])
+		d, err := floatsOf[F](op, vals, 1+i)
+		if err != nil {
+			return nil, w, err
 		}
 		switch s.kind {
 		case 0:
@@ -195,10 +302,11 @@ func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F],
 	return x, w, nil
 }
 
-// DiffWRT: the op is differentiable with respect to x and every weight.
+// DiffWRT: the op is differentiable with respect to x and every weight, not the lengths and
+// the initial state.
 func (op *seqOp) DiffWRT(n int) []bool {
 	d := make([]bool, n)
-	for i := range d {
+	for i := 0; i < n && i <= len(op.slots); i++ {
 		d[i] = true
 	}
 	return d
@@ -226,9 +334,9 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 	if err != nil {
 		return err
 	}
-	dy, ok := fusedop.Floats[F](vals[len(vals)-1])
-	if !ok {
-		return errors.Errorf("%v: output gradient is %T", op, vals[len(vals)-1])
+	dy, err := floatsOf[F](op, vals, len(vals)-1)
+	if err != nil {
+		return err
 	}
 	clear(out)
 	dx := out[:len(x)]
@@ -252,4 +360,67 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 	}
 	k.backward(x, w, dy, dx, dw)
 	return nil
+}
+
+// stateOp is a final-state node of a seqOp: it reads the cell states (cells) or the recurrent
+// activations after each sequence's last step from the kernel of the seqOp's last forward run.
+// Its operand is the seqOp's node, which orders it after that run. No gradient flows through
+// it (DiffWRT all false, the recipe of truncate.Apply).
+type stateOp struct {
+	seq   *seqOp
+	cells bool
+}
+
+func (op *stateOp) width() int {
+	if op.cells {
+		return op.seq.cell.cfg.NumCells()
+	}
+	return op.seq.cell.cfg.NumSources()
+}
+
+func (op *stateOp) Arity() int    { return 1 }
+func (op *stateOp) Type() hm.Type { return fusedop.Matrices(op.seq.dtype, 1, 2) }
+func (op *stateOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.seq.B, op.width()}, nil
+}
+func (op *stateOp) ReturnsPtr() bool     { return false }
+func (op *stateOp) CallsExtern() bool    { return false }
+func (op *stateOp) OverwritesInput() int { return -1 }
+func (op *stateOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.stateOp#%d/%v", op.seq.id, op.cells)
+}
+func (op *stateOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *stateOp) String() string {
+	if op.cells {
+		return fmt.Sprintf("final s of %v", op.seq)
+	}
+	return fmt.Sprintf("final y of %v", op.seq)
+}
+
+func (op *stateOp) Do(vals ...G.Value) (G.Value, error) {
+	out := tensor.New(tensor.Of(op.seq.dtype), tensor.WithShape(op.seq.B, op.width()))
+	return op.UsePreallocDo(out, vals...)
+}
+
+func (op *stateOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	out, err := fusedop.OutputTensor(op, 1, prealloc, vals)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case op.seq.dtype == tensor.Float64 && op.seq.k64 != nil:
+		op.seq.k64.final(op.cells, out.Float64s())
+	case op.seq.dtype == tensor.Float32 && op.seq.k32 != nil:
+		op.seq.k32.final(op.cells, out.Float32s())
+	default:
+		return nil, errors.Errorf("%v: read before the sequence ran", op)
+	}
+	return out, nil
+}
+
+// DiffWRT: no gradient flows from the final state (a non-empty all-false slice, as for
+// truncate.Apply: gorgonia panics on an empty one).
+func (op *stateOp) DiffWRT(n int) []bool { return make([]bool, n) }
+func (op *stateOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return nil, errors.Errorf("%v: no gradient flows from a final state", op)
 }

@@ -15,6 +15,11 @@ import (
 // Layout: x is [T·B, I] with row t·B+b (with hot: [T·B] one-hot symbol indices, see index); the
 // output is [T·B, CS]. Hidden units are ordered cells, input gates, output gates (as State.Y).
 // Weights follow Cell's parameter layout.
+//
+// Sequence b has lens[b] steps: rows t·B+b with t >= lens[b] are padding, never read, their
+// outputs 0, and skipped by both passes. Step 0 starts from s0 and y0 (the initial cell states
+// [B][CS] and recurrent activations [B][R]; the reset state 0 when hasS0 or hasY0 is false), and
+// no error is propagated into them.
 type kernel[F float32 | float64] struct {
 	I, C, S, T, B int
 	outGate, rec  bool
@@ -39,6 +44,10 @@ type kernel[F float32 | float64] struct {
 	dwx, dwh, db []F
 
 	idx []int // [T·B] the symbol indices of the last forward call (hot)
+
+	lens         []int // [B] the sequences' lengths in the last forward call
+	s0, y0       []F   // [B][CS], [B][R] the initial state of the last forward call
+	hasS0, hasY0 bool  // false: s0 (y0) is the reset state 0
 
 	// backward scratch
 	dnet []F // [B][U]
@@ -101,6 +110,49 @@ func (k *kernel[F]) alloc() {
 	k.dnet = grow(k.dnet, k.B*U)
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
+	k.s0, k.y0 = grow(k.s0, k.B*CS), grow(k.y0, k.B*k.R())
+	if len(k.lens) != k.B {
+		k.lens = make([]int, k.B)
+	}
+}
+
+// setLengths stores the sequences' lengths, T for all when v is nil. Each must be an integer in
+// [1, T].
+func (k *kernel[F]) setLengths(v []F) error {
+	if v == nil {
+		for b := range k.lens {
+			k.lens[b] = k.T
+		}
+		return nil
+	}
+	for b, x := range v {
+		n := int(x)
+		if F(n) != x || n < 1 || n > k.T {
+			return errors.Errorf("lengths: sequence %d has length %v, want an integer in [1, %d]", b, x, k.T)
+		}
+		k.lens[b] = n
+	}
+	return nil
+}
+
+// setInit stores the initial state: a copy of s0 [B][CS] and y0 [B][R], each nil for 0.
+func (k *kernel[F]) setInit(s0, y0 []F) {
+	k.hasS0, k.hasY0 = s0 != nil, y0 != nil
+	copy(k.s0, s0)
+	copy(k.y0, y0)
+}
+
+// final writes the state after each sequence's last step into out: the cell states [B][CS]
+// (cells) or the recurrent activations [B][R].
+func (k *kernel[F]) final(cells bool, out []F) {
+	for b, n := range k.lens {
+		r := (n-1)*k.B + b
+		if cells {
+			copy(out[b*k.CS():(b+1)*k.CS()], k.s[r*k.CS():(r+1)*k.CS()])
+		} else {
+			copy(out[b*k.R():(b+1)*k.R()], k.act[r*k.U():r*k.U()+k.R()])
+		}
+	}
 }
 
 // weights holds the weight slices of one group; nil where absent.
@@ -166,7 +218,8 @@ func (k *kernel[F]) unpackGrads(dw [3]weights[F]) {
 	}
 }
 
-// index checks that x holds T·B symbol indices, integers in [0, I), and stores them in idx.
+// index checks that x holds T·B symbol indices, integers in [0, I) (padding rows, after
+// setLengths, are not read), and stores them in idx.
 func (k *kernel[F]) index(x []F) error {
 	if len(x) != k.T*k.B {
 		return errors.Errorf("one-hot input has %d indices, want T·B = %d", len(x), k.T*k.B)
@@ -177,7 +230,9 @@ func (k *kernel[F]) index(x []F) error {
 	k.idx = k.idx[:len(x)]
 	for r, v := range x {
 		i := int(v)
-		if F(i) != v || i < 0 || i >= k.I {
+		if r/k.B >= k.lens[r%k.B] {
+			i = 0
+		} else if F(i) != v || i < 0 || i >= k.I {
 			return errors.Errorf("one-hot input: row %d (step %d, sequence %d) has index %v, want an integer in [0, %d)", r, r/k.B, r%k.B, v, k.I)
 		}
 		k.idx[r] = i
@@ -186,22 +241,27 @@ func (k *kernel[F]) index(x []F) error {
 }
 
 // forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with hot, from the indices
-// stored by index).
+// stored by index), the lengths and the initial state (alloc, setLengths and setInit first).
 func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
-	k.alloc()
 	k.pack(w)
-	I, U, CS, B := k.I, k.U(), k.CS(), k.B
+	I, U, CS, B, R := k.I, k.U(), k.CS(), k.B, k.R()
 	for t := 0; t < k.T; t++ {
 		for b := 0; b < B; b++ {
 			r := t*B + b
+			if t >= k.lens[b] { // padding
+				clear(out[r*CS : (r+1)*CS])
+				continue
+			}
 			var xr []F // nil with hot
 			if !k.hot {
 				xr = x[r*I : (r+1)*I]
 			}
 			net := k.net[r*U : (r+1)*U]
-			var prev []F // y(t-1), nil at t = 0 (the reset state)
+			var prev []F // y(t-1): nil at t = 0 from the reset state, and without recurrence
 			if t > 0 && k.rec {
-				prev = k.act[(r-B)*U : (r-B)*U+k.R()]
+				prev = k.act[(r-B)*U : (r-B)*U+R]
+			} else if k.hasY0 && k.rec {
+				prev = k.y0[b*R : (b+1)*R]
 			}
 			copy(net, k.b)
 			if k.hot {
@@ -236,6 +296,12 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 				}
 			}
 			s := k.s[r*CS : (r+1)*CS]
+			var sPrev []F // s(t-1), nil at t = 0 from the reset state
+			if t > 0 {
+				sPrev = k.s[(r-B)*CS : r*CS]
+			} else if k.hasS0 {
+				sPrev = k.s0[b*CS : (b+1)*CS]
+			}
 			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
 			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
 			for c := 0; c < CS; c++ {
@@ -243,8 +309,8 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 				gv, gdv := squashD(k.g, float64(net[c]))
 				gnet[c], gd[c] = F(gv), F(gdv)
 				inc := act[CS+j] * F(gv)
-				if t > 0 {
-					s[c] = k.s[(r-B)*CS+c] + inc // the CEC
+				if sPrev != nil {
+					s[c] = sPrev[c] + inc // the CEC
 				} else {
 					s[c] = inc
 				}
@@ -261,10 +327,12 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	}
 }
 
-// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out [T·B][CS] and the
-// stored forward values of the last forward call with the same x and w.
+// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out
+// [T·B][CS] and the stored forward values of the last forward call with the same x and w. dy
+// at padding rows is ignored (their outputs are constant), and no error flows into the
+// initial state.
 func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weights[F]) {
-	I, U, CS, B := k.I, k.U(), k.CS(), k.B
+	I, U, CS, B, R := k.I, k.U(), k.CS(), k.B, k.R()
 	clear(k.ds)
 	clear(k.drec)
 	clear(dx)
@@ -275,6 +343,9 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 	for t := k.T - 1; t >= 0; t-- {
 		for b := 0; b < B; b++ {
 			r := t*B + b
+			if t >= k.lens[b] {
+				continue // padding
+			}
 			act := k.act[r*U : (r+1)*U]
 			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
 			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
@@ -315,9 +386,11 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 					dxr = dx[r*I : (r+1)*I]
 				}
 			}
-			var prev []F
+			var prev []F // y(t-1), as in forward
 			if t > 0 && k.rec {
-				prev = k.act[(r-B)*U : (r-B)*U+k.R()]
+				prev = k.act[(r-B)*U : (r-B)*U+R]
+			} else if k.hasY0 && k.rec {
+				prev = k.y0[b*R : (b+1)*R]
 			}
 			if k.full {
 				clear(drec)

@@ -122,6 +122,13 @@ func (c *Cell) NumWeights() int {
 // State at the first step). Errors are recorded in the builder (check its Err); the returned
 // State then has nil nodes. Nodes are built in scope "<Name>/t<step>"; step is used only for
 // names and messages.
+//
+// prev may also be an initial state of one's own, such as graph inputs holding the state
+// carried over from a previous chunk of a stream (the unrolled counterpart of SequenceWith's
+// InitS and InitY): S [batch, NumCells] and Y [batch, NumUnits]; with CellsOnlyRecurrence the
+// recurrent connections read Cells [batch, NumCells] instead of Y (Y must still be set), with
+// NoRecurrence only S is read. Gradients flow into prev's nodes like into any operand: through
+// S, and through Y (Cells) with FullGradient; for graph inputs none is computed.
 func (c *Cell) Step(x *G.Node, prev State, step int) State {
 	b := c.b.Scope(fmt.Sprintf("t%d", step))
 	if b.Err() != nil {

@@ -24,6 +24,12 @@ type NetConfig struct {
 	// node for the whole sequence (Cell.Sequence) and the packed model layout. Both compute
 	// the same numbers; the fused form is orders of magnitude faster.
 	Unrolled bool
+	// Carry makes the LSTM's state carry over from one batch to the next, for streams
+	// processed in chunks (graph.Model.Carry): graph inputs "<LSTM.Name>/init/s" [B, NumCells]
+	// and "<LSTM.Name>/init/y" [B, NumSources()] (no y with NoRecurrence) are the state before
+	// step 0, and the final-state nodes of Cell.SequenceWith the state after each sequence's
+	// last step. No gradient crosses a chunk boundary (see SequenceWith). Needs the fused form.
+	Carry bool
 }
 
 // NetModel is what Net builds for one batch shape, for callers that want the nodes.
@@ -36,7 +42,8 @@ type NetModel struct {
 
 // Net returns a graph.ModelFunc that builds the network for a batch shape. By default that is
 // the packed layout: one input node "x" [T·B, Inputs] (for a batch of symbols, graph.Shape.OneHot,
-// "x" [T·B, 1] holding the symbol indices; see Cell.SequenceOneHot), the fused LSTM, the
+// "x" [T·B, 1] holding the symbol indices; see Cell.SequenceOneHot), an input "lengths" [B, 1]
+// (graph.Model.Lengths: steps after a sequence's length are padding), the fused LSTM, the
 // output units and a masked loss. The output units are computed at the target steps only
 // when there are fewer target steps than steps (output.Layer.ApplyRows): the output, "target" and
 // "mask" nodes then have a row per target step and sequence, [len(TargetSteps)·B, Units], in
@@ -81,17 +88,36 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		return nil, err
 	}
 	m := &NetModel{Cell: cell, Out: out}
+	if cfg.Carry && cfg.Unrolled {
+		return nil, errors.Errorf("layers: net: Carry needs the fused form, but Unrolled is set")
+	}
 	if !cfg.Unrolled {
-		var x, y *G.Node
+		var x *G.Node
+		opt := SeqOptions{OneHot: s.OneHot, Final: cfg.Carry}
 		if s.OneHot {
 			if cfg.OutputFromInputs {
 				return nil, errors.Errorf("layers: net: a batch of symbols (one-hot inputs) cannot feed the output units directly (OutputFromInputs); give it as Inputs")
 			}
 			x = b.Input("x", s.T*s.B, 1)
-			y = cell.SequenceOneHot(x, s.T)
 		} else {
 			x = b.Input("x", s.T*s.B, s.In)
-			y = cell.Sequence(x, s.T)
+		}
+		m.Lengths = b.Input("lengths", s.B, 1)
+		opt.Lengths = m.Lengths
+		if cfg.Carry {
+			ib := b.Scope(cell.cfg.Name).Scope("init")
+			opt.InitS = ib.Input("s", s.B, cell.cfg.NumCells())
+			if !cell.cfg.NoRecurrence {
+				opt.InitY = ib.Input("y", s.B, cell.cfg.NumSources())
+			}
+		}
+		seq := cell.SequenceWith(x, s.T, opt)
+		y := seq.Cells
+		if cfg.Carry && y != nil {
+			m.Carry = []graph.Carry{{Init: opt.InitS, Final: seq.FinalS}}
+			if opt.InitY != nil {
+				m.Carry = append(m.Carry, graph.Carry{Init: opt.InitY, Final: seq.FinalY})
+			}
 		}
 		var xo *G.Node // the inputs as seen by the output units (connectivity B)
 		if cfg.OutputFromInputs {

@@ -121,6 +121,9 @@ func TestSymbolsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
+	if err := p.Set(m.Lengths, []float64{2, 2}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		idx  []float64
 		want string

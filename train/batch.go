@@ -7,63 +7,105 @@ import (
 	"github.com/lstm97/lstm97/graph"
 )
 
-// Batch is B sequences of equal length T, as plain Go values.
+// Batch is B sequences as plain Go values, padded to the length T of the longest.
 type Batch struct {
-	// Inputs is [T][B][features].
+	// Inputs is [T][B][features]. Steps after a sequence's length (Lengths) are padding; they
+	// must still be rows of the right width and finite (Stack makes them zero).
 	Inputs [][][]float64
 	// Symbols, instead of Inputs, gives one-hot coded inputs as symbol indices: [T][B], each
 	// in [0, Alphabet). Step t of sequence b is then the input row that is 1 at Symbols[t][b]
 	// and 0 elsewhere. A model can take such a batch as indices (Shape.OneHot), which costs
-	// T·B numbers instead of T·B·Alphabet; Inputs must be nil.
+	// T·B numbers instead of T·B·Alphabet; Inputs must be nil. Padding is symbol 0.
 	Symbols  [][]int
 	Alphabet int
-	// Targets is [T][B][outputs]; Targets[t] is nil at steps without a target. It may be
-	// shorter than Inputs when the last steps have no target.
+	// Targets is [T][B][outputs]; Targets[t] is nil at steps where no sequence has a target
+	// and Targets[t][b] is nil where sequence b has none. It may be shorter than Inputs when
+	// the last steps have no target. A step without a target gets mask 0 (graph.Model.Mask).
 	Targets [][][]float64
+	// Labels, instead of Targets, gives class targets as class indices: [T][B], each in
+	// [0, Classes) or -1 where that sequence has no target at that step; Labels[t] may be nil
+	// at a step without any target, and Labels may be shorter than Inputs. The model's
+	// outputs are then the scores of Classes classes (graph.Shape.Labels, Out = Classes),
+	// and only a packed model takes them.
+	Labels  [][]int
+	Classes int
+	// Lengths is [B]: the length of each sequence, in [1, T]; nil means T for every sequence.
+	// Steps at and after a sequence's length are padding: they have no target, and a model
+	// that takes lengths (graph.Model.Lengths) lets them change nothing. A batch with a length
+	// below T needs such a model.
+	Lengths []int
+	// Continue says that the batch continues the sequences of the previous batch given to the
+	// same path (Trainer.Step, or Trainer.Evaluate), sequence b continuing sequence b: the
+	// model starts from the state that batch ended in (graph.Model.Carry) instead of zeros.
+	// Trainer.ResetState drops the carried states.
+	Continue bool
 }
 
-// Shape checks that the batch is rectangular and finite (its symbols in range) and returns its
-// shape.
+// Shape checks the batch and returns its shape. It checks that the batch is rectangular,
+// that its inputs and targets are finite and its symbols and labels in range, that every
+// length is in [1, T] and that no sequence has a target at a padded step; the errors name
+// the step and the sequence.
 func (bt Batch) Shape() (graph.Shape, error) {
 	var s graph.Shape
-	if bt.Symbols != nil {
-		if bt.Inputs != nil {
-			return s, errors.New("train: batch: both Inputs and Symbols are set")
-		}
-		if err := bt.symbolShape(&s); err != nil {
-			return s, err
-		}
-		return s, bt.targetShape(&s)
+	var err error
+	switch {
+	case bt.Symbols != nil && bt.Inputs != nil:
+		return s, errors.New("train: batch: both Inputs and Symbols are set")
+	case bt.Symbols != nil:
+		err = bt.symbolShape(&s)
+	default:
+		err = bt.inputShape(&s)
 	}
+	if err != nil {
+		return s, err
+	}
+	if bt.Lengths != nil {
+		if len(bt.Lengths) != s.B {
+			return s, errors.Errorf("train: batch: %d lengths for %d sequences", len(bt.Lengths), s.B)
+		}
+		for b, n := range bt.Lengths {
+			if n < 1 || n > s.T {
+				return s, errors.Errorf("train: batch: sequence %d has length %d, want one in [1, %d] (T)", b, n, s.T)
+			}
+		}
+	}
+	if bt.Labels != nil {
+		if bt.Targets != nil {
+			return s, errors.New("train: batch: both Targets and Labels are set")
+		}
+		return s, bt.labelShape(&s)
+	}
+	return s, bt.targetShape(&s)
+}
+
+// inputShape sets T, B and In of s from the batch's Inputs and checks them.
+func (bt Batch) inputShape(s *graph.Shape) error {
 	s.T = len(bt.Inputs)
 	if s.T == 0 {
-		return s, errors.New("train: batch: sequence of length 0")
-	}
-	if len(bt.Targets) > s.T {
-		return s, errors.Errorf("train: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
+		return errors.New("train: batch: sequence of length 0")
 	}
 	s.B = len(bt.Inputs[0])
 	if s.B == 0 {
-		return s, errors.New("train: batch: no sequences (batch size 0)")
+		return errors.New("train: batch: no sequences (batch size 0)")
 	}
 	s.In = len(bt.Inputs[0][0])
 	if s.In == 0 {
-		return s, errors.New("train: batch: input width 0")
+		return errors.New("train: batch: input width 0")
 	}
 	for t, step := range bt.Inputs {
 		if len(step) != s.B {
-			return s, errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
+			return errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
 		}
 		for i, x := range step {
 			if len(x) != s.In {
-				return s, errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
+				return errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
 			}
 			if k := graph.FirstNonFinite(x); k >= 0 {
-				return s, errors.Errorf("train: batch: step %d sequence %d input %d is %v", t, i, k, x[k])
+				return errors.Errorf("train: batch: step %d sequence %d input %d is %v", t, i, k, x[k])
 			}
 		}
 	}
-	return s, bt.targetShape(&s)
+	return nil
 }
 
 // symbolShape sets T, B, In and OneHot of s from the batch's Symbols and checks them.
@@ -72,9 +114,6 @@ func (bt Batch) symbolShape(s *graph.Shape) error {
 	s.T = len(bt.Symbols)
 	if s.T == 0 {
 		return errors.New("train: batch: sequence of length 0")
-	}
-	if len(bt.Targets) > s.T {
-		return errors.Errorf("train: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
 	}
 	s.B = len(bt.Symbols[0])
 	if s.B == 0 {
@@ -97,8 +136,19 @@ func (bt Batch) symbolShape(s *graph.Shape) error {
 	return nil
 }
 
+// length returns the length of sequence b.
+func (bt Batch) length(b, T int) int {
+	if bt.Lengths == nil {
+		return T
+	}
+	return bt.Lengths[b]
+}
+
 // targetShape sets Out and TargetSteps of s from the batch's Targets and checks them.
 func (bt Batch) targetShape(s *graph.Shape) error {
+	if len(bt.Targets) > s.T {
+		return errors.Errorf("train: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
+	}
 	for t, step := range bt.Targets {
 		if step == nil {
 			continue
@@ -106,7 +156,11 @@ func (bt Batch) targetShape(s *graph.Shape) error {
 		if len(step) != s.B {
 			return errors.Errorf("train: batch: targets at step %d have %d sequences, want %d", t, len(step), s.B)
 		}
+		some := false
 		for i, y := range step {
+			if y == nil {
+				continue
+			}
 			if s.Out == 0 {
 				s.Out = len(y)
 			}
@@ -116,8 +170,14 @@ func (bt Batch) targetShape(s *graph.Shape) error {
 			if k := graph.FirstNonFinite(y); k >= 0 {
 				return errors.Errorf("train: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
 			}
+			if n := bt.length(i, s.T); t >= n {
+				return errors.Errorf("train: batch: step %d sequence %d has a target, but the sequence has length %d (the step is padding)", t, i, n)
+			}
+			some = true
 		}
-		s.TargetSteps = append(s.TargetSteps, t)
+		if some {
+			s.TargetSteps = append(s.TargetSteps, t)
+		}
 	}
 	if len(s.TargetSteps) == 0 {
 		return errors.New("train: batch: no step has a target")
@@ -125,64 +185,158 @@ func (bt Batch) targetShape(s *graph.Shape) error {
 	return nil
 }
 
-// Stack makes a batch of sequences of equal length: step t of Batch.Inputs (or Symbols) and
-// Targets holds step t of every sequence, in order.
+// labelShape sets Out, Labels and TargetSteps of s from the batch's Labels and checks them.
+func (bt Batch) labelShape(s *graph.Shape) error {
+	s.Labels, s.Out = true, bt.Classes
+	if bt.Classes <= 0 {
+		return errors.Errorf("train: batch: labels over %d classes", bt.Classes)
+	}
+	if len(bt.Labels) > s.T {
+		return errors.Errorf("train: batch: %d label steps for %d input steps", len(bt.Labels), s.T)
+	}
+	for t, step := range bt.Labels {
+		if step == nil {
+			continue
+		}
+		if len(step) != s.B {
+			return errors.Errorf("train: batch: labels at step %d have %d sequences, want %d", t, len(step), s.B)
+		}
+		some := false
+		for i, k := range step {
+			if k == -1 {
+				continue
+			}
+			if k < 0 || k >= bt.Classes {
+				return errors.Errorf("train: batch: step %d sequence %d has label %d, want one in [0, %d) or -1 (no target)", t, i, k, bt.Classes)
+			}
+			if n := bt.length(i, s.T); t >= n {
+				return errors.Errorf("train: batch: step %d sequence %d has a label, but the sequence has length %d (the step is padding)", t, i, n)
+			}
+			some = true
+		}
+		if some {
+			s.TargetSteps = append(s.TargetSteps, t)
+		}
+	}
+	if len(s.TargetSteps) == 0 {
+		return errors.New("train: batch: no step has a target")
+	}
+	return nil
+}
+
+// hasTarget reports whether sequence b has a target at step t.
+func (bt Batch) hasTarget(t, b int) bool {
+	if bt.Labels != nil {
+		return t < len(bt.Labels) && bt.Labels[t] != nil && bt.Labels[t][b] >= 0
+	}
+	return t < len(bt.Targets) && bt.Targets[t] != nil && bt.Targets[t][b] != nil
+}
+
+// Stack makes a batch of sequences: step t of Batch.Inputs (or Symbols) and Targets (or
+// Labels) holds step t of every sequence, in order. Sequences of different lengths are padded
+// to the longest, T: padded steps get zero input rows (all of them one shared row) or symbol
+// 0, and no target; Lengths is then set (it stays nil when all lengths are equal). All
+// sequences must code their inputs alike (Inputs or Symbols over one alphabet) and their
+// targets alike (Targets or Labels over one number of classes). Stack checks the structure;
+// Batch.Shape checks the values.
 func Stack(seqs ...datasets.Sequence) (Batch, error) {
 	if len(seqs) == 0 {
 		return Batch{}, errors.New("train: stack: no sequences")
 	}
-	T := seqs[0].Len()
-	hot := seqs[0].Symbols != nil
-	bt := Batch{Targets: make([][][]float64, T)}
-	if hot {
-		bt.Symbols, bt.Alphabet = make([][]int, T), seqs[0].Alphabet
-	} else {
-		bt.Inputs = make([][][]float64, T)
-	}
-	for i, s := range seqs {
+	// Indexed, not ranged over by value: a Sequence is 112 bytes, copied at every step otherwise.
+	s0 := &seqs[0]
+	hot, labels := s0.Symbols != nil, s0.Labels != nil
+	T, equal := 0, true
+	for i := range seqs {
+		s := &seqs[i]
+		n := s.Len()
 		switch {
-		case (s.Symbols != nil) != hot || (hot && s.Inputs != nil):
+		case s.Symbols != nil && s.Inputs != nil:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has both Inputs and Symbols", i)
+		case s.Labels != nil && s.Targets != nil:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has both Targets and Labels", i)
+		case (s.Symbols != nil) != hot:
 			return Batch{}, errors.Errorf("train: stack: sequence %d and sequence 0 code their inputs differently (Inputs or Symbols)", i)
-		case hot && s.Alphabet != bt.Alphabet:
-			return Batch{}, errors.Errorf("train: stack: sequence %d has an alphabet of %d symbols, sequence 0 of %d", i, s.Alphabet, bt.Alphabet)
-		case s.Len() != T:
-			return Batch{}, errors.Errorf("train: stack: sequence %d has length %d, sequence 0 has %d", i, s.Len(), T)
+		case hot && s.Alphabet != s0.Alphabet:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has an alphabet of %d symbols, sequence 0 of %d", i, s.Alphabet, s0.Alphabet)
+		case (s.Labels != nil) != labels:
+			return Batch{}, errors.Errorf("train: stack: sequence %d and sequence 0 give their targets differently (Targets or Labels)", i)
+		case labels && s.Classes != s0.Classes:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has labels over %d classes, sequence 0 over %d", i, s.Classes, s0.Classes)
+		case n == 0:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has no steps", i)
+		case len(s.Targets) > n || len(s.Labels) > n:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has %d target steps for %d steps", i, max(len(s.Targets), len(s.Labels)), n)
+		case !hot && len(s.Inputs[0]) == 0:
+			return Batch{}, errors.Errorf("train: stack: sequence %d has an input row of width 0 at step 0", i)
 		}
-		if len(s.Targets) > T {
-			return Batch{}, errors.Errorf("train: stack: sequence %d has %d target steps for %d steps", i, len(s.Targets), T)
-		}
+		equal = equal && n == s0.Len()
+		T = max(T, n)
 	}
 	// One backing array per field, not one per step: a 2c sequence has over a thousand steps.
 	B := len(seqs)
-	var symbols []int
+	bt := Batch{}
+	var symbols, classes []int
 	var inputs, targets [][]float64
+	var zero []float64 // the padding row
 	if hot {
-		symbols = make([]int, T*B)
+		bt.Symbols, bt.Alphabet, symbols = make([][]int, T), s0.Alphabet, make([]int, T*B)
 	} else {
-		inputs = make([][]float64, T*B)
+		bt.Inputs, inputs = make([][][]float64, T), make([][]float64, T*B)
+		if !equal {
+			zero = make([]float64, len(s0.Inputs[0]))
+		}
 	}
-	// Indexed, not ranged over by value: a Sequence is 80 bytes, copied at every step otherwise.
-	tg0 := seqs[0].Targets
+	if labels {
+		bt.Labels, bt.Classes, classes = make([][]int, T), s0.Classes, make([]int, T*B)
+	} else {
+		bt.Targets = make([][][]float64, T)
+	}
+	if !equal {
+		bt.Lengths = make([]int, B)
+		for i := range seqs {
+			bt.Lengths[i] = seqs[i].Len()
+		}
+	}
 	for t := 0; t < T; t++ {
 		if hot {
 			row := symbols[t*B : (t+1)*B : (t+1)*B]
 			for i := range seqs {
-				row[i] = seqs[i].Symbols[t]
+				if s := &seqs[i]; t < len(s.Symbols) {
+					row[i] = s.Symbols[t]
+				}
 			}
 			bt.Symbols[t] = row
 		} else {
 			row := inputs[t*B : (t+1)*B : (t+1)*B]
 			for i := range seqs {
-				row[i] = seqs[i].Inputs[t]
+				if s := &seqs[i]; t < len(s.Inputs) {
+					row[i] = s.Inputs[t]
+				} else {
+					row[i] = zero
+				}
 			}
 			bt.Inputs[t] = row
 		}
-		if t >= len(tg0) || tg0[t] == nil {
-			for i := 1; i < B; i++ {
-				if s := &seqs[i]; t < len(s.Targets) && s.Targets[t] != nil {
-					return Batch{}, errors.Errorf("train: stack: sequence %d has a target at step %d, sequence 0 has none", i, t)
+		if labels {
+			row := classes[t*B : (t+1)*B : (t+1)*B]
+			for i := range seqs {
+				row[i] = -1
+				if s := &seqs[i]; t < len(s.Labels) {
+					row[i] = s.Labels[t]
 				}
 			}
+			bt.Labels[t] = row
+			continue
+		}
+		some := false
+		for i := range seqs {
+			if s := &seqs[i]; t < len(s.Targets) && s.Targets[t] != nil {
+				some = true
+				break
+			}
+		}
+		if !some {
 			continue
 		}
 		if targets == nil {
@@ -190,10 +344,9 @@ func Stack(seqs ...datasets.Sequence) (Batch, error) {
 		}
 		bt.Targets[t], targets = targets[:B:B], targets[B:]
 		for i := range seqs {
-			if s := &seqs[i]; t >= len(s.Targets) || s.Targets[t] == nil {
-				return Batch{}, errors.Errorf("train: stack: sequence %d has no target at step %d, sequence 0 has one", i, t)
+			if s := &seqs[i]; t < len(s.Targets) {
+				bt.Targets[t][i] = s.Targets[t]
 			}
-			bt.Targets[t][i] = seqs[i].Targets[t]
 		}
 	}
 	return bt, nil

@@ -18,9 +18,12 @@ type SeqError struct {
 	AbsErr float64 `json:"abs"`
 }
 
-// SeqErrors returns the error of every sequence of a batch given the step's result.
+// SeqErrors returns the error of every sequence of a batch given the step's result, over the
+// steps where the sequence has a target. A batch of class labels (Batch.Labels) has no target
+// values to compare the outputs (class scores) with: SeqErrors returns nil for it, and the
+// criteria built on it see no sequences.
 func SeqErrors(bt Batch, r Result) []SeqError {
-	if len(r.Outputs) == 0 {
+	if len(r.Outputs) == 0 || bt.Labels != nil {
 		return nil
 	}
 	B := len(r.Outputs[0])

@@ -74,11 +74,8 @@ func (c Checkpoints) Save(r State) error {
 	if c.Dir == "" {
 		return nil
 	}
-	ck := &checkpoint.Data{Sequences: r.Trainer.Seen(), Params: r.Trainer.Params(), RNG: map[string][]byte{}}
-	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
-		s := st.State()
-		ck.Optimizer = &s
-	}
+	ck := snapshot(r.Trainer)
+	ck.RNG = map[string][]byte{}
 	for name, src := range r.RNGs {
 		b, err := src.MarshalBinary()
 		if err != nil {
@@ -98,10 +95,19 @@ func (c Checkpoints) Save(r State) error {
 	return checkpoint.Save(c.Dir, ck)
 }
 
-// Restore loads the checkpoint in Dir into the run if Resume is set. shape is any batch shape
-// of the model (to create its parameters). It fails if the checkpoint was made with another
-// configuration or another model. It returns whether a checkpoint was loaded.
-func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
+// Restore loads the checkpoint in Dir into the run if Resume is set, as Load does (the
+// parameters, the optimizer's state, the sequence count) and the random sources' states and
+// the extra state. It fails if the checkpoint was made with another configuration or does not
+// fit the model (see Load), and then leaves the trainer, its optimizer and the random sources
+// unchanged. It returns whether a checkpoint was loaded.
+//
+// No batch shape is needed: the checkpoint records one. shape, at most one, is a batch shape of
+// the model to build it for instead, needed only for checkpoints that record none (written
+// before shapes were recorded) when the trainer has not built its model yet.
+func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
+	if len(shape) > 1 {
+		return false, errors.Errorf("train: resume: %d batch shapes given, want at most one", len(shape))
+	}
 	if !c.Resume {
 		return false, nil
 	}
@@ -129,35 +135,47 @@ func (c Checkpoints) Restore(r State, shape graph.Shape) (bool, error) {
 	if !reflect.DeepEqual(saved, now) {
 		return false, errors.Errorf("train: resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
 	}
-	if err := r.Trainer.Build(shape); err != nil {
-		return false, err
+	var probe *graph.Shape
+	if len(shape) == 1 {
+		probe = &shape[0]
 	}
-	if err := r.Trainer.Params().Assign(ck.Params); err != nil {
+	p, err := prepare(r.Trainer, ck, probe, c.Dir)
+	if err != nil {
 		return false, errors.Wrap(err, "train: resume")
 	}
-	if st, ok := StatefulOf(r.Trainer.Optimizer()); ok {
-		if ck.Optimizer == nil {
-			return false, errors.New("train: resume: the checkpoint has no optimizer state")
-		}
-		if err := st.SetState(*ck.Optimizer); err != nil {
-			return false, errors.Wrap(err, "train: resume")
-		}
-	}
-	for name, src := range r.RNGs {
+	for name := range r.RNGs { // a dry run of the random sources' states
 		b, ok := ck.RNG[name]
 		if !ok {
 			return false, errors.Errorf("train: resume: the checkpoint has no state for random source %q", name)
 		}
-		if err := src.UnmarshalBinary(b); err != nil {
+		if err := datasets.NewSource(0).UnmarshalBinary(b); err != nil {
 			return false, errors.Wrapf(err, "train: resume: random source %q", name)
 		}
 	}
+	undo := func() error { return nil }
+	if p.opt != nil {
+		before := p.opt.State()
+		undo = func() error { return p.opt.SetState(before) }
+	}
+	if err := p.setOptimizer(); err != nil {
+		return false, errors.Wrap(err, "train: resume")
+	}
 	if r.Extra != nil {
 		if err := json.Unmarshal(ck.Extra, r.Extra); err != nil {
+			if uerr := undo(); uerr != nil {
+				return false, errors.Wrapf(err, "train: resume: extra state (and restoring the optimizer: %v)", uerr)
+			}
 			return false, errors.Wrap(err, "train: resume: extra state")
 		}
 	}
-	r.Trainer.SetSeen(ck.Sequences)
+	if err := p.commit(r.Trainer); err != nil {
+		return false, errors.Wrap(err, "train: resume")
+	}
+	for name, src := range r.RNGs {
+		if err := src.UnmarshalBinary(ck.RNG[name]); err != nil { // checked above
+			return false, errors.Wrapf(err, "train: resume: random source %q", name)
+		}
+	}
 	return true, nil
 }
 

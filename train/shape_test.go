@@ -13,6 +13,8 @@ func TestShapeKeys(t *testing.T) {
 		{T: 12, B: 3, In: 4, Out: 5},
 		{T: 1, B: 23, In: 4, Out: 5},
 		{T: 12, B: 3, In: 4, Out: 5, OneHot: true},
+		{T: 12, B: 3, In: 4, Out: 5, Labels: true},
+		{T: 12, B: 3, In: 4, Out: 5, OneHot: true, Labels: true},
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{11}},
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 1}},
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{11, 1}},

@@ -23,6 +23,7 @@ func appendKey(dst []byte, s graph.Shape) []byte {
 		dst = append(dst, '/')
 	}
 	dst = strconv.AppendBool(dst, s.OneHot)
+	dst = strconv.AppendBool(dst, s.Labels)
 	for _, t := range s.TargetSteps {
 		dst = append(dst, ' ')
 		dst = strconv.AppendInt(dst, int64(t), 10)
@@ -52,7 +53,11 @@ func (f SourceFunc) Next() (Batch, error) { return f() }
 type Result struct {
 	// Loss is the model's loss on the batch.
 	Loss float64
-	// Outputs holds the output values [B][Out] at each target step, aligned with TargetSteps.
+	// Outputs holds the output values [B][Out] at each target step, aligned with TargetSteps
+	// (with Batch.Labels, the scores of the classes). Outputs[k][b] is nil where sequence b has
+	// no target at step TargetSteps[k], padded steps included: those values are not given,
+	// so that none is read by mistake. The rows may share the program's buffers: copy what
+	// is kept past the next step or evaluation.
 	Outputs [][][]float64
 	// TargetSteps lists the steps that have targets.
 	TargetSteps []int
@@ -65,7 +70,8 @@ type Hook func(seen int, batch Batch, r Result) error
 
 // TrainerConfig configures a Trainer.
 type TrainerConfig struct {
-	// Model builds the graph for a batch shape. Required.
+	// Model builds the graph for a batch shape. Required. Evaluate's programs are built with
+	// graph.Config.Eval set (Builder.Eval), Step's without.
 	Model graph.ModelFunc
 	// Optimizer updates the parameters after every batch. Required for Step and Run.
 	Optimizer Optimizer
@@ -84,14 +90,45 @@ type TrainerConfig struct {
 }
 
 type compiled struct {
-	prog    *graph.Program
-	model   *graph.Model
-	shape   graph.Shape
-	buf     []float64 // packed layout: staging for inputs and targets
-	maskSet bool
+	prog  *graph.Program
+	model *graph.Model
+	shape graph.Shape
+	buf   []float64 // packed layout: staging for inputs and targets
+	// mask is the packed layout's mask last set (nil: none yet); maskFull says that it is the
+	// shape's own mask, every sequence having a target at every target step.
+	mask     []float64
+	maskFull bool
+	// lens is the staging for Model.Lengths, [B]; lensFull says that T is set for every
+	// sequence.
+	lens     []float64
+	lensFull bool
+	// zeroInit says that every Carry Init holds zeros; zeros is their staging. carrySize[i]
+	// is the size of Carry i (gorgonia's Node.Shape allocates a copy at each call).
+	zeroInit  bool
+	zeros     []float64
+	carrySize []int
 	// atTargets: the packed model's targets, outputs and mask have a row group per target
 	// step, not per step (see Model).
 	atTargets bool
+}
+
+// carried is the state that one path (training or evaluation) carries from batch to batch
+// (graph.Model.Carry), owned by the trainer.
+type carried struct {
+	// vals[i] is the Final value [B·n] of Carry i after the last batch that succeeded, if ok.
+	vals [][]float64
+	ok   bool
+	B    int
+	// next[i] receives the Final values of the batch being run; it becomes vals when the
+	// batch succeeds (commit), so that a failed step leaves the state as it was.
+	next [][]float64
+	nB   int
+}
+
+// commit makes the state read by the last run the carried state.
+func (st *carried) commit() {
+	st.vals, st.next = st.next, st.vals
+	st.B, st.ok = st.nB, true
 }
 
 // Trainer trains a model on batches, compiling one program per batch shape and caching it.
@@ -102,6 +139,8 @@ type Trainer struct {
 	seen  int
 	// compiles counts the programs compiled since the trainer was made (Compiles).
 	compiles int
+	// trainState and evalState are the states carried by Step and by Evaluate.
+	trainState, evalState carried
 }
 
 // NewTrainer returns a Trainer. It builds nothing until the first batch.
@@ -156,15 +195,19 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 		return c, nil
 	}
 	k := string(kb)
-	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params})
+	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params, Eval: eval})
 	m, err := tr.cfg.Model(b, s)
 	if err != nil {
 		return nil, errors.Wrapf(err, "train: building the model for T=%d B=%d", s.T, s.B)
 	}
-	if err := checkModel(m, s); err != nil {
+	if err := checkModel(b, m, s); err != nil {
 		return nil, err
 	}
-	watch := graph.Watch(m.Outputs...)
+	nodes := append([]*G.Node(nil), m.Outputs...)
+	for _, c := range m.Carry {
+		nodes = append(nodes, c.Final)
+	}
+	watch := graph.Watch(nodes...)
 	var p *graph.Program
 	if eval {
 		p, err = graph.Compile(b, m.Loss, watch, graph.ForwardOnly())
@@ -182,55 +225,48 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 		}
 	}
 	c := &compiled{prog: p, model: m, shape: s}
+	for _, cr := range m.Carry {
+		c.carrySize = append(c.carrySize, cr.Init.Shape().TotalSize())
+	}
 	c.atTargets = m.Packed && len(s.TargetSteps) != s.T && m.Targets[0].Shape()[0] == len(s.TargetSteps)*s.B
 	cache[k] = c
 	tr.compiles++
 	return c, nil
 }
 
-func checkModel(m *graph.Model, s graph.Shape) error {
-	if m != nil && m.Packed {
-		switch {
-		case len(m.Inputs) != 1 || len(m.Targets) != 1 || len(m.Outputs) != 1 || m.Mask == nil:
-			return errors.New("train: a packed model needs one input, one target, one output node and a mask")
-		case m.Loss == nil:
-			return errors.New("train: model has no loss")
-		}
-		in := s.In
-		if s.OneHot {
-			in = 1
-		}
-		if n := m.Inputs[0]; n == nil || !n.Shape().Eq(tensor.Shape{s.T * s.B, in}) {
-			return errors.Errorf("train: packed model input is %v, want shape (%d, %d)", n, s.T*s.B, in)
-		}
-		// Targets, outputs and mask: a row per step, or all three a row per target step.
-		rows := s.T * s.B
-		if n := m.Targets[0]; n != nil && n.Shape().Eq(tensor.Shape{len(s.TargetSteps) * s.B, s.Out}) {
-			rows = len(s.TargetSteps) * s.B
-		}
-		for _, c := range []struct {
-			what string
-			n    *G.Node
-		}{{"target", m.Targets[0]}, {"output", m.Outputs[0]}, {"mask", m.Mask}} {
-			if c.n == nil {
-				return errors.Errorf("train: packed model has no %s node", c.what)
-			}
-			if !c.n.Shape().Eq(tensor.Shape{rows, s.Out}) {
-				return errors.Errorf("train: packed model %s has shape %v, want (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
-					c.what, c.n.Shape(), s.T*s.B, s.Out, len(s.TargetSteps)*s.B, s.Out)
-			}
-		}
-		return nil
-	}
+// checkModel checks the model that b built for shape s against the layouts of graph.Model.
+func checkModel(b *graph.Builder, m *graph.Model, s graph.Shape) error {
 	switch {
 	case m == nil:
 		return errors.New("train: model func returned nil")
+	case m.Loss == nil:
+		return errors.New("train: model has no loss")
+	}
+	if n := m.Lengths; n != nil && (!b.IsInput(n) || !n.Shape().Eq(tensor.Shape{s.B, 1})) {
+		return errors.Errorf("train: model lengths %q must be an input of shape (%d, 1), is %v", n.Name(), s.B, n.Shape())
+	}
+	for i, c := range m.Carry {
+		switch {
+		case c.Init == nil || c.Final == nil:
+			return errors.Errorf("train: model carry %d has a nil Init or Final node", i)
+		case !b.IsInput(c.Init):
+			return errors.Errorf("train: model carry %d: Init %q is not an input of the graph", i, c.Init.Name())
+		case len(c.Init.Shape()) != 2 || c.Init.Shape()[0] != s.B:
+			return errors.Errorf("train: model carry %d: Init %q has shape %v, want (%d, n)", i, c.Init.Name(), c.Init.Shape(), s.B)
+		case !c.Final.Shape().Eq(c.Init.Shape()):
+			return errors.Errorf("train: model carry %d: Final %q has shape %v, Init %q %v", i, c.Final.Name(), c.Final.Shape(), c.Init.Name(), c.Init.Shape())
+		}
+	}
+	if m.Packed {
+		return checkPacked(m, s)
+	}
+	switch {
+	case s.Labels:
+		return errors.New("train: a per-step model cannot take labels (Batch.Labels): build a packed model, or give the targets as rows (Batch.Targets)")
 	case len(m.Inputs) != s.T:
 		return errors.Errorf("train: model has %d input nodes for %d steps", len(m.Inputs), s.T)
 	case len(m.Targets) != len(s.TargetSteps) || len(m.Outputs) != len(s.TargetSteps):
 		return errors.Errorf("train: model has %d target and %d output nodes for %d target steps", len(m.Targets), len(m.Outputs), len(s.TargetSteps))
-	case m.Loss == nil:
-		return errors.New("train: model has no loss")
 	}
 	for t, n := range m.Inputs {
 		if n == nil || !n.Shape().Eq(tensor.Shape{s.B, s.In}) {
@@ -240,10 +276,58 @@ func checkModel(m *graph.Model, s graph.Shape) error {
 	return nil
 }
 
-// run sets the batch into c's program and runs it.
-func (c *compiled) run(bt Batch) (Result, error) {
+// checkPacked checks a packed model's nodes. With labels, the target and the mask have one
+// column (the class index) and the output Out (the scores).
+func checkPacked(m *graph.Model, s graph.Shape) error {
+	if len(m.Inputs) != 1 || len(m.Targets) != 1 || len(m.Outputs) != 1 || m.Mask == nil {
+		return errors.New("train: a packed model needs one input, one target, one output node and a mask")
+	}
+	in, w := s.In, s.Out
+	if s.OneHot {
+		in = 1
+	}
+	if s.Labels {
+		w = 1
+	}
+	if n := m.Inputs[0]; n == nil || !n.Shape().Eq(tensor.Shape{s.T * s.B, in}) {
+		return errors.Errorf("train: packed model input is %v, want shape (%d, %d)", n, s.T*s.B, in)
+	}
+	// Targets, outputs and mask: a row per step, or all three a row per target step.
+	rows, k := s.T*s.B, len(s.TargetSteps)*s.B
+	if n := m.Targets[0]; n != nil && n.Shape().Eq(tensor.Shape{k, w}) {
+		rows = k
+	}
+	for _, c := range []struct {
+		what  string
+		n     *G.Node
+		width int
+	}{{"target", m.Targets[0], w}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, w}} {
+		if c.n == nil {
+			return errors.Errorf("train: packed model has no %s node", c.what)
+		}
+		if !c.n.Shape().Eq(tensor.Shape{rows, c.width}) {
+			return errors.Errorf("train: packed model %s has shape %v, want (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
+				c.what, c.n.Shape(), s.T*s.B, c.width, k, c.width)
+		}
+	}
+	return nil
+}
+
+// run sets the batch into c's program and runs it, reading the state the model carries into
+// st.next (Step or Evaluate commits it when the batch succeeds).
+func (c *compiled) run(bt Batch, st *carried) (Result, error) {
+	if err := c.setState(bt, st); err != nil {
+		return Result{}, err
+	}
 	if c.model.Packed {
-		return c.runPacked(bt)
+		return c.runPacked(bt, st)
+	}
+	for _, t := range c.shape.TargetSteps {
+		for b, y := range bt.Targets[t] {
+			if y == nil {
+				return Result{}, errors.Errorf("step %d sequence %d has no target, and a per-step model has no mask: each target step needs a target for every sequence (build a packed model)", t, b)
+			}
+		}
 	}
 	buf := make([]float64, 0, c.shape.B*max(c.shape.In, c.shape.Out))
 	for t, n := range c.model.Inputs {
@@ -291,17 +375,98 @@ func (c *compiled) run(bt Batch) (Result, error) {
 		}
 		r.Outputs[i] = rows
 	}
-	return r, nil
+	return r, c.readCarry(st)
 }
 
-func (c *compiled) runPacked(bt Batch) (Result, error) {
+// setState sets the model's lengths and the initial state it carries (graph.Model.Lengths,
+// Carry) for the batch: the state in st if the batch continues the previous one, else zeros.
+// It sets an input only when its value changes.
+func (c *compiled) setState(bt Batch, st *carried) error {
 	s, m := c.shape, c.model
-	in := s.In
+	if m.Lengths == nil {
+		for b, n := range bt.Lengths {
+			if n < s.T {
+				return errors.Errorf("sequence %d has length %d, below the batch's T=%d, and the model does not take lengths (graph.Model.Lengths)", b, n, s.T)
+			}
+		}
+	} else if bt.Lengths != nil || !c.lensFull {
+		if c.lens == nil {
+			c.lens = make([]float64, s.B)
+		}
+		for b := range c.lens {
+			c.lens[b] = float64(bt.length(b, s.T))
+		}
+		if err := c.prog.Set(m.Lengths, c.lens); err != nil {
+			return errors.Wrap(err, "lengths")
+		}
+		c.lensFull = bt.Lengths == nil
+	}
+	if !bt.Continue {
+		if c.zeroInit {
+			return nil
+		}
+		for i, cr := range m.Carry {
+			n := c.carrySize[i]
+			if len(c.zeros) < n {
+				c.zeros = make([]float64, n)
+			}
+			if err := c.prog.Set(cr.Init, c.zeros[:n]); err != nil {
+				return errors.Wrapf(err, "carry %d", i)
+			}
+		}
+		c.zeroInit = true
+		return nil
+	}
+	switch {
+	case len(m.Carry) == 0:
+		return errors.New("the batch continues the previous one (Continue), but the model carries no state (graph.Model.Carry)")
+	case !st.ok:
+		return errors.New("the batch continues the previous one (Continue), but there is no state to continue: no batch ran before it on this path (Step or Evaluate), or ResetState dropped it")
+	case st.B != s.B:
+		return errors.Errorf("the batch of %d sequences continues a batch of %d (Continue): sequence b continues sequence b, so B must not change", s.B, st.B)
+	case len(st.vals) != len(m.Carry):
+		return errors.Errorf("the batch continues the previous one (Continue), but its model carries %d states and the previous batch's %d", len(m.Carry), len(st.vals))
+	}
+	for i, cr := range m.Carry {
+		if c.carrySize[i] != len(st.vals[i]) {
+			return errors.Errorf("the batch continues the previous one (Continue), but carry %d (%q) has shape %v and the carried state %d values per sequence", i, cr.Init.Name(), cr.Init.Shape(), len(st.vals[i])/s.B)
+		}
+		if err := c.prog.Set(cr.Init, st.vals[i]); err != nil {
+			return errors.Wrapf(err, "carry %d", i)
+		}
+	}
+	c.zeroInit = false
+	return nil
+}
+
+// readCarry copies the model's Final states after a run into st.next.
+func (c *compiled) readCarry(st *carried) error {
+	m := c.model
+	if len(st.next) != len(m.Carry) {
+		st.next = make([][]float64, len(m.Carry))
+	}
+	for i, cr := range m.Carry {
+		v, err := c.prog.Value(cr.Final)
+		if err != nil {
+			return errors.Wrapf(err, "carry %d", i)
+		}
+		st.next[i] = append(st.next[i][:0], v...)
+	}
+	st.nB = c.shape.B
+	return nil
+}
+
+func (c *compiled) runPacked(bt Batch, st *carried) (Result, error) {
+	s, m := c.shape, c.model
+	in, w := s.In, s.Out // widths of an input row and of a target row
 	if s.OneHot {
 		in = 1
 	}
+	if s.Labels {
+		w = 1
+	}
 	if c.buf == nil {
-		c.buf = make([]float64, s.T*s.B*max(in, s.Out))
+		c.buf = make([]float64, s.T*s.B*max(in, w))
 	}
 	x := c.buf[:s.T*s.B*in]
 	for t, step := range bt.Symbols {
@@ -322,27 +487,53 @@ func (c *compiled) runPacked(bt Batch) (Result, error) {
 	if c.atTargets {
 		row, groups = func(i, t int) int { return i }, len(s.TargetSteps)
 	}
-	y := c.buf[:groups*s.B*s.Out]
+	// full: every sequence has a target at every target step (the mask is the shape's own).
+	y, full := c.buf[:groups*s.B*w], true
 	clear(y)
 	for i, t := range s.TargetSteps {
+		o := row(i, t) * s.B
+		if s.Labels {
+			for b, k := range bt.Labels[t] {
+				if k < 0 {
+					full = false
+					continue
+				}
+				y[o+b] = float64(k)
+			}
+			continue
+		}
 		for b, v := range bt.Targets[t] {
-			copy(y[(row(i, t)*s.B+b)*s.Out:], v)
+			if v == nil {
+				full = false
+				continue
+			}
+			copy(y[(o+b)*w:], v)
 		}
 	}
 	if err := c.prog.Set(m.Targets[0], y); err != nil {
 		return Result{}, err
 	}
-	if !c.maskSet { // the mask depends on the shape only
-		mask := make([]float64, groups*s.B*s.Out)
+	if !full || !c.maskFull { // the mask of a full batch depends on the shape only
+		if c.mask == nil {
+			c.mask = make([]float64, groups*s.B*w) // 0 at the rows of steps without targets
+		}
 		for i, t := range s.TargetSteps {
-			for j := row(i, t) * s.B * s.Out; j < (row(i, t)+1)*s.B*s.Out; j++ {
-				mask[j] = 1
+			o := row(i, t) * s.B
+			for b := 0; b < s.B; b++ {
+				v := 0.0
+				if full || bt.hasTarget(t, b) {
+					v = 1
+				}
+				seg := c.mask[(o+b)*w : (o+b+1)*w]
+				for j := range seg {
+					seg[j] = v
+				}
 			}
 		}
-		if err := c.prog.Set(m.Mask, mask); err != nil {
+		if err := c.prog.Set(m.Mask, c.mask); err != nil {
 			return Result{}, err
 		}
-		c.maskSet = true
+		c.maskFull = full
 	}
 	if err := c.prog.Run(); err != nil {
 		return Result{}, err
@@ -359,17 +550,35 @@ func (c *compiled) runPacked(bt Batch) (Result, error) {
 	for i, t := range s.TargetSteps {
 		rows := make([][]float64, s.B)
 		for b := range rows {
+			if !full && !bt.hasTarget(t, b) {
+				continue // no target, or padding: no output given
+			}
 			o := (row(i, t)*s.B + b) * s.Out
 			rows[b] = v[o : o+s.Out : o+s.Out]
 		}
 		r.Outputs[i] = rows
 	}
-	return r, nil
+	return r, c.readCarry(st)
+}
+
+// ResetState drops the states that Step and Evaluate carry from batch to batch
+// (graph.Model.Carry, Batch.Continue). A batch without Continue starts from zeros in any
+// case; after ResetState a batch with Continue is an error until a batch without it has run
+// on that path. Each path's state is a copy of the model's Final values of the last batch that
+// succeeded there, owned by the trainer; a failed batch leaves it as it was.
+func (tr *Trainer) ResetState() {
+	tr.trainState.ok, tr.evalState.ok = false, false
 }
 
 // Step trains on one batch: forward, backward, optimizer step. Gradients are zeroed after the
 // step. If the loss or a gradient is not finite, the parameters are left unchanged and the
 // error names the parameter and the sequence count.
+//
+// The trainer sets the model's lengths (graph.Model.Lengths) from Batch.Lengths, T for every
+// sequence when it is nil; a batch with a sequence shorter than T needs a model that takes
+// them. It sets the model's initial states (graph.Model.Carry) to the final states of the
+// previous training batch if the batch continues it (Batch.Continue), else to zeros, and keeps
+// this batch's final states for the next one, only if the step succeeds.
 func (tr *Trainer) Step(bt Batch) (Result, error) {
 	if tr.cfg.Optimizer == nil {
 		return Result{}, errors.New("train: trainer: no Optimizer")
@@ -382,7 +591,7 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := c.run(bt)
+	r, err := c.run(bt, &tr.trainState)
 	if err != nil {
 		c.prog.ZeroGrads()
 		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
@@ -408,6 +617,7 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 			return r, errors.Errorf("train: train step ending at %d sequences: parameter %q %v after the optimizer step", tr.seen, p.Name, err)
 		}
 	}
+	tr.trainState.commit()
 	return r, nil
 }
 
@@ -431,7 +641,9 @@ func nonFinite(loss float64, ps []graph.Param) string {
 	return ""
 }
 
-// Evaluate runs the model forward on a batch without changing any parameter.
+// Evaluate runs the model forward on a batch without changing any parameter. It builds its
+// programs for evaluation (graph.Config.Eval: no dropout) and sets lengths and carried states
+// as Step does, from a state of its own: evaluating never changes the state Step carries.
 func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
 	s, err := bt.Shape()
 	if err != nil {
@@ -441,8 +653,12 @@ func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := c.run(bt)
-	return r, errors.Wrap(err, "train: evaluate")
+	r, err := c.run(bt, &tr.evalState)
+	if err != nil {
+		return Result{}, errors.Wrap(err, "train: evaluate")
+	}
+	tr.evalState.commit()
+	return r, nil
 }
 
 // Run trains on batches from src until maxSequences sequences have been seen (0: no limit) or

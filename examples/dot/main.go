@@ -1,21 +1,25 @@
-// Command dot writes the graph of the paper's adding network (Experiment 4) as graphviz DOT and,
-// when graphviz's dot is installed, renders it to SVG or PNG next to the DOT file. By default
-// both go to lstm97-dot/ in the system's temporary directory; -o names another file.
+// Command dot draws the network a user trains, layers.Net as the paper's experiments build it
+// (the fused LSTM by default), as graphviz DOT and, when graphviz's dot is installed, renders it
+// to SVG or PNG next to the DOT file. By default both go to lstm97-dot/ in the system's
+// temporary directory (never into the source tree); -o names another file. It prints the
+// paths it writes.
 //
-// Views: step (one time step: the memory cell diagram of the paper's Fig. 1), steps (the first
-// -steps steps unrolled, later ones collapsed: the paper's Fig. 2 unfolded in time), summary
-// (one box per layer), full (every node). Truncation is drawn red and dashed; the cell state path
-// s(t-1) -> s(t), the constant error carousel, bold blue.
+// Views: step (one time step: the memory cell diagram of the paper's Fig. 1; of the fused model
+// too, whose LSTM node is drawn as the step it computes), steps (the first -steps steps
+// unrolled, later ones collapsed: the paper's Fig. 2 unfolded in time; needs -unrolled),
+// summary (one box per layer), full (every node). Truncation is drawn red and dashed; the cell
+// state path s(t-1) -> s(t), the constant error carousel, bold blue.
 //
 // Usage:
 //
-//	go run ./examples/dot [-view step] [-step 1] [-steps 2] [-T 3] [-grad] [-fused] [-o DIR/lstm.dot] [-format svg|png|none]
+//	go run ./examples/dot [-exp 4] [-view step] [-step 1] [-steps 2] [-T 3] [-grad] [-unrolled] [-o DIR/lstm.dot] [-format svg|png|none]
 package main
 
 import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,23 +32,24 @@ import (
 	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
-	"github.com/lstm97/lstm97/layers/output"
+	"github.com/lstm97/lstm97/paper"
 )
 
 type config struct {
-	View, Out, Format string
-	Step, Steps, T    int
-	Grad, Fused       bool
+	Exp, View, Out, Format string
+	Step, Steps, T         int
+	Grad, Unrolled         bool
 }
 
 func main() {
 	var c config
+	flag.StringVar(&c.Exp, "exp", "4", "the paper's experiment whose network is drawn: "+strings.Join(paper.IDs, ", "))
 	flag.StringVar(&c.View, "view", "step", "step, steps, summary or full")
 	flag.IntVar(&c.Step, "step", 1, "time step of -view step")
 	flag.IntVar(&c.Steps, "steps", 2, "steps unrolled by -view steps")
 	flag.IntVar(&c.T, "T", 3, "sequence length of the model")
 	flag.BoolVar(&c.Grad, "grad", false, "also draw the gradient nodes")
-	flag.BoolVar(&c.Fused, "fused", false, "draw the fused model (one node per sequence) instead of the unrolled one")
+	flag.BoolVar(&c.Unrolled, "unrolled", false, "build the LSTM unrolled (one group of nodes per step) instead of the fused node that training uses")
 	flag.StringVar(&c.Out, "o", filepath.Join(os.TempDir(), "lstm97-dot", "lstm.dot"), "DOT output file (its directory is created if needed)")
 	flag.StringVar(&c.Format, "format", "svg", "render with graphviz to svg or png next to the DOT file; none to skip")
 	flag.Parse()
@@ -52,13 +57,42 @@ func main() {
 		fmt.Fprintln(os.Stderr, "dot:", err)
 		os.Exit(1)
 	}
-	if err := run(c, os.Stderr); err != nil {
+	if err := run(c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "dot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(c config, log io.Writer) error {
+// model builds the network of experiment id for sequences of length T, as training builds it:
+// its inputs are symbol indices (one-hot, Cell.SequenceOneHot) if the experiment's sequences
+// come as symbols.
+func model(id string, T int, unrolled bool) (*graph.Builder, string, error) {
+	spec, err := paper.Lookup(id, paper.Variant{})
+	if err != nil {
+		return nil, "", err
+	}
+	shape := graph.Shape{T: T, B: 1, In: spec.Net.LSTM.Inputs, Out: spec.Net.Output.Units, TargetSteps: []int{T - 1}}
+	if spec.Sample != nil {
+		ex, err := spec.Sample(rand.New(rand.NewSource(1)))
+		if err != nil {
+			return nil, "", errors.Wrapf(err, "experiment %s: a sample sequence", id)
+		}
+		shape.OneHot = ex.Sequence.Symbols != nil
+	}
+	net := spec.Net
+	net.Unrolled = unrolled
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	m, err := layers.BuildNet(b, net, shape)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := graph.Compile(b, m.Loss); err != nil { // adds the gradient nodes
+		return nil, "", err
+	}
+	return b, spec.Title, nil
+}
+
+func run(c config, out io.Writer) error {
 	views := map[string]dot.ViewKind{"full": dot.ViewFull, "step": dot.ViewStep, "steps": dot.ViewSteps, "summary": dot.ViewSummary}
 	view, ok := views[c.View]
 	if !ok {
@@ -70,31 +104,22 @@ func run(c config, log io.Writer) error {
 	if c.T < 1 {
 		return errors.Errorf("-T must be >= 1, got %d", c.T)
 	}
-	b := graph.NewBuilder(graph.Config{Seed: 1})
-	net := layers.NetConfig{
-		LSTM:     layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InputGateBias: []float64{-3, -6}},
-		Output:   output.Config{Units: 1, Bias: true},
-		Unrolled: !c.Fused,
-	}
-	m, err := layers.BuildNet(b, net, graph.Shape{T: c.T, B: 1, In: 2, Out: 1, TargetSteps: []int{c.T - 1}})
+	b, title, err := model(c.Exp, c.T, c.Unrolled)
 	if err != nil {
 		return err
 	}
-	if _, err := graph.Compile(b, m.Loss); err != nil { // adds the gradient nodes
-		return err
-	}
 	start := time.Now()
-	cfg := dot.Config{View: view, Step: c.Step, Steps: c.Steps, Gradients: c.Grad, Name: "adding network"}
+	cfg := dot.Config{View: view, Step: c.Step, Steps: c.Steps, Gradients: c.Grad, Name: "Exp. " + c.Exp + ": " + title}
 	if err := dot.WriteFile(c.Out, b, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "wrote %s (%d graph nodes) in %v\n", c.Out, len(b.Graph().AllNodes()), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "wrote %s (%d graph nodes) in %v\n", c.Out, len(b.Graph().AllNodes()), time.Since(start).Round(time.Millisecond))
 	if c.Format == "none" {
 		return nil
 	}
 	dotBin, err := exec.LookPath("dot")
 	if err != nil {
-		fmt.Fprintln(log, "graphviz's dot is not installed (apt-get install -y graphviz): not rendering")
+		fmt.Fprintln(out, "graphviz's dot is not installed (apt-get install -y graphviz): not rendering")
 		return nil
 	}
 	img := strings.TrimSuffix(c.Out, filepath.Ext(c.Out)) + "." + c.Format
@@ -112,6 +137,6 @@ func run(c config, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "rendered %s in %v\n", img, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "wrote %s in %v\n", img, time.Since(start).Round(time.Millisecond))
 	return nil
 }

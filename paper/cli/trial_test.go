@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/sigtest"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -135,4 +139,66 @@ func TestFlagsArePerProgram(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRateAfterResume: after -resume, the progress lines' seq/s count the sequences of this
+// run only (it printed 41,862 seq/s when it counted those of the earlier runs too, over this
+// run's time), and the result's seconds and sequences both cover all runs.
+func TestRateAfterResume(t *testing.T) {
+	dir := t.TempDir()
+	line := regexp.MustCompile(`(\d+) sequences +(\d+) seq/s`)
+	run := func(max int, resume bool) (rates []float64, seconds float64) {
+		args := []string{"-max", strconv.Itoa(max), "-checkpoint", dir, "-ckpt-every", "100000", "-progress", "1ns", "-test", "-1"}
+		if resume {
+			args = append(args, "-resume")
+		}
+		var out, log bytes.Buffer
+		if code, err := TrialCommand(args, []string{"4"}, &out, &log); code != 1 || err != nil {
+			t.Fatalf("%v: status %d, %v\n%s", args, code, err, log.String())
+		}
+		for _, m := range line.FindAllStringSubmatch(log.String(), -1) {
+			r, err := strconv.ParseFloat(m[2], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rates = append(rates, r)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		var res struct {
+			Sequences int
+			Seconds   float64
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil || res.Sequences != max {
+			t.Fatalf("result %q: %v, want %d sequences", lines[len(lines)-1], err, max)
+		}
+		if len(rates) == 0 {
+			t.Fatalf("no progress line in:\n%s", log.String())
+		}
+		return rates, res.Seconds
+	}
+	first, _ := run(3000, false)
+	_, saved, err := paper.Saved(dir) // the first run's time up to its last checkpoint
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, seconds := run(3100, true) // 100 sequences in this run: counting all 3100 inflates the rate 31-fold
+	fastest := maxOf(first)
+	for i, r := range resumed {
+		if r > 5*fastest {
+			t.Errorf("resumed run, progress line %d: %.0f seq/s, the first run's fastest %.0f seq/s", i+1, r, fastest)
+			break
+		}
+	}
+	if seconds <= saved {
+		t.Errorf("the resumed run reports %.3f s for 3100 sequences, the checkpoint of the first run %.3f s for 3000: the time of the first run is missing", seconds, saved)
+	}
+	t.Logf("fastest progress rate: first run %.0f seq/s, resumed run %.0f seq/s (%d lines)", fastest, maxOf(resumed), len(resumed))
+}
+
+func maxOf(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
 }

@@ -1,11 +1,12 @@
 // Package checkpoint is the file format of a training run's checkpoints: the parameters and the
 // optimizer's slots as NumPy arrays in an .npz file (readable without Go:
 // np.load(f)["lstm/cell/wx"]), and a JSON manifest with the sequence count, the parameters'
-// names, shapes and dtypes, the .npz file's SHA-256, the random sources' states, the run's
-// configuration and any extra state. Both files are written atomically, the manifest last, so
-// a crash leaves the previous checkpoint or the new one; on loading, a truncated or corrupted
-// file is refused with a message saying which, and every array is checked against the manifest
-// and for finite values. Package train builds resuming and signal handling on it.
+// names, shapes and dtypes, the .npz file's SHA-256, a batch shape the model was built for, the
+// random sources' states, the run's configuration and any extra state. Both files are written
+// atomically, the manifest last, so a crash leaves the previous checkpoint or the new one; on
+// loading, a truncated or corrupted file is refused with a message saying which, and every array
+// is checked against the manifest and for finite values. SaveParams and LoadParams keep a
+// ParamSet alone. Package train builds saving a model, resuming and signal handling on it.
 package checkpoint
 
 import (
@@ -16,7 +17,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,7 +31,9 @@ import (
 	"github.com/lstm97/lstm97/graph"
 )
 
-// Format names the checkpoint format in the manifest.
+// Format names the checkpoint format in the manifest. The manifest's "shape" (Data.Shape) came
+// later as an optional field: checkpoints without it load as before, and readers that predate it
+// ignore it.
 const Format = "lstm97-checkpoint/1"
 
 // ManifestName is the name of a checkpoint's manifest file in its directory.
@@ -60,6 +62,9 @@ type Data struct {
 	Sequences int
 	// Params are the parameters, by name.
 	Params *graph.ParamSet
+	// Shape is a batch shape the model was built for, nil if unknown: a loader builds the model
+	// for it to learn which parameters the model has (package train's Load needs no batch).
+	Shape *graph.Shape
 	// Optimizer is the optimizer's state (nil for a stateless optimizer such as SGD).
 	Optimizer *OptimizerState
 	// RNG holds named random-source states (e.g. datasets.Source.MarshalBinary).
@@ -83,6 +88,7 @@ type manifest struct {
 	Data       string            `json:"data"`
 	DataSHA256 string            `json:"data_sha256"`
 	Params     []manifestParam   `json:"params"`
+	Shape      *graph.Shape      `json:"shape,omitempty"`
 	Optimizer  *OptimizerState   `json:"optimizer,omitempty"`
 	OptSlots   []string          `json:"optimizer_slots,omitempty"`
 	RNG        map[string][]byte `json:"rng,omitempty"`
@@ -90,21 +96,34 @@ type manifest struct {
 	Extra      json.RawMessage   `json:"extra,omitempty"`
 }
 
-// Save writes ck into dir (created if needed). The arrays go to a NumPy .npz file
-// named after the sequence count (parameter "lstm/cell/wx" is array "lstm/cell/wx"; optimizer
-// slot "m" of it is "optimizer/m/lstm/cell/wx"), the rest to checkpoint.json, which also holds
-// the .npz file's SHA-256. Both are written atomically and the manifest last, so a crash at any
-// moment leaves the previous checkpoint or the new one, never a mix; older data files are
-// removed afterwards.
+// Save writes ck into dir (created if needed). The arrays go to a NumPy .npz file named after
+// the sequence count and the start of its SHA-256 (parameter "lstm/cell/wx" is array
+// "lstm/cell/wx"; optimizer slot "m" of it is "optimizer/m/lstm/cell/wx"), the rest to
+// checkpoint.json, which also holds the .npz file's SHA-256. Both are written atomically and the
+// manifest last, so a failure or a crash at any moment leaves the previous checkpoint or the new
+// one, never a mix (also when both have the same sequence count: the data file names differ);
+// older data files are removed afterwards. A parameter with a NaN or infinite value is refused
+// before anything is written, as Load would refuse it.
 func Save(dir string, ck *Data) error {
 	if ck == nil || ck.Params == nil {
 		return errors.New("checkpoint: nothing to save (nil checkpoint or parameters)")
+	}
+	if ck.Sequences < 0 {
+		return errors.Errorf("checkpoint: negative sequence count %d", ck.Sequences)
+	}
+	if err := checkShape(ck.Shape); err != nil {
+		return err
+	}
+	for _, name := range ck.Params.Names() {
+		if err := checkFinite(ck.Params.Get(name), name); err != nil {
+			return errors.Wrapf(err, "checkpoint: nothing saved in %s", dir)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrap(err, "checkpoint: checkpoint")
 	}
 	m := manifest{Format: Format, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
-		Data: fmt.Sprintf("arrays-%012d.npz", ck.Sequences), RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
+		Shape: ck.Shape, RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	add := func(key string, t *tensor.Dense) error {
@@ -146,12 +165,16 @@ func Save(dir string, ck *Data) error {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	m.DataSHA256 = hex.EncodeToString(sum[:])
+	m.Data = fmt.Sprintf("arrays-%012d-%s.npz", ck.Sequences, m.DataSHA256[:12])
 	if err := atomicfile.Write(filepath.Join(dir, m.Data), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return errors.Wrap(err, "checkpoint: manifest")
+	}
+	if err := beforeManifest(); err != nil {
+		return err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, ManifestName), func(w io.Writer) error { _, err := w.Write(append(js, '\n')); return err }); err != nil {
 		return err
@@ -234,9 +257,12 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 		}
 		arrays[strings.TrimSuffix(f.Name, ".npy")] = t
 	}
-	ck = &Data{Sequences: m.Sequences, Params: graph.NewParamSet(), RNG: m.RNG, Config: m.Config, Extra: m.Extra}
+	ck = &Data{Sequences: m.Sequences, Params: graph.NewParamSet(), Shape: m.Shape, RNG: m.RNG, Config: m.Config, Extra: m.Extra}
 	if m.Sequences < 0 {
 		return nil, errors.Errorf("checkpoint: negative sequence count %d", m.Sequences)
+	}
+	if err := checkShape(m.Shape); err != nil {
+		return nil, err
 	}
 	for _, p := range m.Params {
 		t, ok := arrays[p.Name]
@@ -247,7 +273,7 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 			return nil, errors.Errorf("checkpoint: parameter %q is %v %v, the manifest says %v %s", p.Name, t.Dtype(), t.Shape(), p.Shape, p.Dtype)
 		}
 		if err := checkFinite(t, p.Name); err != nil {
-			return nil, err
+			return nil, errors.Wrap(err, "checkpoint")
 		}
 		if err := ck.Params.Add(p.Name, t); err != nil {
 			return nil, err
@@ -268,6 +294,74 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 		ck.Optimizer = &st
 	}
 	return ck, nil
+}
+
+// beforeManifest runs between writing the data file and writing the manifest; tests make it
+// fail to check that the previous checkpoint survives.
+var beforeManifest = func() error { return nil }
+
+// checkShape checks a recorded batch shape (nil: none recorded).
+func checkShape(s *graph.Shape) error {
+	if s == nil {
+		return nil
+	}
+	if s.T <= 0 || s.B <= 0 || s.In <= 0 || s.Out <= 0 || len(s.TargetSteps) > s.T {
+		return errors.Errorf("checkpoint: bad batch shape %+v", *s)
+	}
+	for i, t := range s.TargetSteps {
+		if t < 0 || t >= s.T || (i > 0 && t <= s.TargetSteps[i-1]) {
+			return errors.Errorf("checkpoint: bad batch shape %+v: target steps must ascend in [0, %d)", *s, s.T)
+		}
+	}
+	return nil
+}
+
+// Check checks that the state fits the parameters ps: every slot holds vectors of parameters
+// of ps only, each as long as its parameter. The error names the slot and the parameter.
+func (s *OptimizerState) Check(ps *graph.ParamSet) error {
+	slots := make([]string, 0, len(s.Slots))
+	for slot := range s.Slots {
+		slots = append(slots, slot)
+	}
+	sort.Strings(slots)
+	for _, slot := range slots {
+		names := make([]string, 0, len(s.Slots[slot]))
+		for n := range s.Slots[slot] {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			t := ps.Get(n)
+			if t == nil {
+				return errors.Errorf("checkpoint: %s optimizer slot %q holds parameter %q, which the model does not have", s.Kind, slot, n)
+			}
+			if got, want := len(s.Slots[slot][n]), t.Shape().TotalSize(); got != want {
+				return errors.Errorf("checkpoint: %s optimizer slot %q of parameter %q has %d values, the parameter %d (shape %v)", s.Kind, slot, n, got, want, t.Shape())
+			}
+		}
+	}
+	return nil
+}
+
+// SaveParams writes the parameters ps alone as a checkpoint in dir (see Save), for a user of
+// package graph without a training loop.
+func SaveParams(dir string, ps *graph.ParamSet) error {
+	return Save(dir, &Data{Params: ps})
+}
+
+// LoadParams copies the parameters of the checkpoint in dir into ps, which must hold exactly
+// the same parameters (build the model first): a parameter missing on either side or with
+// another shape or dtype is an error naming it and both shapes, and nothing is copied. The
+// checkpoint may hold more (an optimizer's state, a configuration), which LoadParams ignores.
+func LoadParams(dir string, ps *graph.ParamSet) error {
+	if ps == nil {
+		return errors.New("checkpoint: load parameters: nil parameter set")
+	}
+	ck, err := Load(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Wrapf(ps.Assign(ck.Params), "checkpoint: load parameters from %s", dir)
 }
 
 // maxArrayBytes bounds one array of a checkpoint (256 MiB). The fuzz test lowers it.
@@ -334,11 +428,11 @@ func checkNpy(b []byte) error {
 	return nil
 }
 
+// checkFinite checks that the parameter name, t, holds no NaN or infinite value.
 func checkFinite(t *tensor.Dense, name string) error {
-	for i, v := range append([]float64(nil), graph.Float64View(t)...) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return errors.Errorf("checkpoint: parameter %q value %d is %v", name, i, v)
-		}
+	vs := graph.Float64View(t)
+	if i := graph.FirstNonFinite(vs); i >= 0 {
+		return errors.Errorf("parameter %q value %d is %v", name, i, vs[i])
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,5 +263,178 @@ print(json.dumps({k: z[k].tolist() for k in ["lstm/cell/wx", "out/b", "optimizer
 	}
 	if v := got["optimizer/v/lstm/cell/wx"].([]any); v[7].(float64) != 8 {
 		t.Errorf("NumPy reads optimizer slot %v", v)
+	}
+}
+
+// TestFailedSaveKeepsPrevious: a save that fails after writing its data file and before its
+// manifest (as a crash there would) leaves the previous checkpoint loadable and unchanged,
+// also when both have the same sequence count; a parameter with a NaN is refused before
+// anything is written.
+func TestFailedSaveKeepsPrevious(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		seqs  int
+		spoil func(ck *checkpoint.Data)
+		crash bool
+		want  string
+	}{
+		{"crash before the manifest, later count", 2000, func(*checkpoint.Data) {}, true, "boom"},
+		{"crash before the manifest, same count", 1234, func(*checkpoint.Data) {}, true, "boom"},
+		{"NaN parameter", 2000, func(ck *checkpoint.Data) { ck.Params.Get("out/b").Float64s()[0] = math.NaN() }, false,
+			`parameter "out/b" value 0 is NaN`},
+		{"bad shape", 2000, func(ck *checkpoint.Data) { ck.Shape = &graph.Shape{T: 2, B: 1, In: 1, Out: 1, TargetSteps: []int{2}} }, false,
+			"bad batch shape"},
+		{"negative count", -1, func(*checkpoint.Data) {}, false, "negative sequence count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(filepath.Join(dir, checkpoint.ManifestName))
+			next := sampleCheckpoint(t)
+			next.Sequences = tc.seqs
+			if err := next.Params.SetFloat64s("out/b", []float64{-7}); err != nil {
+				t.Fatal(err)
+			}
+			tc.spoil(next)
+			if tc.crash {
+				defer checkpoint.FailBeforeManifest(errors.New("boom"))()
+			}
+			if err := checkpoint.Save(dir, next); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			after, _ := os.ReadFile(filepath.Join(dir, checkpoint.ManifestName))
+			if !bytes.Equal(after, before) {
+				t.Error("the manifest changed")
+			}
+			got, err := checkpoint.Load(dir)
+			if err != nil {
+				t.Fatalf("the previous checkpoint: %v", err)
+			}
+			if b, _ := got.Params.Float64s("out/b"); got.Sequences != 1234 || b[0] != 0.25 {
+				t.Errorf("the previous checkpoint holds %d sequences, out/b %v", got.Sequences, b)
+			}
+		})
+	}
+}
+
+// TestShapeRoundTrip: the batch shape a model was built for comes back; one that no model
+// can have is refused on loading.
+func TestShapeRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	ck := sampleCheckpoint(t)
+	ck.Shape = &graph.Shape{T: 3, B: 2, In: 4, Out: 1, TargetSteps: []int{0, 2}, OneHot: true}
+	if err := checkpoint.Save(dir, ck); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkpoint.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Shape == nil || fmt.Sprintf("%+v", *got.Shape) != fmt.Sprintf("%+v", *ck.Shape) {
+		t.Errorf("shape %+v, want %+v", got.Shape, *ck.Shape)
+	}
+	if old, err := checkpoint.Load(sampleDir(t)); err != nil || old.Shape != nil {
+		t.Errorf("format-1 sample: shape %v, err %v; want none", old.Shape, err)
+	}
+	// A manifest whose shape is damaged (the checksum covers the arrays only).
+	p := filepath.Join(dir, checkpoint.ManifestName)
+	b, _ := os.ReadFile(p)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]any{
+		{"T": 0, "B": 1, "In": 1, "Out": 1},
+		{"T": 3, "B": 1, "In": 1, "Out": 1, "TargetSteps": []int{2, 1}},
+		{"T": 3, "B": -1, "In": 1, "Out": 1},
+	} {
+		m["shape"] = bad
+		js, _ := json.Marshal(m)
+		if err := os.WriteFile(p, js, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := checkpoint.Load(dir); err == nil || !strings.Contains(err.Error(), "bad batch shape") {
+			t.Errorf("shape %v: err = %v", bad, err)
+		}
+	}
+}
+
+// TestParams: SaveParams and LoadParams keep a ParamSet alone; loading into another
+// architecture is refused and copies nothing.
+func TestParams(t *testing.T) {
+	dir := t.TempDir()
+	src := sampleCheckpoint(t).Params
+	if err := checkpoint.SaveParams(dir, src); err != nil {
+		t.Fatal(err)
+	}
+	build := func(wx []int, extra bool) *graph.ParamSet {
+		b := graph.NewBuilder(graph.Config{Seed: 9})
+		b.Scope("lstm").Scope("cell").Param("wx", wx, graph.Uniform(0.1))
+		b.Scope("out").Param("b", []int{1, 1}, graph.Values(0))
+		if extra {
+			b.Param("z", []int{1}, graph.Values(0))
+		}
+		if err := b.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return b.ParamSet()
+	}
+	for _, tc := range []struct {
+		name string
+		ps   *graph.ParamSet
+		want string
+	}{
+		{"same", build([]int{2, 4}, false), ""},
+		{"other shape", build([]int{4, 2}, false), `parameter "lstm/cell/wx" is float64 (2, 4) in the source, float64 (4, 2) in the model`},
+		{"extra in the model", build([]int{2, 4}, true), `parameter "z" is missing from the source`},
+		{"nil", nil, "nil parameter set"},
+	} {
+		var before string
+		if tc.ps != nil {
+			before = fmt.Sprint(tc.ps.Float64s("out/b"))
+		}
+		err := checkpoint.LoadParams(dir, tc.ps)
+		if tc.want == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			for _, name := range src.Names() {
+				a, _ := src.Float64s(name)
+				b, _ := tc.ps.Float64s(name)
+				if fmt.Sprint(a) != fmt.Sprint(b) {
+					t.Errorf("%s: %s = %v, want %v", tc.name, name, b, a)
+				}
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+		if tc.ps != nil && fmt.Sprint(tc.ps.Float64s("out/b")) != before {
+			t.Errorf("%s: a refused load changed the parameters", tc.name)
+		}
+	}
+}
+
+// TestOptimizerStateCheck: an optimizer state must hold vectors of the model's parameters
+// only, each as long as its parameter.
+func TestOptimizerStateCheck(t *testing.T) {
+	ps := sampleCheckpoint(t).Params
+	for _, tc := range []struct {
+		name  string
+		slots map[string]map[string][]float64
+		want  string
+	}{
+		{"fits", map[string]map[string][]float64{"m": {"lstm/cell/wx": make([]float64, 8)}, "v": {"out/b": {1}}}, ""},
+		{"unknown parameter", map[string]map[string][]float64{"m": {"lstm/cell/wy": {1}}}, `adam optimizer slot "m" holds parameter "lstm/cell/wy", which the model does not have`},
+		{"wrong length", map[string]map[string][]float64{"v": {"out/b": {1, 2}}}, `adam optimizer slot "v" of parameter "out/b" has 2 values, the parameter 1 (shape (1, 1))`},
+	} {
+		st := checkpoint.OptimizerState{Kind: "adam", Slots: tc.slots}
+		err := st.Check(ps)
+		if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want))) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

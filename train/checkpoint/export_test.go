@@ -1,0 +1,9 @@
+package checkpoint
+
+// FailBeforeManifest makes Save fail with err after writing the data file and before writing
+// the manifest, until the returned function restores it.
+func FailBeforeManifest(err error) (restore func()) {
+	old := beforeManifest
+	beforeManifest = func() error { return err }
+	return func() { beforeManifest = old }
+}
