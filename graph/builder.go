@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -11,9 +12,18 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// ErrMerged is returned (wrapped) when gorgonia returned an existing node for an expression
-// that differs from the one requested, which happens when two node hashes collide.
-var ErrMerged = errors.New("graph: gorgonia merged two different nodes")
+// ErrMerged is returned (wrapped) when gorgonia hands back, for the expression a builder asked
+// for, a node that was built as a different expression. Two causes are known. Gorgonia's node
+// hashes are 32 bits and it returns an existing node with the same hash without comparing
+// children, so two different expressions whose hashes collide share one node. And gorgonia's
+// own operations (applied with Op) rewrite some expressions as they build them
+// ("stabilization"): G.Neg(G.Neg(x)) returns x itself, and G.Log(G.SoftMax(x)) returns the
+// softmax node, switched in place to compute log-softmax (every other user of that node then
+// gets log-softmax too). Their other rewrites make new nodes that compute the same values and
+// are not reported: log(1+x) becomes log1p(x), log(sigmoid(x)) becomes -softplus(-x),
+// 1-sigmoid(x) becomes sigmoid(-x) and exp(x)-1 becomes expm1(x). The Builder's own Neg, Log,
+// Softmax and LogSoftmax are never rewritten.
+var ErrMerged = errors.New("graph: gorgonia returned an existing node for a different expression (a node hash collision or one of gorgonia's rewrites such as log(softmax) or -(-x))")
 
 // ErrDuplicateName is returned (wrapped) when a parameter or input name is used twice.
 var ErrDuplicateName = errors.New("graph: duplicate name")
@@ -36,6 +46,10 @@ type Config struct {
 // Builder creates the nodes of one graph. Its methods record the first error and then do
 // nothing (returning nil nodes); check Err after building. A Builder from Scope shares the
 // graph, the names and the error of its parent and prefixes names with its path.
+//
+// Compile hands the graph to a Program. While that Program is open (not Closed), the builder
+// adds no nodes: a method that would is recorded as an error (Err) and returns nil. A nil or
+// zero Builder (not made by NewBuilder) makes no nodes either; its Err says so.
 type Builder struct {
 	s      *buildState
 	prefix string // "" or "a/b/"
@@ -61,6 +75,9 @@ type buildState struct {
 	// inner marks nodes gorgonia created inside a builder operation.
 	inner map[int64]bool
 	eval  bool
+	// owner is the Program compiled from the graph, nil before Compile. While it is open, no
+	// other Program may be compiled from the graph and the builder adds no nodes.
+	owner *Program
 }
 
 // Role says what part a node plays, for drawing.
@@ -84,7 +101,7 @@ type Note struct {
 
 // Annotate records a label and a role for n (ignored for nil n). The DOT writer shows them.
 func (b *Builder) Annotate(n *G.Node, label string, role Role) {
-	if n == nil {
+	if n == nil || b.broken() {
 		return
 	}
 	b.s.notes[n.ID()] = Note{Label: label, Role: role}
@@ -117,15 +134,30 @@ func NewBuilder(cfg Config) *Builder {
 	return &Builder{s: s}
 }
 
+// errNoBuilder is the error of a nil or zero Builder.
+var errNoBuilder = errors.New("graph: nil or zero Builder (make one with NewBuilder)")
+
+// broken reports whether b was not made by NewBuilder (nil or zero): it has nowhere to record
+// an error and makes no nodes.
+func (b *Builder) broken() bool { return b == nil || b.s == nil }
+
 // Eval reports whether the graph is built for evaluation (Config.Eval).
-func (b *Builder) Eval() bool { return b.s.eval }
+func (b *Builder) Eval() bool { return !b.broken() && b.s.eval }
 
 // Err returns the first error recorded by any Builder sharing this graph.
-func (b *Builder) Err() error { return b.s.err }
+func (b *Builder) Err() error {
+	if b.broken() {
+		return errNoBuilder
+	}
+	return b.s.err
+}
 
 // Fail records err (wrapped with the builder's path) unless an error is already recorded.
 // Layers use it to report invalid configurations through the sticky error.
 func (b *Builder) Fail(err error) {
+	if b.broken() {
+		return
+	}
 	if b.s.err == nil && err != nil {
 		if b.prefix != "" {
 			err = errors.Wrapf(err, "graph: in %q", strings.TrimSuffix(b.prefix, "/"))
@@ -134,26 +166,60 @@ func (b *Builder) Fail(err error) {
 	}
 }
 
-// Graph returns the underlying gorgonia graph.
-func (b *Builder) Graph() *G.ExprGraph { return b.s.g }
+// Graph returns the underlying gorgonia graph (nil for a nil or zero Builder).
+func (b *Builder) Graph() *G.ExprGraph {
+	if b.broken() {
+		return nil
+	}
+	return b.s.g
+}
 
 // Dtype returns the graph's float type.
-func (b *Builder) Dtype() tensor.Dtype { return b.s.dtype }
+func (b *Builder) Dtype() tensor.Dtype {
+	if b.broken() {
+		return tensor.Float64
+	}
+	return b.s.dtype
+}
 
-// ParamSet returns the parameter values the graph's parameters are bound to.
-func (b *Builder) ParamSet() *ParamSet { return b.s.ps }
+// ParamSet returns the parameter values the graph's parameters are bound to (nil for a nil or
+// zero Builder).
+func (b *Builder) ParamSet() *ParamSet {
+	if b.broken() {
+		return nil
+	}
+	return b.s.ps
+}
 
 // Params returns the graph's parameter nodes in creation order.
-func (b *Builder) Params() []*G.Node { return append([]*G.Node(nil), b.s.params...) }
+func (b *Builder) Params() []*G.Node {
+	if b.broken() {
+		return nil
+	}
+	return append([]*G.Node(nil), b.s.params...)
+}
 
 // Inputs returns the graph's input nodes in creation order.
-func (b *Builder) Inputs() []*G.Node { return append([]*G.Node(nil), b.s.inputs...) }
+func (b *Builder) Inputs() []*G.Node {
+	if b.broken() {
+		return nil
+	}
+	return append([]*G.Node(nil), b.s.inputs...)
+}
 
 // Path returns the builder's scope path ("" at the root, else e.g. "lstm0/block1").
-func (b *Builder) Path() string { return strings.TrimSuffix(b.prefix, "/") }
+func (b *Builder) Path() string {
+	if b == nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.prefix, "/")
+}
 
 // Scope returns a builder whose names are prefixed with name and a slash.
 func (b *Builder) Scope(name string) *Builder {
+	if b == nil {
+		return nil
+	}
 	if err := checkName(name); err != nil {
 		b.Fail(errors.Wrap(err, "graph: scope"))
 	}
@@ -161,7 +227,12 @@ func (b *Builder) Scope(name string) *Builder {
 }
 
 // FullName returns the hierarchical name of local in this scope.
-func (b *Builder) FullName(local string) string { return b.prefix + local }
+func (b *Builder) FullName(local string) string {
+	if b == nil {
+		return local
+	}
+	return b.prefix + local
+}
 
 func checkName(name string) error {
 	if name == "" {
@@ -175,9 +246,26 @@ func checkName(name string) error {
 	return nil
 }
 
+// adding reports whether b may add a node to its graph: it was made by NewBuilder, has no
+// error, and no open Program owns the graph (else the error is recorded).
+// what and name describe the node for the error ("add" and its name, or an operation).
+func (b *Builder) adding(what, name string) bool {
+	if b.broken() || b.s.err != nil {
+		return false
+	}
+	if p := b.s.owner; p != nil && !p.closed {
+		if name != "" {
+			what += " " + strconv.Quote(b.FullName(name))
+		}
+		b.Fail(errors.Errorf("graph: %s: the graph is compiled and its Program is open, so it cannot change (build another graph with the same Config.Params, or Close the Program first)", what))
+		return false
+	}
+	return true
+}
+
 // claim reserves the full name of local, a name or a slash-separated path of names.
 func (b *Builder) claim(local string) (string, bool) {
-	if b.s.err != nil {
+	if !b.adding("add", local) {
 		return "", false
 	}
 	for _, part := range strings.Split(local, "/") {
@@ -188,7 +276,7 @@ func (b *Builder) claim(local string) (string, bool) {
 	}
 	full := b.prefix + local
 	if b.s.names[full] {
-		b.Fail(errors.Wrapf(ErrDuplicateName, "%q", full))
+		b.Fail(errors.Wrapf(ErrDuplicateName, "name %q", full))
 		return "", false
 	}
 	b.s.names[full] = true
@@ -281,7 +369,7 @@ func (b *Builder) Input(local string, shape ...int) *G.Node {
 
 // IsInput reports whether n is an input made by Input. Programs never differentiate with respect
 // to inputs, so ops may skip computing gradients for them.
-func (b *Builder) IsInput(n *G.Node) bool { return n != nil && b.s.isIn[n.ID()] }
+func (b *Builder) IsInput(n *G.Node) bool { return n != nil && !b.broken() && b.s.isIn[n.ID()] }
 
 func (b *Builder) leaf(full string, shape []int, kind string, opt G.NodeConsOpt) (n *G.Node) {
 	defer b.recoverInto(kind + " " + full)
@@ -302,7 +390,7 @@ func (b *Builder) leaf(full string, shape []int, kind string, opt G.NodeConsOpt)
 // record checks that n, if handed out before, was built as the same expression.
 func (b *Builder) record(n *G.Node, desc string) *G.Node {
 	if prev, ok := b.s.made[n.ID()]; ok && prev != desc {
-		b.Fail(errors.Wrapf(ErrMerged, "asked for %s, got the node built as %s", desc, prev))
+		b.Fail(errors.Wrapf(ErrMerged, "graph: asked for %s, got the node built as %s", desc, prev))
 		return nil
 	}
 	if _, ok := b.s.made[n.ID()]; !ok {
@@ -326,7 +414,12 @@ func (b *Builder) adopt(from int) {
 
 // ScopeOf returns the path of the scope in which the node with the given ID was first built
 // ("" for the root scope or a node not built by this builder).
-func (b *Builder) ScopeOf(id int64) string { return b.s.scope[id] }
+func (b *Builder) ScopeOf(id int64) string {
+	if b.broken() {
+		return ""
+	}
+	return b.s.scope[id]
+}
 
 // Fixed creates a non-trainable leaf named local with fixed values (for example an expansion
 // matrix). Unlike a gorgonia constant it has a unique name, so it is never merged with another.
@@ -347,6 +440,10 @@ func (b *Builder) Fixed(local string, shape []int, vals []float64) *G.Node {
 		b.Fail(errors.Errorf("graph: fixed %q: got %d values for shape %v", full, len(vals), shape))
 		return nil
 	}
+	if i := FirstNonFinite(vals); i >= 0 {
+		b.Fail(errors.Errorf("graph: fixed %q: value %d is %v", full, i, vals[i]))
+		return nil
+	}
 	return b.leaf(full, shape, "fixed", G.WithValue(newDense(b.s.dtype, shape, vals)))
 }
 
@@ -361,7 +458,11 @@ func (b *Builder) recoverInto(what string) {
 // may share a node, any other reuse of a node is reported as ErrMerged. A nil operand (left by
 // an earlier error) makes Op return nil without calling f. Gorgonia panics become errors.
 func (b *Builder) Op(name string, f func(...*G.Node) (*G.Node, error), operands ...*G.Node) (n *G.Node) {
-	if b.s.err != nil {
+	if !b.adding(name, "") {
+		return nil
+	}
+	if f == nil {
+		b.Fail(errors.Errorf("graph: %s: nil function", name))
 		return nil
 	}
 	ids := make([]string, len(operands))
@@ -442,6 +543,9 @@ func Override(base Init, fixed map[int]float64) Init {
 		for i, x := range fixed {
 			if i < 0 || i >= n {
 				return nil, errors.Errorf("override init: index %d out of range [0,%d)", i, n)
+			}
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, errors.Errorf("override init: value %d is %v", i, x)
 			}
 			v[i] = x
 		}

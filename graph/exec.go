@@ -145,3 +145,14 @@ func (e *executor) value(n *G.Node) G.Value {
 	}
 	return nil
 }
+
+// firstNonFinite returns the index of the first step whose value holds a NaN or an infinity,
+// with the index and the value found, or -1.
+func (e *executor) firstNonFinite() (step, index int, val float64) {
+	for k := range e.steps {
+		if j, v := nonFiniteIn(*e.steps[k].out); j >= 0 {
+			return k, j, v
+		}
+	}
+	return -1, -1, 0
+}

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -60,5 +61,35 @@ func TestBuilderCatchesMerge(t *testing.T) {
 	second := bd2.Op("truncate", tr, a2)
 	if first != second || bd2.Err() != nil {
 		t.Errorf("identical expressions: nodes %v and %v, %v", first, second, bd2.Err())
+	}
+}
+
+// TestBuilderCatchesRewrites: gorgonia rewrites some expressions as it builds them and hands
+// back an existing node (Neg(Neg(x)) is x; Log(SoftMax(x)) is the softmax node, switched to
+// log-softmax in place). The builder reports both as ErrMerged instead of handing them out.
+func TestBuilderCatchesRewrites(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		inner func(*G.Node) (*G.Node, error)
+		outer func(*G.Node) (*G.Node, error)
+	}{
+		{"neg of neg", G.Neg, G.Neg},
+		{"log of softmax", func(n *G.Node) (*G.Node, error) { return G.SoftMax(n) }, G.Log},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := graph.NewBuilder(graph.Config{})
+			x := b.Input("x", 2, 3)
+			in := b.Op("inner", func(n ...*G.Node) (*G.Node, error) { return tc.inner(n[0]) }, x)
+			if in == nil {
+				t.Fatal(b.Err())
+			}
+			if out := b.Op("outer", func(n ...*G.Node) (*G.Node, error) { return tc.outer(n[0]) }, in); out != nil {
+				t.Errorf("the rewritten node %v was handed out", out)
+			}
+			err := b.Err()
+			if !errors.Is(err, graph.ErrMerged) || !strings.Contains(err.Error(), "rewrites") {
+				t.Errorf("err = %v, want ErrMerged naming gorgonia's rewrites", err)
+			}
+		})
 	}
 }

@@ -1,6 +1,10 @@
 package graph
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -9,27 +13,54 @@ import (
 // Program is a compiled graph: compiled once, run many times. Between runs the caller sets
 // inputs with Set; after a run it reads watched nodes with Value and the loss with Loss.
 // Gradients of the parameters accumulate over runs until ZeroGrads. A Program is not safe for
-// concurrent use, and two Programs must not share one graph.
+// concurrent use.
+//
+// A Program owns its graph until Close. Compiling a second Program from the same Builder while
+// the first is open is an error, and so is adding nodes with the Builder: the input nodes are
+// bound to one tensor each, and fused ops keep the values of their forward pass inside the op
+// for their backward pass, so two Programs on one graph would overwrite each other's inputs and
+// state and report wrong numbers without any error. For a second Program (another batch shape,
+// evaluation next to training, other watched nodes), build a second graph from the same model
+// code with NewBuilder(Config{Params: ps}) for the first graph's ParamSet ps: the two graphs then
+// share the parameter tensors and nothing else, as train.Trainer does for every batch shape.
+//
+// Run fails if an input that the program reads (with UseTapeMachine: any input of the graph) was
+// never Set. A value once set stays until it is set again, so inputs that do not change between
+// runs (a mask) need to be set only once.
 type Program struct {
 	exec    *executor // the default engine
 	vm      G.VM      // gorgonia's TapeMachine, with UseTapeMachine
+	bs      *buildState
 	loss    *G.Node
 	lossVal *G.Value
 	params  []*G.Node
 	names   []string
-	inputs  map[*G.Node]*tensor.Dense
+	inputs  map[*G.Node]*input
+	order   []*input             // inputs in creation order
+	unset   int                  // inputs the program reads that were never set
 	reads   map[*G.Node]*G.Value // TapeMachine only
 	grads   []*G.Node            // executor only: ∂loss/∂param nodes
 	acc     []*tensor.Dense      // executor only: accumulated gradients
 	grad    bool
+	check   bool // CheckFinite
 	ran     bool
 	closed  bool
+}
+
+// input is one input node's tensor and whether it has been set.
+type input struct {
+	name   string
+	quoted string // name in quotes, for messages without allocating
+	t      *tensor.Dense
+	read   bool // the program reads it
+	set    bool
 }
 
 type compileOpts struct {
 	watch  []*G.Node
 	noGrad bool
 	tape   bool
+	check  bool
 }
 
 // CompileOption configures Compile.
@@ -50,25 +81,52 @@ func ForwardOnly() CompileOption { return func(o *compileOpts) { o.noGrad = true
 // an independent reference to test the executor against.
 func UseTapeMachine() CompileOption { return func(o *compileOpts) { o.tape = true } }
 
+// CheckFinite makes every Run check that no value became NaN or infinite, and fail with an
+// error naming the first culprit: a parameter whose value is not finite; else the first node,
+// in execution order (forward pass, then backward pass), whose value is not finite, with its
+// operation, shape, scope and the index (row and column) of the value; else a parameter whose
+// accumulated gradient overflowed. The gradients of a run that fails the node check are not
+// added to the accumulated ones, and the values of the run stay readable with Value, to look
+// into the failure. The check reads every value the program computes, once per run, allocating
+// nothing; it is meant for finding where a NaN comes from, not for every run of a long
+// training. It cannot be combined with UseTapeMachine, whose registers are overwritten during
+// the run.
+func CheckFinite() CompileOption { return func(o *compileOpts) { o.check = true } }
+
 // Compile differentiates loss with respect to every parameter of b (unless ForwardOnly) and
-// compiles the graph. loss may be nil with ForwardOnly. The builder must not be used after
-// Compile.
+// compiles the graph. loss may be nil with ForwardOnly if some node is watched. The Program owns
+// the graph until it is Closed: until then, b adds no nodes and the graph cannot be compiled
+// again (see Program).
 func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err error) {
-	if b == nil {
-		return nil, errors.New("graph: compile: nil builder")
+	if b.broken() {
+		return nil, errors.Wrap(errNoBuilder, "graph: compile")
 	}
 	if err := b.Err(); err != nil {
 		return nil, errors.Wrap(err, "graph: compile: the builder has an error")
 	}
+	if q := b.s.owner; q != nil && !q.closed {
+		return nil, errors.Errorf("graph: compile: the builder's graph (%s) is already compiled into a Program that is open; "+
+			"two Programs on one graph share its input tensors and the state fused ops keep between forward and backward pass, and silently overwrite each other's values. "+
+			"Build a second graph from the same model code with NewBuilder(Config{Params: b.ParamSet()}), as train.Trainer does per batch shape, or Close the first Program", b.s.describe())
+	}
 	var o compileOpts
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, errors.Errorf("graph: compile: option %d is nil", i)
+		}
 		opt(&o)
 	}
 	if loss == nil && !o.noGrad {
 		return nil, errors.New("graph: compile: nil loss (use ForwardOnly for a graph without a loss)")
 	}
+	if loss == nil && len(o.watch) == 0 {
+		return nil, errors.New("graph: compile: nothing to compute: no loss and no watched node")
+	}
 	if loss != nil && !loss.IsScalar() {
 		return nil, errors.Errorf("graph: compile: loss %q must be a scalar, has shape %v", loss.Name(), loss.Shape())
+	}
+	if o.check && o.tape {
+		return nil, errors.New("graph: compile: CheckFinite needs this package's executor: it cannot be combined with UseTapeMachine")
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -77,11 +135,13 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 	}()
 	g := b.Graph()
 	p = &Program{
+		bs:     b.s,
 		loss:   loss,
 		params: b.Params(),
-		inputs: map[*G.Node]*tensor.Dense{},
+		inputs: map[*G.Node]*input{},
 		reads:  map[*G.Node]*G.Value{},
 		grad:   !o.noGrad,
+		check:  o.check,
 	}
 	for _, n := range p.params {
 		p.names = append(p.names, n.Name())
@@ -91,7 +151,9 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 		if !ok {
 			return nil, errors.Errorf("graph: compile: input %q has no tensor value", in.Name())
 		}
-		p.inputs[in] = t
+		rec := &input{name: in.Name(), quoted: strconv.Quote(in.Name()), t: t}
+		p.inputs[in] = rec
+		p.order = append(p.order, rec)
 	}
 	watch := o.watch
 	if loss != nil {
@@ -109,7 +171,10 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 		return nil, errors.New("graph: compile: no parameters to differentiate")
 	}
 	if o.tape {
-		return p.compileTape(g, watch)
+		if err := p.compileTape(g, watch); err != nil {
+			return nil, err
+		}
+		return p.own(), nil
 	}
 	roots := watch
 	if p.grad {
@@ -117,9 +182,15 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 		if err != nil {
 			return nil, errors.Wrap(err, "graph: compile: differentiating the loss")
 		}
+		if len(grads) != len(p.params) {
+			return nil, errors.Errorf("graph: compile: %d gradients for %d parameters", len(grads), len(p.params))
+		}
 		p.grads = grads
 		for i, gn := range grads {
-			if gn == nil || !gn.Shape().Eq(p.params[i].Shape()) {
+			if gn == nil {
+				return nil, errors.Errorf("graph: compile: no gradient for %q", p.names[i])
+			}
+			if !gn.Shape().Eq(p.params[i].Shape()) {
 				return nil, errors.Errorf("graph: compile: gradient of %q has shape %v, want %v", p.names[i], gn.Shape(), p.params[i].Shape())
 			}
 			p.acc = append(p.acc, tensor.New(tensor.Of(p.params[i].Dtype()), tensor.WithShape(p.params[i].Shape().Clone()...)))
@@ -129,10 +200,46 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 	if p.exec, err = newExecutor(g, roots); err != nil {
 		return nil, errors.Wrap(err, "graph: compile")
 	}
-	return p, nil
+	return p.own(), nil
 }
 
-func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) (*Program, error) {
+// own marks the inputs the program reads as needing a value and makes p the owner of its
+// graph.
+func (p *Program) own() *Program {
+	for n, in := range p.inputs {
+		if p.vm != nil { // the TapeMachine runs every node of the graph
+			in.read = true
+		} else {
+			_, in.read = p.exec.slot[n]
+		}
+		if in.read {
+			p.unset++
+		}
+	}
+	p.bs.owner = p
+	return p
+}
+
+// describe names a graph by its first parameters and inputs, for messages.
+func (s *buildState) describe() string {
+	list := func(what string, nodes []*G.Node) string {
+		var names []string
+		for i, n := range nodes {
+			if i == 3 {
+				names = append(names, fmt.Sprintf("and %d more", len(nodes)-3))
+				break
+			}
+			names = append(names, strconv.Quote(n.Name()))
+		}
+		if len(names) == 0 {
+			return "no " + what
+		}
+		return what + " " + strings.Join(names, ", ")
+	}
+	return list("parameters", s.params) + " and " + list("inputs", s.inputs)
+}
+
+func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) error {
 	p.reads = map[*G.Node]*G.Value{}
 	for _, n := range watch {
 		if _, ok := p.reads[n]; ok {
@@ -148,37 +255,66 @@ func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) (*Program, error)
 	var vmOpts []G.VMOpt
 	if p.grad {
 		if _, err := G.Grad(p.loss, p.params...); err != nil {
-			return nil, errors.Wrap(err, "graph: compile: differentiating the loss")
+			return errors.Wrap(err, "graph: compile: differentiating the loss")
 		}
 		vmOpts = append(vmOpts, G.BindDualValues(p.params...))
 	}
 	p.vm = G.NewTapeMachine(g, vmOpts...)
-	return p, nil
+	return nil
+}
+
+// usable returns an error unless p is a compiled Program that is not closed. what names the
+// method for the message.
+func (p *Program) usable(what string) error {
+	switch {
+	case p == nil:
+		return errors.Errorf("graph: %s: nil Program (did Compile fail?)", what)
+	case p.exec == nil && p.vm == nil:
+		return errors.Errorf("graph: %s: Program not made by Compile", what)
+	case p.closed:
+		return errors.Errorf("graph: %s: program is closed", what)
+	}
+	return nil
 }
 
 // Set copies vals into the input node n (row-major, converted to the graph's dtype). It fails
 // if n is not an input of the program, if the number of values does not match n's shape, or if
-// a value is NaN or infinite.
+// a value is NaN or infinite. The value stays for every later run until n is set again.
 func (p *Program) Set(n *G.Node, vals []float64) error {
-	t, ok := p.inputs[n]
+	if err := p.usable("set"); err != nil {
+		return err
+	}
+	in, ok := p.inputs[n]
 	if !ok {
-		name := "<nil>"
-		if n != nil {
-			name = n.Name()
+		if n == nil {
+			return errors.New("graph: set: nil node is not an input of this program (a builder error left it nil?)")
 		}
-		return errors.Errorf("graph: set: %q is not an input of this program", name)
+		return errors.Errorf("graph: set: %q is not an input of this program", n.Name())
 	}
 	if i := FirstNonFinite(vals); i >= 0 {
-		return errors.Errorf("graph: set: input %q value %d is %v", n.Name(), i, vals[i])
+		return errors.Errorf("graph: set: input %q value %d is %v", in.name, i, vals[i])
 	}
-	return fillDense(t, vals, "set input", n.Name())
+	if err := fillDense(in.t, vals, "set input", in.quoted); err != nil {
+		return err
+	}
+	if !in.set {
+		in.set = true
+		if in.read {
+			p.unset--
+		}
+	}
+	return nil
 }
 
 // Run executes the program once: forward pass and, unless compiled ForwardOnly, the backward
-// pass, adding this run's gradients to the accumulated ones.
+// pass, adding this run's gradients to the accumulated ones. It fails, running nothing, if an
+// input the program reads was never Set; with CheckFinite, it fails if a value is not finite.
 func (p *Program) Run() (err error) {
-	if p.closed {
-		return errors.New("graph: run: program is closed")
+	if err := p.usable("run"); err != nil {
+		return err
+	}
+	if p.unset > 0 {
+		return p.unsetError()
 	}
 	if p.vm != nil {
 		return p.runTape()
@@ -186,13 +322,67 @@ func (p *Program) Run() (err error) {
 	if err := p.exec.run(); err != nil {
 		return err
 	}
+	if p.check {
+		p.ran = true // the values stay readable, to look into a failure
+		if err := p.checkRun(); err != nil {
+			return err
+		}
+	}
 	for i, gn := range p.grads {
 		if err := addInto(p.acc[i], p.exec.value(gn)); err != nil {
 			return errors.Wrapf(err, "graph: run: gradient of %q", p.names[i])
 		}
 	}
 	p.ran = true
+	if p.check {
+		for i, a := range p.acc {
+			if j, v := nonFiniteIn(a); j >= 0 {
+				return errors.Errorf("graph: run: the accumulated gradient of parameter %q is %v at index %d%s after this run (it overflowed)", p.names[i], v, j, rowCol(a.Shape(), j))
+			}
+		}
+	}
 	return nil
+}
+
+// unsetError names the inputs the program reads that were never set.
+func (p *Program) unsetError() error {
+	var names []string
+	for _, in := range p.order {
+		if in.read && !in.set {
+			names = append(names, strconv.Quote(in.name))
+		}
+	}
+	return errors.Errorf("graph: run: input %s never set (Set every input the program reads before the first Run; a value stays set for later runs)", strings.Join(names, ", "))
+}
+
+// checkRun finds the first parameter value, then the first node value in execution order,
+// that is not finite.
+func (p *Program) checkRun() error {
+	for i, n := range p.params {
+		if j, v := nonFiniteIn(n.Value()); j >= 0 {
+			return errors.Errorf("graph: run: parameter %q value %d%s is %v", p.names[i], j, rowCol(n.Shape(), j), v)
+		}
+	}
+	k, j, v := p.exec.firstNonFinite()
+	if k < 0 {
+		return nil
+	}
+	s := &p.exec.steps[k]
+	where := ""
+	if sc := p.bs.scope[s.n.ID()]; sc != "" {
+		where = fmt.Sprintf(", scope %q", sc)
+	}
+	return errors.Errorf("graph: run: node %q (op %v, shape %v%s), step %d of %d in execution order, is the first with a value that is not finite: value %d%s is %v",
+		s.n.Name(), s.op, s.n.Shape(), where, k+1, len(p.exec.steps), j, rowCol(s.n.Shape(), j), v)
+}
+
+// rowCol describes the position of flat index i in a matrix of shape sh (" (row r, column c)"),
+// or nothing for other shapes.
+func rowCol(sh tensor.Shape, i int) string {
+	if len(sh) != 2 || sh[1] == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (row %d, column %d)", i/sh[1], i%sh[1])
 }
 
 // addInto adds the values of v (a tensor or a scalar of the same size) to acc.
@@ -263,6 +453,9 @@ func (p *Program) runTape() (err error) {
 
 // Loss returns the loss of the last run.
 func (p *Program) Loss() (float64, error) {
+	if err := p.usable("loss"); err != nil {
+		return 0, err
+	}
 	if p.loss == nil {
 		return 0, errors.New("graph: loss: program has no loss")
 	}
@@ -278,10 +471,13 @@ func (p *Program) Loss() (float64, error) {
 // Value returns the value of a node after the last run, as float64 (row-major). Any node the
 // program computes can be read; Watch makes sure a node is computed.
 func (p *Program) Value(n *G.Node) ([]float64, error) {
-	name := "<nil>"
-	if n != nil {
-		name = n.Name()
+	if err := p.usable("value"); err != nil {
+		return nil, err
 	}
+	if n == nil {
+		return nil, errors.New("graph: value: nil node (a builder error left it nil?)")
+	}
+	name := n.Name()
 	var v G.Value
 	if p.vm != nil {
 		if r, ok := p.reads[n]; ok {
@@ -334,6 +530,9 @@ type Param struct {
 // Params returns the parameters in creation order with their gradients (the program must have
 // been compiled with gradients and have run at least once).
 func (p *Program) Params() ([]Param, error) {
+	if err := p.usable("params"); err != nil {
+		return nil, err
+	}
 	if !p.grad {
 		return nil, errors.New("graph: params: program was compiled ForwardOnly")
 	}
@@ -365,6 +564,9 @@ func (p *Program) Params() ([]Param, error) {
 
 // ZeroGrads sets the accumulated gradients to zero.
 func (p *Program) ZeroGrads() error {
+	if err := p.usable("zero gradients"); err != nil {
+		return err
+	}
 	if !p.grad || !p.ran {
 		return nil
 	}
@@ -378,8 +580,12 @@ func (p *Program) ZeroGrads() error {
 	return nil
 }
 
-// Close releases the program. It cannot run afterwards.
+// Close releases the program and its graph: it cannot be used afterwards, and the graph's
+// Builder may add nodes and compile a new Program again. Closing twice does nothing.
 func (p *Program) Close() error {
+	if p == nil {
+		return errors.New("graph: close: nil Program (did Compile fail?)")
+	}
 	if p.closed {
 		return nil
 	}

@@ -8,6 +8,11 @@
 // averaging, no decay. With output.Loss (a mean over the batch) and batch 1 this is the paper's
 // rule.
 //
+// Every Step checks before it changes anything: a value or a gradient that is NaN or infinite,
+// or an update that would make a value so, is refused with an error naming the parameter and
+// the index, and the parameters and the optimizer's state stay as they were (the last good
+// state). Clipping applies to the update; the gradient tensors are left as they are.
+//
 // Gorgonia's own solvers are not used: several are broken in v0.9.18 (AdamW never updates,
 // AdaGrad ignores its options, RMSProp's first step is ~31x the learning rate), and their state
 // is kept by slice position. These optimizers keep their state by parameter name, so the same

@@ -1,7 +1,9 @@
 package optim
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -12,7 +14,8 @@ import (
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
-// Clip configures gradient clipping, applied before an update. Zero values turn it off.
+// Clip configures gradient clipping, applied to the gradients as an update uses them (the
+// gradient tensors are not changed). Zero values turn it off.
 type Clip struct {
 	// Norm rescales all gradients together so that their global L2 norm is at most Norm.
 	Norm float64
@@ -37,45 +40,71 @@ func positive(name string, v float64) error {
 	return nil
 }
 
-// apply clips the gradients in place.
-func (c Clip) apply(ps []graph.Param) {
-	if c.Value > 0 {
-		for _, p := range ps {
-			each(p.Grad, func(_ int, g float64) float64 { return math.Max(-c.Value, math.Min(c.Value, g)) })
-		}
+// float is the element type of parameter tensors.
+type float interface{ ~float32 | ~float64 }
+
+// clipped is gradient g after clamping to [-value, value] (if value > 0) and rescaling by
+// scale, each result rounded to g's type (as if the gradient tensor were clipped in place).
+func clipped[F float](g F, value, scale float64) float64 {
+	if value > 0 {
+		g = F(math.Max(-value, math.Min(value, float64(g))))
 	}
-	if c.Norm > 0 {
-		sq := 0.0
-		for _, p := range ps {
-			each(p.Grad, func(_ int, g float64) float64 { sq += g * g; return g })
-		}
-		if n := math.Sqrt(sq); n > c.Norm {
-			k := c.Norm / n
-			for _, p := range ps {
-				each(p.Grad, func(_ int, g float64) float64 { return g * k })
-			}
-		}
+	if scale != 1 {
+		g = F(float64(g) * scale)
 	}
+	return float64(g)
 }
 
-// each replaces every element x_i of t by f(i, x_i), computing in float64.
-func each(t *tensor.Dense, f func(i int, x float64) float64) {
-	switch t.Dtype() {
+// bad reports whether x is NaN or infinite.
+func bad(x float64) bool { return x-x != 0 }
+
+// scale returns the factor by which Norm clipping rescales the (clamped) gradients: 1, or
+// Norm over their global L2 norm when that is larger than Norm. Gradients too large for the
+// sum of their squares (which overflows) are measured relative to their largest component.
+func (c Clip) scale(ps []graph.Param) float64 {
+	if c.Norm <= 0 {
+		return 1
+	}
+	sq, big := 0.0, 0.0
+	for _, p := range ps {
+		forGrads(p, func(g float64) {
+			g = math.Abs(g)
+			sq += g * g
+			big = math.Max(big, g)
+		}, c.Value)
+	}
+	if n := math.Sqrt(sq); !math.IsInf(n, 0) {
+		if n > c.Norm {
+			return c.Norm / n
+		}
+		return 1
+	}
+	rel := 0.0 // Σ (g/big)², in [1, number of gradients]
+	for _, p := range ps {
+		forGrads(p, func(g float64) { g /= big; rel += g * g }, c.Value)
+	}
+	return c.Norm / big / math.Sqrt(rel)
+}
+
+// forGrads calls f with every gradient component of p, clamped to [-value, value] if value > 0.
+func forGrads(p graph.Param, f func(g float64), value float64) {
+	switch p.Grad.Dtype() {
 	case tensor.Float64:
-		d := t.Float64s()
-		for i, x := range d {
-			d[i] = f(i, x)
+		for _, g := range p.Grad.Float64s() {
+			f(clipped(g, value, 1))
 		}
 	case tensor.Float32:
-		d := t.Float32s()
-		for i, x := range d {
-			d[i] = float32(f(i, float64(x)))
+		for _, g := range p.Grad.Float32s() {
+			f(clipped(g, value, 1))
 		}
 	}
 }
 
+// check validates the parameters before any of them changes: a value and a gradient of the
+// same shape and float dtype, a name used once (optimizer state is kept by name), every value
+// and gradient finite.
 func check(ps []graph.Param) error {
-	for _, p := range ps {
+	for i, p := range ps {
 		if p.Value == nil || p.Grad == nil {
 			return errors.Errorf("optim: parameter %q has no value or gradient", p.Name)
 		}
@@ -85,34 +114,71 @@ func check(ps []graph.Param) error {
 		if dt := p.Value.Dtype(); dt != tensor.Float64 && dt != tensor.Float32 {
 			return errors.Errorf("optim: parameter %q has unsupported dtype %v", p.Name, dt)
 		}
+		for _, q := range ps[:i] {
+			if q.Name == p.Name {
+				return errors.Errorf("optim: parameter %q is given twice", p.Name)
+			}
+		}
+		for _, t := range [2]struct {
+			what string
+			t    *tensor.Dense
+		}{{"value", p.Value}, {"gradient", p.Grad}} {
+			if j := firstBad(t.t); j >= 0 {
+				return errors.Errorf("optim: parameter %q %s %d is %v; no parameter changed", p.Name, t.what, j, graph.Float64View(t.t)[j])
+			}
+		}
 	}
 	return nil
 }
 
-// grads returns the gradient of p as float64 (a copy for float32 tensors).
-func grads(p graph.Param) []float64 {
-	if p.Grad.Dtype() == tensor.Float64 {
-		return p.Grad.Float64s()
+// firstBad returns the index of the first NaN or infinite value of t (float64 or float32), or
+// -1. It allocates nothing.
+func firstBad(t *tensor.Dense) int {
+	if t.Dtype() == tensor.Float64 {
+		return graph.FirstNonFinite(t.Float64s())
 	}
-	g32 := p.Grad.Float32s()
-	out := make([]float64, len(g32))
-	for i, v := range g32 {
-		out[i] = float64(v)
+	for i, x := range t.Float32s() {
+		if bad(float64(x)) {
+			return i
+		}
 	}
-	return out
+	return -1
 }
 
-// state returns the named slot of size n, creating it at zero. A size change is an error.
-func state(m map[string][]float64, name string, n int) ([]float64, error) {
+// update runs one element-wise update rule over p's values in p's dtype: u64 or u32 gets the
+// value and the gradient and returns the index of an element whose new value would not be
+// finite (checking only, when commit is false) or -1.
+func update(p graph.Param, u64 func(w, g []float64) int, u32 func(w, g []float32) int) int {
+	if p.Value.Dtype() == tensor.Float32 {
+		return u32(p.Value.Float32s(), p.Grad.Float32s())
+	}
+	return u64(p.Value.Float64s(), p.Grad.Float64s())
+}
+
+// refuse is the error for element i of p, whose update would not be finite.
+func refuse(opt string, p graph.Param, i int) error {
+	w, g := graph.Float64View(p.Value), graph.Float64View(p.Grad)
+	return errors.Errorf("optim: %s: parameter %q value %d would not be finite after the update (value %v, gradient %v); no parameter changed", opt, p.Name, i, w[i], g[i])
+}
+
+// slot returns the named state vector of a parameter of n values: nil if there is none yet (it
+// reads as zeros), an error if it has another size.
+func slot(m map[string][]float64, name string, n int) ([]float64, error) {
+	s, ok := m[name]
+	if ok && len(s) != n {
+		return nil, errors.Errorf("optim: parameter %q changed size from %d to %d", name, len(s), n)
+	}
+	return s, nil
+}
+
+// slotFor returns the named state vector, creating it at zero.
+func slotFor(m map[string][]float64, name string, n int) []float64 {
 	s, ok := m[name]
 	if !ok {
 		s = make([]float64, n)
 		m[name] = s
 	}
-	if len(s) != n {
-		return nil, errors.Errorf("optim: parameter %q changed size from %d to %d", name, len(s), n)
-	}
-	return s, nil
+	return s
 }
 
 // SGD is plain gradient descent: w ← w − α·g.
@@ -123,26 +189,54 @@ type SGD struct {
 
 // NewSGD returns plain SGD with learning rate lr (the paper's α).
 func NewSGD(lr float64, clip Clip) (*SGD, error) {
-	if err := positive("SGD learning rate", lr); err != nil {
+	o := &SGD{LearningRate: lr, Clip: clip}
+	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	if err := clip.validate(); err != nil {
-		return nil, err
-	}
-	return &SGD{LearningRate: lr, Clip: clip}, nil
+	return o, nil
 }
 
-// Step updates the parameters in place.
+func (o *SGD) validate() error {
+	if err := positive("SGD learning rate", o.LearningRate); err != nil {
+		return err
+	}
+	return o.Clip.validate()
+}
+
+// Step updates the parameters in place. It refuses, changing nothing, parameters whose value
+// or gradient is not finite, and an update that would make a value not finite; the error names
+// the parameter and the index.
 func (o *SGD) Step(ps []graph.Param) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	if err := check(ps); err != nil {
 		return err
 	}
-	o.Clip.apply(ps)
-	for _, p := range ps {
-		g := grads(p)
-		each(p.Value, func(i int, w float64) float64 { return w - o.LearningRate*g[i] })
+	lr, cv, k := o.LearningRate, o.Clip.Value, o.Clip.scale(ps)
+	for _, commit := range [2]bool{false, true} {
+		for _, p := range ps {
+			i := update(p,
+				func(w, g []float64) int { return sgd(w, g, lr, cv, k, commit) },
+				func(w, g []float32) int { return sgd(w, g, lr, cv, k, commit) })
+			if i >= 0 {
+				return refuse("SGD", p, i)
+			}
+		}
 	}
 	return nil
+}
+
+func sgd[F float](w, g []F, lr, cv, k float64, commit bool) int {
+	for i := range w {
+		x := F(float64(w[i]) - lr*clipped(g[i], cv, k))
+		if commit {
+			w[i] = x
+		} else if bad(float64(x)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Momentum is gradient descent with momentum: v ← μ·v − α·g, w ← w + v.
@@ -154,36 +248,74 @@ type Momentum struct {
 
 // NewMomentum returns momentum SGD with learning rate lr and momentum mu in [0, 1).
 func NewMomentum(lr, mu float64, clip Clip) (*Momentum, error) {
-	if err := positive("momentum learning rate", lr); err != nil {
+	o := &Momentum{LearningRate: lr, Momentum: mu, Clip: clip, v: map[string][]float64{}}
+	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	if !(mu >= 0 && mu < 1) {
-		return nil, errors.Errorf("optim: momentum must be in [0, 1), got %v", mu)
-	}
-	if err := clip.validate(); err != nil {
-		return nil, err
-	}
-	return &Momentum{LearningRate: lr, Momentum: mu, Clip: clip, v: map[string][]float64{}}, nil
+	return o, nil
 }
 
-// Step updates the parameters in place.
+func (o *Momentum) validate() error {
+	if err := positive("momentum learning rate", o.LearningRate); err != nil {
+		return err
+	}
+	if !(o.Momentum >= 0 && o.Momentum < 1) {
+		return errors.Errorf("optim: momentum must be in [0, 1), got %v", o.Momentum)
+	}
+	return o.Clip.validate()
+}
+
+// Step updates the parameters in place. Like SGD.Step, it refuses non-finite values,
+// gradients and results, changing neither the parameters nor the velocities.
 func (o *Momentum) Step(ps []graph.Param) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	if err := check(ps); err != nil {
 		return err
 	}
-	o.Clip.apply(ps)
+	if o.v == nil {
+		o.v = map[string][]float64{}
+	}
+	lr, mu, cv, k := o.LearningRate, o.Momentum, o.Clip.Value, o.Clip.scale(ps)
 	for _, p := range ps {
-		g := grads(p)
-		v, err := state(o.v, p.Name, len(g))
-		if err != nil {
+		if _, err := slot(o.v, p.Name, p.Value.Shape().TotalSize()); err != nil {
 			return err
 		}
-		each(p.Value, func(i int, w float64) float64 {
-			v[i] = o.Momentum*v[i] - o.LearningRate*g[i]
-			return w + v[i]
-		})
+	}
+	for _, commit := range [2]bool{false, true} {
+		for _, p := range ps {
+			v := o.v[p.Name]
+			if commit {
+				v = slotFor(o.v, p.Name, p.Value.Shape().TotalSize())
+			}
+			i := update(p,
+				func(w, g []float64) int { return momentum(w, g, v, lr, mu, cv, k, commit) },
+				func(w, g []float32) int { return momentum(w, g, v, lr, mu, cv, k, commit) })
+			if i >= 0 {
+				return refuse("momentum", p, i)
+			}
+		}
 	}
 	return nil
+}
+
+// momentum updates w and the velocity v (nil: zeros, only when checking).
+func momentum[F float](w, g []F, v []float64, lr, mu, cv, k float64, commit bool) int {
+	for i := range w {
+		vi := 0.0
+		if v != nil {
+			vi = v[i]
+		}
+		vi = mu*vi - lr*clipped(g[i], cv, k)
+		x := F(float64(w[i]) + vi)
+		if commit {
+			v[i], w[i] = vi, x
+		} else if bad(vi) || bad(float64(x)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Adam is Kingma & Ba's Adam with bias correction:
@@ -197,42 +329,90 @@ type Adam struct {
 
 // NewAdam returns Adam with learning rate lr and the usual β1 = 0.9, β2 = 0.999, ε = 1e-8.
 func NewAdam(lr float64, clip Clip) (*Adam, error) {
-	if err := positive("Adam learning rate", lr); err != nil {
+	o := &Adam{LearningRate: lr, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Clip: clip,
+		m: map[string][]float64{}, v: map[string][]float64{}}
+	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	if err := clip.validate(); err != nil {
-		return nil, err
-	}
-	return &Adam{LearningRate: lr, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, Clip: clip,
-		m: map[string][]float64{}, v: map[string][]float64{}}, nil
+	return o, nil
 }
 
-// Step updates the parameters in place.
+func (o *Adam) validate() error {
+	if err := positive("Adam learning rate", o.LearningRate); err != nil {
+		return err
+	}
+	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) {
+		return errors.Errorf("optim: Adam's Beta1 and Beta2 must be in [0, 1), got %v and %v", o.Beta1, o.Beta2)
+	}
+	if err := positive("Adam epsilon", o.Epsilon); err != nil {
+		return err
+	}
+	return o.Clip.validate()
+}
+
+// Step updates the parameters in place. Like SGD.Step, it refuses non-finite values,
+// gradients and results, changing neither the parameters nor the moment estimates nor the
+// step count.
 func (o *Adam) Step(ps []graph.Param) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	if err := check(ps); err != nil {
 		return err
 	}
-	o.Clip.apply(ps)
-	o.t++
-	c1 := 1 - math.Pow(o.Beta1, float64(o.t))
-	c2 := 1 - math.Pow(o.Beta2, float64(o.t))
-	for _, p := range ps {
-		g := grads(p)
-		m, err := state(o.m, p.Name, len(g))
-		if err != nil {
-			return err
-		}
-		v, err := state(o.v, p.Name, len(g))
-		if err != nil {
-			return err
-		}
-		each(p.Value, func(i int, w float64) float64 {
-			m[i] = o.Beta1*m[i] + (1-o.Beta1)*g[i]
-			v[i] = o.Beta2*v[i] + (1-o.Beta2)*g[i]*g[i]
-			return w - o.LearningRate*(m[i]/c1)/(math.Sqrt(v[i]/c2)+o.Epsilon)
-		})
+	if o.m == nil || o.v == nil {
+		o.m, o.v = map[string][]float64{}, map[string][]float64{}
 	}
+	for _, p := range ps {
+		for _, m := range []map[string][]float64{o.m, o.v} {
+			if _, err := slot(m, p.Name, p.Value.Shape().TotalSize()); err != nil {
+				return err
+			}
+		}
+	}
+	r := adamRule{lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2, eps: o.Epsilon, cv: o.Clip.Value, k: o.Clip.scale(ps)}
+	r.c1 = 1 - math.Pow(o.Beta1, float64(o.t+1))
+	r.c2 = 1 - math.Pow(o.Beta2, float64(o.t+1))
+	for _, commit := range [2]bool{false, true} {
+		for _, p := range ps {
+			m, v := o.m[p.Name], o.v[p.Name]
+			if commit {
+				n := p.Value.Shape().TotalSize()
+				m, v = slotFor(o.m, p.Name, n), slotFor(o.v, p.Name, n)
+			}
+			i := update(p,
+				func(w, g []float64) int { return adam(r, w, g, m, v, commit) },
+				func(w, g []float32) int { return adam(r, w, g, m, v, commit) })
+			if i >= 0 {
+				return refuse("Adam", p, i)
+			}
+		}
+	}
+	o.t++
 	return nil
+}
+
+// adamRule holds the constants of one Adam step.
+type adamRule struct{ lr, b1, b2, eps, cv, k, c1, c2 float64 }
+
+// adam updates w and the moment estimates m and v (nil: zeros, only when checking).
+func adam[F float](r adamRule, w, g []F, m, v []float64, commit bool) int {
+	for i := range w {
+		mi, vi := 0.0, 0.0
+		if m != nil {
+			mi, vi = m[i], v[i]
+		}
+		gi := clipped(g[i], r.cv, r.k)
+		mi = r.b1*mi + (1-r.b1)*gi
+		vi = r.b2*vi + (1-r.b2)*gi*gi
+		x := F(float64(w[i]) - r.lr*(mi/r.c1)/(math.Sqrt(vi/r.c2)+r.eps))
+		if commit {
+			m[i], v[i], w[i] = mi, vi, x
+		} else if bad(mi) || bad(vi) || bad(float64(x)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Names lists the names New accepts.
@@ -266,12 +446,28 @@ func (o *Momentum) State() checkpoint.OptimizerState {
 	return checkpoint.OptimizerState{Kind: "momentum", Slots: map[string]map[string][]float64{"v": copySlots(o.v)}}
 }
 
-// SetState restores a state returned by State.
+// SetState restores a state returned by State. A value that is not finite is an error.
 func (o *Momentum) SetState(st checkpoint.OptimizerState) error {
 	if st.Kind != "momentum" {
 		return errors.Errorf("optim: momentum cannot load %q state", st.Kind)
 	}
+	if err := finiteSlots(st, "v"); err != nil {
+		return err
+	}
 	o.v = copySlots(st.Slots["v"])
+	return nil
+}
+
+// finiteSlots checks that the named slots of st hold finite values only.
+func finiteSlots(st checkpoint.OptimizerState, slots ...string) error {
+	for _, s := range slots {
+		for _, name := range slices.Sorted(maps.Keys(st.Slots[s])) {
+			vals := st.Slots[s][name]
+			if i := graph.FirstNonFinite(vals); i >= 0 {
+				return errors.Errorf("optim: %s state: slot %s of parameter %q value %d is %v", st.Kind, s, name, i, vals[i])
+			}
+		}
+	}
 	return nil
 }
 
@@ -280,13 +476,16 @@ func (o *Adam) State() checkpoint.OptimizerState {
 	return checkpoint.OptimizerState{Kind: "adam", Step: o.t, Slots: map[string]map[string][]float64{"m": copySlots(o.m), "v": copySlots(o.v)}}
 }
 
-// SetState restores a state returned by State.
+// SetState restores a state returned by State. A value that is not finite is an error.
 func (o *Adam) SetState(st checkpoint.OptimizerState) error {
 	if st.Kind != "adam" {
 		return errors.Errorf("optim: Adam cannot load %q state", st.Kind)
 	}
 	if st.Step < 0 {
 		return errors.Errorf("optim: Adam step %d < 0", st.Step)
+	}
+	if err := finiteSlots(st, "m", "v"); err != nil {
+		return err
 	}
 	o.t, o.m, o.v = st.Step, copySlots(st.Slots["m"]), copySlots(st.Slots["v"])
 	return nil

@@ -2,8 +2,10 @@ package optim
 
 import (
 	"math"
+	"slices"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/train"
@@ -17,13 +19,13 @@ func GradNorm(ps []graph.Param) (float64, error) {
 		if p.Grad == nil {
 			return 0, errors.Errorf("optim: gradient norm: parameter %q has no gradient", p.Name)
 		}
-		switch d := p.Grad.Data().(type) {
-		case []float64:
-			for _, g := range d {
+		switch p.Grad.Dtype() {
+		case tensor.Float64:
+			for _, g := range p.Grad.Float64s() {
 				sq += g * g
 			}
-		case []float32:
-			for _, g := range d {
+		case tensor.Float32:
+			for _, g := range p.Grad.Float32s() {
 				sq += float64(g) * float64(g)
 			}
 		default:
@@ -51,10 +53,17 @@ func NewMeter(inner train.Optimizer) *Meter { return &Meter{inner: inner} }
 // Unwrap returns the inner optimizer (train.Wrapper).
 func (m *Meter) Unwrap() train.Optimizer { return m.inner }
 
-// Step records the gradient's norm and hands the update to the inner optimizer.
+// Step hands the update to the inner optimizer and, if it succeeds, records the gradient's
+// norm. An update the inner optimizer refuses is not recorded.
 func (m *Meter) Step(ps []graph.Param) error {
+	if m == nil || m.inner == nil {
+		return errors.New("optim: meter: no inner optimizer (use NewMeter)")
+	}
 	norm, err := GradNorm(ps)
 	if err != nil {
+		return err
+	}
+	if err := m.inner.Step(ps); err != nil {
 		return err
 	}
 	m.n++
@@ -62,7 +71,7 @@ func (m *Meter) Step(ps []graph.Param) error {
 	if norm > m.max || m.n == 1 {
 		m.max, m.maxAt = norm, m.n
 	}
-	return m.inner.Step(ps)
+	return nil
 }
 
 // Take returns the norms' mean and maximum since the last Take and the sequence number of the
@@ -84,6 +93,7 @@ func (m *Meter) Take(seen int) (mean, max float64, at int, ok bool) {
 type Hold struct {
 	inner train.Optimizer
 	held  map[string]bool
+	names []string // the held names in the order given, for messages
 }
 
 // NewHold wraps inner in a Hold of the parameters names. Checkpoints find inner's state
@@ -91,6 +101,9 @@ type Hold struct {
 func NewHold(inner train.Optimizer, names ...string) *Hold {
 	h := &Hold{inner: inner, held: map[string]bool{}}
 	for _, n := range names {
+		if !h.held[n] {
+			h.names = append(h.names, n)
+		}
 		h.held[n] = true
 	}
 	return h
@@ -99,10 +112,18 @@ func NewHold(inner train.Optimizer, names ...string) *Hold {
 // Unwrap returns the inner optimizer (train.Wrapper).
 func (h *Hold) Unwrap() train.Optimizer { return h.inner }
 
-// Step updates every parameter but the held ones.
+// Step updates every parameter but the held ones. A held name that is not among ps (a
+// misspelt name would otherwise hold nothing) is an error, and so is a value or gradient that
+// is not finite, held or not; then nothing changes.
 func (h *Hold) Step(ps []graph.Param) error {
+	if h == nil || h.inner == nil {
+		return errors.New("optim: hold: no inner optimizer (use NewHold)")
+	}
 	if len(h.held) == 0 {
 		return h.inner.Step(ps)
+	}
+	if err := check(ps); err != nil { // held parameters too: a NaN anywhere is refused
+		return err
 	}
 	keep := make([]graph.Param, 0, len(ps))
 	for _, p := range ps {
@@ -110,8 +131,15 @@ func (h *Hold) Step(ps []graph.Param) error {
 			keep = append(keep, p)
 		}
 	}
+	if len(ps)-len(keep) != len(h.held) {
+		for _, name := range h.names {
+			if !slices.ContainsFunc(ps, func(p graph.Param) bool { return p.Name == name }) {
+				return errors.Errorf("optim: hold: held parameter %q is not among the %d parameters of this step", name, len(ps))
+			}
+		}
+	}
 	return h.inner.Step(keep)
 }
 
 // Release lets every parameter train from the next step on.
-func (h *Hold) Release() { h.held = nil }
+func (h *Hold) Release() { h.held, h.names = nil, nil }

@@ -3,6 +3,7 @@ package optim_test
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -111,7 +112,7 @@ func TestHold(t *testing.T) {
 	rec := &recorder{}
 	h := optim.NewHold(rec, "b")
 	opt := train.Optimizer(h)
-	ps := []graph.Param{gradParam("a", []float64{1}), gradParam("b", []float64{2})}
+	ps := []graph.Param{param("a", []float64{0}, []float64{1}), param("b", []float64{0}, []float64{2})}
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +122,13 @@ func TestHold(t *testing.T) {
 	}
 	if want := [][]float64{{1}, {1}, {2}}; len(rec.grads) != 3 || !slices.Equal(rec.grads[0], want[0]) || !slices.Equal(rec.grads[2], want[2]) {
 		t.Errorf("the inner optimizer got %v, want %v (b only after Release)", rec.grads, want)
+	}
+	n := len(rec.grads)
+	if err := optim.NewHold(rec, "B").Step(ps); err == nil || !strings.Contains(err.Error(), `held parameter "B" is not among the 2 parameters`) {
+		t.Errorf("a misspelt held name: err = %v", err)
+	}
+	if len(rec.grads) != n {
+		t.Error("a hold of a misspelt name handed the update on")
 	}
 	adam, err := optim.New("adam", 0.01, optim.Clip{})
 	if err != nil {
