@@ -47,10 +47,22 @@ func TestVocabularyErrors(t *testing.T) {
 		{"index out of range", func() error { _, err := v.Decode([]int{0, 3}); return err }, "index 3 at position 1"},
 		{"negative index", func() error { _, err := v.Decode([]int{-1}); return err }, "index -1 at position 0"},
 		{"nil rng", func() error { _, err := datasets.NewStreams(make([]int, 100), 3, 2, 4, 8, nil); return err }, "nil random source"},
-		{"no streams", func() error { _, err := datasets.NewStreams(make([]int, 100), 3, 0, 4, 8, rand.New(rand.NewSource(1))); return err }, "0 streams"},
-		{"bad lengths", func() error { _, err := datasets.NewStreams(make([]int, 100), 3, 2, 9, 8, rand.New(rand.NewSource(1))); return err }, "chunk lengths [9, 8]"},
-		{"text too short", func() error { _, err := datasets.NewStreams(make([]int, 17), 3, 2, 4, 8, rand.New(rand.NewSource(1))); return err }, "streams of 8, want at least 9"},
-		{"symbol out of range", func() error { _, err := datasets.NewStreams([]int{0, 1, 5, 0, 0, 0}, 3, 1, 1, 2, rand.New(rand.NewSource(1))); return err }, "symbol 5 at position 2"},
+		{"no streams", func() error {
+			_, err := datasets.NewStreams(make([]int, 100), 3, 0, 4, 8, rand.New(rand.NewSource(1)))
+			return err
+		}, "0 streams"},
+		{"bad lengths", func() error {
+			_, err := datasets.NewStreams(make([]int, 100), 3, 2, 9, 8, rand.New(rand.NewSource(1)))
+			return err
+		}, "chunk lengths [9, 8]"},
+		{"text too short", func() error {
+			_, err := datasets.NewStreams(make([]int, 17), 3, 2, 4, 8, rand.New(rand.NewSource(1)))
+			return err
+		}, "streams of 8, want at least 9"},
+		{"symbol out of range", func() error {
+			_, err := datasets.NewStreams([]int{0, 1, 5, 0, 0, 0}, 3, 1, 1, 2, rand.New(rand.NewSource(1)))
+			return err
+		}, "symbol 5 at position 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.err()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
 
 // ViewKind selects what Write draws.
@@ -47,7 +48,7 @@ type Config struct {
 	Gradients bool
 	// Values, if set, adds up to four values of each node from the program's last run. The
 	// step of a fused model is drawn without values: the program computed the fused node.
-	Values *graph.Program
+	Values *vm.Program
 	// Name is the graph's name in the DOT output. Default "lstm97".
 	Name string
 }
@@ -233,7 +234,7 @@ func quote(s string) string {
 func (d *dotNode) id() string { return "n" + strconv.Itoa(d.idx) }
 
 // label returns d's label: its text (see fold) and, with values, up to four of its values.
-func (d *dotNode) label(values *graph.Program) string {
+func (d *dotNode) label(values *vm.Program) string {
 	lines := d.text()
 	if values != nil {
 		if v, err := values.Value(d.n); err == nil {
@@ -256,7 +257,7 @@ func (d *dotNode) label(values *graph.Program) string {
 var attrNames = []string{"shape", "style", "color", "fontcolor", "fillcolor", "penwidth"}
 
 // attrs styles d; external marks a node of another time step or outside a fused model's step.
-func (d *dotNode) attrs(values *graph.Program, external bool) string {
+func (d *dotNode) attrs(values *vm.Program, external bool) string {
 	a := map[string]string{"shape": "box", "style": "rounded"}
 	switch d.kind {
 	case graph.KindParam:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/truncate"
@@ -38,7 +39,7 @@ func smallNet(t testing.TB, T int, unrolled bool) *graph.Builder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := graph.Compile(b, m.Loss); err != nil {
+	if _, err := vm.Compile(b, m.Loss); err != nil {
 		t.Fatal(err)
 	}
 	return b

@@ -47,9 +47,10 @@ type Config struct {
 // nothing (returning nil nodes); check Err after building. A Builder from Scope shares the
 // graph, the names and the error of its parent and prefixes names with its path.
 //
-// Compile hands the graph to a Program. While that Program is open (not Closed), the builder
-// adds no nodes: a method that would is recorded as an error (Err) and returns nil. A nil or
-// zero Builder (not made by NewBuilder) makes no nodes either; its Err says so.
+// vm.Compile (package graph/vm) hands the graph to a Program and freezes the builder (Freeze).
+// While that Program is open (not Closed), the builder adds no nodes: a method that would is
+// recorded as an error (Err) and returns nil. A nil or zero Builder (not made by NewBuilder)
+// makes no nodes either; its Err says so.
 type Builder struct {
 	s      *buildState
 	prefix string // "" or "a/b/"
@@ -75,9 +76,9 @@ type buildState struct {
 	// inner marks nodes gorgonia created inside a builder operation.
 	inner map[int64]bool
 	eval  bool
-	// owner is the Program compiled from the graph, nil before Compile. While it is open, no
-	// other Program may be compiled from the graph and the builder adds no nodes.
-	owner *Program
+	// frozen says that an open Program (package graph/vm) owns the graph (Freeze): no other
+	// Program may be compiled from it and the builder adds no nodes.
+	frozen bool
 }
 
 // Role says what part a node plays, for drawing.
@@ -253,7 +254,7 @@ func (b *Builder) adding(what, name string) bool {
 	if b.broken() || b.s.err != nil {
 		return false
 	}
-	if p := b.s.owner; p != nil && !p.closed {
+	if b.s.frozen {
 		if name != "" {
 			what += " " + strconv.Quote(b.FullName(name))
 		}
@@ -261,6 +262,24 @@ func (b *Builder) adding(what, name string) bool {
 		return false
 	}
 	return true
+}
+
+// Freeze marks the graph as owned by one compiled program, for package graph/vm: until release
+// is called, the builder (and every Builder sharing its graph) adds no nodes, and Freeze
+// reports false. It reports false, with a nil release, if the graph is already frozen or b was
+// not made by NewBuilder. release may be called more than once; only its first call unfreezes.
+func (b *Builder) Freeze() (release func(), ok bool) {
+	if b.broken() || b.s.frozen {
+		return nil, false
+	}
+	s, done := b.s, false
+	s.frozen = true
+	return func() {
+		if !done {
+			done = true
+			s.frozen = false
+		}
+	}, true
 }
 
 // claim reserves the full name of local, a name or a slash-separated path of names.

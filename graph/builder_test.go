@@ -139,3 +139,39 @@ func TestOverrideInit(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func nan() float64 { z := 0.0; return z / z }
+
+// TestFreeze: a frozen builder adds no nodes and cannot be frozen again; the first call of
+// release unfreezes it, a second call does nothing (it must not unfreeze a later freeze).
+func TestFreeze(t *testing.T) {
+	b := graph.NewBuilder(graph.Config{})
+	if _, ok := b.Freeze(); !ok {
+		t.Fatal("first Freeze failed")
+	}
+	if _, ok := b.Freeze(); ok {
+		t.Error("second Freeze of a frozen builder succeeded")
+	}
+	if n := b.Scope("s").Input("x", 1, 2); n != nil || b.Err() == nil || !strings.Contains(b.Err().Error(), `add "s/x": the graph is compiled`) {
+		t.Errorf("input on a frozen builder: node %v, err %v", n, b.Err())
+	}
+	b = graph.NewBuilder(graph.Config{})
+	release, _ := b.Freeze()
+	release()
+	again, ok := b.Freeze()
+	if !ok {
+		t.Fatal("Freeze after release failed")
+	}
+	release() // must not unfreeze the second freeze
+	if _, ok := b.Freeze(); ok {
+		t.Error("a stale release unfroze the builder")
+	}
+	again()
+	if b.Input("y", 1, 2) == nil || b.Err() != nil {
+		t.Errorf("input after release: %v", b.Err())
+	}
+	var zero graph.Builder
+	if rel, ok := zero.Freeze(); ok || rel != nil {
+		t.Error("zero Builder froze")
+	}
+}

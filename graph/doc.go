@@ -1,4 +1,4 @@
-// Package graph builds and runs gorgonia expression graphs without gorgonia's traps.
+// Package graph builds gorgonia expression graphs without gorgonia's traps.
 //
 // It has these parts:
 //
@@ -10,18 +10,18 @@
 //     node hashes collide on large graphs).
 //   - ParamSet: the named parameter tensors, in creation order. Several graphs (one per sequence
 //     length) share one ParamSet, so that they train the same weights.
-//   - Program: a compiled graph (compile once, run many times with new inputs), run by this
-//     package's executor (linear-time compilation, one buffer per node kept across runs; gorgonia's
-//     TapeMachine on request, as a reference), whose outputs and gradients can be read
-//     correctly after a run and which never lets a gorgonia panic escape.
 //   - Shape and Model: the contract between a model builder and a training loop (package
 //     train): the batch shape a graph is built for, and which nodes are its inputs, targets,
 //     outputs and loss.
-//   - Inspect: every node with its kind, scope and layer note, for drawing (package dot) and
-//     debugging.
+//   - Inspect and Unfolder: every node with its kind, scope and layer note, and one time step of
+//     a fused sequence node, for drawing (package dot) and debugging.
 //
-// The package is the engine only and imports no other package of this module. Training loops,
-// checkpoints and stopping criteria are in package train, drawing in package dot.
+// Compiling and running a built graph is the job of package graph/vm: vm.Compile turns a
+// Builder's graph into a Program (compile once, run many times with new inputs). While that
+// Program is open it owns the graph, and the Builder adds no nodes (Builder.Freeze).
+//
+// The package imports no other package of this module. Training loops, checkpoints and
+// stopping criteria are in package train, drawing in package dot.
 //
 // All tensors are batch-first: an input of one time step has shape [batch, features].
 package graph

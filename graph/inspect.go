@@ -78,3 +78,16 @@ func (b *Builder) Inspect() []NodeInfo {
 	}
 	return out
 }
+
+// children returns the operands of n in g, in order.
+func children(g *G.ExprGraph, n *G.Node) []*G.Node {
+	it := g.From(n.ID())
+	if it == nil {
+		return nil
+	}
+	var out []*G.Node
+	for it.Next() {
+		out = append(out, it.Node().(*G.Node))
+	}
+	return out
+}

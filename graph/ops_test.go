@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
 
 var dtypes = []tensor.Dtype{tensor.Float64, tensor.Float32}
@@ -26,7 +27,7 @@ func forwardValues(t *testing.T, dt tensor.Dtype, shape []int, x []float64, op o
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(y))
+	p, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ var gradCases = []gradCase{
 
 // gradProgram builds loss = Σ op(x)⊙R (or r·op(x) for a scalar op(x)) for the parameter x,
 // with R fixed and random, and compiles it.
-func gradProgram(t *testing.T, tc gradCase, dt tensor.Dtype, opts ...graph.CompileOption) (*graph.Program, *G.Node) {
+func gradProgram(t *testing.T, tc gradCase, dt tensor.Dtype, opts ...vm.CompileOption) (*vm.Program, *G.Node) {
 	t.Helper()
 	r := rand.New(rand.NewSource(11))
 	n := 1
@@ -182,7 +183,7 @@ func gradProgram(t *testing.T, tc gradCase, dt tensor.Dtype, opts ...graph.Compi
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, loss, opts...)
+	p, err := vm.Compile(b, loss, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func gradProgram(t *testing.T, tc gradCase, dt tensor.Dtype, opts ...graph.Compi
 }
 
 // gradient runs p once and returns its loss and the gradient of its only parameter.
-func gradient(t *testing.T, p *graph.Program) (float64, []float64) {
+func gradient(t *testing.T, p *vm.Program) (float64, []float64) {
 	t.Helper()
 	if err := p.Run(); err != nil {
 		t.Fatal(err)
@@ -252,11 +253,11 @@ func TestOpsGradients(t *testing.T) {
 			for _, other := range []struct {
 				name string
 				dt   tensor.Dtype
-				opts []graph.CompileOption
+				opts []vm.CompileOption
 				tol  float64
 			}{
 				{"float32", tensor.Float32, nil, 1e-4},
-				{"TapeMachine", tensor.Float64, []graph.CompileOption{graph.UseTapeMachine()}, 1e-12},
+				{"TapeMachine", tensor.Float64, []vm.CompileOption{vm.UseTapeMachine()}, 1e-12},
 			} {
 				q, _ := gradProgram(t, tc, other.dt, other.opts...)
 				l, g := gradient(t, q)
@@ -323,7 +324,7 @@ func TestLogSoftmaxIsLogOfSoftmax(t *testing.T) {
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(sm, lsm))
+	p, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(sm, lsm))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,11 +418,11 @@ func TestOpsDoNotAllocate(t *testing.T) {
 			y = b.Tanh(b.Neg(b.ReLU(b.Exp(y))))
 			y = b.Log(b.Exp(b.LogSoftmax(b.Softmax(b.Reshape(b.Slice(y, 1, 1, 5), 4, 8)))))
 		}
-		loss, opts := b.Sum(y), []graph.CompileOption{graph.Watch(y)}
+		loss, opts := b.Sum(y), []vm.CompileOption{vm.Watch(y)}
 		if !grad {
-			loss, opts = nil, append(opts, graph.ForwardOnly())
+			loss, opts = nil, append(opts, vm.ForwardOnly())
 		}
-		p, err := graph.Compile(b, loss, opts...)
+		p, err := vm.Compile(b, loss, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}

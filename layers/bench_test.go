@@ -6,6 +6,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -85,7 +86,7 @@ func benchCompile(b *testing.B, T int, unrolled bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := graph.Compile(gb, m.Loss, graph.Watch(m.Outputs...))
+		p, err := vm.Compile(gb, m.Loss, vm.Watch(m.Outputs...))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -159,7 +160,7 @@ func TestStackedFusedEqualsUnrolled(t *testing.T) {
 		}
 		// A loss over every step, so every time step's error reaches both layers.
 		loss := b.Sum(b.Square(b.MatMul(all, v)))
-		p, err := graph.Compile(b, loss)
+		p, err := vm.Compile(b, loss)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +223,7 @@ func TestGradientOfAParameterInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	loss := b.Sum(b.Square(o.Apply(l.Sequence(x, T), x)))
-	p, err := graph.Compile(b, loss)
+	p, err := vm.Compile(b, loss)
 	if err != nil {
 		t.Fatal(err)
 	}

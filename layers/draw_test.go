@@ -10,13 +10,14 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 )
 
 // forward compiles b forward only, sets the inputs and returns the values of the watched nodes.
 func forward(t *testing.T, b *graph.Builder, set map[*G.Node][]float64, watch ...*G.Node) [][]float64 {
 	t.Helper()
-	p, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(watch...))
+	p, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(watch...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -85,8 +86,8 @@ func ExampleCell_Sequence() {
 	x := b.Input("x", T*B, 3)                    // row t·B+b is step t of sequence b
 	h := upper.Sequence(lower.Sequence(x, T), T) // two stacked LSTMs, one graph node each
 	w := b.Param("head/w", []int{1, 1}, graph.Uniform(0.1))
-	loss := b.Sum(b.Square(b.MatMul(h, w)))             // your own head and loss
-	prog, err := graph.Compile(b, loss, graph.Watch(h)) // compile once ...
+	loss := b.Sum(b.Square(b.MatMul(h, w)))       // your own head and loss
+	prog, err := vm.Compile(b, loss, vm.Watch(h)) // compile once ...
 	check(err)
 	defer prog.Close()
 	xs := make([]float64, T*B*3)
@@ -214,7 +215,7 @@ func ExampleCell_SequenceWith() {
 	x := b.Input("x", T*B, 1)           // row t·B+b is step t of sequence b
 	lengths := b.Input("lengths", B, 1) // steps of each sequence
 	seq := cell.SequenceWith(x, T, layers.SeqOptions{Lengths: lengths, Final: true})
-	prog, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(seq.Cells, seq.FinalS))
+	prog, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(seq.Cells, seq.FinalS))
 	check(err)
 	defer prog.Close()
 	check(prog.Set(x, []float64{
@@ -251,7 +252,7 @@ func ExampleCell_SequenceWith_stream() {
 	stream := []float64{1, -1, 0.5, 0, 1, 1, -0.5, 0, 1, -1} // 10 steps of 1 input
 	ps := graph.NewParamSet()                                // the weights, shared by both programs
 	// build compiles the layer over T steps of one sequence, with an initial state if init.
-	build := func(T int, init bool) (*graph.Program, *G.Node, *G.Node, layers.SeqOptions, layers.SeqResult) {
+	build := func(T int, init bool) (*vm.Program, *G.Node, *G.Node, layers.SeqOptions, layers.SeqResult) {
 		b := graph.NewBuilder(graph.Config{Seed: 1, Params: ps})
 		cell, err := layers.NewCell(b, layers.Config{Inputs: 1, NumBlocks: 2, CellsPerBlock: 1, InitRange: 1})
 		check(err)
@@ -262,7 +263,7 @@ func ExampleCell_SequenceWith_stream() {
 			opt.InitY = b.Input("init_y", 1, cell.Config().NumSources())
 		}
 		seq := cell.SequenceWith(x, T, opt)
-		prog, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(seq.Cells, seq.FinalS, seq.FinalY))
+		prog, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(seq.Cells, seq.FinalS, seq.FinalY))
 		check(err)
 		return prog, x, lengths, opt, seq
 	}

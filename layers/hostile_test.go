@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
@@ -126,7 +127,7 @@ func TestProgramMisuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, m.Loss)
+	p, err := vm.Compile(b, m.Loss)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +219,7 @@ func TestFloat32AgainstFloat64(t *testing.T) {
 		}
 		bt := c.batch(rand.New(rand.NewSource(5)))
 		for _, form := range forms {
-			grads := map[tensor.Dtype][]graph.Param{}
+			grads := map[tensor.Dtype][]vm.Param{}
 			for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 				cfg := c.netConfig(false)
 				cfg.Unrolled = form.unrolled

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
@@ -116,7 +117,7 @@ func TestSymbolsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, m.Loss)
+	p, err := vm.Compile(b, m.Loss)
 	if err != nil {
 		t.Fatal(err)
 	}

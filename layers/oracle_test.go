@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
@@ -194,12 +195,12 @@ func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx i
 }
 
 // captureOpt records the gradients it is given and changes nothing.
-type captureOpt struct{ ps []graph.Param }
+type captureOpt struct{ ps []vm.Param }
 
-func (o *captureOpt) Step(ps []graph.Param) error {
+func (o *captureOpt) Step(ps []vm.Param) error {
 	o.ps = nil
 	for _, p := range ps {
-		o.ps = append(o.ps, graph.Param{Name: p.Name, Value: p.Value, Grad: p.Grad.Clone().(*tensor.Dense)})
+		o.ps = append(o.ps, vm.Param{Name: p.Name, Value: p.Value, Grad: p.Grad.Clone().(*tensor.Dense)})
 	}
 	return nil
 }
@@ -213,7 +214,7 @@ var forms = []struct {
 // graphGrads builds the case's network in the given form, trains one step on bt through a
 // Trainer whose optimizer only records, and returns the parameters with their gradients, the
 // outputs at the target steps ([step][B·out]) and the loss.
-func graphGrads(t *testing.T, c netCase, unrolled, full bool, seed int64, bt train.Batch) ([]graph.Param, [][]float64, float64) {
+func graphGrads(t *testing.T, c netCase, unrolled, full bool, seed int64, bt train.Batch) ([]vm.Param, [][]float64, float64) {
 	t.Helper()
 	cfg := c.netConfig(full)
 	cfg.Unrolled = unrolled
@@ -454,7 +455,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got [2][]float64
-		for i, opts := range [][]graph.CompileOption{nil, {graph.UseTapeMachine()}} {
+		for i, opts := range [][]vm.CompileOption{nil, {vm.UseTapeMachine()}} {
 			cfg := c.netConfig(false)
 			cfg.Unrolled = true
 			b := graph.NewBuilder(graph.Config{Seed: 4})
@@ -462,7 +463,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := graph.Compile(b, m.Loss, append(opts, graph.Watch(m.Outputs...))...)
+			p, err := vm.Compile(b, m.Loss, append(opts, vm.Watch(m.Outputs...))...)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 )
@@ -46,12 +47,12 @@ type seqGraph struct {
 	x, lens, s0, y0, mask *G.Node
 	target                *G.Node
 	res                   layers.SeqResult
-	p                     *graph.Program
+	p                     *vm.Program
 }
 
 // newSeqGraph builds and compiles the graph; lengths and init say which optional inputs it has.
 // All graphs made with the same ps share the weights.
-func newSeqGraph(t *testing.T, c seqCase, ps *graph.ParamSet, T, B int, lengths, init bool, opts ...graph.CompileOption) *seqGraph {
+func newSeqGraph(t *testing.T, c seqCase, ps *graph.ParamSet, T, B int, lengths, init bool, opts ...vm.CompileOption) *seqGraph {
 	t.Helper()
 	gc := graph.Config{Seed: 3, Params: ps}
 	if c.f32 {
@@ -90,7 +91,7 @@ func newSeqGraph(t *testing.T, c seqCase, ps *graph.ParamSet, T, B int, lengths,
 	if g.res.FinalY != nil {
 		watch = append(watch, g.res.FinalY)
 	}
-	if g.p, err = graph.Compile(b, loss, append(opts, graph.Watch(watch...))...); err != nil {
+	if g.p, err = vm.Compile(b, loss, append(opts, vm.Watch(watch...))...); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { g.p.Close() })
@@ -389,7 +390,7 @@ func TestSequenceWithInitMatchesUnrolled(t *testing.T) {
 					loss = b.Add(loss, l)
 				}
 			}
-			p, err := graph.Compile(b, loss, graph.Watch(outs...))
+			p, err := vm.Compile(b, loss, vm.Watch(outs...))
 			must(t, err)
 			defer p.Close()
 			for step := 0; step < T; step++ {
@@ -496,7 +497,7 @@ func TestFinalStateCarriesNoGradient(t *testing.T) {
 	d := newSeqData(c, rand.New(rand.NewSource(2)), lens)
 	all := []int{0, 1}
 	var got [3][]float64
-	for k, opts := range [][]graph.CompileOption{nil, {graph.UseTapeMachine()}} {
+	for k, opts := range [][]vm.CompileOption{nil, {vm.UseTapeMachine()}} {
 		b := graph.NewBuilder(graph.Config{Seed: 1})
 		cell, err := layers.NewCell(b, c.cfg)
 		must(t, err)
@@ -507,7 +508,7 @@ func TestFinalStateCarriesNoGradient(t *testing.T) {
 		if k == 0 {
 			loss = b.Add(loss, b.Add(b.Sum(res.FinalS), b.Sum(res.FinalY)))
 		}
-		p, err := graph.Compile(b, loss, append(opts, graph.Watch(res.FinalS, res.FinalY))...)
+		p, err := vm.Compile(b, loss, append(opts, vm.Watch(res.FinalS, res.FinalY))...)
 		must(t, err)
 		defer p.Close()
 		xs := make([]float64, 24)
@@ -597,7 +598,7 @@ func TestSequenceWithMisuse(t *testing.T) {
 	e := fresh(t, cfg)
 	l := e.b.Input("lengths", 2, 1)
 	r := e.cell.SequenceWith(e.x, 3, layers.SeqOptions{Lengths: l, Final: true})
-	p, err := graph.Compile(e.b, nil, graph.ForwardOnly(), graph.Watch(r.Cells, r.FinalS))
+	p, err := vm.Compile(e.b, nil, vm.ForwardOnly(), vm.Watch(r.Cells, r.FinalS))
 	must(t, err)
 	defer p.Close()
 	must(t, p.Set(e.x, make([]float64, 12)))
@@ -641,7 +642,7 @@ func TestNetLengthsAndCarry(t *testing.T) {
 			cfg := layers.NetConfig{LSTM: lstm, Output: output.Config{Units: 1, Bias: true, InitRange: 0.5}, Carry: true}
 			tc.mod(&cfg.LSTM)
 			ps := graph.NewParamSet()
-			build := func(T int, carry bool) (*layers.NetModel, *graph.Program) {
+			build := func(T int, carry bool) (*layers.NetModel, *vm.Program) {
 				b := graph.NewBuilder(graph.Config{Seed: 1, Params: ps})
 				c := cfg
 				c.Carry = carry
@@ -651,7 +652,7 @@ func TestNetLengthsAndCarry(t *testing.T) {
 				for _, cr := range m.Carry {
 					watch = append(watch, cr.Final)
 				}
-				p, err := graph.Compile(b, m.Loss, graph.Watch(append(watch, m.Outputs...)...))
+				p, err := vm.Compile(b, m.Loss, vm.Watch(append(watch, m.Outputs...)...))
 				must(t, err)
 				t.Cleanup(func() { p.Close() })
 				if m.Lengths == nil || m.Lengths.Name() != "lengths" || !m.Lengths.Shape().Eq(tensor.Shape{2, 1}) {
@@ -678,7 +679,7 @@ func TestNetLengthsAndCarry(t *testing.T) {
 			for i := range xs {
 				xs[i] = 2*rng.Float64() - 1
 			}
-			setRun := func(m *layers.NetModel, p *graph.Program, x []float64, T int) []float64 {
+			setRun := func(m *layers.NetModel, p *vm.Program, x []float64, T int) []float64 {
 				must(t, p.Set(m.Inputs[0], x), p.Set(m.Lengths, []float64{float64(T), float64(T)}),
 					p.Set(m.Targets[0], make([]float64, T*2)), p.Set(m.Mask, make([]float64, T*2)), p.Run())
 				v, err := p.Value(m.Outputs[0])

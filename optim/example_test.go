@@ -5,7 +5,7 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 )
 
@@ -13,14 +13,14 @@ import (
 // rescaling the gradient to a global L2 norm of at most 1 (a diagnostic; the paper does not clip).
 func ExampleSGD() {
 	step := func(clip optim.Clip) []float64 {
-		p := graph.Param{Name: "w",
+		p := vm.Param{Name: "w",
 			Value: tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{1, 1})),
 			Grad:  tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{3, 4}))} // norm 5
 		sgd, err := optim.NewSGD(0.5, clip)
 		if err != nil {
 			panic(err)
 		}
-		if err := sgd.Step([]graph.Param{p}); err != nil {
+		if err := sgd.Step([]vm.Param{p}); err != nil {
 			panic(err)
 		}
 		return p.Value.Data().([]float64)

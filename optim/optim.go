@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
@@ -61,7 +62,7 @@ func bad(x float64) bool { return x-x != 0 }
 // scale returns the factor by which Norm clipping rescales the (clamped) gradients: 1, or
 // Norm over their global L2 norm when that is larger than Norm. Gradients too large for the
 // sum of their squares (which overflows) are measured relative to their largest component.
-func (c Clip) scale(ps []graph.Param) float64 {
+func (c Clip) scale(ps []vm.Param) float64 {
 	if c.Norm <= 0 {
 		return 1
 	}
@@ -87,7 +88,7 @@ func (c Clip) scale(ps []graph.Param) float64 {
 }
 
 // forGrads calls f with every gradient component of p, clamped to [-value, value] if value > 0.
-func forGrads(p graph.Param, f func(g float64), value float64) {
+func forGrads(p vm.Param, f func(g float64), value float64) {
 	switch p.Grad.Dtype() {
 	case tensor.Float64:
 		for _, g := range p.Grad.Float64s() {
@@ -103,7 +104,7 @@ func forGrads(p graph.Param, f func(g float64), value float64) {
 // check validates the parameters before any of them changes: a value and a gradient of the
 // same shape and float dtype, a name used once (optimizer state is kept by name), every value
 // and gradient finite.
-func check(ps []graph.Param) error {
+func check(ps []vm.Param) error {
 	for i, p := range ps {
 		if p.Value == nil || p.Grad == nil {
 			return errors.Errorf("optim: parameter %q has no value or gradient", p.Name)
@@ -148,7 +149,7 @@ func firstBad(t *tensor.Dense) int {
 // update runs one element-wise update rule over p's values in p's dtype: u64 or u32 gets the
 // value and the gradient and returns the index of an element whose new value would not be
 // finite (checking only, when commit is false) or -1.
-func update(p graph.Param, u64 func(w, g []float64) int, u32 func(w, g []float32) int) int {
+func update(p vm.Param, u64 func(w, g []float64) int, u32 func(w, g []float32) int) int {
 	if p.Value.Dtype() == tensor.Float32 {
 		return u32(p.Value.Float32s(), p.Grad.Float32s())
 	}
@@ -156,7 +157,7 @@ func update(p graph.Param, u64 func(w, g []float64) int, u32 func(w, g []float32
 }
 
 // refuse is the error for element i of p, whose update would not be finite.
-func refuse(opt string, p graph.Param, i int) error {
+func refuse(opt string, p vm.Param, i int) error {
 	w, g := graph.Float64View(p.Value), graph.Float64View(p.Grad)
 	return errors.Errorf("optim: %s: parameter %q value %d would not be finite after the update (value %v, gradient %v); no parameter changed", opt, p.Name, i, w[i], g[i])
 }
@@ -206,7 +207,7 @@ func (o *SGD) validate() error {
 // Step updates the parameters in place. It refuses, changing nothing, parameters whose value
 // or gradient is not finite, and an update that would make a value not finite; the error names
 // the parameter and the index.
-func (o *SGD) Step(ps []graph.Param) error {
+func (o *SGD) Step(ps []vm.Param) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -267,7 +268,7 @@ func (o *Momentum) validate() error {
 
 // Step updates the parameters in place. Like SGD.Step, it refuses non-finite values,
 // gradients and results, changing neither the parameters nor the velocities.
-func (o *Momentum) Step(ps []graph.Param) error {
+func (o *Momentum) Step(ps []vm.Param) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -353,7 +354,7 @@ func (o *Adam) validate() error {
 // Step updates the parameters in place. Like SGD.Step, it refuses non-finite values,
 // gradients and results, changing neither the parameters nor the moment estimates nor the
 // step count.
-func (o *Adam) Step(ps []graph.Param) error {
+func (o *Adam) Step(ps []vm.Param) error {
 	if err := o.validate(); err != nil {
 		return err
 	}

@@ -7,19 +7,19 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
 
-func param(name string, w, g []float64) graph.Param {
-	return graph.Param{Name: name,
+func param(name string, w, g []float64) vm.Param {
+	return vm.Param{Name: name,
 		Value: tensor.New(tensor.WithShape(len(w)), tensor.WithBacking(append([]float64(nil), w...))),
 		Grad:  tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(append([]float64(nil), g...)))}
 }
 
-func param32(name string, w, g []float32) graph.Param {
-	return graph.Param{Name: name,
+func param32(name string, w, g []float32) vm.Param {
+	return vm.Param{Name: name,
 		Value: tensor.New(tensor.WithShape(len(w)), tensor.WithBacking(append([]float32(nil), w...))),
 		Grad:  tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(append([]float32(nil), g...)))}
 }
@@ -59,12 +59,12 @@ func TestHandComputedSteps(t *testing.T) {
 		{"sgd clip value", sgdClipV, []float64{0.5, -1}, []float64{-0.5, -2}},
 	} {
 		p := param("w", w0, g1)
-		if err := tc.opt.Step([]graph.Param{p}); err != nil {
+		if err := tc.opt.Step([]vm.Param{p}); err != nil {
 			t.Fatal(err)
 		}
 		near(t, tc.name+" step 1", p.Value.Data().([]float64), tc.after1, 1e-12)
 		copy(p.Grad.Data().([]float64), g2)
-		if err := tc.opt.Step([]graph.Param{p}); err != nil {
+		if err := tc.opt.Step([]vm.Param{p}); err != nil {
 			t.Fatal(err)
 		}
 		near(t, tc.name+" step 2", p.Value.Data().([]float64), tc.after2, 1e-12)
@@ -87,7 +87,7 @@ func adamTwo(w0, g1, g2 []float64, lr float64) []float64 {
 func TestFloat32(t *testing.T) {
 	sgd, _ := optim.NewSGD(0.5, optim.Clip{})
 	p := param32("w", []float32{1, 2}, []float32{2, -2})
-	if err := sgd.Step([]graph.Param{p}); err != nil {
+	if err := sgd.Step([]vm.Param{p}); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.Value.Data().([]float32); got[0] != 0 || got[1] != 3 {
@@ -99,12 +99,12 @@ func TestStateIsPerName(t *testing.T) {
 	mom, _ := optim.NewMomentum(1, 0.5, optim.Clip{})
 	a := param("a", []float64{0}, []float64{1})
 	b := param("b", []float64{0}, []float64{-1})
-	if err := mom.Step([]graph.Param{a, b}); err != nil {
+	if err := mom.Step([]vm.Param{a, b}); err != nil {
 		t.Fatal(err)
 	}
 	// The same parameters in the other order (as from another program) keep their velocity.
 	a.Grad.Data().([]float64)[0], b.Grad.Data().([]float64)[0] = 0, 0
-	if err := mom.Step([]graph.Param{b, a}); err != nil {
+	if err := mom.Step([]vm.Param{b, a}); err != nil {
 		t.Fatal(err)
 	}
 	if av, bv := a.Value.Data().([]float64)[0], b.Value.Data().([]float64)[0]; av != -1.5 || bv != 1.5 {
@@ -130,7 +130,7 @@ func TestBadConfigs(t *testing.T) {
 	}
 	sgd, _ := optim.NewSGD(0.1, optim.Clip{})
 	bad := param("w", []float64{1, 2}, []float64{1})
-	if err := sgd.Step([]graph.Param{bad}); err == nil || !strings.Contains(err.Error(), `parameter "w"`) {
+	if err := sgd.Step([]vm.Param{bad}); err == nil || !strings.Contains(err.Error(), `parameter "w"`) {
 		t.Errorf("shape mismatch: err = %v", err)
 	}
 	for _, name := range optim.Names {

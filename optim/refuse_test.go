@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
@@ -33,15 +33,15 @@ var optimizers = []struct {
 }
 
 // three returns parameters a [2], b [3], c [1] with fixed values and the given gradients.
-func three(ga, gb []float64) []graph.Param {
-	return []graph.Param{
+func three(ga, gb []float64) []vm.Param {
+	return []vm.Param{
 		param("a", []float64{0.5, -1}, ga),
 		param("b", []float64{2, 0, -3}, gb),
 		param("c", []float64{1}, []float64{0.25}),
 	}
 }
 
-func values(ps []graph.Param) [][]float64 {
+func values(ps []vm.Param) [][]float64 {
 	var out [][]float64
 	for _, p := range ps {
 		out = append(out, append([]float64(nil), p.Value.Float64s()...))
@@ -64,13 +64,13 @@ func TestStepRefusesNonFinite(t *testing.T) {
 	good := [][2][]float64{{{1, -2}, {0.5, 0, 3}}, {{-1, 1}, {2, 2, -0.5}}}
 	for _, bad := range []struct {
 		name string
-		set  func(ps []graph.Param)
+		set  func(ps []vm.Param)
 		want string
 	}{
-		{"NaN value", func(ps []graph.Param) { ps[1].Value.Float64s()[2] = math.NaN() }, `parameter "b" value 2 is NaN`},
-		{"infinite gradient", func(ps []graph.Param) { ps[1].Grad.Float64s()[1] = math.Inf(-1) }, `parameter "b" gradient 1 is -Inf`},
-		{"NaN gradient of the last", func(ps []graph.Param) { ps[2].Grad.Float64s()[0] = math.NaN() }, `parameter "c" gradient 0 is NaN`},
-		{"overflowing result", func(ps []graph.Param) {
+		{"NaN value", func(ps []vm.Param) { ps[1].Value.Float64s()[2] = math.NaN() }, `parameter "b" value 2 is NaN`},
+		{"infinite gradient", func(ps []vm.Param) { ps[1].Grad.Float64s()[1] = math.Inf(-1) }, `parameter "b" gradient 1 is -Inf`},
+		{"NaN gradient of the last", func(ps []vm.Param) { ps[2].Grad.Float64s()[0] = math.NaN() }, `parameter "c" gradient 0 is NaN`},
+		{"overflowing result", func(ps []vm.Param) {
 			ps[1].Value.Float64s()[0] = math.MaxFloat64
 			ps[1].Grad.Float64s()[0] = -math.MaxFloat64
 		}, `parameter "b" value 0 would not be finite after the update`},
@@ -88,7 +88,7 @@ func TestStepRefusesNonFinite(t *testing.T) {
 				ps, rs := three(good[0][0], good[0][1]), three(good[0][0], good[0][1])
 				for _, s := range []struct {
 					o  train.Optimizer
-					ps []graph.Param
+					ps []vm.Param
 				}{{opt, ps}, {ref, rs}} {
 					if err := s.o.Step(s.ps); err != nil {
 						t.Fatal(err)
@@ -112,7 +112,7 @@ func TestStepRefusesNonFinite(t *testing.T) {
 					t.Errorf("a refused step changed the state: %v, had %v", got, st)
 				}
 				// The next good step, from the values before the refused one.
-				for _, s := range [][]graph.Param{ps, rs} {
+				for _, s := range [][]vm.Param{ps, rs} {
 					copy(s[0].Grad.Float64s(), good[1][0])
 					copy(s[1].Grad.Float64s(), good[1][1])
 				}
@@ -155,7 +155,7 @@ func TestStepRefusesFloat32Overflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := param32("w", []float32{1, math.MaxFloat32}, []float32{1, -math.MaxFloat32})
-	if err := sgd.Step([]graph.Param{p}); err == nil || !strings.Contains(err.Error(), `parameter "w" value 1 would not be finite`) {
+	if err := sgd.Step([]vm.Param{p}); err == nil || !strings.Contains(err.Error(), `parameter "w" value 1 would not be finite`) {
 		t.Errorf("err = %v", err)
 	}
 	if got := p.Value.Float32s(); got[0] != 1 || got[1] != math.MaxFloat32 {
@@ -171,7 +171,7 @@ func TestClipLeavesGradients(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := param("w", []float64{0, 0}, []float64{3e300, 4e300})
-	if err := sgd.Step([]graph.Param{p}); err != nil {
+	if err := sgd.Step([]vm.Param{p}); err != nil {
 		t.Fatal(err)
 	}
 	near(t, "w", p.Value.Float64s(), []float64{-0.6, -0.8}, 1e-15)
@@ -187,10 +187,10 @@ func TestMeterSkipsRefusedSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := optim.NewMeter(sgd)
-	if err := m.Step([]graph.Param{param("w", []float64{0}, []float64{math.Inf(1)})}); err == nil {
+	if err := m.Step([]vm.Param{param("w", []float64{0}, []float64{math.Inf(1)})}); err == nil {
 		t.Fatal("an infinite gradient was accepted")
 	}
-	if err := m.Step([]graph.Param{param("w", []float64{0}, []float64{2})}); err != nil {
+	if err := m.Step([]vm.Param{param("w", []float64{0}, []float64{2})}); err != nil {
 		t.Fatal(err)
 	}
 	if mean, max, at, ok := m.Take(7); !ok || mean != 2 || max != 2 || at != 7 {
@@ -248,7 +248,7 @@ func TestFloat32StepAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := []graph.Param{param32("w", []float32{1, -2, 3}, []float32{0.5, 4, -1})}
+	ps := []vm.Param{param32("w", []float32{1, -2, 3}, []float32{0.5, 4, -1})}
 	if err := adam.Step(ps); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestFloat32StepAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per float32 step", n)
 	}
 	p := param32("w", []float32{1, float32(math.NaN())}, []float32{0, 0})
-	if err := adam.Step([]graph.Param{p}); err == nil || !strings.Contains(err.Error(), `parameter "w" value 1 is NaN`) {
+	if err := adam.Step([]vm.Param{p}); err == nil || !strings.Contains(err.Error(), `parameter "w" value 1 is NaN`) {
 		t.Errorf("float32 NaN: err = %v", err)
 	}
 }

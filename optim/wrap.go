@@ -7,13 +7,13 @@ import (
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/train"
 )
 
 // GradNorm is the L2 norm of all the gradients together: the length of the step plain gradient
 // descent takes, divided by the learning rate.
-func GradNorm(ps []graph.Param) (float64, error) {
+func GradNorm(ps []vm.Param) (float64, error) {
 	sq := 0.0
 	for _, p := range ps {
 		if p.Grad == nil {
@@ -55,7 +55,7 @@ func (m *Meter) Unwrap() train.Optimizer { return m.inner }
 
 // Step hands the update to the inner optimizer and, if it succeeds, records the gradient's
 // norm. An update the inner optimizer refuses is not recorded.
-func (m *Meter) Step(ps []graph.Param) error {
+func (m *Meter) Step(ps []vm.Param) error {
 	if m == nil || m.inner == nil {
 		return errors.New("optim: meter: no inner optimizer (use NewMeter)")
 	}
@@ -115,7 +115,7 @@ func (h *Hold) Unwrap() train.Optimizer { return h.inner }
 // Step updates every parameter but the held ones. A held name that is not among ps (a
 // misspelt name would otherwise hold nothing) is an error, and so is a value or gradient that
 // is not finite, held or not; then nothing changes.
-func (h *Hold) Step(ps []graph.Param) error {
+func (h *Hold) Step(ps []vm.Param) error {
 	if h == nil || h.inner == nil {
 		return errors.New("optim: hold: no inner optimizer (use NewHold)")
 	}
@@ -125,7 +125,7 @@ func (h *Hold) Step(ps []graph.Param) error {
 	if err := check(ps); err != nil { // held parameters too: a NaN anywhere is refused
 		return err
 	}
-	keep := make([]graph.Param, 0, len(ps))
+	keep := make([]vm.Param, 0, len(ps))
 	for _, p := range ps {
 		if !h.held[p.Name] {
 			keep = append(keep, p)
@@ -133,7 +133,7 @@ func (h *Hold) Step(ps []graph.Param) error {
 	}
 	if len(ps)-len(keep) != len(h.held) {
 		for _, name := range h.names {
-			if !slices.ContainsFunc(ps, func(p graph.Param) bool { return p.Name == name }) {
+			if !slices.ContainsFunc(ps, func(p vm.Param) bool { return p.Name == name }) {
 				return errors.Errorf("optim: hold: held parameter %q is not among the %d parameters of this step", name, len(ps))
 			}
 		}

@@ -8,12 +8,12 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
 
-func gradParam(name string, grad any) graph.Param {
+func gradParam(name string, grad any) vm.Param {
 	var g *tensor.Dense
 	switch d := grad.(type) {
 	case []float64:
@@ -23,22 +23,22 @@ func gradParam(name string, grad any) graph.Param {
 	case []int:
 		g = tensor.New(tensor.WithShape(len(d)), tensor.WithBacking(d))
 	}
-	return graph.Param{Name: name, Grad: g}
+	return vm.Param{Name: name, Grad: g}
 }
 
 func TestGradNorm(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		ps   []graph.Param
+		ps   []vm.Param
 		want float64
 		bad  bool
 	}{
-		{"one vector", []graph.Param{gradParam("a", []float64{3, 4})}, 5, false},
-		{"norm over all parameters", []graph.Param{gradParam("a", []float64{1}), gradParam("b", []float64{2, -2})}, 3, false},
-		{"float32", []graph.Param{gradParam("a", []float32{0, -5, 12})}, 13, false},
+		{"one vector", []vm.Param{gradParam("a", []float64{3, 4})}, 5, false},
+		{"norm over all parameters", []vm.Param{gradParam("a", []float64{1}), gradParam("b", []float64{2, -2})}, 3, false},
+		{"float32", []vm.Param{gradParam("a", []float32{0, -5, 12})}, 13, false},
 		{"none", nil, 0, false},
-		{"no gradient", []graph.Param{{Name: "a"}}, 0, true},
-		{"integer gradient", []graph.Param{gradParam("a", []int{1})}, 0, true},
+		{"no gradient", []vm.Param{{Name: "a"}}, 0, true},
+		{"integer gradient", []vm.Param{gradParam("a", []int{1})}, 0, true},
 	} {
 		got, err := optim.GradNorm(tc.ps)
 		if (err != nil) != tc.bad {
@@ -59,7 +59,7 @@ func isStateful(opt train.Optimizer) bool {
 // recorder is an optimizer that keeps copies of the gradients it is given.
 type recorder struct{ grads [][]float64 }
 
-func (r *recorder) Step(ps []graph.Param) error {
+func (r *recorder) Step(ps []vm.Param) error {
 	for _, p := range ps {
 		r.grads = append(r.grads, append([]float64(nil), p.Grad.Float64s()...))
 	}
@@ -76,7 +76,7 @@ func TestMeter(t *testing.T) {
 		t.Error("a meter around a stateless optimizer claims a state")
 	}
 	for _, g := range [][]float64{{1, 0}, {3, 4}, {0, 2}} {
-		if err := opt.Step([]graph.Param{gradParam("w", g)}); err != nil {
+		if err := opt.Step([]vm.Param{gradParam("w", g)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +91,7 @@ func TestMeter(t *testing.T) {
 	if _, _, _, ok := m.Take(103); ok {
 		t.Error("a second take without updates reports some")
 	}
-	if err := opt.Step([]graph.Param{gradParam("w", []float64{0, 0})}); err != nil {
+	if err := opt.Step([]vm.Param{gradParam("w", []float64{0, 0})}); err != nil {
 		t.Fatal(err)
 	}
 	if mean, max, at, ok := m.Take(104); !ok || mean != 0 || max != 0 || at != 104 {
@@ -112,7 +112,7 @@ func TestHold(t *testing.T) {
 	rec := &recorder{}
 	h := optim.NewHold(rec, "b")
 	opt := train.Optimizer(h)
-	ps := []graph.Param{param("a", []float64{0}, []float64{1}), param("b", []float64{0}, []float64{2})}
+	ps := []vm.Param{param("a", []float64{0}, []float64{1}), param("b", []float64{0}, []float64{2})}
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
 	}

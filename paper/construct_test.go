@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
@@ -45,13 +46,13 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 		}
 	}
 	step := func() { // a gradient of 1 on every weight
-		var gs []graph.Param
+		var gs []vm.Param
 		for _, name := range ps.Names() {
 			g := tensor.New(tensor.WithShape(ps.Get(name).Shape().Clone()...), tensor.Of(tensor.Float64))
 			for i := range g.Data().([]float64) {
 				g.Data().([]float64)[i] = 1
 			}
-			gs = append(gs, graph.Param{Name: name, Value: ps.Get(name), Grad: g})
+			gs = append(gs, vm.Param{Name: name, Value: ps.Get(name), Grad: g})
 		}
 		if err := opt.Step(gs); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 )
 
@@ -69,7 +70,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	for t := range last {
 		watch = append(watch, m.States[t].S)
 	}
-	p, err := graph.Compile(b, m.Loss, graph.Watch(watch...), graph.ForwardOnly())
+	p, err := vm.Compile(b, m.Loss, vm.Watch(watch...), vm.ForwardOnly())
 	if err != nil {
 		return d, errors.Wrap(err, "paper: drift")
 	}

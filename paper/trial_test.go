@@ -16,7 +16,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
@@ -414,7 +414,7 @@ func TestClipNorm(t *testing.T) {
 		}
 		w := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{0, 0}))
 		g := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{30, 40}))
-		if err := opt.Step([]graph.Param{{Name: "w", Value: w, Grad: g}}); err != nil {
+		if err := opt.Step([]vm.Param{{Name: "w", Value: w, Grad: g}}); err != nil {
 			t.Fatal(err)
 		}
 		v := w.Data().([]float64)

@@ -6,7 +6,7 @@
 //   - Batch and Stack: B sequences of equal length as plain Go values ([T][B][features], or
 //     one-hot inputs as symbol indices), made from datasets.Sequence values. Batch.Shape checks
 //     a batch and gives the graph.Shape a model is built for.
-//   - Trainer: compiles one graph.Program per batch shape (gorgonia fixes every shape at compile
+//   - Trainer: compiles one vm.Program per batch shape (gorgonia fixes every shape at compile
 //     time and the paper's sequences vary in length), runs it with an Optimizer over batches from
 //     a Source, and calls hooks after every step. A non-finite loss, gradient or weight stops it
 //     with an error naming the parameter and the sequence count, the weights left unchanged.

@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
 
 // ErrStop, returned by a Hook, ends Trainer.Run without an error.
@@ -35,7 +36,7 @@ func appendKey(dst []byte, s graph.Shape) []byte {
 // tensors between calls: the same parameter comes from a different program when the batch
 // shape changes, with the same Name and the same Value tensor.
 type Optimizer interface {
-	Step(params []graph.Param) error
+	Step(params []vm.Param) error
 }
 
 // Source produces training batches.
@@ -90,7 +91,7 @@ type TrainerConfig struct {
 }
 
 type compiled struct {
-	prog  *graph.Program
+	prog  *vm.Program
 	model *graph.Model
 	shape graph.Shape
 	buf   []float64 // packed layout: staging for inputs and targets
@@ -207,12 +208,12 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	for _, c := range m.Carry {
 		nodes = append(nodes, c.Final)
 	}
-	watch := graph.Watch(nodes...)
-	var p *graph.Program
+	watch := vm.Watch(nodes...)
+	var p *vm.Program
 	if eval {
-		p, err = graph.Compile(b, m.Loss, watch, graph.ForwardOnly())
+		p, err = vm.Compile(b, m.Loss, watch, vm.ForwardOnly())
 	} else {
-		p, err = graph.Compile(b, m.Loss, watch)
+		p, err = vm.Compile(b, m.Loss, watch)
 	}
 	if err != nil {
 		return nil, errors.Wrapf(err, "train: compiling the model for T=%d B=%d", s.T, s.B)
@@ -629,7 +630,7 @@ func finiteValues(t *tensor.Dense) error {
 	return nil
 }
 
-func nonFinite(loss float64, ps []graph.Param) string {
+func nonFinite(loss float64, ps []vm.Param) string {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return "the loss"
 	}

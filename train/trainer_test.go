@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -41,7 +42,7 @@ func sumModel(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 // sgd is a minimal optimizer for these tests (optim is tested on its own).
 type sgd float64
 
-func (lr sgd) Step(ps []graph.Param) error {
+func (lr sgd) Step(ps []vm.Param) error {
 	for _, p := range ps {
 		w, g := p.Value.Data().([]float64), p.Grad.Data().([]float64)
 		for i := range w {
@@ -218,7 +219,7 @@ func TestEvaluateDoesNotTrain(t *testing.T) {
 // countingOpt counts its calls: bad batches must never reach it.
 type countingOpt struct{ calls int }
 
-func (o *countingOpt) Step([]graph.Param) error { o.calls++; return nil }
+func (o *countingOpt) Step([]vm.Param) error { o.calls++; return nil }
 
 func TestBadBatches(t *testing.T) {
 	opt := &countingOpt{}

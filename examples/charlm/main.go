@@ -11,8 +11,8 @@
 // Usage:
 //
 //	go run ./examples/charlm [-text FILE] [-sequences 24000] [-batch 16] [-T 64] [-minT 32]
-//	                         [-blocks 64] [-cells 1] [-embed 32] [-lr 0.005] [-clip 5]
-//	                         [-dropout 0] [-seed 1] [-checkpoint DIR] [-sample 400]
+//	                         [-blocks 32] [-cells 1] [-embed 32] [-lr 0.005] [-clip 5]
+//	                         [-in-gate-bias 0] [-dropout 0] [-seed 1] [-checkpoint DIR] [-sample 400]
 //	                         [-prompt "The "] [-temperature 0.7] [-progress 2000]
 //
 // With -checkpoint DIR the model is saved there (and left there); by default it goes to a
@@ -58,6 +58,7 @@ type Config struct {
 	LR          float64 `json:"lr"`
 	Clip        float64 `json:"clip"`
 	Dropout     float64 `json:"dropout"`
+	InGateBias  float64 `json:"in_gate_bias"`
 	Seed        int64   `json:"seed"`
 	Checkpoint  string  `json:"-"`
 	Sample      int     `json:"-"`
@@ -91,11 +92,12 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Batch, "batch", 16, "chunks per minibatch (parallel streams)")
 	fs.IntVar(&c.T, "T", 64, "longest chunk (characters)")
 	fs.IntVar(&c.MinT, "minT", 32, "shortest chunk (characters)")
-	fs.IntVar(&c.Blocks, "blocks", 64, "memory cell blocks per LSTM layer")
+	fs.IntVar(&c.Blocks, "blocks", 32, "memory cell blocks per LSTM layer")
 	fs.IntVar(&c.Cells, "cells", 1, "cells per block")
 	fs.IntVar(&c.Embed, "embed", 32, "embedding width")
 	fs.Float64Var(&c.LR, "lr", 0.005, "Adam learning rate")
 	fs.Float64Var(&c.Clip, "clip", 5, "clip the global gradient norm to this (0: no clipping)")
+	fs.Float64Var(&c.InGateBias, "in-gate-bias", 0, "initial bias of every input gate, e.g. -2 against state drift (Sec. 4); 0: random")
 	fs.Float64Var(&c.Dropout, "dropout", 0, "dropout on the second layer's outputs")
 	fs.Int64Var(&c.Seed, "seed", 1, "random seed (weights, chunks, dropout, sampling)")
 	fs.StringVar(&c.Checkpoint, "checkpoint", "", "directory to save the model in (default: a temporary one)")
@@ -138,14 +140,19 @@ func Model(c Config) graph.ModelFunc {
 		if err != nil {
 			return nil, err
 		}
-		h := emb.Apply(x, s.B)
+		e := emb.Apply(x, s.B)
+		h := e
 		for l := 0; l < 2; l++ {
 			name := fmt.Sprintf("lstm%d", l)
 			in := c.Embed
 			if l > 0 {
 				in = c.Blocks * c.Cells
 			}
-			cell, err := layers.NewCell(b, layers.Config{Name: name, Inputs: in, NumBlocks: c.Blocks, CellsPerBlock: c.Cells})
+			var gate []float64 // nil: random like the other weights
+			for j := 0; j < c.Blocks && c.InGateBias != 0; j++ {
+				gate = append(gate, c.InGateBias)
+			}
+			cell, err := layers.NewCell(b, layers.Config{Name: name, Inputs: in, NumBlocks: c.Blocks, CellsPerBlock: c.Cells, InputGateBias: gate})
 			if err != nil {
 				return nil, err
 			}
@@ -159,11 +166,15 @@ func Model(c Config) graph.ModelFunc {
 		if c.Dropout > 0 {
 			h = dense.Dropout(b, h, c.Dropout, rand.New(rand.NewSource(c.Seed+1)))
 		}
-		head, err := dense.New(b, dense.Config{Name: "head", In: c.Blocks * c.Cells, Out: vocab})
+		// The head sees the current character's embedding beside the second layer's cells,
+		// as the paper's nets connect inputs to output units (connectivity B): every 1997
+		// cell integrates its input over the whole stream (there is no forget gate), so the
+		// cells alone cannot say cheaply which character came last.
+		head, err := dense.New(b, dense.Config{Name: "head", In: c.Embed + c.Blocks*c.Cells, Out: vocab})
 		if err != nil {
 			return nil, err
 		}
-		logits := head.Apply(h)
+		logits := head.Apply(b.Concat(1, e, h))
 		target := b.Input("target", s.T*s.B, 1)
 		m.Mask = b.Input("mask", s.T*s.B, 1)
 		m.Inputs, m.Targets, m.Outputs = []*G.Node{x}, []*G.Node{target}, []*G.Node{logits}

@@ -31,6 +31,7 @@ import (
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/paper"
 )
@@ -86,7 +87,7 @@ func model(id string, T int, unrolled bool) (*graph.Builder, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := graph.Compile(b, m.Loss); err != nil { // adds the gradient nodes
+	if _, err := vm.Compile(b, m.Loss); err != nil { // adds the gradient nodes
 		return nil, "", err
 	}
 	return b, spec.Title, nil

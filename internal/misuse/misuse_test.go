@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
@@ -115,59 +116,59 @@ var cases = []misuse{
 	}, "sigmoid: the graph is compiled"},
 
 	// graph: Compile.
-	{"compile: nil builder", func() error { _, err := graph.Compile(nil, nil); return err }, "nil or zero Builder"},
+	{"compile: nil builder", func() error { _, err := vm.Compile(nil, nil); return err }, "nil or zero Builder"},
 	{"compile: second program on one graph", func() error {
 		n := newTiny()
 		if _, err := n.compile(); err != nil {
 			return err
 		}
-		_, err := n.compile(graph.ForwardOnly())
+		_, err := n.compile(vm.ForwardOnly())
 		return err
 	}, "already compiled into a Program that is open"},
 	{"compile: the builder has an error", func() error {
 		b := graph.NewBuilder(graph.Config{})
 		b.Input("", 1)
-		_, err := graph.Compile(b, nil, graph.ForwardOnly())
+		_, err := vm.Compile(b, nil, vm.ForwardOnly())
 		return err
 	}, "the builder has an error"},
 	{"compile: nil loss left by a builder error", func() error {
 		n := newTiny()
-		_, err := graph.Compile(n.b, nil)
+		_, err := vm.Compile(n.b, nil)
 		return err
 	}, "nil loss"},
 	{"compile: nothing to compute", func() error {
 		n := newTiny()
-		_, err := graph.Compile(n.b, nil, graph.ForwardOnly())
+		_, err := vm.Compile(n.b, nil, vm.ForwardOnly())
 		return err
 	}, "no loss and no watched node"},
 	{"compile: loss not a scalar", func() error {
 		n := newTiny()
-		_, err := graph.Compile(n.b, n.y)
+		_, err := vm.Compile(n.b, n.y)
 		return err
 	}, "must be a scalar"},
 	{"compile: nil watched node", func() error {
 		n := newTiny()
-		_, err := n.compile(graph.Watch(n.y, nil))
+		_, err := n.compile(vm.Watch(n.y, nil))
 		return err
 	}, "watched node 2 is nil"},
 	{"compile: watched node of another graph", func() error {
 		n, m := newTiny(), newTiny()
-		_, err := n.compile(graph.Watch(m.y))
+		_, err := n.compile(vm.Watch(m.y))
 		return err
 	}, "belongs to another graph"},
 	{"compile: nil option", func() error { _, err := newTiny().compile(nil); return err }, "option 0 is nil"},
 	{"compile: CheckFinite with the TapeMachine", func() error {
-		_, err := newTiny().compile(graph.CheckFinite(), graph.UseTapeMachine())
+		_, err := newTiny().compile(vm.CheckFinite(), vm.UseTapeMachine())
 		return err
 	}, "cannot be combined with UseTapeMachine"},
 	{"compile: a loss without parameters", func() error {
 		b := graph.NewBuilder(graph.Config{})
 		loss := b.Sum(b.Input("x", 1, 2))
-		_, err := graph.Compile(b, loss)
+		_, err := vm.Compile(b, loss)
 		return err
 	}, "no parameters to differentiate"},
 
-	// graph: Program.
+	// graph/vm: Program.
 	{"program: run with an input never set", func() error {
 		p, err := newTiny().compile()
 		if err != nil {
@@ -176,10 +177,10 @@ var cases = []misuse{
 		return p.Run()
 	}, `input "x" never set`},
 	{"program: nil program from a failed Compile", func() error {
-		var p *graph.Program
+		var p *vm.Program
 		return p.Run()
 	}, "nil Program"},
-	{"program: zero program", func() error { return (&graph.Program{}).Run() }, "not made by Compile"},
+	{"program: zero program", func() error { return (&vm.Program{}).Run() }, "not made by Compile"},
 	{"program: run after Close", func() error {
 		p, n, err := ran()
 		if err != nil {
@@ -238,7 +239,7 @@ var cases = []misuse{
 	{"program: value of a node the program does not compute", func() error {
 		n := newTiny()
 		z := n.b.Sigmoid(n.y)
-		p, err := n.compile(graph.ForwardOnly())
+		p, err := n.compile(vm.ForwardOnly())
 		if err != nil {
 			return err
 		}
@@ -253,7 +254,7 @@ var cases = []misuse{
 	}, "is not computed by this program"},
 	{"program: value before the first run", func() error {
 		n := newTiny()
-		p, err := n.compile(graph.Watch(n.y))
+		p, err := n.compile(vm.Watch(n.y))
 		if err != nil {
 			return err
 		}
@@ -270,7 +271,7 @@ var cases = []misuse{
 	}, "loss: program has not run"},
 	{"program: loss of a program without one", func() error {
 		n := newTiny()
-		p, err := graph.Compile(n.b, nil, graph.ForwardOnly(), graph.Watch(n.y))
+		p, err := vm.Compile(n.b, nil, vm.ForwardOnly(), vm.Watch(n.y))
 		if err != nil {
 			return err
 		}
@@ -278,7 +279,7 @@ var cases = []misuse{
 		return err
 	}, "program has no loss"},
 	{"program: gradients of a forward-only program", func() error {
-		p, err := newTiny().compile(graph.ForwardOnly())
+		p, err := newTiny().compile(vm.ForwardOnly())
 		if err != nil {
 			return err
 		}
@@ -288,7 +289,7 @@ var cases = []misuse{
 	{"program: CheckFinite finds a NaN weight", func() error {
 		n := newTiny()
 		n.b.ParamSet().Get("w").Float64s()[1] = math.NaN()
-		p, err := n.compile(graph.CheckFinite())
+		p, err := n.compile(vm.CheckFinite())
 		if err != nil {
 			return err
 		}
@@ -299,7 +300,7 @@ var cases = []misuse{
 	}, `parameter "w" value 1 (row 1, column 0) is NaN`},
 	{"program: CheckFinite finds the first overflowing node", func() error {
 		n := newTiny()
-		p, err := n.compile(graph.CheckFinite())
+		p, err := n.compile(vm.CheckFinite())
 		if err != nil {
 			return err
 		}
@@ -393,7 +394,7 @@ var cases = []misuse{
 		return optim.NewMeter(o).Step(params(param("w", []float64{1}, []float64{math.Inf(-1)})))
 	}, `parameter "w" gradient 0 is -Inf`},
 	{"optim: gradient norm without a gradient", func() error {
-		_, err := optim.GradNorm([]graph.Param{{Name: "w"}})
+		_, err := optim.GradNorm([]vm.Param{{Name: "w"}})
 		return err
 	}, `parameter "w" has no gradient`},
 }
@@ -443,17 +444,17 @@ func newTiny() tiny {
 }
 
 // compile compiles n's loss (with the builder's error, if any).
-func (n tiny) compile(opts ...graph.CompileOption) (*graph.Program, error) {
+func (n tiny) compile(opts ...vm.CompileOption) (*vm.Program, error) {
 	if err := n.b.Err(); err != nil {
 		return nil, err
 	}
-	return graph.Compile(n.b, n.loss, opts...)
+	return vm.Compile(n.b, n.loss, opts...)
 }
 
 // ran returns a compiled tiny model that has run once.
-func ran() (*graph.Program, tiny, error) {
+func ran() (*vm.Program, tiny, error) {
 	n := newTiny()
-	p, err := n.compile(graph.Watch(n.y))
+	p, err := n.compile(vm.Watch(n.y))
 	if err != nil {
 		return nil, n, err
 	}
@@ -464,10 +465,10 @@ func ran() (*graph.Program, tiny, error) {
 }
 
 // param is a float64 parameter with the given values and gradient.
-func param(name string, w, g []float64) graph.Param {
-	return graph.Param{Name: name,
+func param(name string, w, g []float64) vm.Param {
+	return vm.Param{Name: name,
 		Value: tensor.New(tensor.WithShape(len(w)), tensor.WithBacking(append([]float64(nil), w...))),
 		Grad:  tensor.New(tensor.WithShape(len(g)), tensor.WithBacking(append([]float64(nil), g...)))}
 }
 
-func params(ps ...graph.Param) []graph.Param { return ps }
+func params(ps ...vm.Param) []vm.Param { return ps }

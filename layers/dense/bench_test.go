@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/dense"
 )
 
@@ -27,7 +28,7 @@ func BenchmarkHeadRows1000In64Out64(bm *testing.B) {
 		bm.Fatal(err)
 	}
 	y := o.Apply(dense.Dropout(b, h.Apply(e.Apply(in, 0)), 0.2, rand.New(rand.NewSource(1))))
-	p, err := graph.Compile(b, b.Sum(y))
+	p, err := vm.Compile(b, b.Sum(y))
 	if err != nil {
 		bm.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/dense"
 )
 
@@ -22,7 +23,7 @@ const fdStep = 1e-6
 // run). It fails t on a difference above 1e-7 + 1e-6·|fd| and returns the largest difference and
 // the number of finite differences above 1e-6 in magnitude. It ends with a run at the
 // unperturbed parameters.
-func gradCheck(t *testing.T, p *graph.Program, before func(), check ...string) (maxDiff float64, nonzero int) {
+func gradCheck(t *testing.T, p *vm.Program, before func(), check ...string) (maxDiff float64, nonzero int) {
 	t.Helper()
 	lossAt := func() float64 {
 		if before != nil {
@@ -87,12 +88,12 @@ func weighted(b *graph.Builder, y *G.Node, name string, seed int64) *G.Node {
 	return b.Sum(b.Mul(y, b.Fixed(name, y.Shape(), r)))
 }
 
-func compile(t *testing.T, b *graph.Builder, loss *G.Node, opts ...graph.CompileOption) *graph.Program {
+func compile(t *testing.T, b *graph.Builder, loss *G.Node, opts ...vm.CompileOption) *vm.Program {
 	t.Helper()
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, loss, opts...)
+	p, err := vm.Compile(b, loss, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func compile(t *testing.T, b *graph.Builder, loss *G.Node, opts ...graph.Compile
 	return p
 }
 
-func values(t *testing.T, p *graph.Program, n *G.Node) []float64 {
+func values(t *testing.T, p *vm.Program, n *G.Node) []float64 {
 	t.Helper()
 	v, err := p.Value(n)
 	if err != nil {
@@ -176,7 +177,7 @@ func TestDenseGradient(t *testing.T) {
 				t.Fatal(err)
 			}
 			y := d.Apply(x)
-			p := compile(t, b, weighted(b, y, "r", 3), graph.Watch(y))
+			p := compile(t, b, weighted(b, y, "r", 3), vm.Watch(y))
 			if tc.xInput {
 				if err := p.Set(x, xv); err != nil {
 					t.Fatal(err)
@@ -234,7 +235,7 @@ func TestEmbeddingGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	y := e.Apply(in, 2)
-	p := compile(t, b, weighted(b, y, "r", 4), graph.Watch(y))
+	p := compile(t, b, weighted(b, y, "r", 4), vm.Watch(y))
 	if err := p.Set(in, idx); err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestDropoutGradient(t *testing.T) {
 	x := b.Param("x", []int{rows, n}, graph.Uniform(1))
 	rng := rand.New(rand.NewSource(7))
 	y := dense.Dropout(b, x, p, rng)
-	prog := compile(t, b, weighted(b, y, "r", 6), graph.Watch(y))
+	prog := compile(t, b, weighted(b, y, "r", 6), vm.Watch(y))
 	maxDiff, nonzero := gradCheck(t, prog, func() { rng.Seed(7) }, "x")
 	t.Logf("largest |graph − central difference|: %.3g", maxDiff)
 	xv, _ := b.ParamSet().Float64s("x")
@@ -330,7 +331,7 @@ func TestDropoutMasks(t *testing.T) {
 		b := graph.NewBuilder(graph.Config{Seed: 1})
 		x := b.Param("x", []int{rows, n}, graph.Uniform(1))
 		y := dense.Dropout(b, x, p, rand.New(rand.NewSource(42)))
-		prog := compile(t, b, b.Sum(y), graph.Watch(y))
+		prog := compile(t, b, b.Sum(y), vm.Watch(y))
 		var out [][]float64
 		for range runs {
 			if err := prog.Run(); err != nil {
@@ -393,7 +394,7 @@ func TestFloat32(t *testing.T) {
 			t.Fatal(err)
 		}
 		y := o.Apply(dense.Dropout(b, h.Apply(e.Apply(in, 0)), 0.25, rand.New(rand.NewSource(3))))
-		p := compile(t, b, b.Sum(b.Square(y)), graph.Watch(y))
+		p := compile(t, b, b.Sum(b.Square(y)), vm.Watch(y))
 		if err := p.Set(in, idx); err != nil {
 			t.Fatal(err)
 		}
@@ -428,7 +429,7 @@ func TestFloat32(t *testing.T) {
 func TestTapeMachine(t *testing.T) {
 	idx := []float64{3, 0, 1, 1}
 	var got [2][]float64
-	for i, opts := range [][]graph.CompileOption{nil, {graph.UseTapeMachine()}} {
+	for i, opts := range [][]vm.CompileOption{nil, {vm.UseTapeMachine()}} {
 		b := graph.NewBuilder(graph.Config{Seed: 6})
 		in := b.Input("sym", len(idx), 1)
 		e, err := dense.NewEmbedding(b, dense.EmbeddingConfig{Vocab: 4, Dim: 3})

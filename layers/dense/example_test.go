@@ -7,6 +7,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/dense"
 )
 
@@ -24,7 +25,7 @@ func ExampleEmbedding() {
 		panic(err)
 	}
 	y := e.Apply(sym, 0)
-	prog, err := graph.Compile(b, b.Sum(y), graph.Watch(y))
+	prog, err := vm.Compile(b, b.Sum(y), vm.Watch(y))
 	if err != nil {
 		panic(err)
 	}
@@ -62,7 +63,7 @@ func ExampleDropout() {
 		b := graph.NewBuilder(graph.Config{Eval: eval})
 		x := b.Input("x", 1, 8)
 		y := dense.Dropout(b, x, 0.5, rand.New(rand.NewSource(1)))
-		prog, err := graph.Compile(b, nil, graph.ForwardOnly(), graph.Watch(y))
+		prog, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(y))
 		if err != nil {
 			panic(err)
 		}

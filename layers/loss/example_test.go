@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/dense"
 	"github.com/lstm97/lstm97/layers/loss"
 )
@@ -34,7 +35,7 @@ func ExampleSoftmaxCrossEntropy() {
 		panic(err)
 	}
 	ce := loss.SoftmaxCrossEntropy(b, logits.Apply(hidden.Apply(emb.Apply(in, B))), labels, mask)
-	prog, err := graph.Compile(b, ce)
+	prog, err := vm.Compile(b, ce)
 	if err != nil {
 		panic(err)
 	}

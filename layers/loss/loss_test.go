@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/loss"
 )
 
@@ -19,7 +20,7 @@ const fdStep = 1e-6
 // central differences of the loss. It fails t on a difference above 1e-7 + 1e-6·|fd| and
 // returns the largest difference and the number of finite differences above 1e-6 in magnitude.
 // It ends with a run at the unperturbed parameters.
-func gradCheck(t *testing.T, p *graph.Program, check ...string) (maxDiff float64, nonzero int) {
+func gradCheck(t *testing.T, p *vm.Program, check ...string) (maxDiff float64, nonzero int) {
 	t.Helper()
 	lossAt := func() float64 {
 		if err := p.Run(); err != nil {
@@ -68,12 +69,12 @@ func gradCheck(t *testing.T, p *graph.Program, check ...string) (maxDiff float64
 }
 
 // setup compiles the loss l of b and sets the inputs.
-func setup(t *testing.T, b *graph.Builder, l *G.Node, inputs map[*G.Node][]float64) *graph.Program {
+func setup(t *testing.T, b *graph.Builder, l *G.Node, inputs map[*G.Node][]float64) *vm.Program {
 	t.Helper()
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, l)
+	p, err := vm.Compile(b, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func setup(t *testing.T, b *graph.Builder, l *G.Node, inputs map[*G.Node][]float
 	return p
 }
 
-func grads(t *testing.T, p *graph.Program) map[string][]float64 {
+func grads(t *testing.T, p *vm.Program) map[string][]float64 {
 	t.Helper()
 	ps, err := p.Params()
 	if err != nil {

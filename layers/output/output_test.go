@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers/output"
 )
 
@@ -29,7 +30,7 @@ func TestApplyRows(t *testing.T) {
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := graph.Compile(b, loss, graph.Watch(all, some))
+	p, err := vm.Compile(b, loss, vm.Watch(all, some))
 	if err != nil {
 		t.Fatal(err)
 	}

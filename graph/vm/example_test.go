@@ -1,4 +1,4 @@
-package graph_test
+package vm_test
 
 import (
 	"fmt"
@@ -7,7 +7,50 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
+
+// ExampleCompile builds loss = Σ (x·w)² with a named input and a named parameter, compiles it
+// once and runs it with different inputs. Gradients (here 2·xᵀ(x·w)) add up over runs, as the
+// paper's weight changes add up over the steps of a sequence, until ZeroGrads.
+func ExampleCompile() {
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	x := b.Input("x", 1, 2)
+	w := b.Param("w", []int{2, 1}, graph.Values(0.5, -1))
+	loss := b.Sum(b.Square(b.MatMul(x, w)))
+	prog, err := vm.Compile(b, loss)
+	if err != nil {
+		panic(err)
+	}
+	defer prog.Close()
+	run := func(in []float64) {
+		if err := prog.Set(x, in); err != nil {
+			panic(err)
+		}
+		if err := prog.Run(); err != nil {
+			panic(err)
+		}
+		l, err := prog.Loss()
+		if err != nil {
+			panic(err)
+		}
+		ps, err := prog.Params()
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("x=%v loss=%g accumulated ∂loss/∂%s=%v\n", in, l, ps[0].Name, ps[0].Grad.Data())
+	}
+	run([]float64{1, 2})
+	run([]float64{2, 0})
+	if err := prog.ZeroGrads(); err != nil {
+		panic(err)
+	}
+	run([]float64{2, 0})
+	// Output:
+	// x=[1 2] loss=2.25 accumulated ∂loss/∂w=[-3 -6]
+	// x=[2 0] loss=1 accumulated ∂loss/∂w=[1 -6]
+	// x=[2 0] loss=1 accumulated ∂loss/∂w=[4 0]
+}
 
 // ExampleCheckFinite finds where a value overflows: with CheckFinite, Run names the first node
 // in execution order whose value is not finite (here the square of 1e200), its operation,
@@ -18,7 +61,7 @@ func ExampleCheckFinite() {
 	x := b.Input("x", 1, 2)
 	net := b.Scope("net")
 	loss := b.Sum(net.Square(net.MatMul(x, w)))
-	prog, err := graph.Compile(b, loss, graph.CheckFinite())
+	prog, err := vm.Compile(b, loss, vm.CheckFinite())
 	if err != nil {
 		panic(err)
 	}
@@ -31,7 +74,7 @@ func ExampleCheckFinite() {
 	}
 	// Output:
 	// <nil>
-	// graph: run: node "square(%2)" (op square, shape (1, 1), scope "net"), step 2 of 11 in execution order, is the first with a value that is not finite: value 0 (row 0, column 0) is +Inf
+	// vm: run: node "square(%2)" (op square, shape (1, 1), scope "net"), step 2 of 11 in execution order, is the first with a value that is not finite: value 0 (row 0, column 0) is +Inf
 }
 
 // ExampleCompile_twoPrograms runs a training program and an evaluation program side by side:
@@ -48,17 +91,17 @@ func ExampleCompile_twoPrograms() {
 	}
 	tb, tx, tloss := model(false)
 	eb, ex, eloss := model(true)
-	trainProg, err := graph.Compile(tb, tloss)
+	trainProg, err := vm.Compile(tb, tloss)
 	if err != nil {
 		panic(err)
 	}
 	defer trainProg.Close()
-	evalProg, err := graph.Compile(eb, eloss, graph.ForwardOnly())
+	evalProg, err := vm.Compile(eb, eloss, vm.ForwardOnly())
 	if err != nil {
 		panic(err)
 	}
 	defer evalProg.Close()
-	_, err = graph.Compile(tb, tloss)
+	_, err = vm.Compile(tb, tloss)
 	fmt.Println(strings.SplitN(err.Error(), ";", 2)[0])
 	if err := trainProg.Set(tx, []float64{1, 2}); err != nil {
 		panic(err)
@@ -66,7 +109,7 @@ func ExampleCompile_twoPrograms() {
 	if err := evalProg.Set(ex, []float64{2, 0}); err != nil {
 		panic(err)
 	}
-	for _, p := range []*graph.Program{trainProg, evalProg} {
+	for _, p := range []*vm.Program{trainProg, evalProg} {
 		if err := p.Run(); err != nil {
 			panic(err)
 		}
@@ -77,7 +120,7 @@ func ExampleCompile_twoPrograms() {
 		fmt.Println(l)
 	}
 	// Output:
-	// graph: compile: the builder's graph (parameters "w" and inputs "x") is already compiled into a Program that is open
+	// vm: compile: the builder's graph (parameters "w" and inputs "x") is already compiled into a Program that is open
 	// 2.25
 	// 1
 }

@@ -1,4 +1,4 @@
-package graph_test
+package vm_test
 
 import (
 	"strings"
@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
 
 // linear builds loss = sum((x·w) ⊙ (x·w)) / 2 with x [1,2] an input and w [2,1] a parameter.
@@ -27,8 +28,8 @@ func linear(t *testing.T, ps *graph.ParamSet) (*graph.Builder, *G.Node, *G.Node,
 // engines are the two ways a Program can run.
 var engines = []struct {
 	name string
-	opts []graph.CompileOption
-}{{"executor", nil}, {"tapemachine", []graph.CompileOption{graph.UseTapeMachine()}}}
+	opts []vm.CompileOption
+}{{"executor", nil}, {"tapemachine", []vm.CompileOption{vm.UseTapeMachine()}}}
 
 func TestProgramRunsManyTimesWithNewInputs(t *testing.T) {
 	for _, e := range engines {
@@ -36,9 +37,9 @@ func TestProgramRunsManyTimesWithNewInputs(t *testing.T) {
 	}
 }
 
-func testManyRuns(t *testing.T, opts []graph.CompileOption) {
+func testManyRuns(t *testing.T, opts []vm.CompileOption) {
 	b, x, y, loss := linear(t, nil)
-	p, err := graph.Compile(b, loss, append(opts, graph.Watch(y))...)
+	p, err := vm.Compile(b, loss, append(opts, vm.Watch(y))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +89,11 @@ func TestProgramsShareParamSet(t *testing.T) {
 	ps := graph.NewParamSet()
 	b1, x1, y1, l1 := linear(t, ps)
 	b2, x2, y2, l2 := linear(t, ps)
-	p1, err := graph.Compile(b1, l1, graph.Watch(y1))
+	p1, err := vm.Compile(b1, l1, vm.Watch(y1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := graph.Compile(b2, l2, graph.Watch(y2))
+	p2, err := vm.Compile(b2, l2, vm.Watch(y2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestProgramsShareParamSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		p    *graph.Program
+		p    *vm.Program
 		x, y *G.Node
 	}{{p1, x1, y1}, {p2, x2, y2}} {
 		if err := c.p.Set(c.x, []float64{1, 1}); err != nil {
@@ -128,7 +129,7 @@ func TestProgramsShareParamSet(t *testing.T) {
 
 func TestProgramErrors(t *testing.T) {
 	b, x, y, loss := linear(t, nil)
-	p, err := graph.Compile(b, loss, graph.Watch(y))
+	p, err := vm.Compile(b, loss, vm.Watch(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,18 +157,18 @@ func TestProgramErrors(t *testing.T) {
 
 func TestCompileErrors(t *testing.T) {
 	b, _, y, _ := linear(t, nil)
-	if _, err := graph.Compile(b, nil); err == nil || !strings.Contains(err.Error(), "nil loss") {
+	if _, err := vm.Compile(b, nil); err == nil || !strings.Contains(err.Error(), "nil loss") {
 		t.Errorf("nil loss: %v", err)
 	}
-	if _, err := graph.Compile(b, y); err == nil || !strings.Contains(err.Error(), "must be a scalar") {
+	if _, err := vm.Compile(b, y); err == nil || !strings.Contains(err.Error(), "must be a scalar") {
 		t.Errorf("matrix loss: %v", err)
 	}
 	bad := graph.NewBuilder(graph.Config{})
 	bad.Param("w", []int{0, 3}, graph.Uniform(1))
-	if _, err := graph.Compile(bad, nil, graph.ForwardOnly()); err == nil || !strings.Contains(err.Error(), "sizes must be > 0") {
+	if _, err := vm.Compile(bad, nil, vm.ForwardOnly()); err == nil || !strings.Contains(err.Error(), "sizes must be > 0") {
 		t.Errorf("builder error: %v", err)
 	}
-	if _, err := graph.Compile(nil, nil); err == nil {
+	if _, err := vm.Compile(nil, nil); err == nil {
 		t.Error("nil builder: no error")
 	}
 }

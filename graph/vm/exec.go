@@ -1,4 +1,4 @@
-package graph
+package vm
 
 import (
 	"github.com/pkg/errors"
@@ -49,7 +49,7 @@ func newExecutor(g *G.ExprGraph, roots []*G.Node) (*executor, error) {
 				f.next++
 				switch state[k] {
 				case 1:
-					return nil, errors.Errorf("graph: node %q is part of a cycle", k.Name())
+					return nil, errors.Errorf("vm: node %q is part of a cycle", k.Name())
 				case 0:
 					state[k] = 1
 					stack = append(stack, frame{n: k, kids: children(g, k)})
@@ -85,7 +85,7 @@ func (e *executor) add(n *G.Node, kids []*G.Node) error {
 	if n.Op() == nil { // a leaf: input, parameter or fixed value, bound to its tensor
 		*v = n.Value()
 		if *v == nil {
-			return errors.Errorf("graph: leaf %q has no value", n.Name())
+			return errors.Errorf("vm: leaf %q has no value", n.Name())
 		}
 		return nil
 	}
@@ -112,7 +112,7 @@ func (e *executor) run() (err error) {
 	var cur *execStep
 	defer func() {
 		if r := recover(); r != nil {
-			err = errors.Errorf("graph: run: node %q (%v) panicked: %v", cur.n.Name(), cur.op, r)
+			err = errors.Errorf("vm: run: node %q (%v) panicked: %v", cur.n.Name(), cur.op, r)
 		}
 	}()
 	for i := range e.steps {
@@ -128,10 +128,10 @@ func (e *executor) run() (err error) {
 			v, err = s.op.Do(s.argv...)
 		}
 		if err != nil {
-			return errors.Wrapf(err, "graph: run: node %q (%v)", s.n.Name(), s.op)
+			return errors.Wrapf(err, "vm: run: node %q (%v)", s.n.Name(), s.op)
 		}
 		if v == nil {
-			return errors.Errorf("graph: run: node %q (%v) produced no value", s.n.Name(), s.op)
+			return errors.Errorf("vm: run: node %q (%v) produced no value", s.n.Name(), s.op)
 		}
 		*s.out = v
 	}

@@ -1,4 +1,4 @@
-package graph_test
+package vm_test
 
 import (
 	"math"
@@ -9,10 +9,11 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/vm"
 )
 
 // runLoss sets x, runs p and returns its loss.
-func runLoss(t *testing.T, p *graph.Program, x *G.Node, vals []float64) float64 {
+func runLoss(t *testing.T, p *vm.Program, x *G.Node, vals []float64) float64 {
 	t.Helper()
 	if err := p.Set(x, vals); err != nil {
 		t.Fatal(err)
@@ -34,11 +35,11 @@ func TestOneOpenProgramPerGraph(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			b, x, _, loss := linear(t, nil)
-			p1, err := graph.Compile(b, loss, e.opts...)
+			p1, err := vm.Compile(b, loss, e.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = graph.Compile(b, loss, append(e.opts, graph.ForwardOnly())...)
+			_, err = vm.Compile(b, loss, append(e.opts, vm.ForwardOnly())...)
 			for _, want := range []string{"already compiled into a Program that is open", `graph (parameters "lin/w" and inputs "lin/x")`, "NewBuilder(Config{Params: b.ParamSet()})", "Close the first Program"} {
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("second Compile: err = %v, want it to contain %q", err, want)
@@ -56,7 +57,7 @@ func TestOneOpenProgramPerGraph(t *testing.T) {
 			}
 
 			b2, x2, _, loss2 := linear(t, nil)
-			q1, err := graph.Compile(b2, loss2, e.opts...)
+			q1, err := vm.Compile(b2, loss2, e.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestOneOpenProgramPerGraph(t *testing.T) {
 				t.Errorf("Set after Close: err = %v", err)
 			}
 			y := b2.Square(loss2) // allowed again once the program is closed
-			q2, err := graph.Compile(b2, loss2, append(e.opts, graph.Watch(y))...)
+			q2, err := vm.Compile(b2, loss2, append(e.opts, vm.Watch(y))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +105,7 @@ func TestRunNeedsEveryInput(t *testing.T) {
 			if err := b.Err(); err != nil {
 				t.Fatal(err)
 			}
-			p, err := graph.Compile(b, loss, e.opts...)
+			p, err := vm.Compile(b, loss, e.opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +192,7 @@ func TestCheckFinite(t *testing.T) {
 					d[1] = math.NaN()
 				}
 			}
-			p, err := graph.Compile(n.b, n.loss, graph.CheckFinite(), graph.Watch(n.y))
+			p, err := vm.Compile(n.b, n.loss, vm.CheckFinite(), vm.Watch(n.y))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,7 +229,7 @@ func TestCheckFinite(t *testing.T) {
 		})
 	}
 	n := build(t, tensor.Float64, 1, 2)
-	if _, err := graph.Compile(n.b, n.loss, graph.CheckFinite(), graph.UseTapeMachine()); err == nil || !strings.Contains(err.Error(), "cannot be combined with UseTapeMachine") {
+	if _, err := vm.Compile(n.b, n.loss, vm.CheckFinite(), vm.UseTapeMachine()); err == nil || !strings.Contains(err.Error(), "cannot be combined with UseTapeMachine") {
 		t.Errorf("CheckFinite with the TapeMachine: err = %v", err)
 	}
 }
@@ -237,9 +238,9 @@ func TestCheckFinite(t *testing.T) {
 // computes.
 func TestCheckFinitePassesFiniteRuns(t *testing.T) {
 	var got [2][2]float64
-	for i, opts := range [][]graph.CompileOption{nil, {graph.CheckFinite()}} {
+	for i, opts := range [][]vm.CompileOption{nil, {vm.CheckFinite()}} {
 		b, x, _, loss := linear(t, nil)
-		p, err := graph.Compile(b, loss, opts...)
+		p, err := vm.Compile(b, loss, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,10 +259,10 @@ func TestCheckFinitePassesFiniteRuns(t *testing.T) {
 
 // TestNilProgramAndNodes: nil programs, nodes and builders give errors, never panics.
 func TestNilProgramAndNodes(t *testing.T) {
-	var p *graph.Program
-	var zero graph.Program
+	var p *vm.Program
+	var zero vm.Program
 	b, x, y, loss := linear(t, nil)
-	q, err := graph.Compile(b, loss, graph.Watch(y))
+	q, err := vm.Compile(b, loss, vm.Watch(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,15 +290,15 @@ func TestNilProgramAndNodes(t *testing.T) {
 			(&graph.Builder{}).Param("w", []int{1}, graph.Uniform(1))
 			return (&graph.Builder{}).Err()
 		}, "nil or zero Builder"},
-		{"compile nil builder", func() error { _, err := graph.Compile(nb, loss); return err }, "nil or zero Builder"},
+		{"compile nil builder", func() error { _, err := vm.Compile(nb, loss); return err }, "nil or zero Builder"},
 		{"nil option", func() error {
 			b, _, _, loss := linear(t, nil)
-			_, err := graph.Compile(b, loss, nil)
+			_, err := vm.Compile(b, loss, nil)
 			return err
 		}, "option 0 is nil"},
 		{"nothing to compute", func() error {
 			b, _, _, _ := linear(t, nil)
-			_, err := graph.Compile(b, nil, graph.ForwardOnly())
+			_, err := vm.Compile(b, nil, vm.ForwardOnly())
 			return err
 		}, "no loss and no watched node"},
 	} {

@@ -1,4 +1,4 @@
-package graph
+package vm
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph"
 )
 
 // Program is a compiled graph: compiled once, run many times. Between runs the caller sets
@@ -15,22 +17,25 @@ import (
 // Gradients of the parameters accumulate over runs until ZeroGrads. A Program is not safe for
 // concurrent use.
 //
-// A Program owns its graph until Close. Compiling a second Program from the same Builder while
-// the first is open is an error, and so is adding nodes with the Builder: the input nodes are
-// bound to one tensor each, and fused ops keep the values of their forward pass inside the op
-// for their backward pass, so two Programs on one graph would overwrite each other's inputs and
-// state and report wrong numbers without any error. For a second Program (another batch shape,
-// evaluation next to training, other watched nodes), build a second graph from the same model
-// code with NewBuilder(Config{Params: ps}) for the first graph's ParamSet ps: the two graphs then
-// share the parameter tensors and nothing else, as train.Trainer does for every batch shape.
+// A Program owns its graph until Close (it freezes the graph's Builder: graph.Builder.Freeze).
+// Compiling a second Program from the same Builder while the first is open is an error, and so
+// is adding nodes with the Builder: the input nodes are bound to one tensor each, and fused ops
+// keep the values of their forward pass inside the op for their backward pass, so two Programs
+// on one graph would overwrite each other's inputs and state and report wrong numbers without
+// any error. For a second Program (another batch shape, evaluation next to training, other
+// watched nodes), build a second graph from the same model code with
+// graph.NewBuilder(graph.Config{Params: ps}) for the first graph's ParamSet ps: the two graphs
+// then share the parameter tensors and nothing else, as train.Trainer does for every batch
+// shape.
 //
 // Run fails if an input that the program reads (with UseTapeMachine: any input of the graph) was
 // never Set. A value once set stays until it is set again, so inputs that do not change between
 // runs (a mask) need to be set only once.
 type Program struct {
-	exec    *executor // the default engine
-	vm      G.VM      // gorgonia's TapeMachine, with UseTapeMachine
-	bs      *buildState
+	exec    *executor      // the default engine
+	vm      G.VM           // gorgonia's TapeMachine, with UseTapeMachine
+	b       *graph.Builder // for the scopes of nodes in messages
+	release func()         // unfreezes b (graph.Builder.Freeze)
 	loss    *G.Node
 	lossVal *G.Value
 	params  []*G.Node
@@ -97,51 +102,58 @@ func CheckFinite() CompileOption { return func(o *compileOpts) { o.check = true 
 // compiles the graph. loss may be nil with ForwardOnly if some node is watched. The Program owns
 // the graph until it is Closed: until then, b adds no nodes and the graph cannot be compiled
 // again (see Program).
-func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err error) {
-	if b.broken() {
-		return nil, errors.Wrap(errNoBuilder, "graph: compile")
+func Compile(b *graph.Builder, loss *G.Node, opts ...CompileOption) (p *Program, err error) {
+	if b.Graph() == nil { // a nil or zero Builder: its Err says so
+		return nil, errors.Wrap(b.Err(), "vm: compile")
 	}
 	if err := b.Err(); err != nil {
-		return nil, errors.Wrap(err, "graph: compile: the builder has an error")
+		return nil, errors.Wrap(err, "vm: compile: the builder has an error")
 	}
-	if q := b.s.owner; q != nil && !q.closed {
-		return nil, errors.Errorf("graph: compile: the builder's graph (%s) is already compiled into a Program that is open; "+
+	release, ok := b.Freeze()
+	if !ok {
+		return nil, errors.Errorf("vm: compile: the builder's graph (%s) is already compiled into a Program that is open; "+
 			"two Programs on one graph share its input tensors and the state fused ops keep between forward and backward pass, and silently overwrite each other's values. "+
-			"Build a second graph from the same model code with NewBuilder(Config{Params: b.ParamSet()}), as train.Trainer does per batch shape, or Close the first Program", b.s.describe())
+			"Build a second graph from the same model code with NewBuilder(Config{Params: b.ParamSet()}), as train.Trainer does per batch shape, or Close the first Program", describe(b))
 	}
+	defer func() { // runs after the recover below has turned a panic into err
+		if err != nil {
+			release()
+		}
+	}()
 	var o compileOpts
 	for i, opt := range opts {
 		if opt == nil {
-			return nil, errors.Errorf("graph: compile: option %d is nil", i)
+			return nil, errors.Errorf("vm: compile: option %d is nil", i)
 		}
 		opt(&o)
 	}
 	if loss == nil && !o.noGrad {
-		return nil, errors.New("graph: compile: nil loss (use ForwardOnly for a graph without a loss)")
+		return nil, errors.New("vm: compile: nil loss (use ForwardOnly for a graph without a loss)")
 	}
 	if loss == nil && len(o.watch) == 0 {
-		return nil, errors.New("graph: compile: nothing to compute: no loss and no watched node")
+		return nil, errors.New("vm: compile: nothing to compute: no loss and no watched node")
 	}
 	if loss != nil && !loss.IsScalar() {
-		return nil, errors.Errorf("graph: compile: loss %q must be a scalar, has shape %v", loss.Name(), loss.Shape())
+		return nil, errors.Errorf("vm: compile: loss %q must be a scalar, has shape %v", loss.Name(), loss.Shape())
 	}
 	if o.check && o.tape {
-		return nil, errors.New("graph: compile: CheckFinite needs this package's executor: it cannot be combined with UseTapeMachine")
+		return nil, errors.New("vm: compile: CheckFinite needs this package's executor: it cannot be combined with UseTapeMachine")
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, errors.Errorf("graph: compile: gorgonia panicked: %v", r)
+			p, err = nil, errors.Errorf("vm: compile: gorgonia panicked: %v", r)
 		}
 	}()
 	g := b.Graph()
 	p = &Program{
-		bs:     b.s,
-		loss:   loss,
-		params: b.Params(),
-		inputs: map[*G.Node]*input{},
-		reads:  map[*G.Node]*G.Value{},
-		grad:   !o.noGrad,
-		check:  o.check,
+		b:       b,
+		release: release,
+		loss:    loss,
+		params:  b.Params(),
+		inputs:  map[*G.Node]*input{},
+		reads:   map[*G.Node]*G.Value{},
+		grad:    !o.noGrad,
+		check:   o.check,
 	}
 	for _, n := range p.params {
 		p.names = append(p.names, n.Name())
@@ -149,7 +161,7 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 	for _, in := range b.Inputs() {
 		t, ok := in.Value().(*tensor.Dense)
 		if !ok {
-			return nil, errors.Errorf("graph: compile: input %q has no tensor value", in.Name())
+			return nil, errors.Errorf("vm: compile: input %q has no tensor value", in.Name())
 		}
 		rec := &input{name: in.Name(), quoted: strconv.Quote(in.Name()), t: t}
 		p.inputs[in] = rec
@@ -161,14 +173,14 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 	}
 	for i, n := range watch {
 		if n == nil {
-			return nil, errors.Errorf("graph: compile: watched node %d is nil", i)
+			return nil, errors.Errorf("vm: compile: watched node %d is nil", i)
 		}
 		if n.Graph() != g {
-			return nil, errors.Errorf("graph: compile: watched node %q belongs to another graph", n.Name())
+			return nil, errors.Errorf("vm: compile: watched node %q belongs to another graph", n.Name())
 		}
 	}
 	if p.grad && len(p.params) == 0 {
-		return nil, errors.New("graph: compile: no parameters to differentiate")
+		return nil, errors.New("vm: compile: no parameters to differentiate")
 	}
 	if o.tape {
 		if err := p.compileTape(g, watch); err != nil {
@@ -180,31 +192,30 @@ func Compile(b *Builder, loss *G.Node, opts ...CompileOption) (p *Program, err e
 	if p.grad {
 		grads, err := G.Grad(loss, p.params...)
 		if err != nil {
-			return nil, errors.Wrap(err, "graph: compile: differentiating the loss")
+			return nil, errors.Wrap(err, "vm: compile: differentiating the loss")
 		}
 		if len(grads) != len(p.params) {
-			return nil, errors.Errorf("graph: compile: %d gradients for %d parameters", len(grads), len(p.params))
+			return nil, errors.Errorf("vm: compile: %d gradients for %d parameters", len(grads), len(p.params))
 		}
 		p.grads = grads
 		for i, gn := range grads {
 			if gn == nil {
-				return nil, errors.Errorf("graph: compile: no gradient for %q", p.names[i])
+				return nil, errors.Errorf("vm: compile: no gradient for %q", p.names[i])
 			}
 			if !gn.Shape().Eq(p.params[i].Shape()) {
-				return nil, errors.Errorf("graph: compile: gradient of %q has shape %v, want %v", p.names[i], gn.Shape(), p.params[i].Shape())
+				return nil, errors.Errorf("vm: compile: gradient of %q has shape %v, want %v", p.names[i], gn.Shape(), p.params[i].Shape())
 			}
 			p.acc = append(p.acc, tensor.New(tensor.Of(p.params[i].Dtype()), tensor.WithShape(p.params[i].Shape().Clone()...)))
 		}
 		roots = append(roots, grads...)
 	}
 	if p.exec, err = newExecutor(g, roots); err != nil {
-		return nil, errors.Wrap(err, "graph: compile")
+		return nil, errors.Wrap(err, "vm: compile")
 	}
 	return p.own(), nil
 }
 
-// own marks the inputs the program reads as needing a value and makes p the owner of its
-// graph.
+// own marks the inputs the program reads as needing a value.
 func (p *Program) own() *Program {
 	for n, in := range p.inputs {
 		if p.vm != nil { // the TapeMachine runs every node of the graph
@@ -216,12 +227,11 @@ func (p *Program) own() *Program {
 			p.unset++
 		}
 	}
-	p.bs.owner = p
 	return p
 }
 
-// describe names a graph by its first parameters and inputs, for messages.
-func (s *buildState) describe() string {
+// describe names b's graph by its first parameters and inputs, for messages.
+func describe(b *graph.Builder) string {
 	list := func(what string, nodes []*G.Node) string {
 		var names []string
 		for i, n := range nodes {
@@ -236,7 +246,7 @@ func (s *buildState) describe() string {
 		}
 		return what + " " + strings.Join(names, ", ")
 	}
-	return list("parameters", s.params) + " and " + list("inputs", s.inputs)
+	return list("parameters", b.Params()) + " and " + list("inputs", b.Inputs())
 }
 
 func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) error {
@@ -255,7 +265,7 @@ func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) error {
 	var vmOpts []G.VMOpt
 	if p.grad {
 		if _, err := G.Grad(p.loss, p.params...); err != nil {
-			return errors.Wrap(err, "graph: compile: differentiating the loss")
+			return errors.Wrap(err, "vm: compile: differentiating the loss")
 		}
 		vmOpts = append(vmOpts, G.BindDualValues(p.params...))
 	}
@@ -268,11 +278,11 @@ func (p *Program) compileTape(g *G.ExprGraph, watch []*G.Node) error {
 func (p *Program) usable(what string) error {
 	switch {
 	case p == nil:
-		return errors.Errorf("graph: %s: nil Program (did Compile fail?)", what)
+		return errors.Errorf("vm: %s: nil Program (did Compile fail?)", what)
 	case p.exec == nil && p.vm == nil:
-		return errors.Errorf("graph: %s: Program not made by Compile", what)
+		return errors.Errorf("vm: %s: Program not made by Compile", what)
 	case p.closed:
-		return errors.Errorf("graph: %s: program is closed", what)
+		return errors.Errorf("vm: %s: program is closed", what)
 	}
 	return nil
 }
@@ -287,14 +297,14 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 	in, ok := p.inputs[n]
 	if !ok {
 		if n == nil {
-			return errors.New("graph: set: nil node is not an input of this program (a builder error left it nil?)")
+			return errors.New("vm: set: nil node is not an input of this program (a builder error left it nil?)")
 		}
-		return errors.Errorf("graph: set: %q is not an input of this program", n.Name())
+		return errors.Errorf("vm: set: %q is not an input of this program", n.Name())
 	}
-	if i := FirstNonFinite(vals); i >= 0 {
-		return errors.Errorf("graph: set: input %q value %d is %v", in.name, i, vals[i])
+	if i := graph.FirstNonFinite(vals); i >= 0 {
+		return errors.Errorf("vm: set: input %q value %d is %v", in.name, i, vals[i])
 	}
-	if err := fillDense(in.t, vals, "set input", in.quoted); err != nil {
+	if err := fill(in.t, vals, in.quoted); err != nil {
 		return err
 	}
 	if !in.set {
@@ -302,6 +312,26 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 		if in.read {
 			p.unset--
 		}
+	}
+	return nil
+}
+
+// fill copies vals into the input tensor t, converting to its dtype. quoted is the input's name
+// in quotes, for the error.
+func fill(t *tensor.Dense, vals []float64, quoted string) error {
+	if n := t.Shape().TotalSize(); len(vals) != n {
+		return errors.Errorf("vm: set input %s: got %d values, want %d (shape %v)", quoted, len(vals), n, t.Shape())
+	}
+	switch t.Dtype() {
+	case tensor.Float64:
+		copy(t.Float64s(), vals)
+	case tensor.Float32:
+		d := t.Float32s()
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+	default:
+		return errors.Errorf("vm: set input %s: unsupported dtype %v", quoted, t.Dtype())
 	}
 	return nil
 }
@@ -330,14 +360,14 @@ func (p *Program) Run() (err error) {
 	}
 	for i, gn := range p.grads {
 		if err := addInto(p.acc[i], p.exec.value(gn)); err != nil {
-			return errors.Wrapf(err, "graph: run: gradient of %q", p.names[i])
+			return errors.Wrapf(err, "vm: run: gradient of %q", p.names[i])
 		}
 	}
 	p.ran = true
 	if p.check {
 		for i, a := range p.acc {
 			if j, v := nonFiniteIn(a); j >= 0 {
-				return errors.Errorf("graph: run: the accumulated gradient of parameter %q is %v at index %d%s after this run (it overflowed)", p.names[i], v, j, rowCol(a.Shape(), j))
+				return errors.Errorf("vm: run: the accumulated gradient of parameter %q is %v at index %d%s after this run (it overflowed)", p.names[i], v, j, rowCol(a.Shape(), j))
 			}
 		}
 	}
@@ -352,7 +382,7 @@ func (p *Program) unsetError() error {
 			names = append(names, strconv.Quote(in.name))
 		}
 	}
-	return errors.Errorf("graph: run: input %s never set (Set every input the program reads before the first Run; a value stays set for later runs)", strings.Join(names, ", "))
+	return errors.Errorf("vm: run: input %s never set (Set every input the program reads before the first Run; a value stays set for later runs)", strings.Join(names, ", "))
 }
 
 // checkRun finds the first parameter value, then the first node value in execution order,
@@ -360,7 +390,7 @@ func (p *Program) unsetError() error {
 func (p *Program) checkRun() error {
 	for i, n := range p.params {
 		if j, v := nonFiniteIn(n.Value()); j >= 0 {
-			return errors.Errorf("graph: run: parameter %q value %d%s is %v", p.names[i], j, rowCol(n.Shape(), j), v)
+			return errors.Errorf("vm: run: parameter %q value %d%s is %v", p.names[i], j, rowCol(n.Shape(), j), v)
 		}
 	}
 	k, j, v := p.exec.firstNonFinite()
@@ -369,10 +399,10 @@ func (p *Program) checkRun() error {
 	}
 	s := &p.exec.steps[k]
 	where := ""
-	if sc := p.bs.scope[s.n.ID()]; sc != "" {
+	if sc := p.b.ScopeOf(s.n.ID()); sc != "" {
 		where = fmt.Sprintf(", scope %q", sc)
 	}
-	return errors.Errorf("graph: run: node %q (op %v, shape %v%s), step %d of %d in execution order, is the first with a value that is not finite: value %d%s is %v",
+	return errors.Errorf("vm: run: node %q (op %v, shape %v%s), step %d of %d in execution order, is the first with a value that is not finite: value %d%s is %v",
 		s.n.Name(), s.op, s.n.Shape(), where, k+1, len(p.exec.steps), j, rowCol(s.n.Shape(), j), v)
 }
 
@@ -437,7 +467,7 @@ func addInto(acc *tensor.Dense, v G.Value) error {
 func (p *Program) runTape() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = errors.Errorf("graph: run: gorgonia panicked: %v", r)
+			err = errors.Errorf("vm: run: gorgonia panicked: %v", r)
 		}
 		p.vm.Reset()
 	}()
@@ -445,7 +475,7 @@ func (p *Program) runTape() (err error) {
 		*v = nil
 	}
 	if err := p.vm.RunAll(); err != nil {
-		return errors.Wrap(err, "graph: run")
+		return errors.Wrap(err, "vm: run")
 	}
 	p.ran = true
 	return nil
@@ -457,10 +487,10 @@ func (p *Program) Loss() (float64, error) {
 		return 0, err
 	}
 	if p.loss == nil {
-		return 0, errors.New("graph: loss: program has no loss")
+		return 0, errors.New("vm: loss: program has no loss")
 	}
 	if !p.ran {
-		return 0, errors.New("graph: loss: program has not run")
+		return 0, errors.New("vm: loss: program has not run")
 	}
 	if p.vm != nil {
 		return scalarOf(*p.lossVal)
@@ -475,7 +505,7 @@ func (p *Program) Value(n *G.Node) ([]float64, error) {
 		return nil, err
 	}
 	if n == nil {
-		return nil, errors.New("graph: value: nil node (a builder error left it nil?)")
+		return nil, errors.New("vm: value: nil node (a builder error left it nil?)")
 	}
 	name := n.Name()
 	var v G.Value
@@ -483,20 +513,20 @@ func (p *Program) Value(n *G.Node) ([]float64, error) {
 		if r, ok := p.reads[n]; ok {
 			v = *r
 		} else {
-			return nil, errors.Errorf("graph: value: node %q is not watched (pass it to Watch at compile time)", name)
+			return nil, errors.Errorf("vm: value: node %q is not watched (pass it to Watch at compile time)", name)
 		}
 	} else {
 		if _, ok := p.exec.slot[n]; !ok {
-			return nil, errors.Errorf("graph: value: node %q is not computed by this program (pass it to Watch at compile time)", name)
+			return nil, errors.Errorf("vm: value: node %q is not computed by this program (pass it to Watch at compile time)", name)
 		}
 		v = p.exec.value(n)
 	}
 	if !p.ran || v == nil {
-		return nil, errors.Errorf("graph: value: node %q: program has not run", name)
+		return nil, errors.Errorf("vm: value: node %q: program has not run", name)
 	}
 	switch x := v.(type) {
 	case *tensor.Dense:
-		return toFloat64s(x), nil
+		return append([]float64(nil), graph.Float64View(x)...), nil
 	default:
 		f, err := scalarOf(x)
 		if err != nil {
@@ -514,13 +544,14 @@ func scalarOf(v G.Value) (float64, error) {
 		return float64(*x), nil
 	case *tensor.Dense:
 		if x.Shape().TotalSize() == 1 {
-			return toFloat64s(x)[0], nil
+			return graph.Float64View(x)[0], nil
 		}
 	}
-	return 0, errors.Errorf("graph: value %v is not a scalar", v)
+	return 0, errors.Errorf("vm: value %v is not a scalar", v)
 }
 
-// Param is a parameter's value and its accumulated gradient, as an Optimizer sees them.
+// Param is a parameter's value and its accumulated gradient, as an optimizer (train.Optimizer,
+// package optim) sees them.
 type Param struct {
 	Name  string
 	Value *tensor.Dense
@@ -534,16 +565,16 @@ func (p *Program) Params() ([]Param, error) {
 		return nil, err
 	}
 	if !p.grad {
-		return nil, errors.New("graph: params: program was compiled ForwardOnly")
+		return nil, errors.New("vm: params: program was compiled ForwardOnly")
 	}
 	if !p.ran {
-		return nil, errors.New("graph: params: program has not run")
+		return nil, errors.New("vm: params: program has not run")
 	}
 	out := make([]Param, len(p.params))
 	for i, n := range p.params {
 		val, ok := n.Value().(*tensor.Dense)
 		if !ok {
-			return nil, errors.Errorf("graph: params: %q has no tensor value", p.names[i])
+			return nil, errors.Errorf("vm: params: %q has no tensor value", p.names[i])
 		}
 		if p.vm == nil {
 			out[i] = Param{Name: p.names[i], Value: val, Grad: p.acc[i]}
@@ -551,11 +582,11 @@ func (p *Program) Params() ([]Param, error) {
 		}
 		gv, err := n.Grad()
 		if err != nil {
-			return nil, errors.Wrapf(err, "graph: params: gradient of %q", p.names[i])
+			return nil, errors.Wrapf(err, "vm: params: gradient of %q", p.names[i])
 		}
 		gd, ok := gv.(*tensor.Dense)
 		if !ok {
-			return nil, errors.Errorf("graph: params: gradient of %q is %T", p.names[i], gv)
+			return nil, errors.Errorf("vm: params: gradient of %q is %T", p.names[i], gv)
 		}
 		out[i] = Param{Name: p.names[i], Value: val, Grad: gd}
 	}
@@ -584,12 +615,15 @@ func (p *Program) ZeroGrads() error {
 // Builder may add nodes and compile a new Program again. Closing twice does nothing.
 func (p *Program) Close() error {
 	if p == nil {
-		return errors.New("graph: close: nil Program (did Compile fail?)")
+		return errors.New("vm: close: nil Program (did Compile fail?)")
 	}
 	if p.closed {
 		return nil
 	}
 	p.closed = true
+	if p.release != nil { // nil in a Program not made by Compile
+		p.release()
+	}
 	if p.vm != nil {
 		return p.vm.Close()
 	}
