@@ -44,11 +44,15 @@ func (p *ParamSet) Float64s(name string) ([]float64, error) {
 	return toFloat64s(t), nil
 }
 
-// SetFloat64s overwrites the named tensor's values.
+// SetFloat64s overwrites the named tensor's values. A NaN or an infinity is an error, and
+// nothing is changed.
 func (p *ParamSet) SetFloat64s(name string, vals []float64) error {
 	t := p.vals[name]
 	if t == nil {
 		return errors.Errorf("graph: no parameter %q", name)
+	}
+	if i := FirstNonFinite(vals); i >= 0 {
+		return errors.Errorf("graph: parameter %q value %d is %v; nothing changed", name, i, vals[i])
 	}
 	return fillDense(t, vals, "parameter", name)
 }

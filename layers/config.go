@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/layers/internal/kernel"
 )
 
 // Squash selects a squashing function.
@@ -50,6 +52,12 @@ func (s Squash) scaleShift() (a, c float64, sigmoid bool) {
 		return 4, -2, true
 	}
 	return 1, 0, false
+}
+
+// kernel returns the squash as the fused kernel's numbers.
+func (s Squash) kernel() kernel.Squash {
+	a, c, sig := s.scaleShift()
+	return kernel.Squash{Scale: a, Shift: c, Sigmoid: sig}
 }
 
 // Biases says which hidden units of the LSTM layer have bias weights (Table 10, column "bias").

@@ -38,6 +38,12 @@
 // target steps only, and MaskedLoss) are fused nodes too. Net
 // builds the fused form unless NetConfig.Unrolled is set. The fused kernels compute the
 // exact logistic function, where gorgonia's sigmoid returns exactly 0 or 1 beyond |x| = 19.
+// Cell.SequenceWith adds per-sequence lengths (the padding of shorter sequences costs nothing
+// and changes no output or gradient), an initial state and the final state, so a stream
+// processed in chunks computes bit for bit what it computes whole; NetConfig.Carry exposes that
+// state as graph.Model.Carry. Package dot draws the fused form one time step at a time
+// (dot.ViewStep): the fused node builds its step from the nodes Cell.Step builds, so the model
+// being trained is drawn as the paper's memory cell (Fig. 1) without being built unrolled.
 //
 // Shapes are batch-first: x(t) is [batch, inputs], states are [batch, units]; a packed sequence
 // is [T·batch, features] with row t·batch+b holding step t of sequence b.

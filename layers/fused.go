@@ -13,6 +13,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/fusedop"
+	"github.com/lstm97/lstm97/layers/internal/kernel"
 )
 
 // Sequence computes the layer over a whole sequence as ONE graph node: x is [T·B, Inputs] with
@@ -81,8 +82,11 @@ type SeqResult struct {
 // (Sec. 4, which cuts all paths but the CEC's at every step) extended to the CEC at chunk
 // boundaries (truncated backpropagation through time). The forward pass is exact: chunks with
 // the state carried compute bit for bit the outputs of the whole stream. Errors are recorded
-// in the builder, naming the layer and the node.
+// in the builder, naming the layer and the node; a nil Cell returns the zero SeqResult.
 func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
+	if c == nil {
+		return SeqResult{}
+	}
 	b := c.b
 	if b.Err() != nil {
 		return SeqResult{}
@@ -178,13 +182,11 @@ type seqOp struct {
 	// positions are lenAt, s0At, y0At (0 when absent). No gradient flows into those.
 	arity             int
 	lenAt, s0At, y0At int
-	k64               *kernel[float64]
-	k32               *kernel[float32]
+	k64               *kernel.Kernel[float64]
+	k32               *kernel.Kernel[float32]
 }
 
 func (op *seqOp) Arity() int { return op.arity }
-
-// matrices is the type of an op taking n matrices and returning a tensor of outDims dims.
 
 func (op *seqOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
 
@@ -231,7 +233,7 @@ func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, erro
 }
 
 // runForward runs the kernel (made on first use) on the op's inputs.
-func runForward[F float32 | float64](op *seqOp, k **kernel[F], vals []G.Value, out []F) error {
+func runForward[F float32 | float64](op *seqOp, k **kernel.Kernel[F], vals []G.Value, out []F) error {
 	if *k == nil {
 		*k = newKernel[F](op)
 	}
@@ -248,17 +250,17 @@ func runForward[F float32 | float64](op *seqOp, k **kernel[F], vals []G.Value, o
 			return err
 		}
 	}
-	(*k).alloc()
-	if err := (*k).setLengths(opt[0]); err != nil {
+	(*k).Alloc()
+	if err := (*k).SetLengths(opt[0]); err != nil {
 		return errors.Wrapf(err, "%v", op)
 	}
 	if op.hot {
-		if err := (*k).index(x); err != nil {
+		if err := (*k).Index(x); err != nil {
 			return errors.Wrapf(err, "%v", op)
 		}
 	}
-	(*k).setInit(opt[1], opt[2])
-	(*k).forward(x, w, out)
+	(*k).SetInit(opt[1], opt[2])
+	(*k).Forward(x, w, out)
 	return nil
 }
 
@@ -271,16 +273,16 @@ func floatsOf[F float32 | float64](op fmt.Stringer, vals []G.Value, i int) ([]F,
 	return d, nil
 }
 
-func newKernel[F float32 | float64](op *seqOp) *kernel[F] {
+func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 	c := op.cell.cfg
-	k := &kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, hot: op.hot,
-		outGate: !c.NoOutputGate, rec: !c.NoRecurrence, cellsOnly: c.CellsOnlyRecurrence, full: c.FullGradient, g: c.G, h: c.H, hOffset: c.HPrimeOffset}
-	return k
+	return &kernel.Kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, Hot: op.hot,
+		OutGate: !c.NoOutputGate, Rec: !c.NoRecurrence, CellsOnly: c.CellsOnlyRecurrence, Full: c.FullGradient,
+		G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset}
 }
 
 // unpack returns the data of x and of the weights in the kernel's layout.
-func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F], error) {
-	var w [3]weights[F]
+func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]kernel.Weights[F], error) {
+	var w [3]kernel.Weights[F]
 	x, err := floatsOf[F](op, vals, 0)
 	if err != nil {
 		return nil, w, err
@@ -292,11 +294,11 @@ func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]weights[F],
 		}
 		switch s.kind {
 		case 0:
-			w[s.group].wx = d
+			w[s.group].Wx = d
 		case 1:
-			w[s.group].wh = d
+			w[s.group].Wh = d
 		case 2:
-			w[s.group].b = d
+			w[s.group].B = d
 		}
 	}
 	return x, w, nil
@@ -326,7 +328,7 @@ func (op *seqOp) Grad32(vals []G.Value, shapes []tensor.Shape, out []float32) er
 	return gradInto(op, op.k32, vals, shapes, out)
 }
 
-func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shapes []tensor.Shape, out []F) error {
+func gradInto[F float32 | float64](op *seqOp, k *kernel.Kernel[F], vals []G.Value, shapes []tensor.Shape, out []F) error {
 	if k == nil {
 		return errors.Errorf("%v: gradient before the forward op ran", op)
 	}
@@ -343,7 +345,7 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 	if op.xIsInput {
 		dx = nil // stays 0: nothing reads the gradient of an input
 	}
-	var dw [3]weights[F]
+	var dw [3]kernel.Weights[F]
 	off := len(x)
 	for i, s := range op.slots {
 		n := shapes[1+i].TotalSize()
@@ -351,14 +353,14 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel[F], vals []G.Value, shap
 		off += n
 		switch s.kind {
 		case 0:
-			dw[s.group].wx = part
+			dw[s.group].Wx = part
 		case 1:
-			dw[s.group].wh = part
+			dw[s.group].Wh = part
 		case 2:
-			dw[s.group].b = part
+			dw[s.group].B = part
 		}
 	}
-	k.backward(x, w, dy, dx, dw)
+	k.Backward(x, w, dy, dx, dw)
 	return nil
 }
 
@@ -409,9 +411,9 @@ func (op *stateOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, er
 	}
 	switch {
 	case op.seq.dtype == tensor.Float64 && op.seq.k64 != nil:
-		op.seq.k64.final(op.cells, out.Float64s())
+		op.seq.k64.Final(op.cells, out.Float64s())
 	case op.seq.dtype == tensor.Float32 && op.seq.k32 != nil:
-		op.seq.k32.final(op.cells, out.Float32s())
+		op.seq.k32.Final(op.cells, out.Float32s())
 	default:
 		return nil, errors.Errorf("%v: read before the sequence ran", op)
 	}

@@ -92,11 +92,20 @@ func NewCell(b *graph.Builder, cfg Config) (*Cell, error) {
 	return c, nil
 }
 
-// Config returns the layer's configuration with defaults filled in.
-func (c *Cell) Config() Config { return c.cfg }
+// Config returns the layer's configuration with defaults filled in (the zero Config for a nil
+// Cell).
+func (c *Cell) Config() Config {
+	if c == nil {
+		return Config{}
+	}
+	return c.cfg
+}
 
-// Params returns the layer's parameter nodes in the documented order.
+// Params returns the layer's parameter nodes in the documented order (nil for a nil Cell).
 func (c *Cell) Params() []*G.Node {
+	if c == nil {
+		return nil
+	}
 	var out []*G.Node
 	for _, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
 		for _, n := range []*G.Node{g.Wx, g.Wh, g.B} {
@@ -120,8 +129,8 @@ func (c *Cell) NumWeights() int {
 
 // Step computes one time step from x(t) [batch, Inputs] and the previous state (the zero
 // State at the first step). Errors are recorded in the builder (check its Err); the returned
-// State then has nil nodes. Nodes are built in scope "<Name>/t<step>"; step is used only for
-// names and messages.
+// State then has nil nodes, as it has for a nil Cell (which has no builder to record in).
+// Nodes are built in scope "<Name>/t<step>"; step is used only for names and messages.
 //
 // prev may also be an initial state of one's own, such as graph inputs holding the state
 // carried over from a previous chunk of a stream (the unrolled counterpart of SequenceWith's
@@ -130,6 +139,9 @@ func (c *Cell) NumWeights() int {
 // NoRecurrence only S is read. Gradients flow into prev's nodes like into any operand: through
 // S, and through Y (Cells) with FullGradient; for graph inputs none is computed.
 func (c *Cell) Step(x *G.Node, prev State, step int) State {
+	if c == nil {
+		return State{}
+	}
 	b := c.b.Scope(fmt.Sprintf("t%d", step))
 	if b.Err() != nil {
 		return State{}
@@ -189,8 +201,12 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 	} else {
 		cb.Annotate(st.S, "s(t) = y_in·g  (s(t-1) = 0)", graph.RoleCellState)
 	}
+	// With H the identity, h(s) is the state node itself: its note (the CEC's) stays, and only
+	// nodes built here are annotated.
 	st.Cells = squash(cb, c.cfg.H, st.S)
-	cb.Annotate(st.Cells, "h(s)", graph.RoleNone)
+	if st.Cells != st.S {
+		cb.Annotate(st.Cells, "h(s)", graph.RoleNone)
+	}
 	if off := c.cfg.HPrimeOffset; off > 0 {
 		// h(s) + off·(s - stop(s)): the same value (s - s = 0 exactly), and the derivative
 		// h'(s) + off (Config.HPrimeOffset).
@@ -201,16 +217,14 @@ func (c *Cell) Step(x *G.Node, prev State, step int) State {
 		st.Cells = cb.Add(st.Cells, zero)
 		cb.Annotate(st.Cells, "h(s), h' offset", graph.RoleNone)
 	}
+	parts, label := []*G.Node{st.Cells, st.InGate}, "y(t) = [y_c, y_in]"
 	if st.OutGate != nil {
 		st.Cells = cb.Mul(c.spread(cb, st.OutGate), st.Cells)
-	}
-	cb.Annotate(st.Cells, "y_c = y_out · h(s)", graph.RoleNone)
-	parts := []*G.Node{st.Cells, st.InGate}
-	if st.OutGate != nil {
-		parts = append(parts, st.OutGate)
+		cb.Annotate(st.Cells, "y_c = y_out · h(s)", graph.RoleNone)
+		parts, label = []*G.Node{st.Cells, st.InGate, st.OutGate}, "y(t) = [y_c, y_in, y_out]"
 	}
 	st.Y = b.Concat(1, parts...)
-	b.Annotate(st.Y, "y(t) = [y_c, y_in, y_out]", graph.RoleNone)
+	b.Annotate(st.Y, label, graph.RoleNone)
 	if b.Err() != nil {
 		return State{}
 	}
@@ -251,8 +265,12 @@ func squash(b *graph.Builder, s Squash, x *G.Node) *G.Node {
 }
 
 // Unroll runs Step over xs (one node per time step, each [batch, Inputs]) from the zero state
-// and returns the state after every step. Errors are recorded in the builder.
+// and returns the state after every step. Errors are recorded in the builder; nil is returned
+// after an error and for a nil Cell.
 func (c *Cell) Unroll(xs []*G.Node) []State {
+	if c == nil {
+		return nil
+	}
 	if len(xs) == 0 {
 		c.b.Fail(errors.Errorf("layers: LSTM %q: sequence of length 0", c.cfg.Name))
 		return nil

@@ -174,7 +174,7 @@ func embedForward[F float32 | float64](op *embedOp, vals []G.Value, y []F) error
 	if err != nil {
 		return err
 	}
-	if op.idx, err = indices(x, op.vocab, op.B, op.idx); err != nil {
+	if op.idx, err = fusedop.Indices(x, op.vocab, op.B, "index", op.idx, nil); err != nil {
 		return errors.Wrapf(err, "%v", op)
 	}
 	D := op.dim

@@ -89,19 +89,22 @@ func ceForward[F float32 | float64](op *ceOp, vals []G.Value) (float64, error) {
 	if len(op.prob) != N*C {
 		op.prob, op.label, op.w = make([]float64, N*C), make([]int, N), make([]float64, N)
 	}
+	for r, mv := range m {
+		if !(mv >= 0) {
+			return 0, errors.Errorf("%v: row %d: mask value %v, want >= 0", op, r, mv)
+		}
+	}
+	var err error
+	if op.label, err = fusedop.Indices(lab, C, 0, "label", op.label, func(r int) bool { return m[r] == 0 }); err != nil {
+		return 0, errors.Wrapf(err, "%v", op)
+	}
 	sum, total := 0.0, 0.0
 	for r, mv := range m {
 		op.w[r] = 0
 		if mv == 0 {
 			continue
 		}
-		if !(mv > 0) {
-			return 0, errors.Errorf("%v: row %d: mask value %v, want >= 0", op, r, mv)
-		}
-		l := int(lab[r])
-		if F(l) != lab[r] || l < 0 || l >= C {
-			return 0, errors.Errorf("%v: row %d has label %v, want an integer in [0, %d)", op, r, lab[r], C)
-		}
+		l := op.label[r]
 		zr, pr := z[r*C:(r+1)*C], op.prob[r*C:(r+1)*C]
 		mx := math.Inf(-1)
 		for _, v := range zr {
@@ -118,7 +121,7 @@ func ceForward[F float32 | float64](op *ceOp, vals []G.Value) (float64, error) {
 		}
 		sum += float64(mv) * (mx + math.Log(s) - float64(zr[l]))
 		total += float64(mv)
-		op.label[r], op.w[r] = l, float64(mv)
+		op.w[r] = float64(mv)
 	}
 	if total == 0 {
 		return 0, nil

@@ -1,33 +1,54 @@
-package layers
+// Package kernel is the numeric core of the fused LSTM (layers.Cell.Sequence): the forward and
+// backward passes of one LSTM layer over a whole batch of sequences, in plain loops over
+// preallocated buffers. It knows nothing of graphs; package layers wraps it in a gorgonia op.
+package kernel
 
 import (
 	"math"
 
 	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
-// kernel is the fused LSTM of one layer over a whole sequence, in plain loops over
+// Squash is a squashing function as plain numbers: Scale·σ(x) + Shift if Sigmoid, else the
+// identity (the paper's g and h, eqs. 4-5, and the variants of Table 10).
+type Squash struct {
+	Scale, Shift float64
+	Sigmoid      bool
+}
+
+// Kernel is the fused LSTM of one layer over a whole sequence, in plain loops over
 // preallocated buffers. Forward computes the cell outputs for every step and keeps what the
-// backward pass needs; backward computes the gradient of every weight and of the inputs in one
+// backward pass needs; Backward computes the gradient of every weight and of the inputs in one
 // reverse pass. With truncation (the default) the only error carried from step t to t-1 is the
-// CEC's ∂E/∂s; with full gradient, errors also flow through y(t-1) into the previous step.
+// CEC's ∂E/∂s (eqs. 19-28 of the paper); with Full, errors also flow through y(t-1) into the
+// previous step.
 //
-// Layout: x is [T·B, I] with row t·B+b (with hot: [T·B] one-hot symbol indices, see index); the
-// output is [T·B, CS]. Hidden units are ordered cells, input gates, output gates (as State.Y).
-// Weights follow Cell's parameter layout.
+// Set the configuration fields, then per run: Alloc, SetLengths, Index (with Hot), SetInit,
+// Forward, and Backward with the same x and weights; Final reads the final state. Buffers are
+// reused across runs: a run allocates nothing once T and B are fixed.
+//
+// Layout: x is [T·B, I] with row t·B+b (with Hot: [T·B] one-hot symbol indices, see Index);
+// the output is [T·B, CS]. Hidden units are ordered cells, input gates, output gates (as
+// layers.State.Y). Weights follow layers.Cell's parameter layout.
 //
 // Sequence b has lens[b] steps: rows t·B+b with t >= lens[b] are padding, never read, their
 // outputs 0, and skipped by both passes. Step 0 starts from s0 and y0 (the initial cell states
-// [B][CS] and recurrent activations [B][R]; the reset state 0 when hasS0 or hasY0 is false), and
+// [B][CS] and recurrent activations [B][R]; the reset state 0 when SetInit was given nil), and
 // no error is propagated into them.
-type kernel[F float32 | float64] struct {
+type Kernel[F float32 | float64] struct {
+	// I inputs, C blocks of S cells each, T steps, B sequences.
 	I, C, S, T, B int
-	outGate, rec  bool
-	cellsOnly     bool // the recurrent inputs are the cells' outputs only
-	full          bool
-	hot           bool // x holds one-hot symbol indices, one per row; idx holds them as ints
-	g, h          Squash
-	hOffset       float64 // added to h'(s) (Config.HPrimeOffset)
+	// OutGate: the blocks have output gates. Rec: y(t-1) feeds the net inputs. CellsOnly: the
+	// recurrent inputs are the cells' outputs only. Full: the full gradient, no truncation.
+	OutGate, Rec, CellsOnly, Full bool
+	// Hot: x holds one-hot symbol indices, one per row.
+	Hot bool
+	// G squashes the cells' net inputs, H the cell states.
+	G, H Squash
+	// HOffset is added to h'(s) (layers.Config.HPrimeOffset).
+	HOffset float64
 
 	// stored forward values, [T·B][...]
 	net  []F // [T·B][U] net inputs of all units
@@ -43,7 +64,7 @@ type kernel[F float32 | float64] struct {
 	wx, wh, b    []F
 	dwx, dwh, db []F
 
-	idx []int // [T·B] the symbol indices of the last forward call (hot)
+	idx []int // [T·B] the symbol indices of the last forward call (Hot)
 
 	lens         []int // [B] the sequences' lengths in the last forward call
 	s0, y0       []F   // [B][CS], [B][R] the initial state of the last forward call
@@ -55,42 +76,43 @@ type kernel[F float32 | float64] struct {
 	drec []F // [B][U] full gradient: ∂E/∂y(t-1) from step t
 }
 
-func (k *kernel[F]) CS() int { return k.C * k.S }
-func (k *kernel[F]) U() int {
-	if k.outGate {
-		return k.CS() + 2*k.C
+func (k *Kernel[F]) cs() int { return k.C * k.S }
+func (k *Kernel[F]) u() int {
+	if k.OutGate {
+		return k.cs() + 2*k.C
 	}
-	return k.CS() + k.C
+	return k.cs() + k.C
 }
 
-// R is the number of recurrent inputs: the cells, or all hidden units.
-func (k *kernel[F]) R() int {
-	if k.cellsOnly {
-		return k.CS()
+// r is the number of recurrent inputs: the cells, or all hidden units.
+func (k *Kernel[F]) r() int {
+	if k.CellsOnly {
+		return k.cs()
 	}
-	return k.U()
+	return k.u()
 }
 
 // group returns the first unit and the width of group gi (0 cells, 1 in gates, 2 out gates).
-func (k *kernel[F]) group(gi int) (first, n int) {
+func (k *Kernel[F]) group(gi int) (first, n int) {
 	switch gi {
 	case 0:
-		return 0, k.CS()
+		return 0, k.cs()
 	case 1:
-		return k.CS(), k.C
+		return k.cs(), k.C
 	}
-	return k.CS() + k.C, k.C
+	return k.cs() + k.C, k.C
 }
 
-func (k *kernel[F]) groups() int {
-	if k.outGate {
+func (k *Kernel[F]) groups() int {
+	if k.OutGate {
 		return 3
 	}
 	return 2
 }
 
-func (k *kernel[F]) alloc() {
-	n, U, CS := k.T*k.B, k.U(), k.CS()
+// Alloc sizes the buffers for the configuration, reusing those of earlier runs.
+func (k *Kernel[F]) Alloc() {
+	n, U, CS := k.T*k.B, k.u(), k.cs()
 	grow := func(b []F, size int) []F {
 		if cap(b) < size {
 			return make([]F, size)
@@ -105,20 +127,20 @@ func (k *kernel[F]) alloc() {
 	k.hs = grow(k.hs, n*CS)
 	k.hd = grow(k.hd, n*CS)
 	k.wx, k.dwx = grow(k.wx, k.I*U), grow(k.dwx, k.I*U)
-	k.wh, k.dwh = grow(k.wh, k.R()*U), grow(k.dwh, k.R()*U)
+	k.wh, k.dwh = grow(k.wh, k.r()*U), grow(k.dwh, k.r()*U)
 	k.b, k.db = grow(k.b, U), grow(k.db, U)
 	k.dnet = grow(k.dnet, k.B*U)
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
-	k.s0, k.y0 = grow(k.s0, k.B*CS), grow(k.y0, k.B*k.R())
+	k.s0, k.y0 = grow(k.s0, k.B*CS), grow(k.y0, k.B*k.r())
 	if len(k.lens) != k.B {
 		k.lens = make([]int, k.B)
 	}
 }
 
-// setLengths stores the sequences' lengths, T for all when v is nil. Each must be an integer in
+// SetLengths stores the sequences' lengths, T for all when v is nil. Each must be an integer in
 // [1, T].
-func (k *kernel[F]) setLengths(v []F) error {
+func (k *Kernel[F]) SetLengths(v []F) error {
 	if v == nil {
 		for b := range k.lens {
 			k.lens[b] = k.T
@@ -135,116 +157,109 @@ func (k *kernel[F]) setLengths(v []F) error {
 	return nil
 }
 
-// setInit stores the initial state: a copy of s0 [B][CS] and y0 [B][R], each nil for 0.
-func (k *kernel[F]) setInit(s0, y0 []F) {
+// SetInit stores the initial state: a copy of s0 [B][CS] and y0 [B][R], each nil for 0.
+func (k *Kernel[F]) SetInit(s0, y0 []F) {
 	k.hasS0, k.hasY0 = s0 != nil, y0 != nil
 	copy(k.s0, s0)
 	copy(k.y0, y0)
 }
 
-// final writes the state after each sequence's last step into out: the cell states [B][CS]
+// Final writes the state after each sequence's last step into out: the cell states [B][CS]
 // (cells) or the recurrent activations [B][R].
-func (k *kernel[F]) final(cells bool, out []F) {
+func (k *Kernel[F]) Final(cells bool, out []F) {
 	for b, n := range k.lens {
 		r := (n-1)*k.B + b
 		if cells {
-			copy(out[b*k.CS():(b+1)*k.CS()], k.s[r*k.CS():(r+1)*k.CS()])
+			copy(out[b*k.cs():(b+1)*k.cs()], k.s[r*k.cs():(r+1)*k.cs()])
 		} else {
-			copy(out[b*k.R():(b+1)*k.R()], k.act[r*k.U():r*k.U()+k.R()])
+			copy(out[b*k.r():(b+1)*k.r()], k.act[r*k.u():r*k.u()+k.r()])
 		}
 	}
 }
 
-// weights holds the weight slices of one group; nil where absent.
-type weights[F float32 | float64] struct{ wx, wh, b []F }
+// Weights holds the weight slices of one group of units (cells, input gates, output gates), in
+// layers.Cell's layout: Wx [I][n], Wh [R][n], B [n]; nil where absent.
+type Weights[F float32 | float64] struct{ Wx, Wh, B []F }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // squashD returns the squash of x and its derivative.
 func squashD(s Squash, x float64) (float64, float64) {
-	if s == SquashIdentity {
+	if !s.Sigmoid {
 		return x, 1
 	}
-	a, c, _ := s.scaleShift()
+	a, c := s.Scale, s.Shift
 	p := sigmoid(x)
 	return a*p + c, a * p * (1 - p)
 }
 
 // pack copies the groups' weights into the packed matrices.
-func (k *kernel[F]) pack(w [3]weights[F]) {
-	U := k.U()
+func (k *Kernel[F]) pack(w [3]Weights[F]) {
+	U := k.u()
 	clear(k.wh)
 	clear(k.b)
 	for gi := 0; gi < k.groups(); gi++ {
 		first, n := k.group(gi)
 		ws := w[gi]
 		for i := 0; i < k.I; i++ {
-			copy(k.wx[i*U+first:i*U+first+n], ws.wx[i*n:(i+1)*n])
+			copy(k.wx[i*U+first:i*U+first+n], ws.Wx[i*n:(i+1)*n])
 		}
-		if ws.wh != nil {
-			for v := 0; v < k.R(); v++ {
-				copy(k.wh[v*U+first:v*U+first+n], ws.wh[v*n:(v+1)*n])
+		if ws.Wh != nil {
+			for v := 0; v < k.r(); v++ {
+				copy(k.wh[v*U+first:v*U+first+n], ws.Wh[v*n:(v+1)*n])
 			}
 		}
-		if ws.b != nil {
-			copy(k.b[first:first+n], ws.b)
+		if ws.B != nil {
+			copy(k.b[first:first+n], ws.B)
 		}
 	}
 }
 
 // unpackGrads adds the packed weight gradients to the groups' gradients.
-func (k *kernel[F]) unpackGrads(dw [3]weights[F]) {
-	U := k.U()
+func (k *Kernel[F]) unpackGrads(dw [3]Weights[F]) {
+	U := k.u()
 	for gi := 0; gi < k.groups(); gi++ {
 		first, n := k.group(gi)
 		ws := dw[gi]
 		for i := 0; i < k.I; i++ {
 			for u := 0; u < n; u++ {
-				ws.wx[i*n+u] += k.dwx[i*U+first+u]
+				ws.Wx[i*n+u] += k.dwx[i*U+first+u]
 			}
 		}
-		if ws.wh != nil {
-			for v := 0; v < k.R(); v++ {
+		if ws.Wh != nil {
+			for v := 0; v < k.r(); v++ {
 				for u := 0; u < n; u++ {
-					ws.wh[v*n+u] += k.dwh[v*U+first+u]
+					ws.Wh[v*n+u] += k.dwh[v*U+first+u]
 				}
 			}
 		}
-		if ws.b != nil {
+		if ws.B != nil {
 			for u := 0; u < n; u++ {
-				ws.b[u] += k.db[first+u]
+				ws.B[u] += k.db[first+u]
 			}
 		}
 	}
 }
 
-// index checks that x holds T·B symbol indices, integers in [0, I) (padding rows, after
-// setLengths, are not read), and stores them in idx.
-func (k *kernel[F]) index(x []F) error {
+// Index checks that x holds T·B symbol indices, integers in [0, I) (padding rows, after
+// SetLengths, are not read), and stores them for Forward and Backward (Hot).
+func (k *Kernel[F]) Index(x []F) error {
 	if len(x) != k.T*k.B {
 		return errors.Errorf("one-hot input has %d indices, want T·B = %d", len(x), k.T*k.B)
 	}
-	if cap(k.idx) < len(x) {
-		k.idx = make([]int, len(x))
-	}
-	k.idx = k.idx[:len(x)]
-	for r, v := range x {
-		i := int(v)
-		if r/k.B >= k.lens[r%k.B] {
-			i = 0
-		} else if F(i) != v || i < 0 || i >= k.I {
-			return errors.Errorf("one-hot input: row %d (step %d, sequence %d) has index %v, want an integer in [0, %d)", r, r/k.B, r%k.B, v, k.I)
-		}
-		k.idx[r] = i
-	}
-	return nil
+	var err error
+	k.idx, err = fusedop.Indices(x, k.I, k.B, "index", k.idx, k.padding)
+	return errors.Wrap(err, "one-hot input")
 }
 
-// forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with hot, from the indices
-// stored by index), the lengths and the initial state (alloc, setLengths and setInit first).
-func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
+// padding reports whether row r of the packed layout is padding (after SetLengths).
+func (k *Kernel[F]) padding(r int) bool { return r/k.B >= k.lens[r%k.B] }
+
+// Forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with Hot, from the indices
+// stored by Index), the lengths and the initial state (Alloc, SetLengths, Index with Hot, and SetInit first).
+func (k *Kernel[F]) Forward(x []F, w [3]Weights[F], out []F) {
 	k.pack(w)
-	I, U, CS, B, R := k.I, k.U(), k.CS(), k.B, k.R()
+	I, U, CS, B, R := k.I, k.u(), k.cs(), k.B, k.r()
 	for t := 0; t < k.T; t++ {
 		for b := 0; b < B; b++ {
 			r := t*B + b
@@ -253,18 +268,18 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 				continue
 			}
 			var xr []F // nil with hot
-			if !k.hot {
+			if !k.Hot {
 				xr = x[r*I : (r+1)*I]
 			}
 			net := k.net[r*U : (r+1)*U]
 			var prev []F // y(t-1): nil at t = 0 from the reset state, and without recurrence
-			if t > 0 && k.rec {
+			if t > 0 && k.Rec {
 				prev = k.act[(r-B)*U : (r-B)*U+R]
-			} else if k.hasY0 && k.rec {
+			} else if k.hasY0 && k.Rec {
 				prev = k.y0[b*R : (b+1)*R]
 			}
 			copy(net, k.b)
-			if k.hot {
+			if k.Hot {
 				i := k.idx[r]
 				for u, w := range k.wx[i*U : (i+1)*U : (i+1)*U] {
 					net[u] += w
@@ -291,7 +306,7 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 			act := k.act[r*U : (r+1)*U]
 			for j := 0; j < k.C; j++ {
 				act[CS+j] = F(sigmoid(float64(net[CS+j])))
-				if k.outGate {
+				if k.OutGate {
 					act[CS+k.C+j] = F(sigmoid(float64(net[CS+k.C+j])))
 				}
 			}
@@ -306,7 +321,7 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
 			for c := 0; c < CS; c++ {
 				j := c / k.S
-				gv, gdv := squashD(k.g, float64(net[c]))
+				gv, gdv := squashD(k.G, float64(net[c]))
 				gnet[c], gd[c] = F(gv), F(gdv)
 				inc := act[CS+j] * F(gv)
 				if sPrev != nil {
@@ -314,10 +329,10 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 				} else {
 					s[c] = inc
 				}
-				hv, hdv := squashD(k.h, float64(s[c]))
-				hs[c], hd[c] = F(hv), F(hdv+k.hOffset)
+				hv, hdv := squashD(k.H, float64(s[c]))
+				hs[c], hd[c] = F(hv), F(hdv+k.HOffset)
 				y := F(hv)
-				if k.outGate {
+				if k.OutGate {
 					y = act[CS+k.C+j] * y
 				}
 				act[c] = y
@@ -327,12 +342,12 @@ func (k *kernel[F]) forward(x []F, w [3]weights[F], out []F) {
 	}
 }
 
-// backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out
+// Backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out
 // [T·B][CS] and the stored forward values of the last forward call with the same x and w. dy
 // at padding rows is ignored (their outputs are constant), and no error flows into the
 // initial state.
-func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weights[F]) {
-	I, U, CS, B, R := k.I, k.U(), k.CS(), k.B, k.R()
+func (k *Kernel[F]) Backward(x []F, w [3]Weights[F], dy []F, dx []F, dw [3]Weights[F]) {
+	I, U, CS, B, R := k.I, k.u(), k.cs(), k.B, k.r()
 	clear(k.ds)
 	clear(k.drec)
 	clear(dx)
@@ -357,7 +372,7 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 				j := c / k.S
 				dyc := dy[r*CS+c] + drec[c]
 				yout := F(1)
-				if k.outGate {
+				if k.OutGate {
 					yout = act[CS+k.C+j]
 					dnet[CS+k.C+j] += dyc * hs[c] // ∂E/∂y^out, made a net error below
 				}
@@ -368,14 +383,14 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 			for j := 0; j < k.C; j++ {
 				yin := act[CS+j]
 				dnet[CS+j] = (dnet[CS+j] + drec[CS+j]) * yin * (1 - yin)
-				if k.outGate {
+				if k.OutGate {
 					yo := act[CS+k.C+j]
 					dnet[CS+k.C+j] = (dnet[CS+k.C+j] + drec[CS+k.C+j]) * yo * (1 - yo)
 				}
 			}
 			// ds stays as it is: ∂s(t)/∂s(t-1) = 1, the CEC carries it to step t-1.
 			var xr, dxr []F // dxr: nil when the caller wants no ∂E/∂x (always with hot)
-			if k.hot {
+			if k.Hot {
 				row := k.dwx[k.idx[r]*U : (k.idx[r]+1)*U : (k.idx[r]+1)*U]
 				for u, d := range dnet {
 					row[u] += d
@@ -387,12 +402,12 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 				}
 			}
 			var prev []F // y(t-1), as in forward
-			if t > 0 && k.rec {
+			if t > 0 && k.Rec {
 				prev = k.act[(r-B)*U : (r-B)*U+R]
-			} else if k.hasY0 && k.rec {
+			} else if k.hasY0 && k.Rec {
 				prev = k.y0[b*R : (b+1)*R]
 			}
-			if k.full {
+			if k.Full {
 				clear(drec)
 			}
 			for u, d := range dnet {
@@ -423,7 +438,7 @@ func (k *kernel[F]) backward(x []F, w [3]weights[F], dy []F, dx []F, dw [3]weigh
 					row[u] += yv * d
 					acc += wrow[u] * d
 				}
-				if k.full {
+				if k.Full {
 					drec[v] += acc
 				}
 			}
