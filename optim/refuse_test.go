@@ -50,7 +50,7 @@ func values(ps []vm.Param) [][]float64 {
 }
 
 func state(opt train.Optimizer) any {
-	if s, ok := train.StatefulOf(opt); ok {
+	if s, ok := checkpoint.StatefulOf(opt); ok {
 		return s.State()
 	}
 	return nil

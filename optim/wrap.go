@@ -50,7 +50,7 @@ type Meter struct {
 // NewMeter wraps inner in a Meter. Checkpoints find inner's state through Unwrap.
 func NewMeter(inner train.Optimizer) *Meter { return &Meter{inner: inner} }
 
-// Unwrap returns the inner optimizer (train.Wrapper).
+// Unwrap returns the inner optimizer (checkpoint.Wrapper).
 func (m *Meter) Unwrap() train.Optimizer { return m.inner }
 
 // Step hands the update to the inner optimizer and, if it succeeds, records the gradient's
@@ -109,7 +109,7 @@ func NewHold(inner train.Optimizer, names ...string) *Hold {
 	return h
 }
 
-// Unwrap returns the inner optimizer (train.Wrapper).
+// Unwrap returns the inner optimizer (checkpoint.Wrapper).
 func (h *Hold) Unwrap() train.Optimizer { return h.inner }
 
 // Step updates every parameter but the held ones. A held name that is not among ps (a

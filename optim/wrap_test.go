@@ -11,6 +11,7 @@ import (
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 func gradParam(name string, grad any) vm.Param {
@@ -50,9 +51,9 @@ func TestGradNorm(t *testing.T) {
 	}
 }
 
-// isStateful reports whether checkpoints find an optimizer state in opt (train.StatefulOf).
+// isStateful reports whether checkpoints find an optimizer state in opt (checkpoint.StatefulOf).
 func isStateful(opt train.Optimizer) bool {
-	_, ok := train.StatefulOf(opt)
+	_, ok := checkpoint.StatefulOf(opt)
 	return ok
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
@@ -106,7 +106,7 @@ func TestConstructionSurvivesResume(t *testing.T) {
 	const max = 2500
 	run := func(dir string, max int, resume bool) Result {
 		r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3,
-			Checkpoints: train.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
+			Checkpoints: checkpoint.Policy{Dir: dir, Every: 1000, Resume: resume}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestConstructionIsPartOfTheCheckpointConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = RunTrial(s, Options{Seed: 1, Max: 100, Test: -1, Checkpoints: train.Checkpoints{Dir: dir, Resume: i == 1}})
+		_, err = RunTrial(s, Options{Seed: 1, Max: 100, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: i == 1}})
 		if i == 0 && err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,7 @@ type Options struct {
 	Every       int           // overrides Spec.Every when > 0
 	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
 	Drift       int           // > 0: measure the trained net's state drift on this many sequences
-	Checkpoints train.Checkpoints
+	Checkpoints checkpoint.Policy
 }
 
 // Result is one trial's outcome, printed as the final JSON line of the examples.
@@ -96,7 +96,7 @@ const MaxPrograms = 128
 // wall time up to that checkpoint, over all its runs. A directory without a checkpoint gives an
 // error that errors.Is checkpoint.ErrNotFound; a damaged checkpoint, an error saying what is wrong.
 func Saved(dir string) (sequences int, seconds float64, err error) {
-	ck, err := checkpoint.Load(dir)
+	ck, err := checkpoint.ReadData(dir)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -140,7 +140,7 @@ type trial struct {
 	testRng *rand.Rand
 	testSet []datasets.Example // Exp. 1's test strings, or Exp. 3's ST1/ST2 test set
 	st      state
-	ck      train.State
+	ck      checkpoint.State
 	meter   *optim.Meter
 	held    *optim.Hold
 	// success is set when the criterion is met.
@@ -156,8 +156,8 @@ type trial struct {
 // RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
 // tests it. It is Trainer.Run with hooks: the construction of Exps. 2a/2b, the spec's stopping
 // criterion (Until), the learning curve, progress lines and checkpoints. When interrupted
-// (train.ErrInterrupted) it saves a checkpoint if o.Checkpoints has a directory and returns the
-// sequences trained so far in Result.Sequences.
+// (checkpoint.ErrInterrupted) it saves a checkpoint if o.Checkpoints has a directory and
+// returns the sequences trained so far in Result.Sequences.
 func RunTrial(s *Spec, o Options) (Result, error) {
 	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
 	max := s.Max
@@ -182,13 +182,13 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		t.st.Seconds = t.elapsed()
 		return saveHook(seen, bt, r)
 	}}
-	if _, err = t.tr.Run(t.data, max, hooks...); errors.Is(err, train.ErrInterrupted) {
+	if _, err = t.tr.Run(t.data, max, hooks...); errors.Is(err, checkpoint.ErrInterrupted) {
 		t.st.Seconds = t.elapsed()
 		if serr := o.Checkpoints.Save(t.ck); serr != nil {
 			return res, serr
 		}
 		res.Sequences = t.tr.Seen()
-		return res, train.ErrInterrupted
+		return res, checkpoint.ErrInterrupted
 	}
 	if err != nil {
 		return res, err
@@ -295,7 +295,7 @@ func (t *trial) setUp(optimizer string) error {
 	if t.st.Window, err = train.NewWindow(window, o.Measure); err != nil {
 		return err
 	}
-	t.ck = train.State{Trainer: t.tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &t.st,
+	t.ck = checkpoint.State{Trainer: t.tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &t.st,
 		Config: map[string]any{"experiment": s.ID, "title": s.Title, "lr": s.LR, "seed": o.Seed, "optimizer": optimizer}}
 	// A probe sequence, drawn from a source of its own, gives a batch shape to build the model
 	// with before a checkpoint is loaded into it.

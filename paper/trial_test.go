@@ -127,7 +127,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			}
 			run := func(dir string, max int, resume bool) Result {
 				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: every(tc.id, 400),
-					Checkpoints: train.Checkpoints{Dir: dir, Every: 1000, Resume: resume}})
+					Checkpoints: checkpoint.Policy{Dir: dir, Every: 1000, Resume: resume}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -160,7 +160,7 @@ func TestResumedTrialTime(t *testing.T) {
 	}
 	dir := t.TempDir()
 	run := func(resume bool) Result {
-		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: train.Checkpoints{Dir: dir, Resume: resume}})
+		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: resume}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -542,14 +542,14 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 		var metrics bytes.Buffer
 		dir := t.TempDir()
 		r, err := RunTrial(s, Options{Seed: 3, Max: 3000, Every: 1000, Metrics: &metrics, Test: -1,
-			Checkpoints: train.Checkpoints{Dir: dir}})
+			Checkpoints: checkpoint.Policy{Dir: dir}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.Seconds = 0
 		results = append(results, r)
 		curves = append(curves, metrics.String())
-		ck, err := checkpoint.Load(dir)
+		ck, err := checkpoint.ReadData(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

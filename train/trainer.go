@@ -88,6 +88,10 @@ type TrainerConfig struct {
 	// they come back: with N lengths drawn uniformly, for about 1 - MaxPrograms/N of the
 	// batches. Compiles counts the compilations.
 	MaxPrograms int
+	// CheckFinite compiles the programs with vm.CheckFinite: a step or evaluation that computes
+	// a NaN or an infinity fails naming the first such node (parameters unchanged). It reads
+	// every value of every run: for finding where a NaN comes from, not for long runs.
+	CheckFinite bool
 }
 
 type compiled struct {
@@ -177,6 +181,29 @@ func (tr *Trainer) Build(s graph.Shape) error {
 // Optimizer returns the optimizer.
 func (tr *Trainer) Optimizer() Optimizer { return tr.cfg.Optimizer }
 
+// Model returns the function that builds the trainer's model (TrainerConfig.Model), so that a
+// loader can build the same model in a graph of its own (see package train/checkpoint).
+func (tr *Trainer) Model() graph.ModelFunc { return tr.cfg.Model }
+
+// Dtype returns the dtype the trainer builds its models in (TrainerConfig.Dtype; the zero
+// value means float64, as in graph.Config).
+func (tr *Trainer) Dtype() tensor.Dtype { return tr.cfg.Dtype }
+
+// Seed returns the seed of the parameters' initialisers (TrainerConfig.Seed).
+func (tr *Trainer) Seed() int64 { return tr.cfg.Seed }
+
+// Shapes returns the batch shapes the trainer has a compiled program for, training and
+// evaluation (a shape may appear twice), in no particular order.
+func (tr *Trainer) Shapes() []graph.Shape {
+	var out []graph.Shape
+	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
+		for _, c := range cache {
+			out = append(out, c.shape)
+		}
+	}
+	return out
+}
+
 // Programs returns the number of compiled programs currently cached (training and evaluation).
 func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
 
@@ -208,13 +235,14 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	for _, c := range m.Carry {
 		nodes = append(nodes, c.Final)
 	}
-	watch := vm.Watch(nodes...)
-	var p *vm.Program
+	opts := []vm.CompileOption{vm.Watch(nodes...)}
 	if eval {
-		p, err = vm.Compile(b, m.Loss, watch, vm.ForwardOnly())
-	} else {
-		p, err = vm.Compile(b, m.Loss, watch)
+		opts = append(opts, vm.ForwardOnly())
 	}
+	if tr.cfg.CheckFinite {
+		opts = append(opts, vm.CheckFinite())
+	}
+	p, err := vm.Compile(b, m.Loss, opts...)
 	if err != nil {
 		return nil, errors.Wrapf(err, "train: compiling the model for T=%d B=%d", s.T, s.B)
 	}
@@ -573,7 +601,8 @@ func (tr *Trainer) ResetState() {
 
 // Step trains on one batch: forward, backward, optimizer step. Gradients are zeroed after the
 // step. If the loss or a gradient is not finite, the parameters are left unchanged and the
-// error names the parameter and the sequence count.
+// error names the parameter and the sequence count (with TrainerConfig.CheckFinite, the first
+// node whose value is not finite).
 //
 // The trainer sets the model's lengths (graph.Model.Lengths) from Batch.Lengths, T for every
 // sequence when it is nil; a batch with a sequence shorter than T needs a model that takes
@@ -603,7 +632,7 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	}
 	if bad := nonFinite(r.Loss, ps); bad != "" {
 		c.prog.ZeroGrads()
-		return Result{}, errors.Errorf("train: train step after %d sequences: %s is not finite; parameters left unchanged", tr.seen, bad)
+		return Result{}, errors.Errorf("train: train step after %d sequences: %s is not finite; parameters left unchanged (set TrainerConfig.CheckFinite to name the node)", tr.seen, bad)
 	}
 	if err := tr.cfg.Optimizer.Step(ps); err != nil {
 		c.prog.ZeroGrads()

@@ -109,11 +109,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 			if !strings.Contains(out, "resumed after 300 sequences") {
 				t.Fatalf("did not resume: %s", out)
 			}
-			a, err := checkpoint.Load(whole)
+			a, err := checkpoint.ReadData(whole)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := checkpoint.Load(parts)
+			b, err := checkpoint.ReadData(parts)
 			if err != nil {
 				t.Fatal(err)
 			}

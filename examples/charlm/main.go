@@ -6,11 +6,18 @@
 // checkpoint, loads it back into a freshly built model, and samples text from that model.
 //
 // The default text (corpus.txt, about 8 KB of short stories written for this repository) is
-// small, so the model learns its words and phrases quickly; point -text at any UTF-8 file.
+// small, so the model learns its words and phrases quickly; point -text at any UTF-8 file. The
+// defaults train for about a minute on two cores, from 5.8 bits per character (uniform guessing)
+// to about 2.3 on the training text.
+//
+// The output layer sees the current character's embedding beside the second layer's cells. A
+// 1997 memory cell has no forget gate: it integrates its input over the whole stream, so the
+// cells alone cannot cheaply tell which character came last, and without that path the model
+// stays near the 4.2 bits of character frequencies for thousands of sequences.
 //
 // Usage:
 //
-//	go run ./examples/charlm [-text FILE] [-sequences 24000] [-batch 16] [-T 64] [-minT 32]
+//	go run ./examples/charlm [-text FILE] [-sequences 40000] [-batch 16] [-T 64] [-minT 32]
 //	                         [-blocks 32] [-cells 1] [-embed 32] [-lr 0.005] [-clip 5]
 //	                         [-in-gate-bias 0] [-dropout 0] [-seed 1] [-checkpoint DIR] [-sample 400]
 //	                         [-prompt "The "] [-temperature 0.7] [-progress 2000]
@@ -40,6 +47,7 @@ import (
 	"github.com/lstm97/lstm97/layers/loss"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 //go:embed corpus.txt
@@ -88,7 +96,7 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("charlm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Text, "text", "", "UTF-8 text file to learn (default: the shipped corpus.txt)")
-	fs.IntVar(&c.Sequences, "sequences", 24000, "chunks to train on (sequences)")
+	fs.IntVar(&c.Sequences, "sequences", 40000, "chunks to train on (sequences)")
 	fs.IntVar(&c.Batch, "batch", 16, "chunks per minibatch (parallel streams)")
 	fs.IntVar(&c.T, "T", 64, "longest chunk (characters)")
 	fs.IntVar(&c.MinT, "minT", 32, "shortest chunk (characters)")
@@ -237,7 +245,7 @@ func run(c Config, stdout io.Writer) error {
 		chars += float64(n)
 		if seen/c.Progress != lastSeen/c.Progress || seen >= c.Sequences {
 			dt := time.Since(last).Seconds()
-			fmt.Fprintf(stdout, "  %6d sequences  loss %.3f bits/char  %.0f seq/s\n", seen, sum/chars/math.Ln2, float64(seen-lastSeen)/dt)
+			fmt.Fprintf(stdout, "  %6d sequences  loss %.3f nats/char = %.3f bits/char  %.0f seq/s\n", seen, sum/chars, sum/chars/math.Ln2, float64(seen-lastSeen)/dt)
 			sum, chars, last, lastSeen = 0, 0, time.Now(), seen
 		}
 		return nil
@@ -255,12 +263,12 @@ func run(c Config, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	if err := train.Save(dir, tr, c); err != nil {
+	if err := checkpoint.Save(dir, tr, c); err != nil {
 		return err
 	}
 	// A fresh model from the checkpoint alone: the configuration, then the weights.
 	var saved Config
-	if err := train.LoadConfig(dir, &saved); err != nil {
+	if err := checkpoint.LoadConfig(dir, &saved); err != nil {
 		return err
 	}
 	fresh, err := newTrainer(saved)
@@ -268,7 +276,7 @@ func run(c Config, stdout io.Writer) error {
 		return err
 	}
 	defer fresh.Close()
-	if err := train.Load(dir, fresh, nil); err != nil {
+	if err := checkpoint.Load(dir, fresh, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "saved and reloaded %d weights (%s)\n", fresh.Params().NumWeights(), dirNote(c.Checkpoint))

@@ -27,7 +27,7 @@ func TestSmoke(t *testing.T) {
 	}
 	s := out.String()
 	var losses []float64
-	for _, m := range regexp.MustCompile(`loss ([0-9.]+) bits/char`).FindAllStringSubmatch(s, -1) {
+	for _, m := range regexp.MustCompile(`= ([0-9.]+) bits/char`).FindAllStringSubmatch(s, -1) {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		losses = append(losses, v)
 	}

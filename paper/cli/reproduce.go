@@ -20,7 +20,6 @@ import (
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
-	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -89,7 +88,7 @@ func ReproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		err = reproduce(c, stdout, stderr)
 	}
 	switch {
-	case errors.Is(err, train.ErrInterrupted):
+	case errors.Is(err, checkpoint.ErrInterrupted):
 		return 130, err
 	case err != nil:
 		return 2, err
@@ -418,10 +417,10 @@ func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string,
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
 				spec.Max = trialCap(j.spec, c.max)
-				o := paper.Options{Seed: c.seed + int64(j.trial), Checkpoints: train.Checkpoints{Context: ctx}, Progress: c.progress,
+				o := paper.Options{Seed: c.seed + int64(j.trial), Checkpoints: checkpoint.Policy{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
-					o.Checkpoints = train.Checkpoints{Dir: trialDir(c.checkpoint, j),
+					o.Checkpoints = checkpoint.Policy{Dir: trialDir(c.checkpoint, j),
 						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
 				}
 				res, err := paper.RunTrial(&spec, o)
@@ -432,7 +431,7 @@ func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string,
 					results[i].err = err
 				}
 				switch {
-				case errors.Is(err, train.ErrInterrupted):
+				case errors.Is(err, checkpoint.ErrInterrupted):
 					fmt.Fprintf(log, "  %s trial %d: interrupted\n", j.row.Name, j.trial)
 				case err != nil:
 					fmt.Fprintf(log, "  %s trial %d: %v\n", j.row.Name, j.trial, err)
@@ -447,9 +446,9 @@ func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string,
 	wg.Wait()
 	if ctx.Err() != nil {
 		if c.checkpoint == "" {
-			return errors.Wrap(train.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
+			return errors.Wrap(checkpoint.ErrInterrupted, "unfinished trials are lost (run with -checkpoint DIR to be able to resume)")
 		}
-		return errors.Wrapf(train.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
+		return errors.Wrapf(checkpoint.ErrInterrupted, "unfinished trials saved their checkpoints in %s; continue with -resume", c.checkpoint)
 	}
 	for _, o := range results {
 		if o.err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
-	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -452,14 +451,14 @@ func TestInterruptStopsTheDriver(t *testing.T) {
 		checkpoint: filepath.Join(dir, "ck"), ctx: ctx}
 	var log strings.Builder
 	err := reproduce(c, io.Discard, &log)
-	if !errors.Is(err, train.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
+	if !errors.Is(err, checkpoint.ErrInterrupted) || !strings.Contains(err.Error(), "-resume") {
 		t.Fatalf("err = %v, want an interruption that points to -resume", err)
 	}
 	if !strings.Contains(log.String(), "trial 0: interrupted") || strings.Contains(log.String(), "trial 1") {
 		t.Errorf("log:\n%s", log.String())
 	}
 	row := filepath.Join(c.checkpoint, slug("2c: q=100, p=100"))
-	ck, err := checkpoint.Load(filepath.Join(row, "trial0"))
+	ck, err := checkpoint.ReadData(filepath.Join(row, "trial0"))
 	if err != nil || ck.Sequences <= 0 {
 		t.Fatalf("trial 0's checkpoint: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
 // Trial is the body of an example program for the experiments ids (the first is the default):
@@ -127,7 +128,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		d.Print(stdout)
 	}
 	o := paper.Options{Seed: *seed, Test: *test, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
-		Checkpoints: train.Checkpoints{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
+		Checkpoints: checkpoint.Policy{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {
 		o.Metrics = &curve
@@ -135,7 +136,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprintf(stderr, "experiment %s: %s; %d-%d-%d net, lr %g, stop %s, seed %d\n", s.ID, s.Title,
 		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
 	r, err := paper.RunTrial(s, o)
-	if errors.Is(err, train.ErrInterrupted) {
+	if errors.Is(err, checkpoint.ErrInterrupted) {
 		if *ckDir == "" {
 			return 130, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", r.Sequences)
 		}

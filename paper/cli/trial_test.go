@@ -51,7 +51,7 @@ func TestSIGINTMessage(t *testing.T) {
 			if _, err := fmt.Sscanf(last, "after %d sequences;", &n); err != nil || n <= 0 || !strings.HasSuffix(last, want) {
 				t.Errorf("last message %q, want \"after N sequences; ...%s\" with N > 0", last, want)
 			}
-			ck, err := checkpoint.Load(dir)
+			ck, err := checkpoint.ReadData(dir)
 			switch {
 			case withDir && err != nil:
 				t.Fatal(err)

@@ -1,13 +1,6 @@
-// Package checkpoint is the file format of a training run's checkpoints: the parameters and the
-// optimizer's slots as NumPy arrays in an .npz file (readable without Go:
-// np.load(f)["lstm/cell/wx"]), and a JSON manifest with the sequence count, the parameters'
-// names, shapes and dtypes, the .npz file's SHA-256, a batch shape the model was built for, the
-// random sources' states, the run's configuration and any extra state. Both files are written
-// atomically, the manifest last, so a crash leaves the previous checkpoint or the new one; on
-// loading, a truncated or corrupted file is refused with a message saying which, and every array
-// is checked against the manifest and for finite values. SaveParams and LoadParams keep a
-// ParamSet alone. Package train builds saving a model, resuming and signal handling on it.
 package checkpoint
+
+// The file format: WriteData and ReadData of a Data, SaveParams and LoadParams of a ParamSet.
 
 import (
 	"archive/zip"
@@ -39,7 +32,8 @@ const Format = "lstm97-checkpoint/1"
 // ManifestName is the name of a checkpoint's manifest file in its directory.
 const ManifestName = "checkpoint.json"
 
-// ErrNotFound is returned (wrapped) by Load when the directory holds no checkpoint.
+// ErrNotFound is returned (wrapped) by ReadData (and so by Load, LoadConfig, LoadParams and
+// Policy.Restore) when the directory holds no checkpoint.
 var ErrNotFound = errors.New("checkpoint: no checkpoint")
 
 // OptimizerState is an optimizer's state: named slots (such as Adam's "m" and "v") holding one
@@ -50,7 +44,8 @@ type OptimizerState struct {
 	Slots map[string]map[string][]float64 `json:"-"` // slot -> parameter -> values
 }
 
-// Stateful is an Optimizer whose state a checkpoint keeps.
+// Stateful is a train.Optimizer whose state a checkpoint keeps (package optim's Momentum and
+// Adam); StatefulOf finds it inside a Wrapper.
 type Stateful interface {
 	State() OptimizerState
 	SetState(OptimizerState) error
@@ -63,7 +58,7 @@ type Data struct {
 	// Params are the parameters, by name.
 	Params *graph.ParamSet
 	// Shape is a batch shape the model was built for, nil if unknown: a loader builds the model
-	// for it to learn which parameters the model has (package train's Load needs no batch).
+	// for it to learn which parameters the model has (so that Load needs no batch).
 	Shape *graph.Shape
 	// Optimizer is the optimizer's state (nil for a stateless optimizer such as SGD).
 	Optimizer *OptimizerState
@@ -96,15 +91,15 @@ type manifest struct {
 	Extra      json.RawMessage   `json:"extra,omitempty"`
 }
 
-// Save writes ck into dir (created if needed). The arrays go to a NumPy .npz file named after
+// WriteData writes ck into dir (created if needed). The arrays go to a NumPy .npz file named after
 // the sequence count and the start of its SHA-256 (parameter "lstm/cell/wx" is array
 // "lstm/cell/wx"; optimizer slot "m" of it is "optimizer/m/lstm/cell/wx"), the rest to
 // checkpoint.json, which also holds the .npz file's SHA-256. Both are written atomically and the
 // manifest last, so a failure or a crash at any moment leaves the previous checkpoint or the new
 // one, never a mix (also when both have the same sequence count: the data file names differ);
 // older data files are removed afterwards. A parameter with a NaN or infinite value is refused
-// before anything is written, as Load would refuse it.
-func Save(dir string, ck *Data) error {
+// before anything is written, as ReadData would refuse it.
+func WriteData(dir string, ck *Data) error {
 	if ck == nil || ck.Params == nil {
 		return errors.New("checkpoint: nothing to save (nil checkpoint or parameters)")
 	}
@@ -188,10 +183,10 @@ func Save(dir string, ck *Data) error {
 	return nil
 }
 
-// Load reads the checkpoint in dir. A missing checkpoint gives ErrNotFound; a
+// ReadData reads the checkpoint in dir. A missing checkpoint gives ErrNotFound; a
 // truncated or corrupted one (bad manifest, wrong checksum, unreadable or missing arrays) gives
 // an error saying what is wrong, and nothing is loaded.
-func Load(dir string) (ck *Data, err error) {
+func ReadData(dir string) (ck *Data, err error) {
 	js, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if os.IsNotExist(err) {
 		return nil, errors.Wrapf(ErrNotFound, "in %s", dir)
@@ -343,10 +338,10 @@ func (s *OptimizerState) Check(ps *graph.ParamSet) error {
 	return nil
 }
 
-// SaveParams writes the parameters ps alone as a checkpoint in dir (see Save), for a user of
+// SaveParams writes the parameters ps alone as a checkpoint in dir (see WriteData), for a user of
 // package graph without a training loop.
 func SaveParams(dir string, ps *graph.ParamSet) error {
-	return Save(dir, &Data{Params: ps})
+	return WriteData(dir, &Data{Params: ps})
 }
 
 // LoadParams copies the parameters of the checkpoint in dir into ps, which must hold exactly
@@ -357,7 +352,7 @@ func LoadParams(dir string, ps *graph.ParamSet) error {
 	if ps == nil {
 		return errors.New("checkpoint: load parameters: nil parameter set")
 	}
-	ck, err := Load(dir)
+	ck, err := ReadData(dir)
 	if err != nil {
 		return err
 	}

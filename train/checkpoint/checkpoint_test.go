@@ -75,7 +75,7 @@ func sampleDir(t *testing.T) string {
 func TestSeedCheckpoint(t *testing.T) {
 	if *update {
 		dir := t.TempDir()
-		if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
+		if err := checkpoint.WriteData(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 		data, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -89,7 +89,7 @@ func TestSeedCheckpoint(t *testing.T) {
 			}
 		}
 	}
-	ck, err := checkpoint.Load(sampleDir(t))
+	ck, err := checkpoint.ReadData(sampleDir(t))
 	if err != nil {
 		t.Fatalf("%v (go test -update rewrites it)", err)
 	}
@@ -101,10 +101,10 @@ func TestSeedCheckpoint(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := checkpoint.Save(dir, ck); err != nil {
+	if err := checkpoint.WriteData(dir, ck); err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkpoint.Load(dir)
+	got, err := checkpoint.ReadData(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// A second save replaces the data file.
 	ck.Sequences = 2000
-	if err := checkpoint.Save(dir, ck); err != nil {
+	if err := checkpoint.WriteData(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -181,17 +181,17 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 		}, `format "other/9"`},
 	} {
 		dir := t.TempDir()
-		if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
+		if err := checkpoint.WriteData(dir, sampleCheckpoint(t)); err != nil {
 			t.Fatal(err)
 		}
 		if err := tc.damage(dir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := checkpoint.Load(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := checkpoint.ReadData(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := checkpoint.Load(t.TempDir()); !errors.Is(err, checkpoint.ErrNotFound) {
+	if _, err := checkpoint.ReadData(t.TempDir()); !errors.Is(err, checkpoint.ErrNotFound) {
 		t.Errorf("empty directory: err = %v, want ErrNotFound", err)
 	}
 }
@@ -242,7 +242,7 @@ func TestCheckpointReadableByNumPy(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
-	if err := checkpoint.Save(dir, ck); err != nil {
+	if err := checkpoint.WriteData(dir, ck); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "arrays-*.npz"))
@@ -288,7 +288,7 @@ func TestFailedSaveKeepsPrevious(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := checkpoint.Save(dir, sampleCheckpoint(t)); err != nil {
+			if err := checkpoint.WriteData(dir, sampleCheckpoint(t)); err != nil {
 				t.Fatal(err)
 			}
 			before, _ := os.ReadFile(filepath.Join(dir, checkpoint.ManifestName))
@@ -301,14 +301,14 @@ func TestFailedSaveKeepsPrevious(t *testing.T) {
 			if tc.crash {
 				defer checkpoint.FailBeforeManifest(errors.New("boom"))()
 			}
-			if err := checkpoint.Save(dir, next); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err := checkpoint.WriteData(dir, next); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 			after, _ := os.ReadFile(filepath.Join(dir, checkpoint.ManifestName))
 			if !bytes.Equal(after, before) {
 				t.Error("the manifest changed")
 			}
-			got, err := checkpoint.Load(dir)
+			got, err := checkpoint.ReadData(dir)
 			if err != nil {
 				t.Fatalf("the previous checkpoint: %v", err)
 			}
@@ -325,17 +325,17 @@ func TestShapeRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	ck := sampleCheckpoint(t)
 	ck.Shape = &graph.Shape{T: 3, B: 2, In: 4, Out: 1, TargetSteps: []int{0, 2}, OneHot: true}
-	if err := checkpoint.Save(dir, ck); err != nil {
+	if err := checkpoint.WriteData(dir, ck); err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkpoint.Load(dir)
+	got, err := checkpoint.ReadData(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Shape == nil || fmt.Sprintf("%+v", *got.Shape) != fmt.Sprintf("%+v", *ck.Shape) {
 		t.Errorf("shape %+v, want %+v", got.Shape, *ck.Shape)
 	}
-	if old, err := checkpoint.Load(sampleDir(t)); err != nil || old.Shape != nil {
+	if old, err := checkpoint.ReadData(sampleDir(t)); err != nil || old.Shape != nil {
 		t.Errorf("format-1 sample: shape %v, err %v; want none", old.Shape, err)
 	}
 	// A manifest whose shape is damaged (the checksum covers the arrays only).
@@ -355,7 +355,7 @@ func TestShapeRoundTrip(t *testing.T) {
 		if err := os.WriteFile(p, js, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := checkpoint.Load(dir); err == nil || !strings.Contains(err.Error(), "bad batch shape") {
+		if _, err := checkpoint.ReadData(dir); err == nil || !strings.Contains(err.Error(), "bad batch shape") {
 			t.Errorf("shape %v: err = %v", bad, err)
 		}
 	}

@@ -1,6 +1,6 @@
 package checkpoint
 
-// FailBeforeManifest makes Save fail with err after writing the data file and before writing
+// FailBeforeManifest makes WriteData fail with err after writing the data file and before writing
 // the manifest, until the returned function restores it.
 func FailBeforeManifest(err error) (restore func()) {
 	old := beforeManifest

@@ -24,7 +24,7 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "arrays-000000000001.npz"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ck, err := Load(dir)
+		ck, err := ReadData(dir)
 		if err == nil && ck == nil {
 			t.Fatal("nil checkpoint without error")
 		}

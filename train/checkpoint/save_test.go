@@ -1,10 +1,9 @@
-package train_test
+package checkpoint_test
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"math"
 	"math/rand"
 	"os"
@@ -99,7 +98,7 @@ func fingerprint(t *testing.T, tr *train.Trainer) string {
 		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "seen %d\n", tr.Seen())
-	if st, ok := train.StatefulOf(tr.Optimizer()); ok {
+	if st, ok := checkpoint.StatefulOf(tr.Optimizer()); ok {
 		s := st.State()
 		fmt.Fprintf(&b, "optimizer %s step %d %v\n", s.Kind, s.Step, s.Slots) // maps print sorted
 	}
@@ -125,7 +124,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			saved := adamTrainer(t, cfg, tc.dtype, 1)
 			steps(t, saved, bts[:6])
 			dir := t.TempDir()
-			if err := train.Save(dir, saved, cfg); err != nil {
+			if err := checkpoint.Save(dir, saved, cfg); err != nil {
 				t.Fatal(err)
 			}
 			loaded := adamTrainer(t, cfg, tc.dtype, 2) // other initial weights
@@ -139,7 +138,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				}
 			}
 			var got runConfig
-			if err := train.Load(dir, loaded, &got); err != nil {
+			if err := checkpoint.Load(dir, loaded, &got); err != nil {
 				t.Fatal(err)
 			}
 			if a, b := fingerprint(t, loaded), fingerprint(t, saved); a != b {
@@ -229,7 +228,7 @@ func TestLoadRefusesMismatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := train.Save(adamDir, saver, mlpConfig{Hidden: 3}); err != nil {
+	if err := checkpoint.Save(adamDir, saver, mlpConfig{Hidden: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if err := checkpoint.SaveParams(paramsDir, saver.Params()); err != nil {
@@ -239,7 +238,7 @@ func TestLoadRefusesMismatch(t *testing.T) {
 	if err := bare.Build(shape); err != nil {
 		t.Fatal(err)
 	}
-	if err := train.Save(bareDir, bare, nil); err != nil {
+	if err := checkpoint.Save(bareDir, bare, nil); err != nil {
 		t.Fatal(err)
 	}
 	var wrongType struct{ Width int }
@@ -262,7 +261,7 @@ func TestLoadRefusesMismatch(t *testing.T) {
 		{"other optimizer", adamDir, mlp(3, true, false), "momentum", tensor.Float64, nil, "holds adam optimizer state, the trainer's optimizer (*optim.Momentum) keeps momentum state"},
 		{"no optimizer state", bareDir, mlp(3, true, false), "adam", tensor.Float64, nil, "holds no optimizer state, the trainer's optimizer (*optim.Adam) needs one"},
 		{"no shape, fresh trainer", paramsDir, mlp(3, true, false), "", tensor.Float64, nil, "records no batch shape and the trainer has no parameters yet"},
-		{"config not a pointer", adamDir, mlp(3, true, false), "adam", tensor.Float64, mlpConfig{}, "config must be a non-nil pointer, got train_test.mlpConfig"},
+		{"config not a pointer", adamDir, mlp(3, true, false), "adam", tensor.Float64, mlpConfig{}, "config must be a non-nil pointer, got checkpoint_test.mlpConfig"},
 		{"config of another type", adamDir, mlp(3, true, false), "adam", tensor.Float64, &wrongType, `json: unknown field "Hidden"`},
 		{"no config saved", bareDir, mlp(3, true, false), "", tensor.Float64, &mlpConfig{}, "holds no configuration"},
 		{"no checkpoint", t.TempDir(), mlp(3, true, false), "adam", tensor.Float64, nil, "checkpoint: no checkpoint"},
@@ -279,7 +278,7 @@ func TestLoadRefusesMismatch(t *testing.T) {
 					}
 				}
 				before, cfgBefore := fingerprint(t, tr), fmt.Sprintf("%+v", tc.config)
-				err := train.Load(tc.dir, tr, tc.config)
+				err := checkpoint.Load(tc.dir, tr, tc.config)
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("built %v: err = %v, want %q", built, err, tc.want)
 				}
@@ -295,10 +294,10 @@ func TestLoadRefusesMismatch(t *testing.T) {
 			}
 		})
 	}
-	if err := train.Load(t.TempDir(), newTr(mlp(3, true, false), "", tensor.Float64), nil); !errors.Is(err, checkpoint.ErrNotFound) {
+	if err := checkpoint.Load(t.TempDir(), newTr(mlp(3, true, false), "", tensor.Float64), nil); !errors.Is(err, checkpoint.ErrNotFound) {
 		t.Errorf("empty directory: err = %v, want one that errors.Is ErrNotFound", err)
 	}
-	if err := train.Load(adamDir, nil, nil); err == nil || !strings.Contains(err.Error(), "nil trainer") {
+	if err := checkpoint.Load(adamDir, nil, nil); err == nil || !strings.Contains(err.Error(), "nil trainer") {
 		t.Errorf("nil trainer: err = %v", err)
 	}
 	// A checkpoint without a shape loads into a built trainer, and without an optimizer the
@@ -307,7 +306,7 @@ func TestLoadRefusesMismatch(t *testing.T) {
 	if err := tr.Build(shape); err != nil {
 		t.Fatal(err)
 	}
-	if err := train.Load(paramsDir, tr, nil); err != nil {
+	if err := checkpoint.Load(paramsDir, tr, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := fingerprint(t, tr), strings.Replace(fingerprint(t, saver), "seen 3", "seen 0", 1); !strings.HasPrefix(want, got) {
@@ -323,7 +322,7 @@ func TestSaveFailureKeepsCheckpoint(t *testing.T) {
 	tr := adamTrainer(t, cfg, tensor.Float64, 1)
 	steps(t, tr, bts[:1])
 	dir := t.TempDir()
-	if err := train.Save(dir, tr, cfg); err != nil {
+	if err := checkpoint.Save(dir, tr, cfg); err != nil {
 		t.Fatal(err)
 	}
 	want := fingerprint(t, tr)
@@ -334,23 +333,23 @@ func TestSaveFailureKeepsCheckpoint(t *testing.T) {
 		config any
 		want   string
 	}{
-		{"config that does not marshal", func() {}, map[string]any{"f": func() {}}, "train: save: config (map[string]interface {}); nothing saved: json: unsupported type"},
+		{"config that does not marshal", func() {}, map[string]any{"f": func() {}}, "checkpoint: save: config (map[string]interface {}); nothing saved: json: unsupported type"},
 		{"NaN weight", func() { tr.Params().Get("lstm/cell/wx").Float64s()[3] = math.NaN() }, cfg,
 			`checkpoint: nothing saved in ` + dir + `: parameter "lstm/cell/wx" value 3 is NaN`},
-		{"nil trainer", func() {}, cfg, "train: save: nil trainer"},
+		{"nil trainer", func() {}, cfg, "checkpoint: save: nil trainer"},
 	} {
 		tc.spoil()
 		var err error
 		if tc.name == "nil trainer" {
-			err = train.Save(dir, nil, tc.config)
+			err = checkpoint.Save(dir, nil, tc.config)
 		} else {
-			err = train.Save(dir, tr, tc.config)
+			err = checkpoint.Save(dir, tr, tc.config)
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
 		fresh := adamTrainer(t, cfg, tensor.Float64, 9)
-		if err := train.Load(dir, fresh, nil); err != nil {
+		if err := checkpoint.Load(dir, fresh, nil); err != nil {
 			t.Fatalf("%s: the earlier checkpoint: %v", tc.name, err)
 		}
 		if got := fingerprint(t, fresh); got != want {
@@ -367,23 +366,23 @@ func TestSaveFailureKeepsCheckpoint(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := smallNet()
-	if err := train.Save(dir, adamTrainer(t, cfg, tensor.Float64, 1), cfg); err != nil {
+	if err := checkpoint.Save(dir, adamTrainer(t, cfg, tensor.Float64, 1), cfg); err != nil {
 		t.Fatal(err)
 	}
 	got := runConfig{LR: 5, Notes: map[string][]int{"stale": {1}}}
-	if err := train.LoadConfig(dir, &got); err != nil {
+	if err := checkpoint.LoadConfig(dir, &got); err != nil {
 		t.Fatal(err)
 	}
 	if a, b := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", cfg); a != b {
 		t.Errorf("config %s, want %s", a, b)
 	}
 	var raw map[string]json.RawMessage
-	if err := train.LoadConfig(dir, &raw); err != nil || len(raw) != 3 {
+	if err := checkpoint.LoadConfig(dir, &raw); err != nil || len(raw) != 3 {
 		t.Errorf("as a map: %v, %v", raw, err)
 	}
 }
 
-// TestRestoreNeedsNoProbe: Checkpoints.Restore into a fresh trainer needs no batch shape; a
+// TestRestoreNeedsNoProbe: Policy.Restore into a fresh trainer needs no batch shape; a
 // checkpoint of format 1 without a recorded shape needs one (or a built trainer), and loads
 // with it.
 func TestRestoreNeedsNoProbe(t *testing.T) {
@@ -394,12 +393,12 @@ func TestRestoreNeedsNoProbe(t *testing.T) {
 	rs := datasets.NewSource(11)
 	rs.Uint64()
 	dir := t.TempDir()
-	ck := train.Checkpoints{Dir: dir, Resume: true}
-	if err := ck.Save(train.State{Trainer: saved, RNGs: map[string]*datasets.Source{"data": rs}, Config: cfg}); err != nil {
+	ck := checkpoint.Policy{Dir: dir, Resume: true}
+	if err := ck.Save(checkpoint.State{Trainer: saved, RNGs: map[string]*datasets.Source{"data": rs}, Config: cfg}); err != nil {
 		t.Fatal(err)
 	}
 	loaded, rs2 := adamTrainer(t, cfg, tensor.Float64, 2), datasets.NewSource(0)
-	ok, err := ck.Restore(train.State{Trainer: loaded, RNGs: map[string]*datasets.Source{"data": rs2}, Config: cfg})
+	ok, err := ck.Restore(checkpoint.State{Trainer: loaded, RNGs: map[string]*datasets.Source{"data": rs2}, Config: cfg})
 	if err != nil || !ok {
 		t.Fatalf("restore: %v, %v", ok, err)
 	}
@@ -412,11 +411,11 @@ func TestRestoreNeedsNoProbe(t *testing.T) {
 
 	// The format-1 sample: parameters lstm/cell/wx (2, 4) and out/b (1, 1), Adam state, config {"T":100}.
 	fmt1 := t.TempDir()
-	man, err := os.ReadFile(filepath.Join("checkpoint", "testdata", "format1", "manifest.json"))
+	man, err := os.ReadFile(filepath.Join("testdata", "format1", "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join("checkpoint", "testdata", "format1", "arrays.npz.golden"))
+	data, err := os.ReadFile(filepath.Join("testdata", "format1", "arrays.npz.golden"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,8 +447,8 @@ func TestRestoreNeedsNoProbe(t *testing.T) {
 		t.Cleanup(func() { tr.Close() })
 		return tr
 	}
-	state := train.State{Trainer: newTr(), Config: map[string]int{"T": 100}, RNGs: map[string]*datasets.Source{"train": datasets.NewSource(0)}}
-	old := train.Checkpoints{Dir: fmt1, Resume: true}
+	state := checkpoint.State{Trainer: newTr(), Config: map[string]int{"T": 100}, RNGs: map[string]*datasets.Source{"train": datasets.NewSource(0)}}
+	old := checkpoint.Policy{Dir: fmt1, Resume: true}
 	if _, err := old.Restore(state); err == nil || !strings.Contains(err.Error(), "records no batch shape") {
 		t.Errorf("format 1 without a probe: err = %v", err)
 	}
@@ -470,82 +469,10 @@ func TestRestoreNeedsNoProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fcfg struct{ T int }
-	if err := train.Load(fmt1, tr, &fcfg); err != nil || fcfg.T != 100 {
+	if err := checkpoint.Load(fmt1, tr, &fcfg); err != nil || fcfg.T != 100 {
 		t.Fatalf("Load of format 1 into a built trainer: %v, config %+v", err, fcfg)
 	}
 	if a, b := fingerprint(t, tr), fingerprint(t, state.Trainer); a != b || !strings.Contains(a, "optimizer adam step 7") {
 		t.Errorf("Load and Restore of format 1 differ:\n%s\n%s", a, b)
 	}
-}
-
-// ExampleSave saves a trained model with its configuration in one call, and loads it into a
-// fresh trainer in another: the configuration first (LoadConfig), to build the same model,
-// then the weights, the optimizer's state and the sequence count (Load), with no batch needed.
-// The loaded model computes what the trained one does, and trains on as it would have.
-func ExampleSave() {
-	check := func(err error) {
-		if err != nil {
-			log.Fatal(err)
-		}
-	}
-	type Config struct {
-		Net layers.NetConfig
-		LR  float64
-	}
-	newTrainer := func(cfg Config) *train.Trainer {
-		adam, err := optim.NewAdam(cfg.LR, optim.Clip{})
-		check(err)
-		tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg.Net), Optimizer: adam, Seed: 1})
-		check(err)
-		return tr
-	}
-	rng := rand.New(rand.NewSource(2))
-	batch := func() train.Batch {
-		seq, err := datasets.Adding{T: 10}.Sample(rng)
-		check(err)
-		bt, err := train.Stack(seq)
-		check(err)
-		return bt
-	}
-
-	cfg := Config{Net: layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2},
-		Output: output.Config{Units: 1, Bias: true}}, LR: 0.01}
-	tr := newTrainer(cfg)
-	defer tr.Close()
-	for range 200 {
-		_, err := tr.Step(batch())
-		check(err)
-	}
-	dir, err := os.MkdirTemp("", "lstm97-save")
-	check(err)
-	defer os.RemoveAll(dir)
-	check(train.Save(dir, tr, cfg))
-
-	var saved Config
-	check(train.LoadConfig(dir, &saved))
-	fresh := newTrainer(saved)
-	defer fresh.Close()
-	check(train.Load(dir, fresh, nil))
-
-	test := batch()
-	a, err := tr.Evaluate(test)
-	check(err)
-	b, err := fresh.Evaluate(test)
-	check(err)
-	fmt.Printf("loaded after %d sequences, learning rate %g\n", fresh.Seen(), saved.LR)
-	fmt.Printf("output: trained %.6f, loaded %.6f\n", a.Outputs[0][0][0], b.Outputs[0][0][0])
-	next := batch()
-	_, err = tr.Step(next)
-	check(err)
-	_, err = fresh.Step(next)
-	check(err)
-	wa, err := tr.Params().Float64s("lstm/cell/wx")
-	check(err)
-	wb, err := fresh.Params().Float64s("lstm/cell/wx")
-	check(err)
-	fmt.Println("same weights after one more step:", fmt.Sprint(wa) == fmt.Sprint(wb))
-	// Output:
-	// loaded after 200 sequences, learning rate 0.01
-	// output: trained 0.575142, loaded 0.575142
-	// same weights after one more step: true
 }

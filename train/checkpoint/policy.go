@@ -1,7 +1,8 @@
-package train
+package checkpoint
 
 // Checkpoints every N sequences and at the end, resuming from them, and a final checkpoint when
-// a run is interrupted by SIGINT or SIGTERM: what a training script needs around Trainer.Run.
+// a run is interrupted by SIGINT or SIGTERM: what a training script needs around
+// train.Trainer.Run.
 
 import (
 	"context"
@@ -16,19 +17,19 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/train/checkpoint"
+	"github.com/lstm97/lstm97/train"
 )
 
-// Wrapper is an Optimizer that wraps another (a gradient meter, a hold on some parameters):
-// checkpoints look through wrappers for the Stateful optimizer inside.
+// Wrapper is a train.Optimizer that wraps another (a gradient meter, a hold on some
+// parameters): checkpoints look through wrappers for the Stateful optimizer inside.
 type Wrapper interface {
-	Unwrap() Optimizer
+	Unwrap() train.Optimizer
 }
 
 // StatefulOf returns the Stateful optimizer o is, or wraps (through Wrapper), if any.
-func StatefulOf(o Optimizer) (checkpoint.Stateful, bool) {
+func StatefulOf(o train.Optimizer) (Stateful, bool) {
 	for o != nil {
-		if st, ok := o.(checkpoint.Stateful); ok {
+		if st, ok := o.(Stateful); ok {
 			return st, true
 		}
 		w, ok := o.(Wrapper)
@@ -40,13 +41,14 @@ func StatefulOf(o Optimizer) (checkpoint.Stateful, bool) {
 	return nil, false
 }
 
-// ErrInterrupted is returned by the hook after SIGINT or SIGTERM (the run saves and stops).
+// ErrInterrupted is returned by Policy.Hook's hook after SIGINT or SIGTERM, or when the
+// Policy's Context is done (the run saves and stops).
 var ErrInterrupted = errors.New("interrupted")
 
 // State is what a checkpoint of a training run keeps: the trainer (its parameters, optimizer
 // and sequence count), the random sources, the configuration and any extra state.
 type State struct {
-	Trainer *Trainer
+	Trainer *train.Trainer
 	// RNGs are the run's random sources, by name (e.g. "train").
 	RNGs map[string]*datasets.Source
 	// Config is the run's configuration; a resumed run must have the same.
@@ -55,8 +57,9 @@ type State struct {
 	Extra any
 }
 
-// Checkpoints configures checkpointing. The zero value does nothing.
-type Checkpoints struct {
+// Policy says where and how often a training run saves its checkpoints, whether it resumes
+// from one, and what interrupts it. The zero value does nothing.
+type Policy struct {
 	Dir    string // "" disables checkpoints
 	Every  int    // save every Every sequences (0: only at the end)
 	Resume bool   // continue from the checkpoint in Dir
@@ -70,7 +73,7 @@ type Checkpoints struct {
 }
 
 // Save writes a checkpoint of the run.
-func (c Checkpoints) Save(r State) error {
+func (c Policy) Save(r State) error {
 	if c.Dir == "" {
 		return nil
 	}
@@ -79,20 +82,20 @@ func (c Checkpoints) Save(r State) error {
 	for name, src := range r.RNGs {
 		b, err := src.MarshalBinary()
 		if err != nil {
-			return errors.Wrapf(err, "train: checkpoint: random source %q", name)
+			return errors.Wrapf(err, "checkpoint: save: random source %q", name)
 		}
 		ck.RNG[name] = b
 	}
 	var err error
 	if ck.Config, err = json.Marshal(r.Config); err != nil {
-		return errors.Wrap(err, "train: checkpoint: config")
+		return errors.Wrap(err, "checkpoint: save: config")
 	}
 	if r.Extra != nil {
 		if ck.Extra, err = json.Marshal(r.Extra); err != nil {
-			return errors.Wrap(err, "train: checkpoint: extra state")
+			return errors.Wrap(err, "checkpoint: save: extra state")
 		}
 	}
-	return checkpoint.Save(c.Dir, ck)
+	return WriteData(c.Dir, ck)
 }
 
 // Restore loads the checkpoint in Dir into the run if Resume is set, as Load does (the
@@ -104,26 +107,26 @@ func (c Checkpoints) Save(r State) error {
 // No batch shape is needed: the checkpoint records one. shape, at most one, is a batch shape of
 // the model to build it for instead, needed only for checkpoints that record none (written
 // before shapes were recorded) when the trainer has not built its model yet.
-func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
+func (c Policy) Restore(r State, shape ...graph.Shape) (bool, error) {
 	if len(shape) > 1 {
-		return false, errors.Errorf("train: resume: %d batch shapes given, want at most one", len(shape))
+		return false, errors.Errorf("checkpoint: resume: %d batch shapes given, want at most one", len(shape))
 	}
 	if !c.Resume {
 		return false, nil
 	}
 	if c.Dir == "" {
-		return false, errors.New("train: resume: no checkpoint directory given")
+		return false, errors.New("checkpoint: resume: no checkpoint directory given")
 	}
-	ck, err := checkpoint.Load(c.Dir)
-	if c.Optional && errors.Is(err, checkpoint.ErrNotFound) {
+	ck, err := ReadData(c.Dir)
+	if c.Optional && errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, errors.Wrap(err, "train: resume")
+		return false, errors.Wrap(err, "checkpoint: resume")
 	}
 	var saved, now any
 	if err := json.Unmarshal(ck.Config, &saved); err != nil {
-		return false, errors.Wrap(err, "train: resume: checkpoint config")
+		return false, errors.Wrap(err, "checkpoint: resume: checkpoint config")
 	}
 	js, err := json.Marshal(r.Config)
 	if err != nil {
@@ -133,7 +136,7 @@ func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
 		return false, err
 	}
 	if !reflect.DeepEqual(saved, now) {
-		return false, errors.Errorf("train: resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
+		return false, errors.Errorf("checkpoint: resume: the checkpoint in %s was made with config %s, this run has %s", c.Dir, ck.Config, js)
 	}
 	var probe *graph.Shape
 	if len(shape) == 1 {
@@ -141,15 +144,15 @@ func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
 	}
 	p, err := prepare(r.Trainer, ck, probe, c.Dir)
 	if err != nil {
-		return false, errors.Wrap(err, "train: resume")
+		return false, errors.Wrap(err, "checkpoint: resume")
 	}
 	for name := range r.RNGs { // a dry run of the random sources' states
 		b, ok := ck.RNG[name]
 		if !ok {
-			return false, errors.Errorf("train: resume: the checkpoint has no state for random source %q", name)
+			return false, errors.Errorf("checkpoint: resume: the checkpoint has no state for random source %q", name)
 		}
 		if err := datasets.NewSource(0).UnmarshalBinary(b); err != nil {
-			return false, errors.Wrapf(err, "train: resume: random source %q", name)
+			return false, errors.Wrapf(err, "checkpoint: resume: random source %q", name)
 		}
 	}
 	undo := func() error { return nil }
@@ -158,22 +161,22 @@ func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
 		undo = func() error { return p.opt.SetState(before) }
 	}
 	if err := p.setOptimizer(); err != nil {
-		return false, errors.Wrap(err, "train: resume")
+		return false, errors.Wrap(err, "checkpoint: resume")
 	}
 	if r.Extra != nil {
 		if err := json.Unmarshal(ck.Extra, r.Extra); err != nil {
 			if uerr := undo(); uerr != nil {
-				return false, errors.Wrapf(err, "train: resume: extra state (and restoring the optimizer: %v)", uerr)
+				return false, errors.Wrapf(err, "checkpoint: resume: extra state (and restoring the optimizer: %v)", uerr)
 			}
-			return false, errors.Wrap(err, "train: resume: extra state")
+			return false, errors.Wrap(err, "checkpoint: resume: extra state")
 		}
 	}
 	if err := p.commit(r.Trainer); err != nil {
-		return false, errors.Wrap(err, "train: resume")
+		return false, errors.Wrap(err, "checkpoint: resume")
 	}
 	for name, src := range r.RNGs {
 		if err := src.UnmarshalBinary(ck.RNG[name]); err != nil { // checked above
-			return false, errors.Wrapf(err, "train: resume: random source %q", name)
+			return false, errors.Wrapf(err, "checkpoint: resume: random source %q", name)
 		}
 	}
 	return true, nil
@@ -182,10 +185,10 @@ func (c Checkpoints) Restore(r State, shape ...graph.Shape) (bool, error) {
 // Hook returns a training hook that saves every Every sequences and returns ErrInterrupted
 // once SIGINT or SIGTERM has arrived, or Context is done (after which the caller saves a final
 // checkpoint). stop releases the signal handler.
-func (c Checkpoints) Hook(r State) (hook Hook, stop func()) {
+func (c Policy) Hook(r State) (hook train.Hook, stop func()) {
 	interrupted, stop := c.interrupted()
 	last := r.Trainer.Seen()
-	hook = func(seen int, _ Batch, _ Result) error {
+	hook = func(seen int, _ train.Batch, _ train.Result) error {
 		if interrupted() {
 			return ErrInterrupted
 		}
@@ -202,7 +205,7 @@ func (c Checkpoints) Hook(r State) (hook Hook, stop func()) {
 
 // interrupted reports whether the run must stop: Context is done, or (without a Context) a
 // SIGINT or SIGTERM has arrived since the call.
-func (c Checkpoints) interrupted() (interrupted func() bool, stop func()) {
+func (c Policy) interrupted() (interrupted func() bool, stop func()) {
 	if ctx := c.Context; ctx != nil {
 		return func() bool { return ctx.Err() != nil }, func() {}
 	}

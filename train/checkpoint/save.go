@@ -1,7 +1,7 @@
-package train
+package checkpoint
 
-// Saving a trained model in one call and loading it into a fresh Trainer without a batch, and
-// the loading core that Checkpoints.Restore shares.
+// Saving a trained model in one call and loading it into a fresh train.Trainer without a
+// batch, and the loading core that Policy.Restore shares.
 
 import (
 	"bytes"
@@ -13,11 +13,11 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/train/checkpoint"
+	"github.com/lstm97/lstm97/train"
 )
 
-// Save writes tr to dir in the format of package train/checkpoint (the parameters as NumPy
-// arrays, the rest in a JSON manifest), so that Load can continue training it or use it: its
+// Save writes the trainer tr to dir in this package's format (the parameters as NumPy arrays,
+// the rest in a JSON manifest), so that Load can continue training it or use it: its
 // parameters, its optimizer's state (StatefulOf), the number of sequences it has seen, a batch
 // shape it has built its model for (so that Load needs no batch), and config, any value
 // encoding/json can marshal (nil: none). A failure leaves the checkpoint that dir held before,
@@ -25,26 +25,26 @@ import (
 // cannot be marshalled, and both files are replaced atomically. A trainer that has built no
 // model yet (Build, Step or Evaluate) is saved without a shape; Load then needs a trainer that
 // has.
-func Save(dir string, tr *Trainer, config any) error {
+func Save(dir string, tr *train.Trainer, config any) error {
 	if tr == nil {
-		return errors.New("train: save: nil trainer")
+		return errors.New("checkpoint: save: nil trainer")
 	}
 	ck := snapshot(tr)
 	if config != nil {
 		js, err := json.Marshal(config)
 		if err != nil {
-			return errors.Wrapf(err, "train: save: config (%T); nothing saved", config)
+			return errors.Wrapf(err, "checkpoint: save: config (%T); nothing saved", config)
 		}
 		ck.Config = js
 	}
-	return errors.Wrap(checkpoint.Save(dir, ck), "train: save")
+	return errors.Wrap(WriteData(dir, ck), "checkpoint: save")
 }
 
-// Load loads the checkpoint in dir, written by Save or Checkpoints.Save, into tr, a trainer of
+// Load loads the checkpoint in dir, written by Save or Policy.Save, into tr, a trainer of
 // the same model (the same ModelFunc and configuration, and Dtype): its parameters, its
 // optimizer's state and its sequence count; the states it carries from batch to batch are
-// dropped (ResetState), a checkpoint does not keep them. If config is not nil, it must be a pointer, and is
-// set to the saved configuration (as encoding/json decodes it into a zero value; a field the
+// dropped (Trainer.ResetState), a checkpoint does not keep them. If config is not nil, it must
+// be a pointer, and is set to the saved configuration (as encoding/json decodes it into a zero value; a field the
 // type lacks is an error). tr may be fresh: Load builds the model for the batch shape the
 // checkpoint records, in a graph of its own, to learn which parameters it has, and puts the
 // saved values into tr's ParamSet, which the first Step or Evaluate binds (no batch needed).
@@ -54,29 +54,29 @@ func Save(dir string, tr *Trainer, config any) error {
 // kind, or a stateful optimizer without a saved state (a trainer without an Optimizer takes
 // the parameters alone, for evaluation). On any error tr and config are left unchanged. A
 // checkpoint that records no shape (written before shapes were, or by SaveParams) loads into
-// a trainer that has built its model (Build). A missing checkpoint gives an error that
-// errors.Is checkpoint.ErrNotFound.
-func Load(dir string, tr *Trainer, config any) error {
+// a trainer that has built its model (Trainer.Build). A missing checkpoint gives an error that
+// errors.Is ErrNotFound.
+func Load(dir string, tr *train.Trainer, config any) error {
 	if tr == nil {
-		return errors.New("train: load: nil trainer")
+		return errors.New("checkpoint: load: nil trainer")
 	}
-	ck, err := checkpoint.Load(dir)
+	ck, err := ReadData(dir)
 	if err != nil {
-		return errors.Wrap(err, "train: load")
+		return errors.Wrap(err, "checkpoint: load")
 	}
 	p, err := prepare(tr, ck, nil, dir)
 	if err != nil {
-		return errors.Wrap(err, "train: load")
+		return errors.Wrap(err, "checkpoint: load")
 	}
 	set, err := decodeConfig(ck.Config, config, dir)
 	if err != nil {
-		return errors.Wrap(err, "train: load")
+		return errors.Wrap(err, "checkpoint: load")
 	}
 	if err := p.setOptimizer(); err != nil {
-		return errors.Wrap(err, "train: load")
+		return errors.Wrap(err, "checkpoint: load")
 	}
 	if err := p.commit(tr); err != nil {
-		return errors.Wrap(err, "train: load")
+		return errors.Wrap(err, "checkpoint: load")
 	}
 	set()
 	return nil
@@ -86,13 +86,13 @@ func Load(dir string, tr *Trainer, config any) error {
 // decodes it into a zero value; a field the type lacks is an error), so that a script can build
 // the model a checkpoint was made with before loading it. config must be a non-nil pointer.
 func LoadConfig(dir string, config any) error {
-	ck, err := checkpoint.Load(dir)
+	ck, err := ReadData(dir)
 	if err != nil {
-		return errors.Wrap(err, "train: load config")
+		return errors.Wrap(err, "checkpoint: load config")
 	}
 	set, err := decodeConfig(ck.Config, config, dir)
 	if err != nil {
-		return errors.Wrap(err, "train: load config")
+		return errors.Wrap(err, "checkpoint: load config")
 	}
 	set()
 	return nil
@@ -122,9 +122,9 @@ func decodeConfig(raw json.RawMessage, config any, dir string) (set func(), err 
 
 // snapshot returns what a checkpoint keeps of tr (the configuration, random sources and extra
 // state are the caller's).
-func snapshot(tr *Trainer) *checkpoint.Data {
-	ck := &checkpoint.Data{Sequences: tr.Seen(), Params: tr.Params()}
-	if s, ok := tr.builtShape(); ok {
+func snapshot(tr *train.Trainer) *Data {
+	ck := &Data{Sequences: tr.Seen(), Params: tr.Params()}
+	if s, ok := builtShape(tr); ok {
 		ck.Shape = &s
 	}
 	if st, ok := StatefulOf(tr.Optimizer()); ok {
@@ -136,15 +136,12 @@ func snapshot(tr *Trainer) *checkpoint.Data {
 
 // builtShape returns a batch shape tr has a compiled program for: the smallest (T·B, then its
 // printout), so that a loader's check builds a small graph; false if there is none.
-func (tr *Trainer) builtShape() (graph.Shape, bool) {
+func builtShape(tr *train.Trainer) (graph.Shape, bool) {
 	var best graph.Shape
 	found := false
-	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
-		for _, c := range cache {
-			s := c.shape
-			if !found || s.T*s.B < best.T*best.B || (s.T*s.B == best.T*best.B && fmt.Sprint(s) < fmt.Sprint(best)) {
-				best, found = s, true
-			}
+	for _, s := range tr.Shapes() {
+		if !found || s.T*s.B < best.T*best.B || (s.T*s.B == best.T*best.B && fmt.Sprint(s) < fmt.Sprint(best)) {
+			best, found = s, true
 		}
 	}
 	return best, found
@@ -153,27 +150,27 @@ func (tr *Trainer) builtShape() (graph.Shape, bool) {
 // loading is a checkpoint checked against a trainer, ready to be put into it.
 type loading struct {
 	params *graph.ParamSet // the checkpoint's values, in the model's order and tensors of its own
-	opt    checkpoint.Stateful
-	state  checkpoint.OptimizerState
+	opt    Stateful
+	state  OptimizerState
 	seen   int
 }
 
 // prepare checks ck against tr without changing either: its parameters against the model's,
 // built for probe (if not nil), the checkpoint's recorded shape or one tr has built (in that
 // order), or else against tr's parameters; and its optimizer state against tr's optimizer.
-func prepare(tr *Trainer, ck *checkpoint.Data, probe *graph.Shape, dir string) (*loading, error) {
+func prepare(tr *train.Trainer, ck *Data, probe *graph.Shape, dir string) (*loading, error) {
 	shape := probe
 	if shape == nil {
 		shape = ck.Shape
 	}
-	if s, ok := tr.builtShape(); shape == nil && ok {
+	if s, ok := builtShape(tr); shape == nil && ok {
 		shape = &s
 	}
 	var model *graph.ParamSet
 	switch {
 	case shape != nil:
 		var err error
-		if model, err = tr.modelParams(*shape); err != nil {
+		if model, err = modelParams(tr, *shape); err != nil {
 			return nil, err
 		}
 	case tr.Params().Len() > 0:
@@ -231,9 +228,9 @@ func (p *loading) setOptimizer() error {
 }
 
 // commit puts the checked parameters into tr, sets its sequence count and drops the states it
-// carries from batch to batch (ResetState: they were computed with other weights, and a
+// carries from batch to batch (Trainer.ResetState: they were computed with other weights, and a
 // checkpoint does not keep them). It cannot fail on a trainer prepare accepted.
-func (p *loading) commit(tr *Trainer) error {
+func (p *loading) commit(tr *train.Trainer) error {
 	ps := tr.Params()
 	if ps.Len() > 0 {
 		if err := ps.Assign(p.params); err != nil {
@@ -253,15 +250,15 @@ func (p *loading) commit(tr *Trainer) error {
 
 // modelParams builds tr's model for shape s in a graph of its own and returns its parameters,
 // freshly initialised: which parameters the model has, with their shapes and dtypes.
-func (tr *Trainer) modelParams(s graph.Shape) (ps *graph.ParamSet, err error) {
+func modelParams(tr *train.Trainer, s graph.Shape) (ps *graph.ParamSet, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ps, err = nil, errors.Errorf("building the model for the batch shape %+v: panic: %v", s, r)
 		}
 	}()
 	ps = graph.NewParamSet()
-	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: ps})
-	if _, err := tr.cfg.Model(b, s); err != nil {
+	b := graph.NewBuilder(graph.Config{Dtype: tr.Dtype(), Seed: tr.Seed(), Params: ps})
+	if _, err := tr.Model()(b, s); err != nil {
 		return nil, errors.Wrapf(err, "building the model for the batch shape %+v", s)
 	}
 	if err := b.Err(); err != nil {

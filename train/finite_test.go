@@ -1,0 +1,145 @@
+package train_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
+)
+
+// linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
+// learning rate, which sigmoid networks do not (they saturate).
+func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+	w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
+	m := &graph.Model{}
+	for t := 0; t < s.T; t++ {
+		m.Inputs = append(m.Inputs, b.Input("x"+string(rune('0'+t)), s.B, s.In))
+	}
+	y := b.MatMul(m.Inputs[s.T-1], w)
+	tg := b.Input("target", s.B, s.Out)
+	m.Outputs, m.Targets = []*G.Node{y}, []*G.Node{tg}
+	m.Loss = b.Scale(b.Sum(b.Square(b.Sub(tg, y))), 0.5)
+	return m, b.Err()
+}
+
+// linearBatch is a batch of one sequence of 3 steps for linear: inputs in [scale, 2·scale),
+// the target y at the last step.
+func linearBatch(t *testing.T, rng *rand.Rand, scale, y float64) train.Batch {
+	t.Helper()
+	q := datasets.Sequence{Inputs: make([][]float64, 3), Targets: make([][]float64, 3)}
+	for i := range q.Inputs {
+		q.Inputs[i] = []float64{scale * (rng.Float64() + 1), scale * (rng.Float64() + 1)}
+	}
+	q.Targets[2] = []float64{y}
+	bt, err := train.Stack(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bt
+}
+
+// weights prints the parameters bit for bit.
+func weights(t *testing.T, tr *train.Trainer) string {
+	t.Helper()
+	var b strings.Builder
+	for _, name := range tr.Params().Names() {
+		vs, err := tr.Params().Float64s(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s:", name)
+		for _, v := range vs {
+			fmt.Fprintf(&b, " %x", math.Float64bits(v))
+		}
+	}
+	return b.String()
+}
+
+// TestWeightGuardNamesParameter: one step that overflows the weights is reported with the
+// parameter's name. The optimizer is the tests' plain sgd, which does not refuse such a step
+// itself (as package optim's optimizers do), so that the trainer's own guard is what speaks.
+func TestWeightGuardNamesParameter(t *testing.T) {
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: sgd(1e305)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	_, err = tr.Step(linearBatch(t, rand.New(rand.NewSource(1)), 1, 1e6))
+	if err == nil || !strings.Contains(err.Error(), `parameter "w" value`) || !strings.Contains(err.Error(), "Inf after the optimizer step") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCheckFinite: inputs of 1e200 make the squared error overflow. Without CheckFinite, Step
+// names the loss and points to the option; with it, Step and Evaluate name the first node whose
+// value is not finite, the squaring. Either way the parameters and the sequence count stay as
+// they were, and on finite batches CheckFinite changes nothing, bit for bit.
+func TestCheckFinite(t *testing.T) {
+	for _, tc := range []struct {
+		check bool
+		want  []string // in Step's error
+		eval  string   // in Evaluate's error; "" if Evaluate succeeds
+	}{
+		{false, []string{"after 3 sequences: the loss is not finite; parameters left unchanged (set TrainerConfig.CheckFinite to name the node)"}, ""},
+		{true, []string{"after 3 sequences", `vm: run: node "`, "op square", "is the first with a value that is not finite", "value 0"}, "op square"},
+	} {
+		t.Run(fmt.Sprint("CheckFinite=", tc.check), func(t *testing.T) {
+			tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: sgd(0.01), Seed: 1, CheckFinite: tc.check})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			rng := rand.New(rand.NewSource(2))
+			for range 3 {
+				if _, err := tr.Step(linearBatch(t, rng, 1, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := weights(t, tr)
+			huge := linearBatch(t, rng, 1e200, 1)
+			_, err = tr.Step(huge)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Fatalf("Step: err = %v, want %q", err, w)
+				}
+			}
+			t.Logf("Step: %v", err)
+			if after := weights(t, tr); after != before || tr.Seen() != 3 {
+				t.Errorf("the failed step changed the trainer: seen %d, weights\n%s\nwere\n%s", tr.Seen(), after, before)
+			}
+			_, err = tr.Evaluate(huge)
+			if tc.eval == "" && err != nil || tc.eval != "" && (err == nil || !strings.Contains(err.Error(), tc.eval)) {
+				t.Errorf("Evaluate: err = %v, want %q", err, tc.eval)
+			}
+			// Training goes on from the weights the failed step left.
+			for range 3 {
+				if _, err := tr.Step(linearBatch(t, rng, 1, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	// On finite batches the option changes nothing.
+	var got [2]string
+	for i, check := range []bool{false, true} {
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: sgd(0.1), Seed: 3, CheckFinite: check})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		if _, err := tr.Run(sumSource{rand.New(rand.NewSource(4))}, 20); err != nil {
+			t.Fatal(err)
+		}
+		got[i] = weights(t, tr)
+	}
+	if got[0] != got[1] {
+		t.Errorf("with CheckFinite the weights after 20 sequences are\n%s\nwithout\n%s", got[1], got[0])
+	}
+}
