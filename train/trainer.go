@@ -228,7 +228,7 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	if err != nil {
 		return nil, errors.Wrapf(err, "train: building the model for T=%d B=%d", s.T, s.B)
 	}
-	if err := checkModel(b, m, s); err != nil {
+	if err := m.Check(b, s); err != nil {
 		return nil, err
 	}
 	nodes := append([]*G.Node(nil), m.Outputs...)
@@ -261,85 +261,6 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	cache[k] = c
 	tr.compiles++
 	return c, nil
-}
-
-// checkModel checks the model that b built for shape s against the layouts of graph.Model.
-func checkModel(b *graph.Builder, m *graph.Model, s graph.Shape) error {
-	switch {
-	case m == nil:
-		return errors.New("train: model func returned nil")
-	case m.Loss == nil:
-		return errors.New("train: model has no loss")
-	}
-	if n := m.Lengths; n != nil && (!b.IsInput(n) || !n.Shape().Eq(tensor.Shape{s.B, 1})) {
-		return errors.Errorf("train: model lengths %q must be an input of shape (%d, 1), is %v", n.Name(), s.B, n.Shape())
-	}
-	for i, c := range m.Carry {
-		switch {
-		case c.Init == nil || c.Final == nil:
-			return errors.Errorf("train: model carry %d has a nil Init or Final node", i)
-		case !b.IsInput(c.Init):
-			return errors.Errorf("train: model carry %d: Init %q is not an input of the graph", i, c.Init.Name())
-		case len(c.Init.Shape()) != 2 || c.Init.Shape()[0] != s.B:
-			return errors.Errorf("train: model carry %d: Init %q has shape %v, want (%d, n)", i, c.Init.Name(), c.Init.Shape(), s.B)
-		case !c.Final.Shape().Eq(c.Init.Shape()):
-			return errors.Errorf("train: model carry %d: Final %q has shape %v, Init %q %v", i, c.Final.Name(), c.Final.Shape(), c.Init.Name(), c.Init.Shape())
-		}
-	}
-	if m.Packed {
-		return checkPacked(m, s)
-	}
-	switch {
-	case s.Labels:
-		return errors.New("train: a per-step model cannot take labels (Batch.Labels): build a packed model, or give the targets as rows (Batch.Targets)")
-	case len(m.Inputs) != s.T:
-		return errors.Errorf("train: model has %d input nodes for %d steps", len(m.Inputs), s.T)
-	case len(m.Targets) != len(s.TargetSteps) || len(m.Outputs) != len(s.TargetSteps):
-		return errors.Errorf("train: model has %d target and %d output nodes for %d target steps", len(m.Targets), len(m.Outputs), len(s.TargetSteps))
-	}
-	for t, n := range m.Inputs {
-		if n == nil || !n.Shape().Eq(tensor.Shape{s.B, s.In}) {
-			return errors.Errorf("train: model input %d is %v, want shape (%d, %d)", t, n, s.B, s.In)
-		}
-	}
-	return nil
-}
-
-// checkPacked checks a packed model's nodes. With labels, the target and the mask have one
-// column (the class index) and the output Out (the scores).
-func checkPacked(m *graph.Model, s graph.Shape) error {
-	if len(m.Inputs) != 1 || len(m.Targets) != 1 || len(m.Outputs) != 1 || m.Mask == nil {
-		return errors.New("train: a packed model needs one input, one target, one output node and a mask")
-	}
-	in, w := s.In, s.Out
-	if s.OneHot {
-		in = 1
-	}
-	if s.Labels {
-		w = 1
-	}
-	if n := m.Inputs[0]; n == nil || !n.Shape().Eq(tensor.Shape{s.T * s.B, in}) {
-		return errors.Errorf("train: packed model input is %v, want shape (%d, %d)", n, s.T*s.B, in)
-	}
-	// Targets, outputs and mask: a row per step, or all three a row per target step.
-	rows, k := s.T*s.B, len(s.TargetSteps)*s.B
-	if n := m.Targets[0]; n != nil && n.Shape().Eq(tensor.Shape{k, w}) {
-		rows = k
-	}
-	for _, c := range []struct {
-		what  string
-		n     *G.Node
-		width int
-	}{{"target", m.Targets[0], w}, {"output", m.Outputs[0], s.Out}, {"mask", m.Mask, w}} {
-		if c.n == nil {
-			return errors.Errorf("train: packed model has no %s node", c.what)
-		}
-		if !c.n.Shape().Eq(tensor.Shape{rows, c.width}) {
-			return errors.Errorf("train: packed model %s has shape %v, want (%d, %d) (a row per step) or, for the target, output and mask alike, (%d, %d) (a row per target step)",
-				c.what, c.n.Shape(), s.T*s.B, c.width, k, c.width)
-		}
-	}
-	return nil
 }
 
 // run sets the batch into c's program and runs it, reading the state the model carries into
