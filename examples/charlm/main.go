@@ -20,7 +20,7 @@
 //	go run ./examples/charlm [-text FILE] [-sequences 40000] [-batch 16] [-T 64] [-minT 32]
 //	                         [-blocks 32] [-cells 1] [-embed 32] [-lr 0.005] [-clip 5]
 //	                         [-in-gate-bias 0] [-dropout 0] [-seed 1] [-checkpoint DIR] [-sample 400]
-//	                         [-prompt "The "] [-temperature 0.7] [-progress 2000]
+//	                         [-prompt "The "] [-temperature 0.7] [-progress 5000]
 //
 // With -checkpoint DIR the model is saved there (and left there); by default it goes to a
 // temporary directory that is removed at exit. The exit status is 2 on an error.
@@ -112,7 +112,7 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Sample, "sample", 400, "characters to generate at the end")
 	fs.StringVar(&c.Prompt, "prompt", "The ", "text to start generating from")
 	fs.Float64Var(&c.Temperature, "temperature", 0.7, "sampling temperature (> 0)")
-	fs.IntVar(&c.Progress, "progress", 2000, "print progress every this many sequences")
+	fs.IntVar(&c.Progress, "progress", 5000, "print progress every this many sequences")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -231,7 +231,7 @@ func run(c Config, stdout io.Writer) error {
 		return bt, err
 	})
 	start, last := time.Now(), time.Now()
-	var sum, chars float64
+	var sum, chars, total float64
 	var lastSeen int
 	progress := func(seen int, bt train.Batch, r train.Result) error {
 		n := 0
@@ -243,6 +243,7 @@ func run(c Config, stdout io.Writer) error {
 		}
 		sum += r.Loss * float64(n)
 		chars += float64(n)
+		total += float64(n)
 		if seen/c.Progress != lastSeen/c.Progress || seen >= c.Sequences {
 			dt := time.Since(last).Seconds()
 			fmt.Fprintf(stdout, "  %6d sequences  loss %.3f nats/char = %.3f bits/char  %.0f seq/s\n", seen, sum/chars, sum/chars/math.Ln2, float64(seen-lastSeen)/dt)
@@ -254,7 +255,7 @@ func run(c Config, stdout io.Writer) error {
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Fprintf(stdout, "trained on %d sequences in %.1f s: %.0f seq/s, %.0f characters/s\n", tr.Seen(), secs, float64(tr.Seen())/secs, float64(tr.Seen())*float64(c.MinT+c.T)/2/secs)
+	fmt.Fprintf(stdout, "trained on %d sequences in %.1f s: %.0f seq/s, %.0f characters/s\n", tr.Seen(), secs, float64(tr.Seen())/secs, total/secs)
 
 	dir := c.Checkpoint
 	if dir == "" {
