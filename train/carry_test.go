@@ -115,3 +115,75 @@ func TestContinueErrors(t *testing.T) {
 		tr.Close()
 	}
 }
+
+// widthProbe is a packed model (B = 1, one input, a target at every step) with two carries:
+// h0 [1, 1] with Final h0 + x(0), whose output is x + h0 at every step; and g [1, T], a carry
+// whose width depends on T, with Final g·1 (or, with inf, g + x(0)·1e308·0.5: not finite for
+// x(0) = 5).
+func widthProbe(inf bool) graph.ModelFunc {
+	return func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
+		x := b.Input("x", s.T, 1)
+		h0, g := b.Input("h0", 1, 1), b.Input("g", 1, s.T)
+		ones := b.Fixed("ones", []int{s.T, 1}, repeat(1, s.T))
+		y := b.Add(x, b.MatMul(ones, h0))
+		final1 := b.Scale(g, 1)
+		if inf {
+			final1 = b.Add(g, b.Scale(b.Scale(b.MatMul(b.Slice(x, 0, 0, 1), b.Fixed("row", []int{1, s.T}, repeat(1, s.T))), 1e308), 0.5))
+		}
+		t, mask := b.Input("target", s.T, 1), b.Input("mask", s.T, 1)
+		return &graph.Model{Packed: true, Inputs: []*G.Node{x}, Targets: []*G.Node{t}, Outputs: []*G.Node{y}, Mask: mask,
+			Loss: output.MaskedLoss(b, y, t, mask, s.B),
+			Carry: []graph.Carry{{Init: h0, Final: b.Add(h0, b.Slice(x, 0, 0, 1))}, {Init: g, Final: final1}}}, b.Err()
+	}
+}
+
+func repeat(v float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// TestFailedContinueLeavesNoState: a Continue batch that fails half-way through setting the
+// carried state (its second carry has another width), and a batch whose final state is not
+// finite, leave nothing behind: the next batch without Continue starts from zeros.
+func TestFailedContinueLeavesNoState(t *testing.T) {
+	for _, inf := range []bool{false, true} {
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: widthProbe(inf)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := func(bt train.Batch) (float64, error) {
+			r, err := tr.Evaluate(bt)
+			if err != nil {
+				return 0, err
+			}
+			return r.Outputs[len(r.Outputs)-1][0][0], nil
+		}
+		if _, err := last(column(false, []float64{1}, []float64{1})); err != nil { // T=2: its program zeroes once
+			t.Fatal(err)
+		}
+		_, err = last(column(false, []float64{5})) // T=1: final h0 = 5
+		if inf {
+			if err == nil || !strings.Contains(err.Error(), `carry 1: final state`) || !strings.Contains(err.Error(), "+Inf") {
+				t.Fatalf("inf: error %v, want one naming carry 1's final state", err)
+			}
+		} else {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := last(column(true, []float64{1}, []float64{1})); err == nil || !strings.Contains(err.Error(), "carry 1") {
+				t.Fatalf("continuing with another carry width: error %v, want one naming carry 1", err)
+			}
+		}
+		got, err := last(column(false, []float64{1}, []float64{1}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != 1 {
+			t.Errorf("inf=%v: a fresh batch after a failed one gave %v, want 1 (x + a zero state)", inf, got)
+		}
+		tr.Close()
+	}
+}

@@ -377,6 +377,9 @@ func (c *compiled) setState(bt Batch, st *carried) error {
 	case len(st.vals) != len(m.Carry):
 		return errors.Errorf("the batch continues the previous one (Continue), but its model carries %d states and the previous batch's %d", len(m.Carry), len(st.vals))
 	}
+	// From here on the inputs hold carried values, also if a later carry fails: a batch
+	// without Continue must zero them again.
+	c.zeroInit = false
 	for i, cr := range m.Carry {
 		if c.carrySize[i] != len(st.vals[i]) {
 			return errors.Errorf("the batch continues the previous one (Continue), but carry %d (%q) has shape %v and the carried state %d values per sequence", i, cr.Init.Name(), cr.Init.Shape(), len(st.vals[i])/s.B)
@@ -385,11 +388,11 @@ func (c *compiled) setState(bt Batch, st *carried) error {
 			return errors.Wrapf(err, "carry %d", i)
 		}
 	}
-	c.zeroInit = false
 	return nil
 }
 
-// readCarry copies the model's Final states after a run into st.next.
+// readCarry copies the model's Final states after a run into st.next. A NaN or an infinity is
+// an error naming the carry: the batch fails, and nothing is carried.
 func (c *compiled) readCarry(st *carried) error {
 	m := c.model
 	if len(st.next) != len(m.Carry) {
@@ -399,6 +402,9 @@ func (c *compiled) readCarry(st *carried) error {
 		v, err := c.prog.Value(cr.Final)
 		if err != nil {
 			return errors.Wrapf(err, "carry %d", i)
+		}
+		if k := graph.FirstNonFinite(v); k >= 0 {
+			return errors.Errorf("carry %d: final state %q value %d (sequence %d) is %v", i, cr.Final.Name(), k, k/(len(v)/c.shape.B), v[k])
 		}
 		st.next[i] = append(st.next[i][:0], v...)
 	}
