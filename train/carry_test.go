@@ -132,7 +132,7 @@ func widthProbe(inf bool) graph.ModelFunc {
 		}
 		t, mask := b.Input("target", s.T, 1), b.Input("mask", s.T, 1)
 		return &graph.Model{Packed: true, Inputs: []*G.Node{x}, Targets: []*G.Node{t}, Outputs: []*G.Node{y}, Mask: mask,
-			Loss: output.MaskedLoss(b, y, t, mask, s.B),
+			Loss:  output.MaskedLoss(b, y, t, mask, s.B),
 			Carry: []graph.Carry{{Init: h0, Final: b.Add(h0, b.Slice(x, 0, 0, 1))}, {Init: g, Final: final1}}}, b.Err()
 	}
 }
