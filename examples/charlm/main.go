@@ -137,6 +137,9 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 // layer, its cell states and activations carried between batches.
 func Model(c Config) graph.ModelFunc {
 	vocab := len([]rune(c.Alphabet))
+	// One source for the dropout masks of every batch shape's program: a source made inside
+	// the function would start over for each shape and repeat its masks.
+	dropRNG := rand.New(rand.NewSource(c.Seed + 1))
 	return func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 		if !s.OneHot || !s.Labels || s.In != vocab || s.Out != vocab {
 			return nil, errors.Errorf("charlm: batch of %d-symbol inputs and %d-class labels (one-hot %v, labels %v), want %d and %d", s.In, s.Out, s.OneHot, s.Labels, vocab, vocab)
@@ -172,7 +175,7 @@ func Model(c Config) graph.ModelFunc {
 			h = r.Cells
 		}
 		if c.Dropout > 0 {
-			h = dense.Dropout(b, h, c.Dropout, rand.New(rand.NewSource(c.Seed+1)))
+			h = dense.Dropout(b, h, c.Dropout, dropRNG)
 		}
 		// The head sees the current character's embedding beside the second layer's cells,
 		// as the paper's nets connect inputs to output units (connectivity B): every 1997

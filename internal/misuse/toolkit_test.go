@@ -188,6 +188,18 @@ var toolkitCases = []misuse{
 
 	// train: save and load.
 	{"save: nil trainer", func() error { return checkpoint.Save("unused", nil, nil) }, "nil trainer"},
+	{"save: a trainer that has built no model", func() error {
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: tinyNet(false), Optimizer: sgd()})
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		dir, err := tempDir()
+		if err != nil {
+			return err
+		}
+		return checkpoint.Save(dir, tr, nil)
+	}, "has no parameters yet"},
 	{"load: a checkpoint of another architecture", func() error {
 		dir, err := tempDir()
 		if err != nil {

@@ -23,11 +23,13 @@ import (
 // encoding/json can marshal (nil: none). A failure leaves the checkpoint that dir held before,
 // if any, intact: nothing is written when the parameters hold a NaN or an infinity or config
 // cannot be marshalled, and both files are replaced atomically. A trainer that has built no
-// model yet (Build, Step or Evaluate) is saved without a shape; Load then needs a trainer that
-// has.
+// model yet (Build, Step or Evaluate) has nothing to save: that is an error.
 func Save(dir string, tr *train.Trainer, config any) error {
 	if tr == nil {
 		return errors.New("checkpoint: save: nil trainer")
+	}
+	if tr.Params().Len() == 0 {
+		return errors.New("checkpoint: save: the trainer has no parameters yet (it has built no model: Build, Step or Evaluate first); nothing saved")
 	}
 	ck := snapshot(tr)
 	if config != nil {

@@ -366,7 +366,9 @@ func TestSaveFailureKeepsCheckpoint(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := smallNet()
-	if err := checkpoint.Save(dir, adamTrainer(t, cfg, tensor.Float64, 1), cfg); err != nil {
+	tr := adamTrainer(t, cfg, tensor.Float64, 1)
+	steps(t, tr, addingBatches(t, 1, 3))
+	if err := checkpoint.Save(dir, tr, cfg); err != nil {
 		t.Fatal(err)
 	}
 	got := runConfig{LR: 5, Notes: map[string][]int{"stale": {1}}}
