@@ -77,7 +77,9 @@ func (v *Vocabulary) Decode(idx []int) (string, error) {
 // gives one chunk per stream: a Sequence whose input at step t is the symbol at position p+t
 // and whose label is the symbol at p+t+1 (the next character). Chunk lengths are drawn
 // uniformly from [MinLen, MaxLen] for every stream and call, so the chunks of one batch have
-// different lengths; each stream advances by its own chunk's length.
+// different lengths; each stream advances by its own chunk's length. A Streams has no state to
+// save in a checkpoint, and checkpoints do not hold a model's carried state: a resumed run
+// starts new streams from a fresh state.
 type Streams struct {
 	text           []int
 	alphabet       int
