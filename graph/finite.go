@@ -3,6 +3,7 @@ package graph
 import (
 	"math"
 
+	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
 
@@ -41,4 +42,24 @@ func Float64View(t *tensor.Dense) []float64 {
 		return t.Float64s()
 	}
 	return toFloat64s(t)
+}
+
+// Fill copies vals into t's storage, converting them to t's dtype (float64 or float32). vals
+// must hold exactly as many values as t; the error says so (callers name t).
+func Fill(t *tensor.Dense, vals []float64) error {
+	if n := t.Shape().TotalSize(); len(vals) != n {
+		return errors.Errorf("got %d values, want %d (shape %v)", len(vals), n, t.Shape())
+	}
+	switch t.Dtype() {
+	case tensor.Float64:
+		copy(t.Float64s(), vals)
+	case tensor.Float32:
+		d := t.Float32s()
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+	default:
+		return errors.Errorf("unsupported dtype %v", t.Dtype())
+	}
+	return nil
 }

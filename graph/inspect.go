@@ -55,7 +55,7 @@ func (b *Builder) Inspect() []NodeInfo {
 	all := g.AllNodes()
 	out := make([]NodeInfo, len(all))
 	for i, n := range all {
-		d := NodeInfo{Node: n, Note: b.s.notes[n.ID()], Scope: b.s.scope[n.ID()], Children: children(g, n)}
+		d := NodeInfo{Node: n, Note: b.s.notes[n.ID()], Scope: b.s.scope[n.ID()], Children: Children(g, n)}
 		desc, built := b.s.made[n.ID()]
 		switch {
 		case params[n]:
@@ -79,8 +79,9 @@ func (b *Builder) Inspect() []NodeInfo {
 	return out
 }
 
-// children returns the operands of n in g, in order.
-func children(g *G.ExprGraph, n *G.Node) []*G.Node {
+// Children returns the operands of n in g, in order (gorgonia's g.From), or nil for a node
+// without any.
+func Children(g *G.ExprGraph, n *G.Node) []*G.Node {
 	it := g.From(n.ID())
 	if it == nil {
 		return nil

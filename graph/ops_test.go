@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 )
 
 var dtypes = []tensor.Dtype{tensor.Float64, tensor.Float32}
@@ -211,44 +212,12 @@ func gradient(t *testing.T, p *vm.Program) (float64, []float64) {
 // step 1e-6), and that float32 graphs and gorgonia's TapeMachine give the same loss and
 // gradient.
 func TestOpsGradients(t *testing.T) {
-	const h = 1e-6
 	for _, tc := range gradCases {
 		t.Run(tc.name, func(t *testing.T) {
 			p, _ := gradProgram(t, tc, tensor.Float64)
 			defer p.Close()
 			loss, grad := gradient(t, p)
-			ps, err := p.Params()
-			if err != nil {
-				t.Fatal(err)
-			}
-			xs := ps[0].Value.Float64s()
-			run := func() float64 {
-				if err := p.Run(); err != nil {
-					t.Fatal(err)
-				}
-				l, err := p.Loss()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}
-			var maxAbs, maxRel float64
-			for i, g := range grad {
-				orig := xs[i]
-				xs[i] = orig + h
-				lp := run()
-				xs[i] = orig - h
-				lm := run()
-				xs[i] = orig
-				num := (lp - lm) / (2 * h)
-				d := math.Abs(g - num)
-				maxAbs = math.Max(maxAbs, d)
-				maxRel = math.Max(maxRel, d/math.Max(math.Abs(num), 1e-3))
-				if d > 1e-7+1e-6*math.Abs(num) {
-					t.Errorf("∂loss/∂x[%d] = %v, central difference %v", i, g, num)
-				}
-			}
-			t.Logf("%s: largest |analytic - central difference| %.2g, relative %.2g", tc.name, maxAbs, maxRel)
+			gradcheck.Program(t, p, nil, gradcheck.Tol{Abs: 1e-7, Rel: 1e-6})
 
 			for _, other := range []struct {
 				name string

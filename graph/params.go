@@ -54,7 +54,10 @@ func (p *ParamSet) SetFloat64s(name string, vals []float64) error {
 	if i := FirstNonFinite(vals); i >= 0 {
 		return errors.Errorf("graph: parameter %q value %d is %v; nothing changed", name, i, vals[i])
 	}
-	return fillDense(t, vals, "parameter", name)
+	if err := Fill(t, vals); err != nil {
+		return errors.Wrapf(err, "graph: parameter %s", name)
+	}
+	return nil
 }
 
 // Add adds the parameter name with the tensor t (kept, not copied). A name already in the set
@@ -85,26 +88,6 @@ func toFloat64s(t *tensor.Dense) []float64 {
 		return []float64{d}
 	case float32:
 		return []float64{float64(d)}
-	}
-	return nil
-}
-
-// fillDense copies vals into t's backing array, converting to t's dtype. what and name make
-// the error message ("<what> <name>").
-func fillDense(t *tensor.Dense, vals []float64, what, name string) error {
-	if n := t.Shape().TotalSize(); len(vals) != n {
-		return errors.Errorf("graph: %s %s: got %d values, want %d (shape %v)", what, name, len(vals), n, t.Shape())
-	}
-	switch t.Dtype() {
-	case tensor.Float64:
-		copy(t.Float64s(), vals)
-	case tensor.Float32:
-		d := t.Float32s()
-		for i, v := range vals {
-			d[i] = float32(v)
-		}
-	default:
-		return errors.Errorf("graph: %s %s: unsupported dtype %v", what, name, t.Dtype())
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -247,18 +248,10 @@ func TestGradientOfAParameterInput(t *testing.T) {
 	if ps[0].Name != "x" {
 		t.Fatalf("first parameter is %q", ps[0].Name)
 	}
-	w := ps[0].Value.Data().([]float64)
-	nonzero := 0
-	for i := range w {
-		fd := centralDifference(w, i, 1e-6, lossAt)
-		if math.Abs(grad[i]-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
-			t.Errorf("x[%d]: graph %.12g, finite differences %.12g", i, grad[i], fd)
-		}
-		if math.Abs(fd) > 1e-6 {
-			nonzero++
-		}
-	}
-	if nonzero < T*In/2 {
-		t.Errorf("only %d of %d finite differences are non-zero: the check is too weak", nonzero, T*In)
+	c := &gradcheck.Checker{T: t, Loss: lossAt, Tol: fdTol}
+	c.Check("x", ps[0].Value.Data().([]float64), grad)
+	c.Report(t.Name())
+	if c.NonZero < T*In/2 {
+		t.Errorf("only %d of %d finite differences are non-zero: the check is too weak", c.NonZero, T*In)
 	}
 }

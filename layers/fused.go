@@ -2,9 +2,6 @@ package layers
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -108,7 +105,7 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, width, T))
 		return SeqResult{}
 	}
-	op := &seqOp{id: atomic.AddUint64(&seqOpIDs, 1), cell: c, T: T, B: sh[0] / T, dtype: x.Dtype(), xIsInput: b.IsInput(x), hot: opt.OneHot}
+	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot}
 	for gi, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
 		for kind, n := range []*G.Node{g.Wx, g.Wh, g.B} {
 			if n != nil {
@@ -134,9 +131,9 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 			b.Fail(errors.Errorf("layers: LSTM %q: %s %q must be a graph input (Builder.Input)", c.cfg.Name, in.name, in.n.Name()))
 			return SeqResult{}
 		}
-		if !in.n.Shape().Eq(tensor.Shape{op.B, in.cols}) || in.n.Dtype() != op.dtype {
+		if !in.n.Shape().Eq(tensor.Shape{op.B, in.cols}) || in.n.Dtype() != op.Dtype() {
 			b.Fail(errors.Errorf("layers: LSTM %q: %s %q is %v %v, want %v [%d, %d] (batch %d of input %q)",
-				c.cfg.Name, in.name, in.n.Name(), in.n.Dtype(), in.n.Shape(), op.dtype, op.B, in.cols, op.B, x.Name()))
+				c.cfg.Name, in.name, in.n.Name(), in.n.Dtype(), in.n.Shape(), op.Dtype(), op.B, in.cols, op.B, x.Name()))
 			return SeqResult{}
 		}
 		*in.at = len(inputs)
@@ -146,10 +143,10 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 	var r SeqResult
 	r.Cells = b.Op("lstm_sequence", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, inputs...)
 	if opt.Final && r.Cells != nil {
-		r.FinalS = b.Op("final_s", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(&stateOp{seq: op, cells: true}, n...) }, r.Cells)
+		r.FinalS = b.Op("final_s", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(newStateOp(op, true), n...) }, r.Cells)
 		b.Annotate(r.FinalS, "s at each sequence's last step", graph.RoleCellState)
 		if !c.cfg.NoRecurrence {
-			r.FinalY = b.Op("final_y", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(&stateOp{seq: op}, n...) }, r.Cells)
+			r.FinalY = b.Op("final_y", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(newStateOp(op, false), n...) }, r.Cells)
 			b.Annotate(r.FinalY, "y at each sequence's last step", graph.RoleNone)
 		}
 	}
@@ -159,8 +156,6 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 	return r
 }
 
-var seqOpIDs uint64
-
 // slot says which weight an input of the op is: group (0 cells, 1 in gates, 2 out gates) and
 // kind (0 wx, 1 wh, 2 b).
 type slot struct{ group, kind int }
@@ -168,10 +163,9 @@ type slot struct{ group, kind int }
 // seqOp is the fused forward op. Each op belongs to one node (its id is part of its hash) and
 // keeps the forward values its gradient op needs between the two.
 type seqOp struct {
-	id    uint64
-	cell  *Cell
-	T, B  int
-	dtype tensor.Dtype
+	fusedop.Base
+	cell *Cell
+	T, B int
 	// xIsInput: x is a graph input (Builder.Input), for which no gradient is ever asked; the
 	// backward pass leaves its gradient at 0 instead of computing it.
 	xIsInput bool
@@ -188,19 +182,12 @@ type seqOp struct {
 
 func (op *seqOp) Arity() int { return op.arity }
 
-func (op *seqOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
+func (op *seqOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), op.Arity(), 2) }
 
 func (op *seqOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.T * op.B, op.cell.cfg.NumCells()}, nil
 }
 
-func (op *seqOp) ReturnsPtr() bool     { return false }
-func (op *seqOp) CallsExtern() bool    { return false }
-func (op *seqOp) OverwritesInput() int { return -1 }
-func (op *seqOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.seqOp#%d", op.id)
-}
-func (op *seqOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *seqOp) String() string {
 	if op.hot {
 		return fmt.Sprintf("LSTM[%s T=%d B=%d one-hot]", op.cell.cfg.Name, op.T, op.B)
@@ -208,28 +195,15 @@ func (op *seqOp) String() string {
 	return fmt.Sprintf("LSTM[%s T=%d B=%d]", op.cell.cfg.Name, op.T, op.B)
 }
 
-func (op *seqOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.T*op.B, op.cell.cfg.NumCells()))
-	return op.UsePreallocDo(out, vals...)
-}
-
+func (op *seqOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *seqOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, op.Arity(), prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		err = runForward(op, &op.k64, vals, out.Float64s())
-	case tensor.Float32:
-		err = runForward(op, &op.k32, vals, out.Float32s())
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return fusedop.UsePreallocDo(op, prealloc, vals)
+}
+func (op *seqOp) Forward64(vals []G.Value, out []float64) error {
+	return runForward(op, &op.k64, vals, out)
+}
+func (op *seqOp) Forward32(vals []G.Value, out []float32) error {
+	return runForward(op, &op.k32, vals, out)
 }
 
 // runForward runs the kernel (made on first use) on the op's inputs.
@@ -246,7 +220,7 @@ func runForward[F float32 | float64](op *seqOp, k **kernel.Kernel[F], vals []G.V
 		if at == 0 {
 			continue
 		}
-		if opt[i], err = floatsOf[F](op, vals, at); err != nil {
+		if opt[i], err = fusedop.Input[F](op, vals, at, -1); err != nil {
 			return err
 		}
 	}
@@ -264,15 +238,6 @@ func runForward[F float32 | float64](op *seqOp, k **kernel.Kernel[F], vals []G.V
 	return nil
 }
 
-// floatsOf returns the data of input i.
-func floatsOf[F float32 | float64](op fmt.Stringer, vals []G.Value, i int) ([]F, error) {
-	d, ok := fusedop.Floats[F](vals[i])
-	if !ok {
-		return nil, errors.Errorf("%v: input %d is %T", op, i, vals[i])
-	}
-	return d, nil
-}
-
 func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 	c := op.cell.cfg
 	return &kernel.Kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, Hot: op.hot,
@@ -283,12 +248,12 @@ func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 // unpack returns the data of x and of the weights in the kernel's layout.
 func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]kernel.Weights[F], error) {
 	var w [3]kernel.Weights[F]
-	x, err := floatsOf[F](op, vals, 0)
+	x, err := fusedop.Input[F](op, vals, 0, -1)
 	if err != nil {
 		return nil, w, err
 	}
 	for i, s := range op.slots {
-		d, err := floatsOf[F](op, vals, 1+i)
+		d, err := fusedop.Input[F](op, vals, 1+i, -1)
 		if err != nil {
 			return nil, w, err
 		}
@@ -306,21 +271,13 @@ func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]kernel.Weig
 
 // DiffWRT: the op is differentiable with respect to x and every weight, not the lengths and
 // the initial state.
-func (op *seqOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := 0; i < n && i <= len(op.slots); i++ {
-		d[i] = true
-	}
-	return d
-}
+func (op *seqOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, 1+len(op.slots)) }
 
 // SymDiff returns one gradient node per input (see flatGrad).
 func (op *seqOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
 }
 
-func (op *seqOp) ID() uint64          { return op.id }
-func (op *seqOp) Dtype() tensor.Dtype { return op.dtype }
 func (op *seqOp) Grad64(vals []G.Value, shapes []tensor.Shape, out []float64) error {
 	return gradInto(op, op.k64, vals, shapes, out)
 }
@@ -336,7 +293,7 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel.Kernel[F], vals []G.Valu
 	if err != nil {
 		return err
 	}
-	dy, err := floatsOf[F](op, vals, len(vals)-1)
+	dy, err := fusedop.Input[F](op, vals, len(vals)-1, -1)
 	if err != nil {
 		return err
 	}
@@ -369,8 +326,14 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel.Kernel[F], vals []G.Valu
 // Its operand is the seqOp's node, which orders it after that run. No gradient flows through
 // it (DiffWRT all false, the recipe of truncate.Apply).
 type stateOp struct {
+	fusedop.Base
 	seq   *seqOp
 	cells bool
+}
+
+func newStateOp(seq *seqOp, cells bool) *stateOp {
+	key := fmt.Sprintf("github.com/lstm97/lstm97/layers.stateOp#%d/%v", seq.ID(), cells)
+	return &stateOp{Base: fusedop.KeyedBase(key, seq.Dtype()), seq: seq, cells: cells}
 }
 
 func (op *stateOp) width() int {
@@ -381,17 +344,10 @@ func (op *stateOp) width() int {
 }
 
 func (op *stateOp) Arity() int    { return 1 }
-func (op *stateOp) Type() hm.Type { return fusedop.Matrices(op.seq.dtype, 1, 2) }
+func (op *stateOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), 1, 2) }
 func (op *stateOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.seq.B, op.width()}, nil
 }
-func (op *stateOp) ReturnsPtr() bool     { return false }
-func (op *stateOp) CallsExtern() bool    { return false }
-func (op *stateOp) OverwritesInput() int { return -1 }
-func (op *stateOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.stateOp#%d/%v", op.seq.id, op.cells)
-}
-func (op *stateOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *stateOp) String() string {
 	if op.cells {
 		return fmt.Sprintf("final s of %v", op.seq)
@@ -399,25 +355,20 @@ func (op *stateOp) String() string {
 	return fmt.Sprintf("final y of %v", op.seq)
 }
 
-func (op *stateOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.seq.dtype), tensor.WithShape(op.seq.B, op.width()))
-	return op.UsePreallocDo(out, vals...)
-}
-
+func (op *stateOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *stateOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, 1, prealloc, vals)
-	if err != nil {
-		return nil, err
+	return fusedop.UsePreallocDo(op, prealloc, vals)
+}
+func (op *stateOp) Forward64(_ []G.Value, out []float64) error { return final(op, op.seq.k64, out) }
+func (op *stateOp) Forward32(_ []G.Value, out []float32) error { return final(op, op.seq.k32, out) }
+
+// final reads the state after each sequence's last step from k, the kernel of the last run.
+func final[F float32 | float64](op *stateOp, k *kernel.Kernel[F], out []F) error {
+	if k == nil {
+		return errors.Errorf("%v: read before the sequence ran", op)
 	}
-	switch {
-	case op.seq.dtype == tensor.Float64 && op.seq.k64 != nil:
-		op.seq.k64.Final(op.cells, out.Float64s())
-	case op.seq.dtype == tensor.Float32 && op.seq.k32 != nil:
-		op.seq.k32.Final(op.cells, out.Float32s())
-	default:
-		return nil, errors.Errorf("%v: read before the sequence ran", op)
-	}
-	return out, nil
+	k.Final(op.cells, out)
+	return nil
 }
 
 // DiffWRT: no gradient flows from the final state (a non-empty all-false slice, as for

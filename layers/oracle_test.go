@@ -11,6 +11,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 	"github.com/lstm97/lstm97/internal/oracle"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
@@ -348,21 +349,16 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 					return r.Loss
 				}
 				lossAt() // creates the parameters
-				const h = 1e-6
+				fd := &gradcheck.Checker{T: t, Loss: lossAt, Tol: fdTol}
 				differs := false
 				for pi, q := range ps {
-					w := tr.Params().Get(q.Name).Data().([]float64)
-					for i := range w {
-						fd := centralDifference(w, i, h, lossAt)
-						got := q.Grad.Data().([]float64)[i]
-						if math.Abs(got-fd) > 1e-7*math.Max(1, math.Abs(fd)) {
-							t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", q.Name, i, got, fd)
-						}
-						if tv := trunc[pi].Grad.Data().([]float64)[i]; math.Abs(tv-got) > 1e-6 {
-							differs = true
-						}
+					got := q.Grad.Data().([]float64)
+					fd.Check(q.Name, tr.Params().Get(q.Name).Data().([]float64), got)
+					for i, tv := range trunc[pi].Grad.Data().([]float64) {
+						differs = differs || math.Abs(tv-got[i]) > 1e-6
 					}
 				}
+				fd.Report(t.Name())
 				if !c.noRecurrence && !differs {
 					t.Error("truncated and full gradients agree everywhere on a recurrent net")
 				}
@@ -434,16 +430,9 @@ func TestHPrimeOffsetFullGradientFormsAgree(t *testing.T) {
 	}
 }
 
-// centralDifference estimates ∂loss/∂w[i] as (loss(w[i]+h) - loss(w[i]-h)) / 2h, restoring w[i].
-func centralDifference(w []float64, i int, h float64, loss func() float64) float64 {
-	orig := w[i]
-	w[i] = orig + h
-	lp := loss()
-	w[i] = orig - h
-	lm := loss()
-	w[i] = orig
-	return (lp - lm) / (2 * h)
-}
+// fdTol is the tolerance of the layer's gradient checks against central differences:
+// |graph − central difference| <= 1e-7.
+var fdTol = gradcheck.Tol{Abs: 1e-7}
 
 // TestExecutorMatchesTapeMachine runs the unrolled network on this module's executor and on
 // gorgonia's TapeMachine and compares outputs and gradients.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 )
@@ -306,7 +307,6 @@ func TestSequenceLengthsEqualUnpadded(t *testing.T) {
 // lengths and an initial state against central differences of the loss.
 func TestSequenceWithFullGradientMatchesFiniteDifferences(t *testing.T) {
 	lens := []int{5, 2, 4}
-	worst := 0.0
 	for _, c := range seqCases() {
 		if !c.cfg.FullGradient {
 			continue
@@ -329,20 +329,13 @@ func TestSequenceWithFullGradientMatchesFiniteDifferences(t *testing.T) {
 				must(t, err)
 				return l
 			}
+			fd := &gradcheck.Checker{T: t, Loss: loss, Tol: fdTol}
 			for _, name := range ps.Names() {
-				w := graph.Float64View(ps.Get(name))
-				for i := range w {
-					fd := centralDifference(w, i, 1e-6, loss)
-					diff := math.Abs(got[name][i] - fd)
-					worst = math.Max(worst, diff)
-					if diff > 1e-7*math.Max(1, math.Abs(fd)) {
-						t.Errorf("%s[%d]: graph %.12g, finite differences %.12g", name, i, got[name][i], fd)
-					}
-				}
+				fd.Check(name, graph.Float64View(ps.Get(name)), got[name])
 			}
+			fd.Report(t.Name())
 		})
 	}
-	t.Logf("largest difference full gradient vs finite differences: %.3g", worst)
 }
 
 // TestSequenceWithInitMatchesUnrolled checks the fused layer started from an initial state

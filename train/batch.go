@@ -146,43 +146,18 @@ func (bt Batch) length(b, T int) int {
 
 // targetShape sets Out and TargetSteps of s from the batch's Targets and checks them.
 func (bt Batch) targetShape(s *graph.Shape) error {
-	if len(bt.Targets) > s.T {
-		return errors.Errorf("train: batch: %d target steps for %d input steps", len(bt.Targets), s.T)
-	}
-	for t, step := range bt.Targets {
-		if step == nil {
-			continue
+	return targetSteps(bt, s, bt.Targets, "target", func(y []float64) bool { return y != nil }, func(t, i int, y []float64) error {
+		if s.Out == 0 {
+			s.Out = len(y)
 		}
-		if len(step) != s.B {
-			return errors.Errorf("train: batch: targets at step %d have %d sequences, want %d", t, len(step), s.B)
+		if len(y) != s.Out || s.Out == 0 {
+			return errors.Errorf("train: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
 		}
-		some := false
-		for i, y := range step {
-			if y == nil {
-				continue
-			}
-			if s.Out == 0 {
-				s.Out = len(y)
-			}
-			if len(y) != s.Out || s.Out == 0 {
-				return errors.Errorf("train: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
-			}
-			if k := graph.FirstNonFinite(y); k >= 0 {
-				return errors.Errorf("train: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
-			}
-			if n := bt.length(i, s.T); t >= n {
-				return errors.Errorf("train: batch: step %d sequence %d has a target, but the sequence has length %d (the step is padding)", t, i, n)
-			}
-			some = true
+		if k := graph.FirstNonFinite(y); k >= 0 {
+			return errors.Errorf("train: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
 		}
-		if some {
-			s.TargetSteps = append(s.TargetSteps, t)
-		}
-	}
-	if len(s.TargetSteps) == 0 {
-		return errors.New("train: batch: no step has a target")
-	}
-	return nil
+		return nil
+	})
 }
 
 // labelShape sets Out, Labels and TargetSteps of s from the batch's Labels and checks them.
@@ -191,26 +166,39 @@ func (bt Batch) labelShape(s *graph.Shape) error {
 	if bt.Classes <= 0 {
 		return errors.Errorf("train: batch: labels over %d classes", bt.Classes)
 	}
-	if len(bt.Labels) > s.T {
-		return errors.Errorf("train: batch: %d label steps for %d input steps", len(bt.Labels), s.T)
+	return targetSteps(bt, s, bt.Labels, "label", func(k int) bool { return k != -1 }, func(t, i, k int) error {
+		if k < 0 || k >= bt.Classes {
+			return errors.Errorf("train: batch: step %d sequence %d has label %d, want one in [0, %d) or -1 (no target)", t, i, k, bt.Classes)
+		}
+		return nil
+	})
+}
+
+// targetSteps checks steps, the batch's Targets or Labels (what: "target" or "label"), and
+// sets s.TargetSteps to the steps at which some sequence has one: has reports whether an entry
+// is a target (not "none"), check validates one at step t of sequence i. A target at a padding
+// step is an error, and so is a batch without any target.
+func targetSteps[E any](bt Batch, s *graph.Shape, steps [][]E, what string, has func(E) bool, check func(t, i int, e E) error) error {
+	if len(steps) > s.T {
+		return errors.Errorf("train: batch: %d %s steps for %d input steps", len(steps), what, s.T)
 	}
-	for t, step := range bt.Labels {
+	for t, step := range steps {
 		if step == nil {
 			continue
 		}
 		if len(step) != s.B {
-			return errors.Errorf("train: batch: labels at step %d have %d sequences, want %d", t, len(step), s.B)
+			return errors.Errorf("train: batch: %ss at step %d have %d sequences, want %d", what, t, len(step), s.B)
 		}
 		some := false
-		for i, k := range step {
-			if k == -1 {
+		for i, e := range step {
+			if !has(e) {
 				continue
 			}
-			if k < 0 || k >= bt.Classes {
-				return errors.Errorf("train: batch: step %d sequence %d has label %d, want one in [0, %d) or -1 (no target)", t, i, k, bt.Classes)
+			if err := check(t, i, e); err != nil {
+				return err
 			}
 			if n := bt.length(i, s.T); t >= n {
-				return errors.Errorf("train: batch: step %d sequence %d has a label, but the sequence has length %d (the step is padding)", t, i, n)
+				return errors.Errorf("train: batch: step %d sequence %d has a %s, but the sequence has length %d (the step is padding)", t, i, what, n)
 			}
 			some = true
 		}

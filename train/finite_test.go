@@ -2,32 +2,14 @@ package train_test
 
 import (
 	"fmt"
-	"math"
 	"math/rand"
 	"strings"
 	"testing"
 
-	G "gorgonia.org/gorgonia"
-
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testmodel"
 	"github.com/lstm97/lstm97/train"
 )
-
-// linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
-// learning rate, which sigmoid networks do not (they saturate).
-func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
-	w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
-	m := &graph.Model{}
-	for t := 0; t < s.T; t++ {
-		m.Inputs = append(m.Inputs, b.Input("x"+string(rune('0'+t)), s.B, s.In))
-	}
-	y := b.MatMul(m.Inputs[s.T-1], w)
-	tg := b.Input("target", s.B, s.Out)
-	m.Outputs, m.Targets = []*G.Node{y}, []*G.Node{tg}
-	m.Loss = b.Scale(b.Sum(b.Square(b.Sub(tg, y))), 0.5)
-	return m, b.Err()
-}
 
 // linearBatch is a batch of one sequence of 3 steps for linear: inputs in [scale, 2·scale),
 // the target y at the last step.
@@ -48,25 +30,18 @@ func linearBatch(t *testing.T, rng *rand.Rand, scale, y float64) train.Batch {
 // weights prints the parameters bit for bit.
 func weights(t *testing.T, tr *train.Trainer) string {
 	t.Helper()
-	var b strings.Builder
-	for _, name := range tr.Params().Names() {
-		vs, err := tr.Params().Float64s(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s:", name)
-		for _, v := range vs {
-			fmt.Fprintf(&b, " %x", math.Float64bits(v))
-		}
+	s, err := testmodel.ParamBits(tr.Params())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String()
+	return s
 }
 
 // TestWeightGuardNamesParameter: one step that overflows the weights is reported with the
 // parameter's name. The optimizer is the tests' plain sgd, which does not refuse such a step
 // itself (as package optim's optimizers do), so that the trainer's own guard is what speaks.
 func TestWeightGuardNamesParameter(t *testing.T) {
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: sgd(1e305)})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: testmodel.Linear, Optimizer: sgd(1e305)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +66,7 @@ func TestCheckFinite(t *testing.T) {
 		{true, []string{"after 3 sequences", `vm: run: node "`, "op square", "is the first with a value that is not finite", "value 0"}, "op square"},
 	} {
 		t.Run(fmt.Sprint("CheckFinite=", tc.check), func(t *testing.T) {
-			tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: sgd(0.01), Seed: 1, CheckFinite: tc.check})
+			tr, err := train.NewTrainer(train.TrainerConfig{Model: testmodel.Linear, Optimizer: sgd(0.01), Seed: 1, CheckFinite: tc.check})
 			if err != nil {
 				t.Fatal(err)
 			}

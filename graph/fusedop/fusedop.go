@@ -3,13 +3,13 @@
 // (GradComputer) gets, through FlatGrad, one node that computes them all into a flat vector and
 // one small node per input that cuts that input's gradient out, instead of a gradient
 // expression per input. The fused LSTM (layers.Cell.Sequence) and the fused output layer and
-// loss (layers/output) are built on it, and so can users' own fused ops be.
+// loss (layers/output) are built on it, and so can users' own fused ops be. Base, Do,
+// UsePreallocDo, DoScalar, Differentiable and the argument readers (Input, Args) are the parts
+// that every gorgonia op of the module shares, defined once here.
 package fusedop
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -36,7 +36,7 @@ type GradComputer interface {
 // a partOp node per input cuts that input's gradient out. This keeps the backward pass of a
 // fused op at 1 + (number of inputs) cheap nodes.
 func FlatGrad(c GradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
-	gop := &flatGradOp{c: c}
+	gop := &flatGradOp{c: c, Base: KeyedBase(fmt.Sprintf("github.com/lstm97/lstm97/layers.flatGradOp#%d", c.ID()), c.Dtype())}
 	for _, in := range inputs {
 		gop.shapes = append(gop.shapes, in.Shape())
 	}
@@ -52,7 +52,7 @@ func FlatGrad(c GradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 	out := make(G.Nodes, len(inputs))
 	off := 0
 	for i, s := range gop.shapes {
-		part := &partOp{dtype: c.Dtype(), id: c.ID(), index: i, off: off, shape: s}
+		part := &partOp{Base: KeyedBase(fmt.Sprintf("github.com/lstm97/lstm97/layers.partOp#%d/%d", c.ID(), i), c.Dtype()), off: off, shape: s}
 		if out[i], err = G.ApplyOp(part, all); err != nil {
 			return nil, errors.Wrapf(err, "%v: gradient part %d", c, i)
 		}
@@ -63,6 +63,7 @@ func FlatGrad(c GradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 
 // flatGradOp computes every input gradient of a GradComputer into one flat vector.
 type flatGradOp struct {
+	Base
 	c      GradComputer
 	shapes []tensor.Shape
 	types  hm.Types
@@ -70,53 +71,30 @@ type flatGradOp struct {
 
 func (op *flatGradOp) Arity() int { return len(op.types) }
 func (op *flatGradOp) Type() hm.Type {
-	return hm.NewFnType(append(append(hm.Types{}, op.types...), G.TensorType{Dims: 1, Of: op.c.Dtype()})...)
+	return hm.NewFnType(append(append(hm.Types{}, op.types...), G.TensorType{Dims: 1, Of: op.Dtype()})...)
 }
-func (op *flatGradOp) size() int {
+func (op *flatGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	n := 0
 	for _, s := range op.shapes {
 		n += s.TotalSize()
 	}
-	return n
+	return tensor.Shape{n}, nil
 }
-func (op *flatGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.size()}, nil
-}
-func (op *flatGradOp) ReturnsPtr() bool     { return false }
-func (op *flatGradOp) CallsExtern() bool    { return false }
-func (op *flatGradOp) OverwritesInput() int { return -1 }
-func (op *flatGradOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.flatGradOp#%d", op.c.ID())
-}
-func (op *flatGradOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *flatGradOp) String() string   { return "∂" + op.c.String() }
+func (op *flatGradOp) String() string { return "∂" + op.c.String() }
 
-func (op *flatGradOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.c.Dtype()), tensor.WithShape(op.size()))
-	return op.UsePreallocDo(out, vals...)
-}
-
+func (op *flatGradOp) Do(vals ...G.Value) (G.Value, error) { return Do(op, vals) }
 func (op *flatGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := OutputTensor(op, op.Arity(), prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.c.Dtype() {
-	case tensor.Float64:
-		d := out.Float64s()
-		clear(d)
-		err = op.c.Grad64(vals, op.shapes, d)
-	case tensor.Float32:
-		d := out.Float32s()
-		clear(d)
-		err = op.c.Grad32(vals, op.shapes, d)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.c.Dtype())
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return UsePreallocDo(op, prealloc, vals)
+}
+
+// Forward64 and Forward32 compute the gradients into out, zeroed first.
+func (op *flatGradOp) Forward64(vals []G.Value, out []float64) error {
+	clear(out)
+	return op.c.Grad64(vals, op.shapes, out)
+}
+func (op *flatGradOp) Forward32(vals []G.Value, out []float32) error {
+	clear(out)
+	return op.c.Grad32(vals, op.shapes, out)
 }
 
 // DiffWRT: gradients of gradients are not supported.
@@ -127,53 +105,38 @@ func (op *flatGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 
 // partOp cuts [off, off+size) out of a flat vector and gives it the given shape.
 type partOp struct {
-	dtype      tensor.Dtype
-	id         uint64
-	index, off int
-	shape      tensor.Shape
+	Base
+	off   int
+	shape tensor.Shape
 }
 
 func (op *partOp) Arity() int { return 1 }
 func (op *partOp) Type() hm.Type {
-	var out hm.Type = G.TensorType{Dims: len(op.shape), Of: op.dtype}
-	if op.shape.IsScalar() {
-		out = op.dtype
-	}
-	return hm.NewFnType(G.TensorType{Dims: 1, Of: op.dtype}, out)
+	return hm.NewFnType(G.TensorType{Dims: 1, Of: op.Dtype()}, TypeOf(op.Dtype(), op.shape))
 }
 func (op *partOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
-func (op *partOp) ReturnsPtr() bool                               { return false }
-func (op *partOp) CallsExtern() bool                              { return false }
-func (op *partOp) OverwritesInput() int                           { return -1 }
-func (op *partOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers.partOp#%d/%d", op.id, op.index)
-}
-func (op *partOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *partOp) String() string {
 	return fmt.Sprintf("part[%d:%d]%v", op.off, op.off+op.shape.TotalSize(), op.shape)
 }
 
-func (op *partOp) Do(vals ...G.Value) (G.Value, error) {
-	out := tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.shape...))
-	return op.UsePreallocDo(out, vals...)
-}
-
+func (op *partOp) Do(vals ...G.Value) (G.Value, error) { return Do(op, vals) }
 func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, ok := prealloc.(*tensor.Dense)
-	in, ok2 := vals[0].(*tensor.Dense)
-	if !ok || !ok2 {
-		return nil, errors.Errorf("%v: values %T, %T", op, prealloc, vals[0])
+	return UsePreallocDo(op, prealloc, vals)
+}
+func (op *partOp) Forward64(vals []G.Value, out []float64) error { return part(op, vals, out) }
+func (op *partOp) Forward32(vals []G.Value, out []float32) error { return part(op, vals, out) }
+
+func part[F float32 | float64](op *partOp, vals []G.Value, out []F) error {
+	in, err := Input[F](op, vals, 0, -1)
+	if err != nil {
+		return err
 	}
 	n := op.shape.TotalSize()
-	switch op.dtype {
-	case tensor.Float64:
-		copy(out.Float64s(), in.Float64s()[op.off:op.off+n])
-	case tensor.Float32:
-		copy(out.Float32s(), in.Float32s()[op.off:op.off+n])
-	default:
-		return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+	if op.off+n > len(in) || len(out) != n {
+		return errors.Errorf("%v: input of %d values, output of %d", op, len(in), len(out))
 	}
-	return out, nil
+	copy(out, in[op.off:op.off+n])
+	return nil
 }
 
 func (op *partOp) DiffWRT(n int) []bool { return make([]bool, n) }
@@ -194,13 +157,16 @@ func OutputTensor(op fmt.Stringer, arity int, prealloc G.Value, vals []G.Value) 
 }
 
 // Matrices is the gorgonia type of an op of n matrix inputs of dtype dt whose output has outDims
-// dimensions.
+// dimensions (a scalar of dtype dt for 0).
 func Matrices(dt tensor.Dtype, n, outDims int) hm.Type {
 	ts := make(hm.Types, n+1)
 	for i := 0; i < n; i++ {
 		ts[i] = G.TensorType{Dims: 2, Of: dt}
 	}
 	ts[n] = G.TensorType{Dims: outDims, Of: dt}
+	if outDims == 0 {
+		ts[n] = dt
+	}
 	return hm.NewFnType(ts...)
 }
 

@@ -17,8 +17,6 @@ package mathop
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -33,13 +31,12 @@ import (
 // Its identity (hash, String) is key, which holds everything that determines the result, so
 // gorgonia may share a node between two equal expressions but never between different ones.
 type op struct {
-	name string // "tanh", "∂softmax", "slice axis 1 [0:2]"
-	key  string
-	dt   tensor.Dtype
-	ins  []tensor.Shape
-	out  tensor.Shape
-	k64  func(in [][]float64, out []float64)
-	k32  func(in [][]float32, out []float32)
+	fusedop.Base        // KeyedBase(key, dtype)
+	name         string // "tanh", "∂softmax", "slice axis 1 [0:2]"
+	ins          []tensor.Shape
+	out          tensor.Shape
+	k64          func(in [][]float64, out []float64)
+	k32          func(in [][]float32, out []float32)
 	// diff builds the gradient node of the op's single input from the input x, the output y and
 	// ∂E/∂y; nil for gradient ops, which are not differentiable again.
 	diff func(x, y, dy *G.Node) (*G.Node, error)
@@ -54,41 +51,30 @@ type op struct {
 // dtype), differentiable through diff unless diff is nil.
 func apply(name string, out tensor.Shape, k64 func([][]float64, []float64), k32 func([][]float32, []float32),
 	diff func(x, y, dy *G.Node) (*G.Node, error), inputs ...*G.Node) (*G.Node, error) {
-	o := &op{name: name, dt: inputs[0].Dtype(), out: out.Clone(), k64: k64, k32: k32, diff: diff}
+	dt := inputs[0].Dtype()
+	o := &op{name: name, out: out.Clone(), k64: k64, k32: k32, diff: diff}
 	for i, in := range inputs {
-		if in.Dtype() != o.dt {
-			return nil, errors.Errorf("%s: input %d is %v, input 0 is %v", name, i, in.Dtype(), o.dt)
+		if in.Dtype() != dt {
+			return nil, errors.Errorf("%s: input %d is %v, input 0 is %v", name, i, in.Dtype(), dt)
 		}
 		o.ins = append(o.ins, in.Shape().Clone())
 	}
-	o.key = fmt.Sprintf("github.com/lstm97/lstm97/graph/mathop %s %v %v->%v", name, o.dt, o.ins, o.out)
+	o.Base = fusedop.KeyedBase(fmt.Sprintf("github.com/lstm97/lstm97/graph/mathop %s %v %v->%v", name, dt, o.ins, o.out), dt)
 	n := len(inputs) + 1
 	o.a64, o.a32 = make([][]float64, n), make([][]float32, n)
 	o.s64, o.s32 = make([]float64, n), make([]float32, n)
 	return G.ApplyOp(o, inputs...)
 }
 
-func typeOf(dt tensor.Dtype, s tensor.Shape) hm.Type {
-	if s.IsScalar() {
-		return dt
-	}
-	return G.TensorType{Dims: len(s), Of: dt}
-}
-
 func (o *op) Arity() int { return len(o.ins) }
 func (o *op) Type() hm.Type {
 	ts := make(hm.Types, 0, len(o.ins)+1)
 	for _, s := range o.ins {
-		ts = append(ts, typeOf(o.dt, s))
+		ts = append(ts, fusedop.TypeOf(o.Dtype(), s))
 	}
-	return hm.NewFnType(append(ts, typeOf(o.dt, o.out))...)
+	return hm.NewFnType(append(ts, fusedop.TypeOf(o.Dtype(), o.out))...)
 }
 func (o *op) InferShape(...G.DimSizer) (tensor.Shape, error) { return o.out.Clone(), nil }
-func (o *op) ReturnsPtr() bool                               { return false }
-func (o *op) CallsExtern() bool                              { return false }
-func (o *op) OverwritesInput() int                           { return -1 }
-func (o *op) WriteHash(h hash.Hash)                          { fmt.Fprint(h, o.key) }
-func (o *op) Hashcode() uint32                               { h := fnv.New32a(); o.WriteHash(h); return h.Sum32() }
 func (o *op) String() string                                 { return o.name }
 
 // Do computes the output into a new value (a tensor, or a scalar for a scalar output).
@@ -96,7 +82,7 @@ func (o *op) Do(vals ...G.Value) (G.Value, error) {
 	if o.out.IsScalar() {
 		return o.run(nil, vals)
 	}
-	return o.run(tensor.New(tensor.Of(o.dt), tensor.WithShape(o.out.Clone()...)), vals)
+	return o.run(tensor.New(tensor.Of(o.Dtype()), tensor.WithShape(o.out.Clone()...)), vals)
 }
 
 // UsePreallocDo computes the output into prealloc, a tensor of the output's shape.
@@ -113,13 +99,13 @@ func (o *op) run(out *tensor.Dense, vals []G.Value) (G.Value, error) {
 	if len(vals) != len(o.ins) {
 		return nil, errors.Errorf("%s: want %d inputs, got %d", o.name, len(o.ins), len(vals))
 	}
-	switch o.dt {
+	switch o.Dtype() {
 	case tensor.Float64:
 		return run(o, out, vals, o.a64, o.s64, o.k64, func(v float64) G.Value { return G.NewF64(v) })
 	case tensor.Float32:
 		return run(o, out, vals, o.a32, o.s32, o.k32, func(v float32) G.Value { return G.NewF32(v) })
 	}
-	return nil, errors.Errorf("%s: unsupported dtype %v", o.name, o.dt)
+	return nil, errors.Errorf("%s: unsupported dtype %v", o.name, o.Dtype())
 }
 
 func run[F float32 | float64](o *op, out *tensor.Dense, vals []G.Value, args [][]F, sc []F,
@@ -127,7 +113,7 @@ func run[F float32 | float64](o *op, out *tensor.Dense, vals []G.Value, args [][
 	for i, v := range vals {
 		var ok bool
 		if args[i], ok = flat(v, sc[i:i+1]); !ok {
-			return nil, errors.Errorf("%s: input %d is %T, want %v values", o.name, i, v, o.dt)
+			return nil, errors.Errorf("%s: input %d is %T, want %v values", o.name, i, v, o.Dtype())
 		}
 		if want := o.ins[i].TotalSize(); len(args[i]) != want {
 			return nil, errors.Errorf("%s: input %d has %d values, want shape %v", o.name, i, len(args[i]), o.ins[i])
@@ -140,7 +126,7 @@ func run[F float32 | float64](o *op, out *tensor.Dense, vals []G.Value, args [][
 	}
 	res, ok := fusedop.Floats[F](out)
 	if !ok || len(res) != o.out.TotalSize() {
-		return nil, errors.Errorf("%s: output buffer is %v %v, want %v %v", o.name, out.Dtype(), out.Shape(), o.dt, o.out)
+		return nil, errors.Errorf("%s: output buffer is %v %v, want %v %v", o.name, out.Dtype(), out.Shape(), o.Dtype(), o.out)
 	}
 	k(args[:len(vals)], res)
 	return out, nil
@@ -180,11 +166,10 @@ func dtypeOf[F float32 | float64]() tensor.Dtype {
 // DiffWRT says that a forward op is differentiable with respect to its input; a gradient op is
 // not (the non-empty all-false answer keeps gorgonia from calling SymDiff).
 func (o *op) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = o.diff != nil
+	if o.diff == nil {
+		return fusedop.Differentiable(n, 0, 0)
 	}
-	return d
+	return fusedop.Differentiable(n, 0, n)
 }
 
 // SymDiff returns the gradient node of the input.

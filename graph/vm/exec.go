@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"github.com/lstm97/lstm97/graph"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -40,7 +41,7 @@ func newExecutor(g *G.ExprGraph, roots []*G.Node) (*executor, error) {
 		if r == nil || state[r] == 2 {
 			continue
 		}
-		stack := []frame{{n: r, kids: children(g, r)}}
+		stack := []frame{{n: r, kids: graph.Children(g, r)}}
 		state[r] = 1
 		for len(stack) > 0 {
 			f := &stack[len(stack)-1]
@@ -52,7 +53,7 @@ func newExecutor(g *G.ExprGraph, roots []*G.Node) (*executor, error) {
 					return nil, errors.Errorf("vm: node %q is part of a cycle", k.Name())
 				case 0:
 					state[k] = 1
-					stack = append(stack, frame{n: k, kids: children(g, k)})
+					stack = append(stack, frame{n: k, kids: graph.Children(g, k)})
 				}
 				continue
 			}
@@ -64,18 +65,6 @@ func newExecutor(g *G.ExprGraph, roots []*G.Node) (*executor, error) {
 		}
 	}
 	return e, nil
-}
-
-func children(g *G.ExprGraph, n *G.Node) []*G.Node {
-	it := g.From(n.ID())
-	if it == nil {
-		return nil
-	}
-	var out []*G.Node
-	for it.Next() {
-		out = append(out, it.Node().(*G.Node))
-	}
-	return out
 }
 
 // add appends n (whose children have been added) to the execution order.

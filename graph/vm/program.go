@@ -304,34 +304,14 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 	if i := graph.FirstNonFinite(vals); i >= 0 {
 		return errors.Errorf("vm: set: input %q value %d is %v", in.name, i, vals[i])
 	}
-	if err := fill(in.t, vals, in.quoted); err != nil {
-		return err
+	if err := graph.Fill(in.t, vals); err != nil {
+		return errors.Wrapf(err, "vm: set input %s", in.quoted)
 	}
 	if !in.set {
 		in.set = true
 		if in.read {
 			p.unset--
 		}
-	}
-	return nil
-}
-
-// fill copies vals into the input tensor t, converting to its dtype. quoted is the input's name
-// in quotes, for the error.
-func fill(t *tensor.Dense, vals []float64, quoted string) error {
-	if n := t.Shape().TotalSize(); len(vals) != n {
-		return errors.Errorf("vm: set input %s: got %d values, want %d (shape %v)", quoted, len(vals), n, t.Shape())
-	}
-	switch t.Dtype() {
-	case tensor.Float64:
-		copy(t.Float64s(), vals)
-	case tensor.Float32:
-		d := t.Float32s()
-		for i, v := range vals {
-			d[i] = float32(v)
-		}
-	default:
-		return errors.Errorf("vm: set input %s: unsupported dtype %v", quoted, t.Dtype())
 	}
 	return nil
 }

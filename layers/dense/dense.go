@@ -2,10 +2,7 @@ package dense
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -136,7 +133,7 @@ func (d *Layer) Apply(x *G.Node) *G.Node {
 		b.Fail(errors.Errorf("dense: layer %q: input %q is %v, the weights are %v", d.cfg.Name, x.Name(), x.Dtype(), d.W.Dtype()))
 		return nil
 	}
-	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), name: d.cfg.Name, dtype: x.Dtype(), act: d.cfg.Activation,
+	op := &denseOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/dense.denseOp", x.Dtype()), name: d.cfg.Name, act: d.cfg.Activation,
 		N: x.Shape()[0], In: d.cfg.In, Out: d.cfg.Out, xIsInput: b.IsInput(x), hasB: d.B != nil}
 	in := []*G.Node{x, d.W}
 	if d.B != nil {
@@ -145,14 +142,11 @@ func (d *Layer) Apply(x *G.Node) *G.Node {
 	return b.Op("dense", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, in...)
 }
 
-var denseOpIDs uint64
-
 // denseOp is y = act(x·W + b) for x [N, In], W [In, Out], optional b [1, Out]; its inputs are
 // x, W and (if hasB) b.
 type denseOp struct {
-	id      uint64
+	fusedop.Base
 	name    string
-	dtype   tensor.Dtype
 	act     Activation
 	N       int
 	In, Out int
@@ -172,57 +166,33 @@ func (op *denseOp) Arity() int {
 	}
 	return 2
 }
-func (op *denseOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
+func (op *denseOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), op.Arity(), 2) }
 func (op *denseOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.N, op.Out}, nil
 }
-func (op *denseOp) ReturnsPtr() bool     { return false }
-func (op *denseOp) CallsExtern() bool    { return false }
-func (op *denseOp) OverwritesInput() int { return -1 }
-func (op *denseOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/dense.denseOp#%d", op.id)
-}
-func (op *denseOp) Hashcode() uint32    { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *denseOp) String() string      { return fmt.Sprintf("dense[%s %v]", op.name, op.act) }
-func (op *denseOp) ID() uint64          { return op.id }
-func (op *denseOp) Dtype() tensor.Dtype { return op.dtype }
+func (op *denseOp) String() string { return fmt.Sprintf("dense[%s %v]", op.name, op.act) }
 
-func (op *denseOp) Do(vals ...G.Value) (G.Value, error) {
-	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.N, op.Out)), vals...)
-}
-
+func (op *denseOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, op.Arity(), prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		op.d64, err = denseForward(op, vals, out.Float64s(), op.d64)
-	case tensor.Float32:
-		op.d32, err = denseForward(op, vals, out.Float32s(), op.d32)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return fusedop.UsePreallocDo(op, prealloc, vals)
+}
+func (op *denseOp) Forward64(vals []G.Value, y []float64) (err error) {
+	op.d64, err = denseForward(op, vals, y, op.d64)
+	return err
+}
+func (op *denseOp) Forward32(vals []G.Value, y []float32) (err error) {
+	op.d32, err = denseForward(op, vals, y, op.d32)
+	return err
 }
 
 // denseArgs unpacks x, W and b (nil without bias) and checks their sizes.
 func denseArgs[F float32 | float64](op *denseOp, vals []G.Value) (x, w, b []F, err error) {
-	var ok [3]bool
-	x, ok[0] = fusedop.Floats[F](vals[0])
-	w, ok[1] = fusedop.Floats[F](vals[1])
-	ok[2] = true
+	a := fusedop.ReadArgs[F](op, vals)
+	x, w = a.Next(op.N*op.In), a.Next(op.In*op.Out)
 	if op.hasB {
-		b, ok[2] = fusedop.Floats[F](vals[2])
+		b = a.Next(op.Out)
 	}
-	if !ok[0] || !ok[1] || !ok[2] || len(x) != op.N*op.In || len(w) != op.In*op.Out || (op.hasB && len(b) != op.Out) {
-		return nil, nil, nil, errors.Errorf("%v: inputs are not %v tensors of the layer's shapes", op, op.dtype)
-	}
-	return x, w, b, nil
+	return x, w, b, a.Err()
 }
 
 // denseForward writes y and keeps act'(net) in d (grown as needed, returned).
@@ -283,13 +253,7 @@ func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([
 }
 
 // DiffWRT: the layer is differentiable with respect to x, W and b.
-func (op *denseOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
+func (op *denseOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, n) }
 
 func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)

@@ -12,67 +12,13 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 	"github.com/lstm97/lstm97/layers/dense"
 )
 
-// fdStep is the step of the central differences; go test -v logs the largest difference per test.
-const fdStep = 1e-6
-
-// gradCheck runs p once (after before, if not nil), then compares the gradient of each
-// parameter named in check with central differences of the loss (before is called before every
-// run). It fails t on a difference above 1e-7 + 1e-6·|fd| and returns the largest difference and
-// the number of finite differences above 1e-6 in magnitude. It ends with a run at the
-// unperturbed parameters.
-func gradCheck(t *testing.T, p *vm.Program, before func(), check ...string) (maxDiff float64, nonzero int) {
-	t.Helper()
-	lossAt := func() float64 {
-		if before != nil {
-			before()
-		}
-		if err := p.Run(); err != nil {
-			t.Fatal(err)
-		}
-		l, err := p.Loss()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	lossAt()
-	ps, err := p.Params()
-	if err != nil {
-		t.Fatal(err)
-	}
-	grads := map[string][]float64{}
-	for _, q := range ps {
-		grads[q.Name] = append([]float64(nil), q.Grad.Data().([]float64)...)
-	}
-	for _, q := range ps {
-		if !slices.Contains(check, q.Name) {
-			continue
-		}
-		w := q.Value.Data().([]float64)
-		for i := range w {
-			orig := w[i]
-			w[i] = orig + fdStep
-			lp := lossAt()
-			w[i] = orig - fdStep
-			lm := lossAt()
-			w[i] = orig
-			fd := (lp - lm) / (2 * fdStep)
-			d := math.Abs(grads[q.Name][i] - fd)
-			if d > 1e-7+1e-6*math.Abs(fd) {
-				t.Errorf("∂loss/∂%s[%d]: graph %.12g, central differences %.12g", q.Name, i, grads[q.Name][i], fd)
-			}
-			maxDiff = math.Max(maxDiff, d)
-			if math.Abs(fd) > 1e-6 {
-				nonzero++
-			}
-		}
-	}
-	lossAt() // leave the values of the unperturbed parameters
-	return maxDiff, nonzero
-}
+// tol is the tolerance of the gradient checks: |graph − central difference| <= 1e-7 +
+// 1e-6·|central difference|.
+var tol = gradcheck.Tol{Abs: 1e-7, Rel: 1e-6}
 
 // weighted returns Σ y ⊙ R for a fixed random R of y's shape: a loss whose gradient with
 // respect to y is R, so every output value matters with its own weight.
@@ -184,7 +130,7 @@ func TestDenseGradient(t *testing.T) {
 				}
 			}
 			check := []string{"head/w", "head/b", "x"}
-			maxDiff, nonzero := gradCheck(t, p, nil, check...)
+			nonzero := gradcheck.Program(t, p, nil, tol, check...).NonZero
 			want := in * out
 			if !tc.noBias {
 				want += out
@@ -195,7 +141,6 @@ func TestDenseGradient(t *testing.T) {
 			if nonzero < want*2/3 {
 				t.Errorf("only %d of %d finite differences are non-zero: the check is too weak", nonzero, want)
 			}
-			t.Logf("largest |graph − central difference|: %.3g", maxDiff)
 
 			ps := b.ParamSet()
 			wv, _ := ps.Float64s("head/w")
@@ -239,11 +184,9 @@ func TestEmbeddingGradient(t *testing.T) {
 	if err := p.Set(in, idx); err != nil {
 		t.Fatal(err)
 	}
-	maxDiff, nonzero := gradCheck(t, p, nil, "emb/table")
-	if nonzero != 4*dim { // row 4 is never read
+	if nonzero := gradcheck.Program(t, p, nil, tol, "emb/table").NonZero; nonzero != 4*dim { // row 4 is never read
 		t.Errorf("%d non-zero finite differences, want %d", nonzero, 4*dim)
 	}
-	t.Logf("largest |graph − central difference|: %.3g", maxDiff)
 	table, _ := b.ParamSet().Float64s("emb/table")
 	got := values(t, p, y)
 	for r, s := range idx {
@@ -305,8 +248,7 @@ func TestDropoutGradient(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	y := dense.Dropout(b, x, p, rng)
 	prog := compile(t, b, weighted(b, y, "r", 6), vm.Watch(y))
-	maxDiff, nonzero := gradCheck(t, prog, func() { rng.Seed(7) }, "x")
-	t.Logf("largest |graph − central difference|: %.3g", maxDiff)
+	nonzero := gradcheck.Program(t, prog, func() { rng.Seed(7) }, tol, "x").NonZero
 	xv, _ := b.ParamSet().Float64s("x")
 	dropped := 0
 	for i, v := range values(t, prog, y) {

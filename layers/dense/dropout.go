@@ -2,10 +2,7 @@ package dense
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math/rand"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -49,17 +46,14 @@ func Dropout(b *graph.Builder, x *G.Node, p float64, rng *rand.Rand) *G.Node {
 	if b.Eval() || p == 0 {
 		return x
 	}
-	op := &dropoutOp{id: atomic.AddUint64(&dropoutOpIDs, 1), dtype: x.Dtype(), shape: x.Shape().Clone(), p: p, rng: rng}
+	op := &dropoutOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/dense.dropoutOp", x.Dtype()), shape: x.Shape().Clone(), p: p, rng: rng}
 	return b.Op("dropout", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, x)
 }
-
-var dropoutOpIDs uint64
 
 // dropoutOp is y = x ⊙ mask with mask drawn anew on every forward run: 0 with probability p,
 // else 1/(1-p).
 type dropoutOp struct {
-	id    uint64
-	dtype tensor.Dtype
+	fusedop.Base
 	shape tensor.Shape
 	p     float64
 	rng   *rand.Rand
@@ -68,49 +62,30 @@ type dropoutOp struct {
 }
 
 func (op *dropoutOp) Arity() int    { return 1 }
-func (op *dropoutOp) Type() hm.Type { return fusedop.Matrices(op.dtype, 1, 2) }
+func (op *dropoutOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), 1, 2) }
 func (op *dropoutOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.shape.Clone(), nil
 }
-func (op *dropoutOp) ReturnsPtr() bool     { return false }
-func (op *dropoutOp) CallsExtern() bool    { return false }
-func (op *dropoutOp) OverwritesInput() int { return -1 }
-func (op *dropoutOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/dense.dropoutOp#%d", op.id)
-}
-func (op *dropoutOp) Hashcode() uint32    { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *dropoutOp) String() string      { return fmt.Sprintf("dropout[p=%g]", op.p) }
-func (op *dropoutOp) ID() uint64          { return op.id }
-func (op *dropoutOp) Dtype() tensor.Dtype { return op.dtype }
+func (op *dropoutOp) String() string { return fmt.Sprintf("dropout[p=%g]", op.p) }
 
-func (op *dropoutOp) Do(vals ...G.Value) (G.Value, error) {
-	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.shape...)), vals...)
-}
-
+func (op *dropoutOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *dropoutOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, 1, prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		op.m64, err = dropoutForward(op, vals[0], out.Float64s(), op.m64)
-	case tensor.Float32:
-		op.m32, err = dropoutForward(op, vals[0], out.Float32s(), op.m32)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return fusedop.UsePreallocDo(op, prealloc, vals)
+}
+func (op *dropoutOp) Forward64(vals []G.Value, y []float64) (err error) {
+	op.m64, err = dropoutForward(op, vals, y, op.m64)
+	return err
+}
+func (op *dropoutOp) Forward32(vals []G.Value, y []float32) (err error) {
+	op.m32, err = dropoutForward(op, vals, y, op.m32)
+	return err
 }
 
 // dropoutForward draws a new mask into m (grown as needed, returned) and writes y = x ⊙ m.
-func dropoutForward[F float32 | float64](op *dropoutOp, xv G.Value, y, m []F) ([]F, error) {
-	x, ok := fusedop.Floats[F](xv)
-	if !ok || len(x) != len(y) {
-		return m, errors.Errorf("%v: input is not a %v tensor of shape %v", op, op.dtype, op.shape)
+func dropoutForward[F float32 | float64](op *dropoutOp, vals []G.Value, y, m []F) ([]F, error) {
+	x, err := fusedop.Input[F](op, vals, 0, len(y))
+	if err != nil {
+		return m, err
 	}
 	if cap(m) < len(x) {
 		m = make([]F, len(x))
@@ -128,13 +103,7 @@ func dropoutForward[F float32 | float64](op *dropoutOp, xv G.Value, y, m []F) ([
 }
 
 // DiffWRT: dropout is differentiable with respect to x.
-func (op *dropoutOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
+func (op *dropoutOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, n) }
 
 func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)

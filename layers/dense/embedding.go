@@ -2,10 +2,7 @@ package dense
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -101,79 +98,43 @@ func (e *Embedding) Apply(idx *G.Node, batch int) *G.Node {
 		b.Fail(errors.Errorf("dense: embedding %q: batch %d does not divide the %d rows of %q", e.cfg.Name, batch, sh[0], idx.Name()))
 		return nil
 	}
-	op := &embedOp{id: atomic.AddUint64(&embedOpIDs, 1), name: e.cfg.Name, dtype: idx.Dtype(), N: sh[0], B: batch,
+	op := &embedOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/dense.embedOp", idx.Dtype()), name: e.cfg.Name, N: sh[0], B: batch,
 		vocab: e.cfg.Vocab, dim: e.cfg.Dim}
 	return b.Op("embedding", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, idx, e.Table)
 }
 
-var embedOpIDs uint64
-
 // embedOp is y[r] = table[idx[r]] for idx [N, 1] and table [vocab, dim]; its inputs are idx
 // and table.
 type embedOp struct {
-	id         uint64
+	fusedop.Base
 	name       string
-	dtype      tensor.Dtype
 	N, B       int // rows, and the batch of the packed layout (0: unknown)
 	vocab, dim int
 	idx        []int // the indices of the last forward run
 }
 
 func (op *embedOp) Arity() int    { return 2 }
-func (op *embedOp) Type() hm.Type { return fusedop.Matrices(op.dtype, 2, 2) }
+func (op *embedOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), 2, 2) }
 func (op *embedOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.N, op.dim}, nil
 }
-func (op *embedOp) ReturnsPtr() bool     { return false }
-func (op *embedOp) CallsExtern() bool    { return false }
-func (op *embedOp) OverwritesInput() int { return -1 }
-func (op *embedOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/dense.embedOp#%d", op.id)
-}
-func (op *embedOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *embedOp) String() string {
 	return fmt.Sprintf("embedding[%s %d×%d]", op.name, op.vocab, op.dim)
 }
-func (op *embedOp) ID() uint64          { return op.id }
-func (op *embedOp) Dtype() tensor.Dtype { return op.dtype }
-
-func (op *embedOp) Do(vals ...G.Value) (G.Value, error) {
-	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.N, op.dim)), vals...)
-}
-
+func (op *embedOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *embedOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, 2, prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		err = embedForward(op, vals, out.Float64s())
-	case tensor.Float32:
-		err = embedForward(op, vals, out.Float32s())
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return fusedop.UsePreallocDo(op, prealloc, vals)
 }
-
-func embedArgs[F float32 | float64](op *embedOp, vals []G.Value) (x, table []F, err error) {
-	x, ok1 := fusedop.Floats[F](vals[0])
-	table, ok2 := fusedop.Floats[F](vals[1])
-	if !ok1 || !ok2 || len(x) != op.N || len(table) != op.vocab*op.dim {
-		return nil, nil, errors.Errorf("%v: inputs are not %v tensors of the layer's shapes", op, op.dtype)
-	}
-	return x, table, nil
-}
+func (op *embedOp) Forward64(vals []G.Value, y []float64) error { return embedForward(op, vals, y) }
+func (op *embedOp) Forward32(vals []G.Value, y []float32) error { return embedForward(op, vals, y) }
 
 func embedForward[F float32 | float64](op *embedOp, vals []G.Value, y []F) error {
-	x, table, err := embedArgs[F](op, vals)
-	if err != nil {
+	a := fusedop.ReadArgs[F](op, vals)
+	x, table := a.Next(op.N), a.Next(op.vocab*op.dim)
+	if err := a.Err(); err != nil {
 		return err
 	}
+	var err error
 	if op.idx, err = fusedop.Indices(x, op.vocab, op.B, "index", op.idx, nil); err != nil {
 		return errors.Wrapf(err, "%v", op)
 	}
@@ -185,13 +146,7 @@ func embedForward[F float32 | float64](op *embedOp, vals []G.Value, y []F) error
 }
 
 // DiffWRT: the lookup is differentiable with respect to the table only.
-func (op *embedOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	if n > 1 {
-		d[1] = true
-	}
-	return d
-}
+func (op *embedOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 1, 2) }
 
 func (op *embedOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
@@ -207,8 +162,11 @@ func (op *embedOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) error
 // embedBackward scatter-adds the output gradient into the table's (the index part of out
 // stays 0).
 func embedBackward[F float32 | float64](op *embedOp, vals []G.Value, out []F) error {
-	dy, ok := fusedop.Floats[F](vals[len(vals)-1])
-	if !ok || len(dy) != op.N*op.dim || len(op.idx) != op.N {
+	dy, err := fusedop.Input[F](op, vals, len(vals)-1, op.N*op.dim)
+	if err != nil {
+		return err
+	}
+	if len(op.idx) != op.N {
 		return errors.Errorf("%v: gradient before the forward op ran", op)
 	}
 	D := op.dim

@@ -2,7 +2,6 @@ package loss
 
 import (
 	"math"
-	"sync/atomic"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -38,12 +37,10 @@ func SoftmaxCrossEntropy(b *graph.Builder, logits, labels, mask *G.Node) *G.Node
 			return nil
 		}
 	}
-	op := &ceOp{scalarOp: scalarOp{kind: "ceOp", id: atomic.AddUint64(&ceOpIDs, 1), dtype: logits.Dtype(), n: 3},
+	op := &ceOp{scalarOp: scalarOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/loss.ceOp", logits.Dtype()), n: 3},
 		N: zs[0], C: zs[1]}
 	return b.Op("softmax_cross_entropy", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, logits, labels, mask)
 }
-
-var ceOpIDs uint64
 
 // ceOp is the masked softmax cross-entropy of logits [N, C] with labels and mask [N, 1]. The
 // forward pass keeps what the gradient needs: softmax probabilities and labels of the rows
@@ -58,32 +55,15 @@ type ceOp struct {
 
 func (op *ceOp) String() string { return "softmax cross-entropy" }
 
-func (op *ceOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 3 {
-		return nil, errors.Errorf("%v: want 3 inputs, got %d", op, len(vals))
-	}
-	var v float64
-	var err error
-	switch op.dtype {
-	case tensor.Float64:
-		v, err = ceForward[float64](op, vals)
-	case tensor.Float32:
-		v, err = ceForward[float32](op, vals)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return op.scalar(v)
-}
+func (op *ceOp) Do(vals ...G.Value) (G.Value, error)     { return fusedop.DoScalar(op, vals) }
+func (op *ceOp) Value64(vals []G.Value) (float64, error) { return ceForward[float64](op, vals) }
+func (op *ceOp) Value32(vals []G.Value) (float64, error) { return ceForward[float32](op, vals) }
 
 func ceForward[F float32 | float64](op *ceOp, vals []G.Value) (float64, error) {
-	z, ok1 := fusedop.Floats[F](vals[0])
-	lab, ok2 := fusedop.Floats[F](vals[1])
-	m, ok3 := fusedop.Floats[F](vals[2])
-	if !ok1 || !ok2 || !ok3 || len(z) != op.N*op.C || len(lab) != op.N || len(m) != op.N {
-		return 0, errors.Errorf("%v: inputs are not %v tensors of the loss's shapes", op, op.dtype)
+	a := fusedop.ReadArgs[F](op, vals)
+	z, lab, m := a.Next(op.N*op.C), a.Next(op.N), a.Next(op.N)
+	if err := a.Err(); err != nil {
+		return 0, err
 	}
 	N, C := op.N, op.C
 	if len(op.prob) != N*C {
@@ -133,13 +113,7 @@ func ceForward[F float32 | float64](op *ceOp, vals []G.Value) (float64, error) {
 }
 
 // DiffWRT: the loss is differentiated with respect to the logits only.
-func (op *ceOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	if n > 0 {
-		d[0] = true
-	}
-	return d
-}
+func (op *ceOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, 1) }
 
 func (op *ceOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
@@ -155,7 +129,7 @@ func (op *ceOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
 // ceBackward writes ∂E/∂z = g·w_r·(softmax − onehot) into the logits part of out (the
 // labels and mask parts stay 0).
 func ceBackward[F float32 | float64](op *ceOp, vals []G.Value, out []F) error {
-	g, err := upstream(op, vals)
+	g, err := fusedop.Upstream(op, vals)
 	if err != nil {
 		return err
 	}

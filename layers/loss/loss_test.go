@@ -11,62 +11,13 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/gradcheck"
 	"github.com/lstm97/lstm97/layers/loss"
 )
 
-const fdStep = 1e-6
-
-// gradCheck runs p once, then compares the gradient of each parameter named in check with
-// central differences of the loss. It fails t on a difference above 1e-7 + 1e-6·|fd| and
-// returns the largest difference and the number of finite differences above 1e-6 in magnitude.
-// It ends with a run at the unperturbed parameters.
-func gradCheck(t *testing.T, p *vm.Program, check ...string) (maxDiff float64, nonzero int) {
-	t.Helper()
-	lossAt := func() float64 {
-		if err := p.Run(); err != nil {
-			t.Fatal(err)
-		}
-		l, err := p.Loss()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	lossAt()
-	ps, err := p.Params()
-	if err != nil {
-		t.Fatal(err)
-	}
-	grads := map[string][]float64{}
-	for _, q := range ps {
-		grads[q.Name] = append([]float64(nil), q.Grad.Data().([]float64)...)
-	}
-	for _, q := range ps {
-		if !slices.Contains(check, q.Name) {
-			continue
-		}
-		w := q.Value.Data().([]float64)
-		for i := range w {
-			orig := w[i]
-			w[i] = orig + fdStep
-			lp := lossAt()
-			w[i] = orig - fdStep
-			lm := lossAt()
-			w[i] = orig
-			fd := (lp - lm) / (2 * fdStep)
-			d := math.Abs(grads[q.Name][i] - fd)
-			if d > 1e-7+1e-6*math.Abs(fd) {
-				t.Errorf("∂loss/∂%s[%d]: graph %.12g, central differences %.12g", q.Name, i, grads[q.Name][i], fd)
-			}
-			maxDiff = math.Max(maxDiff, d)
-			if math.Abs(fd) > 1e-6 {
-				nonzero++
-			}
-		}
-	}
-	lossAt()
-	return maxDiff, nonzero
-}
+// tol is the tolerance of the gradient checks: |graph − central difference| <= 1e-7 +
+// 1e-6·|central difference|.
+var tol = gradcheck.Tol{Abs: 1e-7, Rel: 1e-6}
 
 // setup compiles the loss l of b and sets the inputs.
 func setup(t *testing.T, b *graph.Builder, l *G.Node, inputs map[*G.Node][]float64) *vm.Program {
@@ -123,9 +74,7 @@ func TestMSE(t *testing.T) {
 			tg := b.Param("t", []int{3, 2}, graph.Values(target...))
 			m := b.Input("mask", 3, tc.width)
 			p := setup(t, b, loss.MSE(b, y, tg, m), map[*G.Node][]float64{m: tc.mask})
-			maxDiff, nonzero := gradCheck(t, p, "y", "t")
-			t.Logf("largest |graph − central difference|: %.3g", maxDiff)
-			if nonzero < 8 {
+			if nonzero := gradcheck.Program(t, p, nil, tol, "y", "t").NonZero; nonzero < 8 {
 				t.Errorf("only %d non-zero finite differences", nonzero)
 			}
 			got, err := p.Loss()
@@ -150,9 +99,7 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 	z := b.Param("z", []int{4, 4}, graph.Values(logits...))
 	lab, m := b.Input("labels", 4, 1), b.Input("mask", 4, 1)
 	p := setup(t, b, loss.SoftmaxCrossEntropy(b, z, lab, m), map[*G.Node][]float64{lab: labels, m: mask})
-	maxDiff, nonzero := gradCheck(t, p, "z")
-	t.Logf("largest |graph − central difference|: %.3g", maxDiff)
-	if nonzero != 12 {
+	if nonzero := gradcheck.Program(t, p, nil, tol, "z").NonZero; nonzero != 12 {
 		t.Errorf("%d non-zero finite differences, want 12 (the rows whose mask is not 0)", nonzero)
 	}
 	want, total := 0.0, 0.0

@@ -1,8 +1,6 @@
 package loss
 
 import (
-	"sync/atomic"
-
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -35,12 +33,10 @@ func MSE(b *graph.Builder, pred, target, mask *G.Node) *G.Node {
 		b.Fail(errors.Errorf("loss: mse: mask %q has shape %v, want [%d, %d] or [%d, 1] (prediction %q)", mask.Name(), ms, ps[0], ps[1], ps[0], pred.Name()))
 		return nil
 	}
-	op := &mseOp{scalarOp: scalarOp{kind: "mseOp", id: atomic.AddUint64(&mseOpIDs, 1), dtype: pred.Dtype(), n: 3},
+	op := &mseOp{scalarOp: scalarOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/loss.mseOp", pred.Dtype()), n: 3},
 		N: ps[0], K: ps[1], rowMask: ms[1] == 1 && ps[1] != 1}
 	return b.Op("mse", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, pred, target, mask)
 }
-
-var mseOpIDs uint64
 
 // mseOp is the masked mean squared error of pred, target [N, K] with mask [N, K] or (rowMask)
 // [N, 1].
@@ -53,38 +49,18 @@ type mseOp struct {
 
 func (op *mseOp) String() string { return "mse" }
 
-func (op *mseOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 3 {
-		return nil, errors.Errorf("%v: want 3 inputs, got %d", op, len(vals))
-	}
-	var v float64
-	var err error
-	switch op.dtype {
-	case tensor.Float64:
-		v, err = mseForward[float64](op, vals)
-	case tensor.Float32:
-		v, err = mseForward[float32](op, vals)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return op.scalar(v)
-}
+func (op *mseOp) Do(vals ...G.Value) (G.Value, error)     { return fusedop.DoScalar(op, vals) }
+func (op *mseOp) Value64(vals []G.Value) (float64, error) { return mseForward[float64](op, vals) }
+func (op *mseOp) Value32(vals []G.Value) (float64, error) { return mseForward[float32](op, vals) }
 
 func mseArgs[F float32 | float64](op *mseOp, vals []G.Value) (p, t, m []F, err error) {
-	p, ok1 := fusedop.Floats[F](vals[0])
-	t, ok2 := fusedop.Floats[F](vals[1])
-	m, ok3 := fusedop.Floats[F](vals[2])
 	mw := op.K
 	if op.rowMask {
 		mw = 1
 	}
-	if !ok1 || !ok2 || !ok3 || len(p) != op.N*op.K || len(t) != len(p) || len(m) != op.N*mw {
-		return nil, nil, nil, errors.Errorf("%v: inputs are not %v tensors of the loss's shapes", op, op.dtype)
-	}
-	return p, t, m, nil
+	a := fusedop.ReadArgs[F](op, vals)
+	p, t, m = a.Next(op.N*op.K), a.Next(op.N*op.K), a.Next(op.N*mw)
+	return p, t, m, a.Err()
 }
 
 // weight returns the mask weight of value (r, k).
@@ -123,13 +99,7 @@ func mseForward[F float32 | float64](op *mseOp, vals []G.Value) (float64, error)
 }
 
 // DiffWRT: the loss is differentiated with respect to pred and target.
-func (op *mseOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = i < 2
-	}
-	return d
-}
+func (op *mseOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, 2) }
 
 func (op *mseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
@@ -148,7 +118,7 @@ func mseBackward[F float32 | float64](op *mseOp, vals []G.Value, out []F) error 
 	if err != nil {
 		return err
 	}
-	g, err := upstream(op, vals)
+	g, err := fusedop.Upstream(op, vals)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,7 @@ package output
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 	"math"
-	"sync/atomic"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -21,12 +18,11 @@ import (
 // Its inputs are h, W, then x, Wx if hasX, then b if hasB. With rows, it computes only the
 // rows listed, in that order: y is [len(rows), K], row n being input row rows[n].
 type denseOp struct {
-	id    uint64
-	dtype tensor.Dtype
-	N, K  int   // output rows (len(rows) if rows is set) and units
-	rows  []int // the input rows computed, or nil for all N
-	inN   int   // input rows
-	hasX  bool
+	fusedop.Base
+	N, K int   // output rows (len(rows) if rows is set) and units
+	rows []int // the input rows computed, or nil for all N
+	inN  int   // input rows
+	hasX bool
 	// xIsInput: x is a graph input (Builder.Input), for which no gradient is ever asked; the
 	// backward pass leaves its gradient at 0 instead of computing it.
 	xIsInput bool
@@ -35,8 +31,6 @@ type denseOp struct {
 	d64      []float64 // f'(net) of the last forward run
 	d32      []float32
 }
-
-var denseOpIDs, lossOpIDs uint64
 
 func (op *denseOp) Arity() int {
 	n := 2
@@ -48,17 +42,10 @@ func (op *denseOp) Arity() int {
 	}
 	return n
 }
-func (op *denseOp) Type() hm.Type { return fusedop.Matrices(op.dtype, op.Arity(), 2) }
+func (op *denseOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), op.Arity(), 2) }
 func (op *denseOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.N, op.K}, nil
 }
-func (op *denseOp) ReturnsPtr() bool     { return false }
-func (op *denseOp) CallsExtern() bool    { return false }
-func (op *denseOp) OverwritesInput() int { return -1 }
-func (op *denseOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/output.denseOp#%d", op.id)
-}
-func (op *denseOp) Hashcode() uint32 { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *denseOp) String() string {
 	name := "logistic"
 	if op.linear {
@@ -77,57 +64,30 @@ func (op *denseOp) in(n int) int {
 	}
 	return n
 }
-func (op *denseOp) ID() uint64          { return op.id }
-func (op *denseOp) Dtype() tensor.Dtype { return op.dtype }
-
-func (op *denseOp) Do(vals ...G.Value) (G.Value, error) {
-	return op.UsePreallocDo(tensor.New(tensor.Of(op.dtype), tensor.WithShape(op.N, op.K)), vals...)
-}
-
+func (op *denseOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, vals) }
 func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	out, err := fusedop.OutputTensor(op, op.Arity(), prealloc, vals)
-	if err != nil {
-		return nil, err
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		op.d64, err = denseForward(op, vals, out.Float64s(), op.d64)
-	case tensor.Float32:
-		op.d32, err = denseForward(op, vals, out.Float32s(), op.d32)
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return fusedop.UsePreallocDo(op, prealloc, vals)
+}
+func (op *denseOp) Forward64(vals []G.Value, y []float64) (err error) {
+	op.d64, err = denseForward(op, vals, y, op.d64)
+	return err
+}
+func (op *denseOp) Forward32(vals []G.Value, y []float32) (err error) {
+	op.d32, err = denseForward(op, vals, y, op.d32)
+	return err
 }
 
 // denseArgs unpacks the inputs: h, W, x, Wx, b (x, Wx, b nil when absent).
 func denseArgs[F float32 | float64](op *denseOp, vals []G.Value) (h, w, x, wx, b []F, err error) {
-	var ok bool
-	get := func(i int) []F {
-		if !ok {
-			return nil
-		}
-		var d []F
-		d, ok = fusedop.Floats[F](vals[i])
-		return d
-	}
-	ok = true
-	h, w = get(0), get(1)
-	i := 2
+	a := fusedop.ReadArgs[F](op, vals)
+	h, w = a.Next(-1), a.Next(-1)
 	if op.hasX {
-		x, wx = get(2), get(3)
-		i = 4
+		x, wx = a.Next(-1), a.Next(-1)
 	}
 	if op.hasB {
-		b = get(i)
+		b = a.Next(op.K)
 	}
-	if !ok {
-		return nil, nil, nil, nil, nil, errors.Errorf("%v: an input is not a %v tensor", op, op.dtype)
-	}
-	return h, w, x, wx, b, nil
+	return h, w, x, wx, b, a.Err()
 }
 
 func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([]F, error) {
@@ -179,13 +139,7 @@ func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F) ([
 	return d, nil
 }
 
-func (op *denseOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
+func (op *denseOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, n) }
 
 func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
@@ -259,51 +213,33 @@ func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out []F)
 // maskedLossOp is c · Σ mask ⊙ (target - y)², a scalar, for y, target, mask [N, K]. Its
 // gradient flows to y only.
 type maskedLossOp struct {
-	id    uint64
-	dtype tensor.Dtype
-	c     float64
+	fusedop.Base
+	c float64
 }
 
-func (op *maskedLossOp) Arity() int { return 3 }
-func (op *maskedLossOp) Type() hm.Type {
-	m := G.TensorType{Dims: 2, Of: op.dtype}
-	return hm.NewFnType(m, m, m, op.dtype)
-}
+func (op *maskedLossOp) Arity() int    { return 3 }
+func (op *maskedLossOp) Type() hm.Type { return fusedop.Matrices(op.Dtype(), 3, 0) }
 func (op *maskedLossOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.ScalarShape(), nil
 }
-func (op *maskedLossOp) ReturnsPtr() bool     { return false }
-func (op *maskedLossOp) CallsExtern() bool    { return false }
-func (op *maskedLossOp) OverwritesInput() int { return -1 }
-func (op *maskedLossOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "github.com/lstm97/lstm97/layers/output.maskedLossOp#%d", op.id)
-}
-func (op *maskedLossOp) Hashcode() uint32    { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
-func (op *maskedLossOp) String() string      { return fmt.Sprintf("%g·Σmask(t-y)²", op.c) }
-func (op *maskedLossOp) ID() uint64          { return op.id }
-func (op *maskedLossOp) Dtype() tensor.Dtype { return op.dtype }
+func (op *maskedLossOp) String() string { return fmt.Sprintf("%g·Σmask(t-y)²", op.c) }
 
-func (op *maskedLossOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 3 {
-		return nil, errors.Errorf("%v: want 3 inputs, got %d", op, len(vals))
-	}
-	switch op.dtype {
-	case tensor.Float64:
-		v, err := lossValue[float64](op, vals)
-		return G.NewF64(v), err
-	case tensor.Float32:
-		v, err := lossValue[float32](op, vals)
-		return G.NewF32(float32(v)), err
-	}
-	return nil, errors.Errorf("%v: unsupported dtype %v", op, op.dtype)
+func (op *maskedLossOp) Do(vals ...G.Value) (G.Value, error)     { return fusedop.DoScalar(op, vals) }
+func (op *maskedLossOp) Value64(vals []G.Value) (float64, error) { return lossValue[float64](op, vals) }
+func (op *maskedLossOp) Value32(vals []G.Value) (float64, error) { return lossValue[float32](op, vals) }
+
+// lossArgs unpacks y, target and mask, equal-sized.
+func lossArgs[F float32 | float64](op *maskedLossOp, vals []G.Value) (y, t, m []F, err error) {
+	a := fusedop.ReadArgs[F](op, vals)
+	y = a.Next(-1)
+	t, m = a.Next(len(y)), a.Next(len(y))
+	return y, t, m, a.Err()
 }
 
 func lossValue[F float32 | float64](op *maskedLossOp, vals []G.Value) (float64, error) {
-	y, ok1 := fusedop.Floats[F](vals[0])
-	t, ok2 := fusedop.Floats[F](vals[1])
-	m, ok3 := fusedop.Floats[F](vals[2])
-	if !ok1 || !ok2 || !ok3 || len(y) != len(t) || len(y) != len(m) {
-		return 0, errors.Errorf("%v: inputs are not equal-sized %v tensors", op, op.dtype)
+	y, t, m, err := lossArgs[F](op, vals)
+	if err != nil {
+		return 0, err
 	}
 	sum := 0.0
 	for i, yv := range y {
@@ -316,13 +252,7 @@ func lossValue[F float32 | float64](op *maskedLossOp, vals []G.Value) (float64, 
 }
 
 // DiffWRT: the loss is differentiated with respect to y only.
-func (op *maskedLossOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	if n > 0 {
-		d[0] = true
-	}
-	return d
-}
+func (op *maskedLossOp) DiffWRT(n int) []bool { return fusedop.Differentiable(n, 0, 1) }
 
 func (op *maskedLossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	return fusedop.FlatGrad(op, inputs, grad)
@@ -337,20 +267,13 @@ func (op *maskedLossOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) 
 
 // lossGrad writes ∂loss/∂y = -2c·mask⊙(t-y)·g into out (the target and mask parts stay 0).
 func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) error {
-	y, ok1 := fusedop.Floats[F](vals[0])
-	t, ok2 := fusedop.Floats[F](vals[1])
-	m, ok3 := fusedop.Floats[F](vals[2])
-	if !ok1 || !ok2 || !ok3 {
-		return errors.Errorf("%v: inputs are not %v tensors", op, op.dtype)
+	y, t, m, err := lossArgs[F](op, vals[:len(vals)-1])
+	if err != nil {
+		return err
 	}
-	var g float64
-	switch v := vals[3].(type) {
-	case *G.F64:
-		g = float64(*v)
-	case *G.F32:
-		g = float64(*v)
-	default:
-		return errors.Errorf("%v: upstream gradient is %T", op, vals[3])
+	g, err := fusedop.Upstream(op, vals)
+	if err != nil {
+		return err
 	}
 	k := F(-2 * op.c * g)
 	for i := range y {
@@ -362,7 +285,7 @@ func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) er
 // newDenseNode applies o to the rows of h (and x) listed in rows, or to all of them if rows is
 // nil.
 func newDenseNode(b *graph.Builder, o *Layer, h, x *G.Node, rows []int) *G.Node {
-	op := &denseOp{id: atomic.AddUint64(&denseOpIDs, 1), dtype: h.Dtype(), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
+	op := &denseOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/output.denseOp", h.Dtype()), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
 		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
 	if rows != nil {
 		op.rows, op.N = append([]int(nil), rows...), len(rows)

@@ -11,12 +11,12 @@ package output
 
 import (
 	"math"
-	"sync/atomic"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // Config describes a layer of output units y^k = f(net_k). The zero value of every field
@@ -211,6 +211,6 @@ func MaskedLoss(b *graph.Builder, y, target, mask *G.Node, batch int) *G.Node {
 		b.Fail(errors.Errorf("output: masked loss: output %v, target %v and mask %v differ in shape", y.Shape(), target.Shape(), mask.Shape()))
 		return nil
 	}
-	op := &maskedLossOp{id: atomic.AddUint64(&lossOpIDs, 1), dtype: y.Dtype(), c: 0.5 / float64(batch)}
+	op := &maskedLossOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/output.maskedLossOp", y.Dtype()), c: 0.5 / float64(batch)}
 	return b.Op("masked_loss", func(n ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, n...) }, y, target, mask)
 }

@@ -7,29 +7,13 @@ import (
 	"testing"
 
 	"github.com/pkg/errors"
-	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testmodel"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
-
-// linear is y = x·w at the last of 3 steps, with the paper's loss: it overflows under a huge
-// learning rate, which sigmoid networks do not (they saturate).
-func linear(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
-	w := b.Param("w", []int{s.In, s.Out}, graph.Uniform(0.1))
-	m := &graph.Model{}
-	for t := 0; t < s.T; t++ {
-		m.Inputs = append(m.Inputs, b.Input("x"+string(rune('0'+t)), s.B, s.In))
-	}
-	y := b.MatMul(m.Inputs[s.T-1], w)
-	tg := b.Input("target", s.B, s.Out)
-	m.Outputs, m.Targets = []*G.Node{y}, []*G.Node{tg}
-	m.Loss = b.Scale(b.Sum(b.Square(b.Sub(tg, y))), 0.5)
-	return m, b.Err()
-}
 
 // newTrainer trains linear with plain SGD at learning rate lr.
 func newTrainer(t *testing.T, lr float64) *train.Trainer {
@@ -38,7 +22,7 @@ func newTrainer(t *testing.T, lr float64) *train.Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: linear, Optimizer: opt})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: testmodel.Linear, Optimizer: opt})
 	if err != nil {
 		t.Fatal(err)
 	}

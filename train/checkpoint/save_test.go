@@ -16,6 +16,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testmodel"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -85,18 +86,12 @@ func steps(t *testing.T, tr *train.Trainer, bts []train.Batch) {
 // sequence count and the optimizer's state.
 func fingerprint(t *testing.T, tr *train.Trainer) string {
 	t.Helper()
-	var b strings.Builder
-	for _, name := range tr.Params().Names() {
-		vs, err := tr.Params().Float64s(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %v %v:", name, tr.Params().Get(name).Dtype(), tr.Params().Get(name).Shape())
-		for _, v := range vs {
-			fmt.Fprintf(&b, " %x", math.Float64bits(v))
-		}
-		b.WriteByte('\n')
+	params, err := testmodel.ParamBits(tr.Params())
+	if err != nil {
+		t.Fatal(err)
 	}
+	var b strings.Builder
+	b.WriteString(params)
 	fmt.Fprintf(&b, "seen %d\n", tr.Seen())
 	if st, ok := checkpoint.StatefulOf(tr.Optimizer()); ok {
 		s := st.State()
