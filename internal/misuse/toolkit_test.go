@@ -43,6 +43,14 @@ var toolkitCases = []misuse{
 		d.Apply(b.Input("x", 3, 4))
 		return b.Err()
 	}, `input "x" has shape (3, 4), want [rows, 2]`},
+	{"dense: a layer whose New failed, applied", func() error {
+		b := graph.NewBuilder(graph.Config{})
+		d, err := dense.New(b, dense.Config{In: 2})
+		if d.Apply(b.Input("x", 1, 2)) != nil || d.Params() != nil {
+			return nil
+		}
+		return err
+	}, "Out must be > 0"},
 	{"embedding: index input not a graph input", func() error {
 		b := graph.NewBuilder(graph.Config{})
 		e, err := dense.NewEmbedding(b, dense.EmbeddingConfig{Vocab: 4, Dim: 2})

@@ -108,6 +108,9 @@ func (d *Layer) Config() Config { return d.cfg }
 
 // Params returns the layer's parameter nodes: W, then b unless NoBias.
 func (d *Layer) Params() []*G.Node {
+	if d == nil {
+		return nil
+	}
 	if d.B == nil {
 		return []*G.Node{d.W}
 	}
@@ -117,6 +120,9 @@ func (d *Layer) Params() []*G.Node {
 // Apply returns act(x·W + b) [rows, Out] for x [rows, In], as one fused graph node. Errors are
 // recorded in the builder (and nil returned).
 func (d *Layer) Apply(x *G.Node) *G.Node {
+	if d == nil { // New failed: its error is the caller's
+		return nil
+	}
 	b := d.b
 	if b.Err() != nil {
 		return nil

@@ -18,7 +18,10 @@ import (
 // x; the gradient flows through the kept values with the same scale. The mask of each run is
 // drawn from rng, rows first, one rng.Float64() per value (a value is dropped when the draw is
 // < p): the same seed gives the same masks, run after run, bit for bit. rng belongs to the node
-// from then on and must not be shared with another goroutine.
+// from then on and must not be shared with another goroutine. A model function that a training
+// loop calls once per batch shape should make rng once, outside the function, and pass it to
+// every call: a source seeded inside would start over in each shape's program and repeat its
+// masks.
 //
 // If b is built for evaluation (graph.Config.Eval) or p is 0, Dropout returns x itself. p must
 // be in [0, 1), rng not nil and x a matrix, for evaluation too (one model function builds both

@@ -68,7 +68,12 @@ func NewEmbedding(b *graph.Builder, cfg EmbeddingConfig) (*Embedding, error) {
 func (e *Embedding) Config() EmbeddingConfig { return e.cfg }
 
 // Params returns the embedding's parameter node, the table.
-func (e *Embedding) Params() []*G.Node { return []*G.Node{e.Table} }
+func (e *Embedding) Params() []*G.Node {
+	if e == nil {
+		return nil
+	}
+	return []*G.Node{e.Table}
+}
 
 // Apply returns the embedded symbols [rows, Dim] of idx [rows, 1], a graph input
 // (Builder.Input) whose values are symbol indices, integers in [0, Vocab). The backward pass
@@ -77,6 +82,9 @@ func (e *Embedding) Params() []*G.Node { return []*G.Node{e.Table} }
 // packed layout (row t·B+b is step t of sequence b, see graph.Model), and the error then also
 // names the step and the sequence. Errors are recorded in the builder (and nil returned).
 func (e *Embedding) Apply(idx *G.Node, batch int) *G.Node {
+	if e == nil { // NewEmbedding failed: its error is the caller's
+		return nil
+	}
 	b := e.b
 	if b.Err() != nil {
 		return nil
