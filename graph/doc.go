@@ -7,7 +7,12 @@
 //     ("lstm0/in_gate/w"; a duplicate is an error instead of gorgonia's silent merge), seeded
 //     initialisers (same seed, bit-identical weights) and a guard that fails loudly when gorgonia
 //     hands back an existing node for an expression that is not the one asked for (its 32-bit
-//     node hashes collide on large graphs).
+//     node hashes collide on large graphs, and it rewrites some expressions in place, such as
+//     the log of a softmax).
+//   - Ops as Builder methods: MatMul, Add, Mul, AddBias, Sigmoid, Tanh, Exp, Log, ReLU, Neg,
+//     Softmax and LogSoftmax (row-wise, stable), Square, Sum, Mean, Scale, Shift, Concat,
+//     Slice, Reshape; Op applies any other gorgonia operation under the same guards. The
+//     kernels of the ones gorgonia lacks or gets wrong are in package graph/mathop.
 //   - ParamSet: the named parameter tensors, in creation order. Several graphs (one per sequence
 //     length) share one ParamSet, so that they train the same weights.
 //   - Shape and Model: the contract between a model builder and a training loop (package
@@ -20,8 +25,9 @@
 // Builder's graph into a Program (compile once, run many times with new inputs). While that
 // Program is open it owns the graph, and the Builder adds no nodes (Builder.Freeze).
 //
-// The package imports no other package of this module. Training loops, checkpoints and
-// stopping criteria are in package train, drawing in package dot.
+// The package imports no other package of this module but its own graph/mathop. Training loops
+// and stopping criteria are in package train, checkpoints in train/checkpoint, drawing in
+// package dot.
 //
 // All tensors are batch-first: an input of one time step has shape [batch, features].
 package graph
