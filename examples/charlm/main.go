@@ -1,14 +1,14 @@
 // Command charlm trains a character-level language model: an embedding, two stacked layers of
 // the 1997 LSTM, and a softmax over the characters, trained with softmax cross-entropy and
 // Adam on minibatches of variable-length chunks of a text, with each layer's state (cell
-// states s and activations y) carried from one chunk to the next. It prints the loss in bits
-// per character as it trains, the bits per character on a held-out tail of the text, saves a
+// states s and activations y) carried from one chunk to the next. It prints the loss in nats
+// and bits per character as it trains, the bits per character on a held-out tail of the text, saves a
 // checkpoint, loads it back into a freshly built model, and samples text from that model.
 //
 // The default text (corpus.txt, about 8 KB of short stories written for this repository) is
 // small, so the model learns its words and phrases quickly; point -text at any UTF-8 file. The
 // defaults train for about a minute on two cores, from 5.8 bits per character (uniform guessing)
-// to about 2.3 on the training text.
+// to about 2.2 on the training text and 2.7 on the held-out tenth.
 //
 // The output layer sees the current character's embedding beside the second layer's cells. A
 // 1997 memory cell has no forget gate: it integrates its input over the whole stream, so the
@@ -285,11 +285,15 @@ func run(c Config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "saved and reloaded %d weights (%s)\n", fresh.Params().NumWeights(), dirNote(c.Checkpoint))
 
-	bpc, err := evaluate(fresh, heldOut, vocab.Size(), c.T)
-	if err != nil {
-		return err
+	if len(heldOut) < 2 {
+		fmt.Fprintf(stdout, "held-out: none (the text's last tenth is %d characters)\n", len(heldOut))
+	} else {
+		bpc, err := evaluate(fresh, heldOut, vocab.Size(), c.T)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "held-out: %.3f bits/char over %d characters (uniform guessing: %.3f)\n", bpc, len(heldOut)-1, math.Log2(float64(vocab.Size())))
 	}
-	fmt.Fprintf(stdout, "held-out: %.3f bits/char over %d characters (uniform guessing: %.3f)\n", bpc, len(heldOut)-1, math.Log2(float64(vocab.Size())))
 
 	if c.Sample > 0 {
 		out, err := generate(fresh, vocab, c.Prompt, c.Sample, c.Temperature, rand.New(rand.NewSource(c.Seed+2)))
