@@ -116,7 +116,7 @@ func TestAddingTargetMean(t *testing.T) {
 	}
 }
 
-// TestAddingTargetNotLogisticOfSum backs docs/reproduction.md's reading of Exp. 4: no logistic function of
+// TestAddingTargetNotLogisticOfSum backs docs/reproducing.md's reading of Exp. 4: no logistic function of
 // a linear function of X1 + X2 stays within the criterion's 0.04 of the target over the whole
 // range, so a logistic output unit needs a net input that is nonlinear in the sum. The best
 // slope (offset 0 by symmetry; offsets are searched too) misses by about 0.056.

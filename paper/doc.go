@@ -20,5 +20,5 @@
 // RunTrial. Package paper/report renders the results (report, ledger, figure) and package
 // paper/cli is the command line of the example programs. The readings we chose where the
 // paper is ambiguous are in docs/paper.md; how far the results match the paper, in
-// docs/reproduction.md.
+// docs/reproducing.md.
 package paper

@@ -25,7 +25,7 @@ type Variant struct {
 	NSeq   int     // Exp. 5: 140 or 13
 	// LinearOutput makes the output units linear instead of logistic. Not the paper's
 	// specification: with it the adding problem (Exp. 4) needs as many sequences as the paper
-	// reports, with the logistic units 8 times more (docs/reproduction.md).
+	// reports, with the logistic units 8 times more (docs/reproducing.md).
 	LinearOutput bool
 	// NoConstruct starts Exps. 2a/2b with the memory cell in place instead of adding it once
 	// the error stops decreasing (the paper's procedure; see Construction).

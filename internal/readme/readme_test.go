@@ -79,7 +79,7 @@ func TestTourIsQuotedFromExamples(t *testing.T) {
 	}
 }
 
-// TestSummaryTableIsTheRecordedOne: the summary table of docs/reproduction.md is what
+// TestSummaryTableIsTheRecordedOne: the summary table of docs/reproducing.md is what
 // `go run ./examples/paper -summary docs/results` prints from the recorded results.
 func TestSummaryTableIsTheRecordedOne(t *testing.T) {
 	sums, err := report.Summarize(filepath.Join(root, "docs", "results"))
@@ -90,12 +90,12 @@ func TestSummaryTableIsTheRecordedOne(t *testing.T) {
 	if err := report.SummaryTable(&want, sums); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "reproduction.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "reproducing.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(doc), want.String()) {
-		t.Errorf("the summary table of docs/reproduction.md is not the recorded one; paste the output of\n"+
+		t.Errorf("the summary table of docs/reproducing.md is not the recorded one; paste the output of\n"+
 			"go run ./examples/paper -summary docs/results\n%s", want.String())
 	}
 }
