@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"encoding/json"
 	"math/rand"
 	"sort"
 	"strings"
@@ -77,9 +78,9 @@ func (v *Vocabulary) Decode(idx []int) (string, error) {
 // gives one chunk per stream: a Sequence whose input at step t is the symbol at position p+t
 // and whose label is the symbol at p+t+1 (the next character). Chunk lengths are drawn
 // uniformly from [MinLen, MaxLen] for every stream and call, so the chunks of one batch have
-// different lengths; each stream advances by its own chunk's length. A Streams has no state to
-// save in a checkpoint, and checkpoints do not hold a model's carried state: a resumed run
-// starts new streams from a fresh state.
+// different lengths; each stream advances by its own chunk's length. For a checkpoint, a
+// Streams marshals to JSON where it is in the text (MarshalJSON); with the state of its random
+// source (a Source) saved beside it, a resumed run serves the same chunks.
 type Streams struct {
 	text           []int
 	alphabet       int
@@ -152,4 +153,36 @@ func (st *Streams) Next() (seqs []Sequence, continued bool) {
 		st.pos[b] += n
 	}
 	return seqs, continued
+}
+
+// streamsState is what a Streams keeps between calls besides its random source.
+type streamsState struct {
+	Pos   []int `json:"pos"`
+	End   []int `json:"end"`
+	Fresh bool  `json:"fresh"`
+}
+
+// MarshalJSON gives where the streams are in their text: each stream's position and end, and
+// whether the next chunks begin an epoch.
+func (st *Streams) MarshalJSON() ([]byte, error) {
+	return json.Marshal(streamsState{Pos: st.pos, End: st.end, Fresh: st.fresh})
+}
+
+// UnmarshalJSON restores what MarshalJSON gave into streams made by NewStreams over the same
+// text with the same number of streams; anything else is an error, and st is left unchanged.
+func (st *Streams) UnmarshalJSON(b []byte) error {
+	var s streamsState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.Wrap(err, "datasets: streams")
+	}
+	if len(s.Pos) != st.b || len(s.End) != st.b {
+		return errors.Errorf("datasets: streams: a state of %d streams for %d", len(s.Pos), st.b)
+	}
+	for b := range s.Pos {
+		if s.Pos[b] < 0 || s.Pos[b] > s.End[b] || s.End[b] > len(st.text) {
+			return errors.Errorf("datasets: streams: stream %d at %d of [0, %d], a text of %d symbols", b, s.Pos[b], s.End[b], len(st.text))
+		}
+	}
+	st.pos, st.end, st.fresh = append([]int(nil), s.Pos...), append([]int(nil), s.End...), s.Fresh
+	return nil
 }

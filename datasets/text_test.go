@@ -1,6 +1,7 @@
 package datasets_test
 
 import (
+	"encoding/json"
 	"math/rand"
 	"reflect"
 	"strings"
@@ -127,5 +128,54 @@ func TestStreams(t *testing.T) {
 		if ca != cb || !reflect.DeepEqual(sa, sb) {
 			t.Fatalf("call %d: same seed, different chunks", i)
 		}
+	}
+}
+
+// TestStreamsResume: streams restored from their JSON and their source's state serve the same
+// chunks as streams that never stopped (also across epochs); a state for other streams is
+// refused.
+func TestStreamsResume(t *testing.T) {
+	text := make([]int, 300)
+	for i := range text {
+		text[i] = i % 7
+	}
+	src := datasets.NewSource(5)
+	st, err := datasets.NewStreams(text, 7, 3, 4, 9, rand.New(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 13; i++ {
+		st.Next()
+	}
+	js, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := src.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a resumed run does it: new streams, then the source's and the streams' states.
+	src2 := datasets.NewSource(99)
+	resumed, err := datasets.NewStreams(text, 7, 3, 4, 9, rand.New(src2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src2.UnmarshalBinary(rs); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, resumed); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		a, ca := st.Next()
+		b, cb := resumed.Next()
+		if ca != cb || !reflect.DeepEqual(a, b) {
+			t.Fatalf("call %d after resuming: different chunks", i)
+		}
+	}
+	other, _ := datasets.NewStreams(text, 7, 2, 4, 9, rand.New(rand.NewSource(1)))
+	if err := json.Unmarshal(js, other); err == nil || !strings.Contains(err.Error(), "a state of 3 streams for 2") {
+		t.Errorf("a state of 3 streams into 2: %v", err)
 	}
 }

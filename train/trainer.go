@@ -526,6 +526,49 @@ func (tr *Trainer) ResetState() {
 	tr.trainState.ok, tr.evalState.ok = false, false
 }
 
+// Carried is the state that Step carries from one batch to the next (graph.Model.Carry,
+// Batch.Continue), for a checkpoint: Values[i] holds the B rows of carry i, row-major.
+type Carried struct {
+	B      int         `json:"b"`
+	Values [][]float64 `json:"values"`
+}
+
+// Carried returns a copy of the state Step carries, and false if there is none (no batch has
+// run, or ResetState dropped it).
+func (tr *Trainer) Carried() (Carried, bool) {
+	st := &tr.trainState
+	if !st.ok {
+		return Carried{}, false
+	}
+	c := Carried{B: st.B, Values: make([][]float64, len(st.vals))}
+	for i, v := range st.vals {
+		c.Values[i] = append([]float64(nil), v...)
+	}
+	return c, true
+}
+
+// SetCarried sets the state the next Step with Continue starts from (a copy of c), as Carried
+// returned it: for resuming a stream from a checkpoint. Every carry must hold B rows of finite
+// values; whether they fit the model is checked by that Step.
+func (tr *Trainer) SetCarried(c Carried) error {
+	if c.B <= 0 {
+		return errors.Errorf("train: carried state: batch of %d sequences", c.B)
+	}
+	vals := make([][]float64, len(c.Values))
+	for i, v := range c.Values {
+		if len(v) == 0 || len(v)%c.B != 0 {
+			return errors.Errorf("train: carried state: carry %d has %d values, not a positive multiple of B=%d", i, len(v), c.B)
+		}
+		if k := graph.FirstNonFinite(v); k >= 0 {
+			return errors.Errorf("train: carried state: carry %d value %d is %v", i, k, v[k])
+		}
+		vals[i] = append([]float64(nil), v...)
+	}
+	st := &tr.trainState
+	st.vals, st.B, st.ok = vals, c.B, true
+	return nil
+}
+
 // Step trains on one batch: forward, backward, optimizer step. Gradients are zeroed after the
 // step. If the loss or a gradient is not finite, the parameters are left unchanged and the
 // error names the parameter and the sequence count (with TrainerConfig.CheckFinite, the first

@@ -8,7 +8,7 @@
 // The default text (corpus.txt, about 8 KB of short stories written for this repository) is
 // small, so the model learns its words and phrases quickly; point -text at any UTF-8 file. The
 // defaults train for about a minute on two cores, from 5.8 bits per character (uniform guessing)
-// to about 2.2 on the training text and 2.7 on the held-out tenth.
+// to about 2.0 on the training text and 2.7 on the held-out tenth.
 //
 // The output layer sees the current character's embedding beside the second layer's cells. A
 // 1997 memory cell has no forget gate: it integrates its input over the whole stream, so the
@@ -19,11 +19,15 @@
 //
 //	go run ./examples/charlm [-text FILE] [-sequences 40000] [-batch 16] [-T 64] [-minT 32]
 //	                         [-blocks 32] [-cells 1] [-embed 32] [-lr 0.005] [-clip 5]
-//	                         [-in-gate-bias 0] [-dropout 0] [-seed 1] [-checkpoint DIR] [-sample 400]
+//	                         [-in-gate-bias 0] [-dropout 0] [-seed 1] [-sample 400]
+//	                         [-checkpoint DIR [-every 10000] [-resume]]
 //	                         [-prompt "The "] [-temperature 0.7] [-progress 5000]
 //
-// With -checkpoint DIR the model is saved there (and left there); by default it goes to a
-// temporary directory that is removed at exit. The exit status is 2 on an error.
+// With -checkpoint DIR the run is saved there every -every sequences, on SIGINT or SIGTERM
+// (exit status 130) and at the end, and left there; -resume continues it, the same run bit for
+// bit (the weights, Adam's state, the states carried from chunk to chunk, the random sources
+// and where the streams are), possibly with a larger -sequences. Without -checkpoint the model
+// is saved in a temporary directory that is removed at exit. The exit status is 2 on an error.
 package main
 
 import (
@@ -56,7 +60,7 @@ var corpus string
 // Config is the model and training configuration; it is saved with the checkpoint.
 type Config struct {
 	Text        string  `json:"-"`
-	Sequences   int     `json:"sequences"`
+	Sequences   int     `json:"-"` // not part of the model: a resumed run may train longer
 	Batch       int     `json:"batch"`
 	T           int     `json:"t"`
 	MinT        int     `json:"min_t"`
@@ -69,6 +73,8 @@ type Config struct {
 	InGateBias  float64 `json:"in_gate_bias"`
 	Seed        int64   `json:"seed"`
 	Checkpoint  string  `json:"-"`
+	Every       int     `json:"-"`
+	Resume      bool    `json:"-"`
 	Sample      int     `json:"-"`
 	Prompt      string  `json:"-"`
 	Temperature float64 `json:"-"`
@@ -84,6 +90,10 @@ func main() {
 	}
 	if err == nil {
 		err = run(cfg, os.Stdout)
+	}
+	if errors.Is(err, checkpoint.ErrInterrupted) {
+		fmt.Fprintln(os.Stderr, "charlm: interrupted; the run is saved in", cfg.Checkpoint)
+		os.Exit(130)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "charlm:", err)
@@ -109,6 +119,8 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&c.Dropout, "dropout", 0, "dropout on the second layer's outputs")
 	fs.Int64Var(&c.Seed, "seed", 1, "random seed (weights, chunks, dropout, sampling)")
 	fs.StringVar(&c.Checkpoint, "checkpoint", "", "directory to save the model in (default: a temporary one)")
+	fs.IntVar(&c.Every, "every", 10000, "with -checkpoint: save every this many sequences")
+	fs.BoolVar(&c.Resume, "resume", false, "continue the run saved in -checkpoint DIR")
 	fs.IntVar(&c.Sample, "sample", 400, "characters to generate at the end")
 	fs.StringVar(&c.Prompt, "prompt", "The ", "text to start generating from")
 	fs.Float64Var(&c.Temperature, "temperature", 0.7, "sampling temperature (> 0)")
@@ -128,18 +140,21 @@ func parse(args []string, stderr io.Writer) (Config, error) {
 		return c, errors.Errorf("-temperature %v: want a finite value > 0", c.Temperature)
 	case c.Sample < 0:
 		return c, errors.Errorf("-sample %d: want >= 0", c.Sample)
+	case c.Every < 0:
+		return c, errors.Errorf("-every %d: want >= 0", c.Every)
+	case c.Resume && c.Checkpoint == "":
+		return c, errors.New("-resume needs -checkpoint DIR")
 	}
 	return c, nil
 }
 
 // Model returns the language model's graph.ModelFunc: embedding -> LSTM -> LSTM -> (dropout)
 // -> dense logits -> softmax cross-entropy, in the packed layout with lengths and, for each
-// layer, its cell states and activations carried between batches.
-func Model(c Config) graph.ModelFunc {
+// layer, its cell states and activations carried between batches. dropout draws the dropout
+// masks of every batch shape's program (one source for all: a source made inside the function
+// would start over for each shape and repeat its masks).
+func Model(c Config, dropout *rand.Rand) graph.ModelFunc {
 	vocab := len([]rune(c.Alphabet))
-	// One source for the dropout masks of every batch shape's program: a source made inside
-	// the function would start over for each shape and repeat its masks.
-	dropRNG := rand.New(rand.NewSource(c.Seed + 1))
 	return func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 		if !s.OneHot || !s.Labels || s.In != vocab || s.Out != vocab {
 			return nil, errors.Errorf("charlm: batch of %d-symbol inputs and %d-class labels (one-hot %v, labels %v), want %d and %d", s.In, s.Out, s.OneHot, s.Labels, vocab, vocab)
@@ -175,7 +190,7 @@ func Model(c Config) graph.ModelFunc {
 			h = r.Cells
 		}
 		if c.Dropout > 0 {
-			h = dense.Dropout(b, h, c.Dropout, dropRNG)
+			h = dense.Dropout(b, h, c.Dropout, dropout)
 		}
 		// The head sees the current character's embedding beside the second layer's cells,
 		// as the paper's nets connect inputs to output units (connectivity B): every 1997
@@ -215,17 +230,41 @@ func run(c Config, stdout io.Writer) error {
 	// The last tenth of the text is held out to measure what the model learnt.
 	cut := len(all) - len(all)/10
 	trainText, heldOut := all[:cut], all[cut:]
-	streams, err := datasets.NewStreams(trainText, vocab.Size(), c.Batch, c.MinT, c.T, rand.New(rand.NewSource(c.Seed)))
+	// The random sources whose states a checkpoint keeps, so that a resumed run is the same run.
+	chunks, drops := datasets.NewSource(c.Seed), datasets.NewSource(c.Seed+1)
+	streams, err := datasets.NewStreams(trainText, vocab.Size(), c.Batch, c.MinT, c.T, rand.New(chunks))
 	if err != nil {
 		return err
 	}
-	tr, err := newTrainer(c)
+	tr, err := newTrainer(c, drops)
 	if err != nil {
 		return err
 	}
 	defer tr.Close()
 	fmt.Fprintf(stdout, "charlm: %d characters (%d held out), %d symbols; 2 layers of %d blocks x %d cells; batch %d, chunks of %d-%d characters\n",
 		len(all), len(heldOut), vocab.Size(), c.Blocks, c.Cells, c.Batch, c.MinT, c.T)
+
+	dir := c.Checkpoint
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "charlm-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	// The run's checkpoint: the trainer (with the states it carries from chunk to chunk), the
+	// random sources and where the streams are.
+	policy := checkpoint.Policy{Dir: dir, Resume: c.Resume}
+	if c.Checkpoint != "" {
+		policy.Every = c.Every
+	}
+	state := checkpoint.State{Trainer: tr, RNGs: map[string]*datasets.Source{"chunks": chunks, "dropout": drops}, Config: c, Extra: streams}
+	if ok, err := policy.Restore(state); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(stdout, "resumed from %s after %d sequences\n", dir, tr.Seen())
+	}
+	save, stop := policy.Hook(state)
+	defer stop()
 
 	src := train.SourceFunc(func() (train.Batch, error) {
 		seqs, cont := streams.Next()
@@ -235,7 +274,7 @@ func run(c Config, stdout io.Writer) error {
 	})
 	start, last := time.Now(), time.Now()
 	var sum, chars, total float64
-	var lastSeen int
+	first, lastSeen := tr.Seen(), tr.Seen()
 	progress := func(seen int, bt train.Batch, r train.Result) error {
 		n := 0
 		for _, l := range bt.Lengths {
@@ -254,20 +293,18 @@ func run(c Config, stdout io.Writer) error {
 		}
 		return nil
 	}
-	if _, err := tr.Run(src, c.Sequences, progress); err != nil {
+	if _, err := tr.Run(src, c.Sequences, progress, save); err != nil {
+		if errors.Is(err, checkpoint.ErrInterrupted) {
+			if serr := policy.Save(state); serr != nil {
+				return errors.Wrap(serr, "saving the interrupted run")
+			}
+		}
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Fprintf(stdout, "trained on %d sequences in %.1f s: %.0f seq/s, %.0f characters/s\n", tr.Seen(), secs, float64(tr.Seen())/secs, total/secs)
+	fmt.Fprintf(stdout, "trained on %d sequences in %.1f s: %.0f seq/s, %.0f characters/s\n", tr.Seen()-first, secs, float64(tr.Seen()-first)/secs, total/secs)
 
-	dir := c.Checkpoint
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "charlm-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	}
-	if err := checkpoint.Save(dir, tr, c); err != nil {
+	if err := policy.Save(state); err != nil {
 		return err
 	}
 	// A fresh model from the checkpoint alone: the configuration, then the weights.
@@ -275,7 +312,7 @@ func run(c Config, stdout io.Writer) error {
 	if err := checkpoint.LoadConfig(dir, &saved); err != nil {
 		return err
 	}
-	fresh, err := newTrainer(saved)
+	fresh, err := newTrainer(saved, datasets.NewSource(0)) // evaluation only: no dropout
 	if err != nil {
 		return err
 	}
@@ -312,15 +349,16 @@ func dirNote(dir string) string {
 	return "in " + dir
 }
 
-func newTrainer(c Config) (*train.Trainer, error) {
+// newTrainer returns a trainer of the model of c whose dropout masks come from dropout.
+func newTrainer(c Config, dropout *datasets.Source) (*train.Trainer, error) {
 	opt, err := optim.NewAdam(c.LR, optim.Clip{Norm: c.Clip})
 	if err != nil {
 		return nil, err
 	}
 	// Every batch's longest chunk, 32 to 64 characters, makes a batch shape of its own, and the
 	// trainer compiles a program for each; compiling is cheap next to training, so a few
-	// programs kept hold the memory down (a peak of 137 MB instead of 346 at the defaults).
-	return train.NewTrainer(train.TrainerConfig{Model: Model(c), Optimizer: opt, Seed: c.Seed, MaxPrograms: 4})
+	// programs kept hold the memory down (a peak of 136 MB instead of 346 at the defaults).
+	return train.NewTrainer(train.TrainerConfig{Model: Model(c, rand.New(dropout)), Optimizer: opt, Seed: c.Seed, MaxPrograms: 4})
 }
 
 func seq(n int) []int {

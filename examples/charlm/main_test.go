@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -72,5 +73,37 @@ func TestBadFlags(t *testing.T) {
 	c.Text = filepath.Join(t.TempDir(), "missing.txt")
 	if err := run(c, io.Discard); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("missing text file: %v", err)
+	}
+}
+
+// TestResumeIsTheSameRun: training 320 sequences, then resuming to 640 from the checkpoint,
+// ends exactly where training 640 at once does (the same held-out figure and sample), with
+// dropout on: the checkpoint keeps the weights, Adam's state, the states carried from chunk to
+// chunk, the random sources and where the streams are.
+func TestResumeIsTheSameRun(t *testing.T) {
+	args := func(dir string, n int, more ...string) []string {
+		return append([]string{"-sequences", fmt.Sprint(n), "-batch", "8", "-T", "24", "-minT", "12", "-blocks", "8",
+			"-embed", "8", "-lr", "0.02", "-progress", "160", "-sample", "30", "-dropout", "0.1", "-checkpoint", dir, "-every", "100"}, more...)
+	}
+	tail := func(a []string) string {
+		c, err := parse(a, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := run(c, &out); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		s := out.String()
+		return s[strings.Index(s, "held-out:"):]
+	}
+	want := tail(args(t.TempDir(), 640))
+	dir := t.TempDir()
+	tail(args(dir, 320))
+	if got := tail(args(dir, 640, "-resume")); got != want {
+		t.Errorf("resumed run ends with\n%s\nwant\n%s", got, want)
+	}
+	if _, err := parse([]string{"-resume"}, io.Discard); err == nil {
+		t.Error("-resume without -checkpoint: no error")
 	}
 }

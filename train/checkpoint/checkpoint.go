@@ -22,6 +22,7 @@ import (
 
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/train"
 )
 
 // Format names the checkpoint format in the manifest. The manifest's "shape" (Data.Shape) came
@@ -68,6 +69,9 @@ type Data struct {
 	Config json.RawMessage
 	// Extra is anything else the run keeps (e.g. a stopping criterion's window), as JSON.
 	Extra json.RawMessage
+	// Carry is the state the trainer carries from one training batch to the next (a stream
+	// processed in chunks, train.Trainer.Carried), nil if none.
+	Carry *train.Carried
 }
 
 type manifestParam struct {
@@ -89,6 +93,7 @@ type manifest struct {
 	RNG        map[string][]byte `json:"rng,omitempty"`
 	Config     json.RawMessage   `json:"config,omitempty"`
 	Extra      json.RawMessage   `json:"extra,omitempty"`
+	Carry      *train.Carried    `json:"carry,omitempty"`
 }
 
 // WriteData writes ck into dir (created if needed). The arrays go to a NumPy .npz file named after
@@ -109,6 +114,9 @@ func WriteData(dir string, ck *Data) error {
 	if err := checkShape(ck.Shape); err != nil {
 		return err
 	}
+	if err := checkCarry(ck.Carry); err != nil {
+		return errors.Wrapf(err, "checkpoint: nothing saved in %s", dir)
+	}
 	for _, name := range ck.Params.Names() {
 		if err := checkFinite(ck.Params.Get(name), name); err != nil {
 			return errors.Wrapf(err, "checkpoint: nothing saved in %s", dir)
@@ -118,7 +126,7 @@ func WriteData(dir string, ck *Data) error {
 		return errors.Wrap(err, "checkpoint: checkpoint")
 	}
 	m := manifest{Format: Format, Created: time.Now().UTC().Format(time.RFC3339), Sequences: ck.Sequences,
-		Shape: ck.Shape, RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer}
+		Shape: ck.Shape, RNG: ck.RNG, Config: ck.Config, Extra: ck.Extra, Optimizer: ck.Optimizer, Carry: ck.Carry}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	add := func(key string, t *tensor.Dense) error {
@@ -252,11 +260,14 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 		}
 		arrays[strings.TrimSuffix(f.Name, ".npy")] = t
 	}
-	ck = &Data{Sequences: m.Sequences, Params: graph.NewParamSet(), Shape: m.Shape, RNG: m.RNG, Config: m.Config, Extra: m.Extra}
+	ck = &Data{Sequences: m.Sequences, Params: graph.NewParamSet(), Shape: m.Shape, RNG: m.RNG, Config: m.Config, Extra: m.Extra, Carry: m.Carry}
 	if m.Sequences < 0 {
 		return nil, errors.Errorf("checkpoint: negative sequence count %d", m.Sequences)
 	}
 	if err := checkShape(m.Shape); err != nil {
+		return nil, err
+	}
+	if err := checkCarry(m.Carry); err != nil {
 		return nil, err
 	}
 	for _, p := range m.Params {
@@ -294,6 +305,25 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 // beforeManifest runs between writing the data file and writing the manifest; tests make it
 // fail to check that the previous checkpoint survives.
 var beforeManifest = func() error { return nil }
+
+// checkCarry checks a carried state (nil: none): B > 0, every carry B rows of finite values.
+func checkCarry(c *train.Carried) error {
+	if c == nil {
+		return nil
+	}
+	if c.B <= 0 {
+		return errors.Errorf("checkpoint: carried state for a batch of %d sequences", c.B)
+	}
+	for i, v := range c.Values {
+		if len(v) == 0 || len(v)%c.B != 0 {
+			return errors.Errorf("checkpoint: carried state %d has %d values, not a positive multiple of B=%d", i, len(v), c.B)
+		}
+		if k := graph.FirstNonFinite(v); k >= 0 {
+			return errors.Errorf("checkpoint: carried state %d value %d is %v", i, k, v[k])
+		}
+	}
+	return nil
+}
 
 // checkShape checks a recorded batch shape (nil: none recorded).
 func checkShape(s *graph.Shape) error {

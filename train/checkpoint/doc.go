@@ -4,7 +4,8 @@
 // It has these parts:
 //
 //   - Save, Load and LoadConfig: a train.Trainer (its parameters, its optimizer's state, its
-//     sequence count and a batch shape it has built its model for) with the script's
+//     sequence count, the state it carries from batch to batch for a stream in chunks, and a
+//     batch shape it has built its model for) with the script's
 //     configuration, saved in one call and loaded into a fresh trainer of the same model without
 //     a batch; LoadConfig reads the configuration alone, to build that model first. A checkpoint
 //     that does not fit the model is refused with an error naming the parameter and both shapes.

@@ -18,8 +18,9 @@ import (
 
 // Save writes the trainer tr to dir in this package's format (the parameters as NumPy arrays,
 // the rest in a JSON manifest), so that Load can continue training it or use it: its
-// parameters, its optimizer's state (StatefulOf), the number of sequences it has seen, a batch
-// shape it has built its model for (so that Load needs no batch), and config, any value
+// parameters, its optimizer's state (StatefulOf), the number of sequences it has seen, the state
+// it carries from training batch to batch (Trainer.Carried), a batch shape it has built its
+// model for (so that Load needs no batch), and config, any value
 // encoding/json can marshal (nil: none). A failure leaves the checkpoint that dir held before,
 // if any, intact: nothing is written when the parameters hold a NaN or an infinity or config
 // cannot be marshalled, and both files are replaced atomically. A trainer that has built no
@@ -44,8 +45,9 @@ func Save(dir string, tr *train.Trainer, config any) error {
 
 // Load loads the checkpoint in dir, written by Save or Policy.Save, into tr, a trainer of
 // the same model (the same ModelFunc and configuration, and Dtype): its parameters, its
-// optimizer's state and its sequence count; the states it carries from batch to batch are
-// dropped (Trainer.ResetState), a checkpoint does not keep them. If config is not nil, it must
+// optimizer's state, its sequence count, and the state Step carries from batch to batch (a
+// stream in chunks: a batch with Continue after Load continues where the saved trainer's last
+// batch ended; a checkpoint without one drops it, and Evaluate's state is always dropped). If config is not nil, it must
 // be a pointer, and is set to the saved configuration (as encoding/json decodes it into a zero value; a field the
 // type lacks is an error). tr may be fresh: Load builds the model for the batch shape the
 // checkpoint records, in a graph of its own, to learn which parameters it has, and puts the
@@ -133,6 +135,9 @@ func snapshot(tr *train.Trainer) *Data {
 		s := st.State()
 		ck.Optimizer = &s
 	}
+	if c, ok := tr.Carried(); ok && len(c.Values) > 0 {
+		ck.Carry = &c
+	}
 	return ck
 }
 
@@ -155,6 +160,7 @@ type loading struct {
 	opt    Stateful
 	state  OptimizerState
 	seen   int
+	carry  *train.Carried // checked by ReadData
 }
 
 // prepare checks ck against tr without changing either: its parameters against the model's,
@@ -195,7 +201,7 @@ func prepare(tr *train.Trainer, ck *Data, probe *graph.Shape, dir string) (*load
 			return nil, errors.Wrap(err, "the trainer's ParamSet holds other parameters than its model builds (\"the source\" is the model)")
 		}
 	}
-	p := &loading{params: model, seen: ck.Sequences}
+	p := &loading{params: model, seen: ck.Sequences, carry: ck.Carry}
 	o := tr.Optimizer()
 	if o == nil { // an evaluation-only trainer takes the parameters alone
 		return p, nil
@@ -229,9 +235,10 @@ func (p *loading) setOptimizer() error {
 	return p.opt.SetState(p.state)
 }
 
-// commit puts the checked parameters into tr, sets its sequence count and drops the states it
-// carries from batch to batch (Trainer.ResetState: they were computed with other weights, and a
-// checkpoint does not keep them). It cannot fail on a trainer prepare accepted.
+// commit puts the checked parameters into tr, sets its sequence count and the state Step
+// carries from batch to batch to the checkpoint's (dropping it if the checkpoint has none, and
+// dropping Evaluate's: Trainer.ResetState). It cannot fail on a trainer prepare accepted and a
+// carried state ReadData accepted.
 func (p *loading) commit(tr *train.Trainer) error {
 	ps := tr.Params()
 	if ps.Len() > 0 {
@@ -247,6 +254,9 @@ func (p *loading) commit(tr *train.Trainer) error {
 	}
 	tr.SetSeen(p.seen)
 	tr.ResetState()
+	if p.carry != nil {
+		return tr.SetCarried(*p.carry)
+	}
 	return nil
 }
 
