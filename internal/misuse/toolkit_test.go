@@ -194,6 +194,15 @@ var toolkitCases = []misuse{
 		return err
 	}, "the model does not take lengths"},
 
+	{"train: a carried state with a NaN", func() error {
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: tinyNet(true), Optimizer: sgd()})
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		return tr.SetCarried(train.Carried{B: 1, Values: [][]float64{{math.NaN()}}})
+	}, "carry 0 value 0 is NaN"},
+
 	// train: save and load.
 	{"save: nil trainer", func() error { return checkpoint.Save("unused", nil, nil) }, "nil trainer"},
 	{"save: a trainer that has built no model", func() error {
@@ -255,6 +264,22 @@ var toolkitCases = []misuse{
 		_, err = v.Encode("abd")
 		return err
 	}, `character 'd' at position 2`},
+	{"text: a streams state for other streams", func() error {
+		text := make([]int, 100)
+		a, err := datasets.NewStreams(text, 3, 2, 4, 8, rand.New(rand.NewSource(1)))
+		if err != nil {
+			return err
+		}
+		js, err := a.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b, err := datasets.NewStreams(text, 3, 3, 4, 8, rand.New(rand.NewSource(1)))
+		if err != nil {
+			return err
+		}
+		return b.UnmarshalJSON(js)
+	}, "a state of 2 streams for 3"},
 	{"text: streams longer than the text", func() error {
 		_, err := datasets.NewStreams(make([]int, 17), 3, 2, 4, 8, rand.New(rand.NewSource(1)))
 		return err
