@@ -547,14 +547,11 @@ func (tr *Trainer) Carried() (Carried, bool) {
 	return c, true
 }
 
-// SetCarried sets the state the next Step with Continue starts from (a copy of c), as Carried
-// returned it: for resuming a stream from a checkpoint. Every carry must hold B rows of finite
-// values; whether they fit the model is checked by that Step.
-func (tr *Trainer) SetCarried(c Carried) error {
+// Check reports whether c can be a carried state: B > 0 and every carry B rows of finite values.
+func (c Carried) Check() error {
 	if c.B <= 0 {
 		return errors.Errorf("train: carried state: batch of %d sequences", c.B)
 	}
-	vals := make([][]float64, len(c.Values))
 	for i, v := range c.Values {
 		if len(v) == 0 || len(v)%c.B != 0 {
 			return errors.Errorf("train: carried state: carry %d has %d values, not a positive multiple of B=%d", i, len(v), c.B)
@@ -562,6 +559,19 @@ func (tr *Trainer) SetCarried(c Carried) error {
 		if k := graph.FirstNonFinite(v); k >= 0 {
 			return errors.Errorf("train: carried state: carry %d value %d is %v", i, k, v[k])
 		}
+	}
+	return nil
+}
+
+// SetCarried sets the state the next Step with Continue starts from (a copy of c), as Carried
+// returned it: for resuming a stream from a checkpoint. c must pass Check; whether it fits the
+// model is checked by that Step.
+func (tr *Trainer) SetCarried(c Carried) error {
+	if err := c.Check(); err != nil {
+		return err
+	}
+	vals := make([][]float64, len(c.Values))
+	for i, v := range c.Values {
 		vals[i] = append([]float64(nil), v...)
 	}
 	st := &tr.trainState

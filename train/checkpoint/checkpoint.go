@@ -306,23 +306,12 @@ func decodeCheckpoint(m manifest, data []byte) (ck *Data, err error) {
 // fail to check that the previous checkpoint survives.
 var beforeManifest = func() error { return nil }
 
-// checkCarry checks a carried state (nil: none): B > 0, every carry B rows of finite values.
+// checkCarry checks a carried state (nil: none; see train.Carried.Check).
 func checkCarry(c *train.Carried) error {
 	if c == nil {
 		return nil
 	}
-	if c.B <= 0 {
-		return errors.Errorf("checkpoint: carried state for a batch of %d sequences", c.B)
-	}
-	for i, v := range c.Values {
-		if len(v) == 0 || len(v)%c.B != 0 {
-			return errors.Errorf("checkpoint: carried state %d has %d values, not a positive multiple of B=%d", i, len(v), c.B)
-		}
-		if k := graph.FirstNonFinite(v); k >= 0 {
-			return errors.Errorf("checkpoint: carried state %d value %d is %v", i, k, v[k])
-		}
-	}
-	return nil
+	return errors.Wrap(c.Check(), "checkpoint")
 }
 
 // checkShape checks a recorded batch shape (nil: none recorded).
