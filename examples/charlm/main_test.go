@@ -12,13 +12,16 @@ import (
 	"testing"
 )
 
-// TestSmoke trains a tiny model briefly (fixed seed) and checks what the program promises:
-// progress lines whose loss falls, a held-out figure better than uniform guessing, a
-// checkpoint in the directory asked for, and a sample that starts with the prompt.
-func TestSmoke(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ck")
-	c, err := parse([]string{"-sequences", "480", "-batch", "8", "-T", "24", "-minT", "12", "-blocks", "8",
-		"-embed", "8", "-lr", "0.02", "-progress", "160", "-sample", "30", "-checkpoint", dir}, io.Discard)
+// tiny gives the flags of a tiny model trained for n sequences, saved in dir, and more flags.
+func tiny(dir string, n int, more ...string) []string {
+	return append([]string{"-sequences", fmt.Sprint(n), "-batch", "8", "-T", "24", "-minT", "12", "-blocks", "8",
+		"-embed", "8", "-lr", "0.02", "-progress", "160", "-sample", "30", "-checkpoint", dir}, more...)
+}
+
+// output runs the program with args and returns what it prints.
+func output(t *testing.T, args []string) string {
+	t.Helper()
+	c, err := parse(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +29,15 @@ func TestSmoke(t *testing.T) {
 	if err := run(c, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	s := out.String()
+	return out.String()
+}
+
+// TestSmoke trains a tiny model briefly (fixed seed) and checks what the program promises:
+// progress lines whose loss falls, a held-out figure better than uniform guessing, a
+// checkpoint in the directory asked for, and a sample that starts with the prompt.
+func TestSmoke(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	s := output(t, tiny(dir, 480))
 	var losses []float64
 	for _, m := range regexp.MustCompile(`= ([0-9.]+) bits/char`).FindAllStringSubmatch(s, -1) {
 		v, _ := strconv.ParseFloat(m[1], 64)
@@ -82,19 +93,10 @@ func TestBadFlags(t *testing.T) {
 // chunk, the random sources and where the streams are.
 func TestResumeIsTheSameRun(t *testing.T) {
 	args := func(dir string, n int, more ...string) []string {
-		return append([]string{"-sequences", fmt.Sprint(n), "-batch", "8", "-T", "24", "-minT", "12", "-blocks", "8",
-			"-embed", "8", "-lr", "0.02", "-progress", "160", "-sample", "30", "-dropout", "0.1", "-checkpoint", dir, "-every", "100"}, more...)
+		return tiny(dir, n, append([]string{"-dropout", "0.1", "-every", "100"}, more...)...)
 	}
 	tail := func(a []string) string {
-		c, err := parse(a, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		if err := run(c, &out); err != nil {
-			t.Fatalf("%v\n%s", err, out.String())
-		}
-		s := out.String()
+		s := output(t, a)
 		return s[strings.Index(s, "held-out:"):]
 	}
 	want := tail(args(t.TempDir(), 640))
