@@ -20,6 +20,7 @@ import (
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
+	"github.com/lstm97/lstm97/sweep"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -64,11 +65,17 @@ func ReproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	out := fs.String("out", "", "write the Markdown report to this file (default: standard output)")
 	jsonl := fs.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := fs.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
-	ckDir := fs.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every 50,000 sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl")
+	ckDir := fs.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every -checkpoint-every sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl (DIR/shards/i-of-n.jsonl with -shard)")
 	status := fs.Bool("status", false, "with -checkpoint: write the report of the trials finished so far (from DIR/trials.jsonl) and exit, running nothing")
 	summary := fs.String("summary", "", "print the summary of the results recorded in this directory (e.g. docs/results: ledgers of finished trials, and earlier.jsonl), one line per row of the paper's tables, and exit")
 	figure := fs.String("figure", "", "with -summary: also draw the summary as a PNG to this file")
 	list := fs.Bool("list", false, "print every table row (name, the paper's trials, limit and figure) and exit")
+	shardFlag := fs.String("shard", "", "run shard i/n of the trials only (e.g. 0/3): trial k of the job list is shard k mod n's; needs -checkpoint DIR, a directory all shards share, where shard i records its finished trials in DIR/shards/i-of-n.jsonl (default in a Slurm array job: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT)")
+	merge := fs.String("merge", "", "write the report of the sharded run in this directory (every shard's ledger) and exit; an error names the shards or trials that have not finished")
+	noTiming := fs.Bool("no-timing", false, "leave every date and time out of the report, so that reports of the same trials compare byte for byte (a merge and a single-process run)")
+	every := fs.Int("checkpoint-every", 50000, "with -checkpoint: each running trial saves its checkpoint every this many sequences")
+	planFlag := fs.String("plan", "", "print the expected wall time of the selected rows' unfinished trials on these numbers of cores (e.g. 2,64,1024), from the trial times recorded in -recorded and -checkpoint (a row with none is timed here for a second or so and expected to run to its cap), and exit")
+	recorded := fs.String("recorded", "", "with -plan: directories of recorded trials (ledgers, *.jsonl), comma-separated, e.g. docs/results")
 	resume := fs.Bool("resume", false, "with -checkpoint: skip the trials recorded as finished and continue the others from their checkpoints, as well as those that failed within a smaller cap than this run's (-max)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
@@ -76,15 +83,34 @@ func ReproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if fs.NArg() > 0 {
 		return 2, errors.Errorf("unexpected arguments %q (row names go to -rows)", fs.Args())
 	}
+	c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
+		seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress, ctx: ctx,
+		noTiming: *noTiming, every: *every}
 	var err error
+	if c.shard, c.sharded, err = shardOf(*shardFlag); err != nil {
+		return 2, err
+	}
 	switch {
 	case *summary != "" || *figure != "":
 		err = summarize(*summary, *figure, *out, stdout, stderr)
 	case *list:
 		err = report.ListRows(stdout)
+	case *merge != "":
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "rows", "quick", "trials", "max", "seed", "shard", "checkpoint", "resume", "workers":
+				set = append(set, "-"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return 2, errors.Errorf("-merge takes the rows, trials, cap and seed from the shards' manifests: drop %s", strings.Join(set, ", "))
+		}
+		c.checkpoint = *merge
+		err = mergeShards(c, false, stdout, stderr)
+	case *planFlag != "":
+		err = plan(c, *planFlag, *recorded, stdout, stderr)
 	default:
-		c := config{rows: *rowsFlag, quick: *quick, trials: *trials, max: *max, workers: *workers, out: *out, jsonl: *jsonl,
-			seed: *seed, checkpoint: *ckDir, resume: *resume || *status, status: *status, progress: *progress, ctx: ctx}
 		err = reproduce(c, stdout, stderr)
 	}
 	switch {
@@ -107,6 +133,11 @@ type config struct {
 	resume      bool
 	status      bool          // report the finished trials of the checkpoint directory, run none
 	progress    time.Duration // interval of progress lines per running trial (0: none)
+	every       int           // sequences between a running trial's checkpoints
+	noTiming    bool          // reports without dates and times (report.Run.NoTiming)
+	shard       sweep.Shard   // the part of the job list this process runs (sweep.Whole if not sharded)
+	sharded     bool          // -shard or a Slurm array task: the ledger is the shard's
+
 	// ctx stops the run when done (SIGINT/SIGTERM in main): running trials save their
 	// checkpoints and no further trial starts. nil: never.
 	ctx context.Context
@@ -216,18 +247,7 @@ func selectRows(spec string, quick bool) ([]paper.Row, error) {
 // reproduce runs the driver with configuration c: the report goes to stdout (or c.out), the
 // log lines to log.
 func reproduce(c config, stdout, log io.Writer) error {
-	if c.quick {
-		if c.trials == 0 {
-			c.trials = 3
-		}
-		if c.max == 0 {
-			c.max = 1_000_000
-		}
-	}
-	ledger, done, err := openLedger(c)
-	if err != nil {
-		return err
-	}
+	c = c.withDefaults()
 	rows, err := selectRows(c.rows, c.quick)
 	if err != nil {
 		return err
@@ -235,16 +255,33 @@ func reproduce(c config, stdout, log io.Writer) error {
 	if c.workers < 1 {
 		return errors.New("-workers must be >= 1")
 	}
+	if c.every < 1 {
+		return errors.Errorf("-checkpoint-every %d: want a number of sequences >= 1", c.every)
+	}
 	jobs, err := planJobs(rows, c.trials)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	results, todo, extended, err := finishedEarlier(c, jobs, done, ledger)
+	if c.status && c.checkpoint != "" && !c.sharded && isSharded(c.checkpoint) {
+		return mergeShards(c, true, stdout, log)
+	}
+	lg, err := openLedger(c, jobs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "paper: %d trials of %d rows on %d workers (%d already finished", len(jobs), len(rows), c.workers, len(jobs)-len(todo))
+	defer lg.close()
+	jobs = lg.jobs
+	start := time.Now()
+	results, todo, extended, err := finishedEarlier(c, jobs, lg.done, lg.name)
+	if err != nil {
+		return err
+	}
+	if c.sharded {
+		fmt.Fprintf(log, "paper: shard %s in %s: %d trials", c.shard, c.checkpoint, len(jobs))
+	} else {
+		fmt.Fprintf(log, "paper: %d trials", len(jobs))
+	}
+	fmt.Fprintf(log, " of %d rows on %d workers (%d already finished", len(rows), c.workers, len(jobs)-len(todo))
 	if extended > 0 {
 		fmt.Fprintf(log, "; %d that failed within a smaller cap continue from their checkpoints", extended)
 	}
@@ -252,59 +289,76 @@ func reproduce(c config, stdout, log io.Writer) error {
 	if c.status {
 		return status(c, rows, jobs, results, todo, stdout, log)
 	}
-	if err := runJobs(c, jobs, todo, results, ledger, log); err != nil {
+	if err := runJobs(c, jobs, todo, results, lg.record, log); err != nil {
 		return err
 	}
 	if c.jsonl != "" {
-		err := atomicfile.Write(c.jsonl, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			for _, o := range results {
-				if err := enc.Encode(report.Record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, c.max), Result: o.res}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := writeRecords(c, results); err != nil {
 			return err
 		}
 	}
-	if err := writeReport(c.out, report.Markdown(rows, reportTrials(results), time.Since(start), c.quick, c.max, len(jobs)), stdout, log); err != nil {
+	if err := writeReport(c.out, report.Markdown(rows, reportTrials(results), report.Run{Took: time.Since(start), Quick: c.quick, Max: c.max, Planned: len(jobs), NoTiming: c.noTiming}), stdout, log); err != nil {
 		return err
+	}
+	if c.sharded {
+		fmt.Fprintf(log, "paper: shard %s finished its %d trials; once every shard has, -merge %s writes the report\n", c.shard, len(jobs), c.checkpoint)
 	}
 	fmt.Fprintf(log, "paper: done in %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
 
-// openLedger checks c's checkpoint directory and reads its ledger of finished trials. It
-// returns the ledger's path ("" without a checkpoint directory) and its records.
-func openLedger(c config) (string, map[string]report.Record, error) {
-	if c.status && c.checkpoint == "" {
-		return "", nil, errors.New("-status needs -checkpoint")
+// ledger is where a run records its finished trials: DIR/trials.jsonl, or its shard's ledger
+// in DIR/shards (or nowhere, without a checkpoint directory).
+type ledger struct {
+	name   string                    // the file, for messages
+	jobs   []job                     // the jobs of this process: all, or its shard's
+	done   map[string]report.Record  // the trials recorded as finished, by report.Key
+	record func(report.Record) error // nil: no ledger
+	close  func()
+}
+
+// openLedger checks c's checkpoint directory and reads its ledger of finished trials (of jobs,
+// or of c's shard of them).
+func openLedger(c config, jobs []job) (*ledger, error) {
+	lg := &ledger{jobs: jobs, done: map[string]report.Record{}, close: func() {}}
+	switch {
+	case c.status && c.checkpoint == "":
+		return nil, errors.New("-status needs -checkpoint")
+	case c.resume && c.checkpoint == "":
+		return nil, errors.New("-resume needs -checkpoint")
+	case c.sharded && c.checkpoint == "":
+		return nil, errors.Errorf("shard %s: a sharded run needs -checkpoint DIR, a directory all shards share", c.shard)
+	case c.sharded && c.status:
+		return nil, errors.New("-status reports on every shard of DIR: run it without -shard (outside the array job)")
+	case c.checkpoint == "":
+		return lg, nil
+	case c.sharded:
+		return openShard(c, jobs)
 	}
-	if c.resume && c.checkpoint == "" {
-		return "", nil, errors.New("-resume needs -checkpoint")
-	}
-	if c.checkpoint == "" {
-		return "", map[string]report.Record{}, nil
-	}
-	ledger := filepath.Join(c.checkpoint, "trials.jsonl")
+	lg.name = filepath.Join(c.checkpoint, "trials.jsonl")
 	if c.status {
 		// No ledger yet is a run whose trials have only checkpointed so far; no directory
 		// is most likely a mistyped path.
 		if _, err := os.Stat(c.checkpoint); err != nil {
-			return "", nil, errors.Wrap(err, "-status: no checkpoint directory to report on")
+			return nil, errors.Wrap(err, "-status: no checkpoint directory to report on")
 		}
 	} else if err := os.MkdirAll(c.checkpoint, 0o755); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if !c.resume {
-		if _, err := os.Stat(ledger); err == nil {
-			return "", nil, errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", ledger)
+		if _, err := os.Stat(lg.name); err == nil {
+			return nil, errors.Errorf("%s exists: use -resume to continue that run, or another -checkpoint directory", lg.name)
 		}
 	}
-	done, err := report.ReadLedger(ledger)
-	return ledger, done, err
+	if isSharded(c.checkpoint) && !c.status {
+		return nil, errors.Errorf("%s holds a sharded run (%s): run its shards with -shard i/n, or use another -checkpoint directory", c.checkpoint, filepath.Join(c.checkpoint, sweep.Dir))
+	}
+	var err error
+	if lg.done, err = report.ReadLedger(lg.name); err != nil {
+		return nil, err
+	}
+	lg.record = func(r report.Record) error { return report.Append(lg.name, r) }
+	return lg, nil
 }
 
 // planJobs lists the trials of rows: trials each, or the paper's count if trials is 0.
@@ -370,19 +424,11 @@ func status(c config, rows []paper.Row, jobs []job, results []outcome, todo []in
 	}
 	var going []report.Unfinished
 	for _, i := range todo {
-		j := jobs[i]
-		u := report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, c.max)}
-		var err error
-		u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
-		switch {
-		case errors.Is(err, checkpoint.ErrNotFound):
-			continue // not started
-		case err != nil:
-			u.Err = err
+		if u, ok := unfinished(c, jobs[i]); ok {
+			going = append(going, u)
 		}
-		going = append(going, u)
 	}
-	md := report.Markdown(rows, reportTrials(got), -1, c.quick, c.max, len(jobs)) + report.MarkdownUnfinished(going)
+	md := report.Markdown(rows, reportTrials(got), report.Run{Took: -1, Quick: c.quick, Max: c.max, Planned: len(jobs), NoTiming: c.noTiming}) + report.MarkdownUnfinished(going)
 	if err := writeReport(c.out, md, stdout, log); err != nil {
 		return err
 	}
@@ -390,10 +436,39 @@ func status(c config, rows []paper.Row, jobs []job, results []outcome, todo []in
 	return nil
 }
 
+// unfinished returns how far job j's trial has come by its checkpoint in c's directory; ok is
+// false for a trial that has not saved one.
+func unfinished(c config, j job) (u report.Unfinished, ok bool) {
+	u = report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, c.max)}
+	var err error
+	u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
+	switch {
+	case errors.Is(err, checkpoint.ErrNotFound):
+		return u, false // not started
+	case err != nil:
+		u.Err = err
+	}
+	return u, true
+}
+
+// writeRecords writes the results of the finished trials os to the file c.jsonl (atomically),
+// as JSON Lines of report.Record.
+func writeRecords(c config, os []outcome) error {
+	return atomicfile.Write(c.jsonl, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, o := range os {
+			if err := enc.Encode(report.Record{Row: o.row.Name, Trial: o.trial, Cap: trialCap(o.spec, c.max), Result: o.res}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // runJobs runs the trials todo on c.workers goroutines, recording each finished one in results
 // and in the ledger (if any). Once c.ctx is done, running trials save their checkpoints and no
 // further trial starts.
-func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string, log io.Writer) error {
+func runJobs(c config, jobs []job, todo []int, results []outcome, record func(report.Record) error, log io.Writer) error {
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -421,13 +496,13 @@ func runJobs(c config, jobs []job, todo []int, results []outcome, ledger string,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
 					o.Checkpoints = checkpoint.Policy{Dir: trialDir(c.checkpoint, j),
-						Every: 50000, Resume: c.resume, Optional: true, Context: ctx}
+						Every: c.every, Resume: c.resume, Optional: true, Context: ctx}
 				}
 				res, err := paper.RunTrial(&spec, o)
 				mu.Lock()
 				results[i] = outcome{job: j, res: res, err: err}
-				if err == nil && ledger != "" {
-					err = report.Append(ledger, report.Record{Row: j.row.Name, Trial: j.trial, Cap: spec.Max, Result: res})
+				if err == nil && record != nil {
+					err = record(report.Record{Row: j.row.Name, Trial: j.trial, Cap: spec.Max, Result: res})
 					results[i].err = err
 				}
 				switch {

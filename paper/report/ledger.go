@@ -1,15 +1,15 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"strings"
+	"path/filepath"
+	"sort"
 
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/sweep"
 )
 
 // Record is one finished trial, as a line of a ledger (a JSON Lines file such as a
@@ -29,77 +29,51 @@ func (r Record) Key() string { return Key(r.Row, r.Trial) }
 // Key identifies trial k of the row named row in a ledger.
 func Key(row string, k int) string { return fmt.Sprintf("%s#%d", row, k) }
 
-// dropPartialLine truncates f after its last newline (to nothing if it has none).
-func dropPartialLine(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
-		return err
-	}
-	const chunk = 4096
-	end := st.Size()
-	for end > 0 {
-		off := max(end-chunk, 0)
-		buf := make([]byte, end-off)
-		if _, err := f.ReadAt(buf, off); err != nil {
-			return err
-		}
-		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-			end = off + int64(i) + 1
-			break
-		}
-		end = off
-	}
-	if end == st.Size() {
-		return nil
-	}
-	return f.Truncate(end)
-}
-
 // ReadLedger reads the trials recorded in the ledger at path, by Key (none if the file does not
 // exist). A last line cut short (the process died while writing it) is not a record.
 func ReadLedger(path string) (map[string]Record, error) {
 	out := map[string]Record{}
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Every Record ends with a newline; text after the last one is a Record whose writing was
-	// cut short (the process died in it), so that trial has not finished.
-	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	for i, line := range strings.Split(string(data), "\n") {
-		if line == "" {
-			continue
-		}
+	_, _, err := sweep.ReadJSONLines(path, func(_ int, line []byte) error {
 		var r Record
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			return nil, errors.Wrapf(err, "%s line %d", path, i+1)
+		if err := json.Unmarshal(line, &r); err != nil {
+			return err
 		}
 		out[r.Key()] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// Append appends r to the ledger at path as one line and syncs it. A Record cut short at the end of the
-// file (see ReadLedger) is cut off first, so that the new one starts a line of its own.
-func Append(path string, r Record) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o644)
+// Append appends r to the ledger at path as one line and syncs it (sweep.AppendJSON).
+func Append(path string, r Record) error { return sweep.AppendJSON(path, r) }
+
+// LedgerFile is a ledger of a results directory.
+type LedgerFile struct {
+	Name    string            // its file name
+	Records map[string]Record // by Key
+}
+
+// ReadDir reads the ledgers of the results directory dir (such as docs/results): every *.jsonl
+// file but EarlierName, in file name order.
+func ReadDir(dir string) ([]LedgerFile, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if err != nil {
-		return err
+		return nil, errors.WithStack(err)
 	}
-	if err := dropPartialLine(f); err != nil {
-		f.Close()
-		return errors.Wrapf(err, "%s", path)
+	sort.Strings(files)
+	var out []LedgerFile
+	for _, f := range files {
+		if filepath.Base(f) == EarlierName {
+			continue
+		}
+		recs, err := ReadLedger(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, LedgerFile{Name: filepath.Base(f), Records: recs})
 	}
-	if err := json.NewEncoder(f).Encode(r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return out, nil
 }

@@ -52,27 +52,41 @@ type Trial struct {
 	Earlier bool
 }
 
+// Run describes the run a report is of.
+type Run struct {
+	// Took is the run's wall time, or negative for a report of ledgers (-status, -merge).
+	Took    time.Duration
+	Quick   bool // the run's mode
+	Max     int  // the run's cap on sequences per trial (0: the paper's limits)
+	Planned int  // the trials the run planned (more than are reported in a partial report)
+	// NoTiming leaves every date and time out (the report's date, the run's and the trials'
+	// times), so that two reports of the same trials compare byte for byte: the merge of a
+	// sharded run's ledgers and the single-process run of the same rows and seeds.
+	NoTiming bool
+}
+
 // Markdown returns the report of the finished trials of rows, as a Markdown table with the
-// paper's figures beside ours. planned is the number of trials the run planned (more than
-// len(trials) for a partial report); took is the run's wall time, or negative for a report of
-// a ledger; quick and max describe the run's mode and cap.
-func Markdown(rows []paper.Row, trials []Trial, took time.Duration, quick bool, max, planned int) string {
+// paper's figures beside ours.
+func Markdown(rows []paper.Row, trials []Trial, run Run) string {
 	results := trials
 	var b strings.Builder
 	mode := "full"
-	if quick {
+	if run.Quick {
 		mode = "quick"
 	}
-	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode, %s", mode, time.Now().UTC().Format("2006-01-02"))
-	if took >= 0 {
-		fmt.Fprintf(&b, ", %v on %d cores", took.Round(time.Second), runtime.NumCPU())
+	fmt.Fprintf(&b, "Reproduction of Hochreiter & Schmidhuber (1997), %s mode", mode)
+	if !run.NoTiming {
+		fmt.Fprintf(&b, ", %s", time.Now().UTC().Format("2006-01-02"))
+		if run.Took >= 0 {
+			fmt.Fprintf(&b, ", %v on %d cores", run.Took.Round(time.Second), runtime.NumCPU())
+		}
 	}
-	if max > 0 {
-		fmt.Fprintf(&b, ", at most %d sequences per trial", max)
+	if run.Max > 0 {
+		fmt.Fprintf(&b, ", at most %d sequences per trial", run.Max)
 	}
 	b.WriteString(".")
-	if len(results) < planned {
-		fmt.Fprintf(&b, " **Partial: %d of the %d trials have finished; the table counts those only.**", len(results), planned)
+	if len(results) < run.Planned {
+		fmt.Fprintf(&b, " **Partial: %d of the %d trials have finished; the table counts those only.**", len(results), run.Planned)
 	}
 	total, earlier := 0.0, 0
 	for _, o := range results {
@@ -81,13 +95,19 @@ func Markdown(rows []paper.Row, trials []Trial, took time.Duration, quick bool, 
 			earlier++
 		}
 	}
-	fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
-	if earlier > 0 && took >= 0 { // a -status report has only earlier runs' trials
-		fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
+	if run.NoTiming {
+		b.WriteString("\n\n")
+		b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	} else {
+		fmt.Fprintf(&b, " The %d trials took %v in all (the sum of their times", len(results), seconds(total))
+		if earlier > 0 && run.Took >= 0 { // a -status report has only earlier runs' trials
+			fmt.Fprintf(&b, "; %d of them finished in earlier runs, resumed from the checkpoint directory", earlier)
+		}
+		b.WriteString(").\n\n")
+		b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	}
-	b.WriteString(").\n\n")
-	b.WriteString("| row | paper: sequences | paper: success | trials | success | mean | median | range | test wrong (mean) | paper: test | trials' time |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	anySided := false
 	for _, r := range rows {
 		var seqs []float64
@@ -142,11 +162,19 @@ func Markdown(rows []paper.Row, trials []Trial, took time.Duration, quick bool, 
 			pSeq = fmt.Sprintf("%.0f", paperRow.Sequences)
 			pSucc = fmt.Sprintf("%.0f %%", 100*paperRow.Success)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s | %v |\n", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong), seconds(rowTime))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f %% | %s | %s | %s | %s | %s |", r.Name, pSeq, pSucc, n, 100*float64(ok)/float64(n), mean, median, rng, testWrong, orDash(paperRow.Wrong))
+		if !run.NoTiming {
+			fmt.Fprintf(&b, " %v |", seconds(rowTime))
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("\nSequences are counted until the row's stopping criterion (Table 11) was met, over successful trials only;\n")
-	b.WriteString("a trial that does not meet it within the cap counts as a failure. A row's trials' time is the sum of its trials' wall\n")
-	b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.\n")
+	b.WriteString("a trial that does not meet it within the cap counts as a failure.")
+	if !run.NoTiming {
+		b.WriteString(" A row's trials' time is the sum of its trials' wall\n")
+		b.WriteString("times (a resumed trial's over all its runs); trials run side by side on the workers.")
+	}
+	b.WriteString("\n")
 	if anySided {
 		b.WriteString("\"Wrong side of 0.5\" counts the Exp. 3 test sequences whose output points to the wrong class, another\n")
 		b.WriteString("reading of the paper's \"fraction misclassified\" than the absolute-error rule of the test-wrong column.\n")

@@ -1,43 +1,12 @@
 package report
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lstm97/lstm97/paper"
 )
-
-// TestDropPartialLine: a ledger's last line cut short is cut off, whatever its length.
-func TestDropPartialLine(t *testing.T) {
-	long := strings.Repeat("x", 10000)
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"a\n", "a\n"},
-		{"a\nb", "a\n"},
-		{"abc", ""},
-		{"a\n" + long, "a\n"},
-		{long + "\n" + long, long + "\n"},
-		{long, ""},
-	} {
-		path := filepath.Join(t.TempDir(), "f")
-		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = dropPartialLine(f)
-		f.Close()
-		got, _ := os.ReadFile(path)
-		if err != nil || string(got) != tc.want {
-			t.Errorf("%.20q (%d bytes): got %.20q (%d bytes), %v; want %.20q (%d bytes)", tc.in, len(tc.in), got, len(got), err, tc.want, len(tc.want))
-		}
-	}
-}
 
 // TestReportWrongSide: an Exp. 3 row's test-wrong cell gives the mean count on the wrong side of
 // 0.5 when every tested trial has it, and leaves it out when one was recorded without it.
@@ -63,7 +32,7 @@ func TestReportWrongSide(t *testing.T) {
 		{[]Trial{result(50, &three), result(60, &five)}, "| 55.0 of 2560 (wrong side of 0.5: 4.0) |"},
 		{[]Trial{result(50, &three), result(60, nil)}, "| 55.0 of 2560 |"},
 	} {
-		report := Markdown([]paper.Row{r}, tc.results, time.Second, false, 0, 0)
+		report := Markdown([]paper.Row{r}, tc.results, Run{Took: time.Second})
 		if !strings.Contains(report, tc.want) {
 			t.Errorf("report lacks %q:\n%s", tc.want, report)
 		}

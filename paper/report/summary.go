@@ -43,36 +43,32 @@ const EarlierName = "earlier.jsonl"
 // row, that summary from EarlierName. Rows with neither, and our diagnostic variants of rows
 // (Variant.Diagnostic), are left out.
 func Summarize(dir string) ([]Summary, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	ledgers, err := ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(files)
 	byRow := map[string]map[string]Record{} // row -> trial key -> record
 	source := map[string][]string{}
 	earlier := map[string]Summary{}
-	for _, f := range files {
-		if filepath.Base(f) == EarlierName {
-			if earlier, err = readEarlier(f); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		recs, err := ReadLedger(f)
-		if err != nil {
+	files := len(ledgers)
+	if _, err := os.Stat(filepath.Join(dir, EarlierName)); err == nil {
+		files++
+		if earlier, err = readEarlier(filepath.Join(dir, EarlierName)); err != nil {
 			return nil, err
 		}
-		for key, r := range recs {
+	}
+	for _, l := range ledgers {
+		for key, r := range l.Records {
 			if byRow[r.Row] == nil {
 				byRow[r.Row] = map[string]Record{}
 			}
-			if _, dup := byRow[r.Row][key]; !dup && !containsString(source[r.Row], filepath.Base(f)) {
-				source[r.Row] = append(source[r.Row], filepath.Base(f))
+			if _, dup := byRow[r.Row][key]; !dup && !containsString(source[r.Row], l.Name) {
+				source[r.Row] = append(source[r.Row], l.Name)
 			}
 			byRow[r.Row][key] = r
 		}
 	}
-	if len(files) == 0 {
+	if files == 0 {
 		return nil, errors.Errorf("report: no results (*.jsonl) in %s", dir)
 	}
 	var out []Summary
