@@ -3,21 +3,11 @@ package sweep_test
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand"
 	"os"
 
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/sweep"
 )
-
-// minimize is a stand-in for a user's training run: gradient descent on (w-3)² from a seeded
-// start, returning the loss after 20 steps.
-func minimize(lr float64, seed int64) float64 {
-	w := rand.New(rand.NewSource(seed)).Float64() * 10
-	for i := 0; i < 20; i++ {
-		w -= lr * 2 * (w - 3)
-	}
-	return (w - 3) * (w - 3)
-}
 
 // A learning rate × seed grid run as three shards (three tasks of a Slurm array job, each
 // running this program with its own shard: sweep.ShardFromEnv), then merged.
@@ -29,16 +19,18 @@ func Example_grid() {
 	}
 	defer os.RemoveAll(dir)
 
+	// Experiment 1 (embedded Reber grammar, 3 blocks of 2 cells) at three learning rates, two
+	// seeds each, at most 8,000 training sequences per trial.
 	type point struct {
-		LR   float64 `json:"lr"`
-		Seed int64   `json:"seed"`
+		LR   float64
+		Seed int64
 	}
 	var grid []point
 	var jobs []sweep.Job
-	for _, lr := range []float64{0.01, 0.1, 0.5} {
+	for _, lr := range []float64{0.1, 0.5, 1} {
 		for seed := int64(1); seed <= 2; seed++ {
 			grid = append(grid, point{lr, seed})
-			jobs = append(jobs, sweep.Job{Key: fmt.Sprintf("lr=%g seed=%d", lr, seed)})
+			jobs = append(jobs, sweep.Job{Key: fmt.Sprintf("lr=%g seed=%d", lr, seed), Params: "max=8000"})
 		}
 	}
 	plan, err := sweep.NewPlan(jobs, nil)
@@ -58,8 +50,18 @@ func Example_grid() {
 			if _, done := ledger.Result(plan.Jobs[k].Key); done {
 				continue // a requeued task skips what it has finished
 			}
-			loss := minimize(grid[k].LR, grid[k].Seed)
-			if err := ledger.Record(plan.Jobs[k].Key, loss); err != nil {
+			spec, err := paper.Lookup("1", paper.Variant{Blocks: 3, LR: grid[k].LR})
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			spec.Max = 8000
+			res, err := paper.RunTrial(spec, paper.Options{Seed: grid[k].Seed, Test: -1})
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			if err := ledger.Record(plan.Jobs[k].Key, res); err != nil {
 				fmt.Println(err)
 				return
 			}
@@ -77,18 +79,18 @@ func Example_grid() {
 		return
 	}
 	for k, raw := range merged.Results {
-		var loss float64
-		if err := json.Unmarshal(raw, &loss); err != nil {
+		var res paper.Result
+		if err := json.Unmarshal(raw, &res); err != nil {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%-16s shard %d/3  loss %.3g\n", plan.Jobs[k].Key, k%3, loss)
+		fmt.Printf("%-14s shard %d/3  success %-5v after %d sequences\n", plan.Jobs[k].Key, k%3, res.Success, res.Sequences)
 	}
 	// Output:
-	// lr=0.01 seed=1   shard 0/3  loss 4.14
-	// lr=0.01 seed=2   shard 1/3  loss 0.785
-	// lr=0.1 seed=1    shard 2/3  loss 0.00123
-	// lr=0.1 seed=2    shard 0/3  loss 0.000234
-	// lr=0.5 seed=1    shard 1/3  loss 0
-	// lr=0.5 seed=2    shard 2/3  loss 0
+	// lr=0.1 seed=1  shard 0/3  success false after 8000 sequences
+	// lr=0.1 seed=2  shard 1/3  success false after 8000 sequences
+	// lr=0.5 seed=1  shard 2/3  success false after 8000 sequences
+	// lr=0.5 seed=2  shard 0/3  success true  after 7400 sequences
+	// lr=1 seed=1    shard 1/3  success false after 8000 sequences
+	// lr=1 seed=2    shard 2/3  success false after 8000 sequences
 }

@@ -240,9 +240,11 @@ type Merged struct {
 	Count int // shards
 	// Results holds the recorded result of every job of the plan, by position (nil: none yet).
 	Results []json.RawMessage
-	// Started lists the shards that have written their manifest; Partial those whose ledger
-	// ends in a line cut short (the process died writing it; that job counts as unfinished).
-	Started, Partial []int
+	// Started lists the shards that have written their manifest; NoLedger those of them
+	// without a ledger (they have finished no job, or it was deleted); Partial those whose
+	// ledger ends in a line cut short (the process died writing it; that job counts as
+	// unfinished).
+	Started, NoLedger, Partial []int
 }
 
 // Collect reads the manifests and ledgers of every shard in the sweep directory dir. The
@@ -278,9 +280,12 @@ func Collect(dir string) (*Merged, error) {
 		}
 		s := Shard{Index: i, Count: first.Count}
 		done := map[string]json.RawMessage{}
-		_, partial, err := readLedger(LedgerPath(dir, s), plan, s, done)
+		exists, partial, err := readLedger(LedgerPath(dir, s), plan, s, done)
 		if err != nil {
 			return nil, err
+		}
+		if !exists {
+			m.NoLedger = append(m.NoLedger, i)
 		}
 		for key, r := range done {
 			k, _ := plan.Position(key)
@@ -316,9 +321,12 @@ func (m *Merged) Complete() error {
 	for _, i := range m.Started {
 		started[i] = true
 	}
-	partial := map[int]bool{}
+	partial, noLedger := map[int]bool{}, map[int]bool{}
 	for _, i := range m.Partial {
 		partial[i] = true
+	}
+	for _, i := range m.NoLedger {
+		noLedger[i] = true
 	}
 	byShard := map[int][]string{}
 	for _, k := range missing {
@@ -336,6 +344,8 @@ func (m *Merged) Complete() error {
 			what = fmt.Sprintf("shard %s has not started (%d jobs)", s, len(keys))
 		} else if partial[i] {
 			what += " (its ledger ends in a line cut short)"
+		} else if noLedger[i] {
+			what += " (it has no ledger)"
 		}
 		if len(keys) > 3 {
 			keys = append(keys[:3], "...")

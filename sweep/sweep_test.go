@@ -172,6 +172,14 @@ func TestMerge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, `shard 0/3 has not finished 1 of its jobs (its ledger ends in a line cut short): "job9"`},
+		{"ledger missing", func(t *testing.T, dir string) {
+			for i := 0; i < 3; i++ {
+				runShard(t, dir, p, Shard{i, 3}, nil)
+			}
+			if err := os.Remove(LedgerPath(dir, Shard{1, 3})); err != nil {
+				t.Fatal(err)
+			}
+		}, `shard 1/3 has not finished 3 of its jobs (it has no ledger): "job1", "job4", "job7"`},
 		{"ledger damaged", func(t *testing.T, dir string) {
 			runShard(t, dir, p, Shard{0, 2}, nil)
 			runShard(t, dir, p, Shard{1, 2}, nil)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -126,7 +127,7 @@ func TestShardRefusals(t *testing.T) {
 			return reproduce(c, io.Discard, io.Discard)
 		}, "records finished trials: use -resume"},
 		{"merge with run flags", func(t *testing.T, dir string) error {
-			_, err := ReproduceCommand(nil, []string{"-merge", dir, "-rows", "6a"}, io.Discard, io.Discard)
+			_, err := ReproduceCommand(context.Background(), []string{"-merge", dir, "-rows", "6a"}, io.Discard, io.Discard)
 			return err
 		}, "-merge takes the rows, trials, cap and seed from the shards' manifests: drop -rows"},
 		{"merge of nothing", func(t *testing.T, dir string) error {
@@ -151,14 +152,14 @@ func TestShardStatusAndEnv(t *testing.T) {
 	t.Setenv("SLURM_ARRAY_TASK_COUNT", "3")
 	args := []string{"-rows", shardTestRows, "-trials", "3", "-max", "8000", "-checkpoint", dir, "-progress", "0", "-workers", "1"}
 	var log bytes.Buffer
-	if code, err := ReproduceCommand(nil, args, io.Discard, &log); code != 0 || err != nil {
+	if code, err := ReproduceCommand(context.Background(), args, io.Discard, &log); code != 0 || err != nil {
 		t.Fatalf("exit %d: %v", code, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "shards", "1-of-3.jsonl")); err != nil {
 		t.Fatalf("no ledger of shard 1/3: %v\n%s", err, log.String())
 	}
 	log.Reset()
-	if code, err := ReproduceCommand(nil, append(args, "-resume"), io.Discard, &log); code != 0 || err != nil {
+	if code, err := ReproduceCommand(context.Background(), append(args, "-resume"), io.Discard, &log); code != 0 || err != nil {
 		t.Fatalf("resumed: exit %d: %v", code, err)
 	}
 	if !strings.Contains(log.String(), "shard 1/3 in "+dir+": 2 trials of 2 rows on 1 workers (2 already finished)") {
@@ -166,7 +167,7 @@ func TestShardStatusAndEnv(t *testing.T) {
 	}
 	os.Unsetenv("SLURM_ARRAY_TASK_ID")
 	var out bytes.Buffer
-	if code, err := ReproduceCommand(nil, []string{"-status", "-checkpoint", dir, "-no-timing"}, &out, io.Discard); code != 0 || err != nil {
+	if code, err := ReproduceCommand(context.Background(), []string{"-status", "-checkpoint", dir, "-no-timing"}, &out, io.Discard); code != 0 || err != nil {
 		t.Fatalf("-status: exit %d: %v", code, err)
 	}
 	if !strings.Contains(out.String(), "**Partial: 2 of the 6 trials have finished") {
