@@ -186,7 +186,7 @@ func estimateRow(c config, j job, recs []report.Record, log io.Writer) (estimate
 				need += p * succSeqs / float64(succ)
 			}
 		}
-		from := fmt.Sprintf("%d recorded trials (%.4g sequences/s, %d of %d succeeded within the cap)", len(recs), seqs/secs, succ, decided)
+		from := fmt.Sprintf("%d recorded trials (%s sequences/s, %d of %d succeeded within the cap)", len(recs), rate(seqs/secs), succ, decided)
 		return estimate{seconds: need / (seqs / secs), from: from}, nil
 	}
 	// No recorded trial: time the row's trial for about a second, and expect the cap.
@@ -200,12 +200,12 @@ func estimateRow(c config, j job, recs []report.Record, log io.Writer) (estimate
 		}
 		took := time.Since(start).Seconds()
 		if took >= 1 || spec.Max == int(cap) || res.Success {
-			rate := float64(res.Sequences) / took
+			perSec := float64(res.Sequences) / took
 			fmt.Fprintf(log, "paper: timed %s: %d sequences in %.1f s\n", j.row.Name, res.Sequences, took)
 			if res.Success {
 				return estimate{seconds: took, from: fmt.Sprintf("no recorded trial: one timed here, a success after %d sequences", res.Sequences)}, nil
 			}
-			return estimate{seconds: cap / rate, from: fmt.Sprintf("no recorded trial: %.4g sequences/s timed here, to the cap", rate)}, nil
+			return estimate{seconds: cap / perSec, from: fmt.Sprintf("no recorded trial: %s sequences/s timed here, to the cap", rate(perSec))}, nil
 		}
 	}
 }
@@ -218,4 +218,12 @@ func hours(s float64) string {
 		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 	}
 	return d.Round(time.Second).String()
+}
+
+// rate formats a number of sequences per second.
+func rate(x float64) string {
+	if x >= 100 {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.3g", x)
 }
