@@ -340,12 +340,13 @@ func (m *Merged) Complete() error {
 		}
 		s := Shard{Index: i, Count: m.Count}
 		what := fmt.Sprintf("shard %s has not finished %d of its jobs", s, len(keys))
-		if !started[i] {
+		switch {
+		case !started[i]:
 			what = fmt.Sprintf("shard %s has not started (%d jobs)", s, len(keys))
-		} else if partial[i] {
+		case noLedger[i]:
+			what = fmt.Sprintf("shard %s has finished none of its %d jobs (it has no ledger yet)", s, len(keys))
+		case partial[i]:
 			what += " (its ledger ends in a line cut short)"
-		} else if noLedger[i] {
-			what += " (it has no ledger)"
 		}
 		if len(keys) > 3 {
 			keys = append(keys[:3], "...")

@@ -179,7 +179,7 @@ func TestMerge(t *testing.T) {
 			if err := os.Remove(LedgerPath(dir, Shard{1, 3})); err != nil {
 				t.Fatal(err)
 			}
-		}, `shard 1/3 has not finished 3 of its jobs (it has no ledger): "job1", "job4", "job7"`},
+		}, `shard 1/3 has finished none of its 3 jobs (it has no ledger yet): "job1", "job4", "job7"`},
 		{"ledger damaged", func(t *testing.T, dir string) {
 			runShard(t, dir, p, Shard{0, 2}, nil)
 			runShard(t, dir, p, Shard{1, 2}, nil)

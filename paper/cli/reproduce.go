@@ -62,7 +62,7 @@ func ReproduceCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	max := fs.Int("max", 0, "cap on training sequences per trial, below the experiment's own limit (0: the paper's limit)")
 	workers := fs.Int("workers", runtime.NumCPU(), "trials run at once")
 	progress := fs.Duration("progress", time.Minute, "interval of each running trial's progress line on stderr (0: none)")
-	out := fs.String("out", "", "write the Markdown report to this file (default: standard output)")
+	out := fs.String("out", "", "write the Markdown report to this file (default: standard output; a shard writes none unless given -out)")
 	jsonl := fs.String("jsonl", "", "also write every trial's result as JSON Lines to this file")
 	seed := fs.Int64("seed", 1, "seed of the first trial (trial k uses seed+k)")
 	ckDir := fs.String("checkpoint", "", "directory for checkpoints: each running trial saves into DIR/<row>/trial<k> every -checkpoint-every sequences and on SIGINT/SIGTERM, finished trials are recorded in DIR/trials.jsonl (DIR/shards/i-of-n.jsonl with -shard)")
@@ -297,11 +297,16 @@ func reproduce(c config, stdout, log io.Writer) error {
 			return err
 		}
 	}
-	if err := writeReport(c.out, report.Markdown(rows, reportTrials(results), report.Run{Took: time.Since(start), Quick: c.quick, Max: c.max, Planned: len(jobs), NoTiming: c.noTiming}), stdout, log); err != nil {
-		return err
-	}
 	if c.sharded {
+		// A shard's trials are a part of the report, which -merge writes; a shard writes its
+		// own only to -out.
 		fmt.Fprintf(log, "paper: shard %s finished its %d trials; once every shard has, -merge %s writes the report\n", c.shard, len(jobs), c.checkpoint)
+	}
+	if !c.sharded || c.out != "" {
+		md := report.Markdown(rows, reportTrials(results), report.Run{Took: time.Since(start), Quick: c.quick, Max: c.max, Planned: len(jobs), NoTiming: c.noTiming})
+		if err := writeReport(c.out, md, stdout, log); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(log, "paper: done in %v\n", time.Since(start).Round(time.Second))
 	return nil
