@@ -140,7 +140,7 @@ func mergeShards(c config, partial bool, stdout, log io.Writer) error {
 	}
 	if !partial {
 		if err := m.Complete(); err != nil {
-			return errors.Wrapf(err, "%s (-status -checkpoint %s reports the finished trials)", c.checkpoint, c.checkpoint)
+			return errors.Errorf("%v; -status -checkpoint %s reports the trials finished so far", err, c.checkpoint)
 		}
 	}
 	var got []outcome
