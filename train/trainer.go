@@ -88,6 +88,12 @@ type TrainerConfig struct {
 	// they come back: with N lengths drawn uniformly, for about 1 - MaxPrograms/N of the
 	// batches. Compiles counts the compilations.
 	MaxPrograms int
+	// Learner, if not nil, trains in place of the model's program and the Optimizer: Step
+	// hands it the parameters and the batch, and it updates them by an algorithm of its own
+	// (package online: the paper's forward-propagated partials, App. A.1, with the weights
+	// changed at every time step). Evaluate still runs the model's program on the same
+	// parameters. The model is built once without compiling, to create the parameters.
+	Learner Learner
 	// CheckFinite compiles the programs with vm.CheckFinite: a step or evaluation that computes
 	// a NaN or an infinity fails naming the first such node (parameters unchanged). It reads
 	// every value of every run: for finding where a NaN comes from, not for long runs.
@@ -590,6 +596,9 @@ func (tr *Trainer) SetCarried(c Carried) error {
 // previous training batch if the batch continues it (Batch.Continue), else to zeros, and keeps
 // this batch's final states for the next one, only if the step succeeds.
 func (tr *Trainer) Step(bt Batch) (Result, error) {
+	if tr.cfg.Learner != nil {
+		return tr.learn(bt)
+	}
 	if tr.cfg.Optimizer == nil {
 		return Result{}, errors.New("train: trainer: no Optimizer")
 	}
@@ -628,6 +637,36 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 		}
 	}
 	tr.trainState.commit()
+	return r, nil
+}
+
+// Learner trains on a batch by an algorithm of its own (TrainerConfig.Learner). Learn reads
+// the parameters from params and updates them in place; on an error it must leave them as they
+// were. Its Result is what Step returns: the loss and the outputs at the target steps.
+type Learner interface {
+	Learn(params *graph.ParamSet, bt Batch) (Result, error)
+}
+
+// learn is Step with a Learner.
+func (tr *Trainer) learn(bt Batch) (Result, error) {
+	s, err := bt.Shape()
+	if err != nil {
+		return Result{}, errors.Wrapf(err, "train: learner step after %d sequences", tr.seen)
+	}
+	if bt.Continue {
+		return Result{}, errors.Errorf("train: learner step after %d sequences: Batch.Continue: a Learner keeps no state from batch to batch", tr.seen)
+	}
+	if tr.cfg.Params.Len() == 0 {
+		b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params})
+		if _, err := tr.cfg.Model(b, s); err != nil {
+			return Result{}, errors.Wrapf(err, "train: building the model for T=%d B=%d", s.T, s.B)
+		}
+	}
+	r, err := tr.cfg.Learner.Learn(tr.cfg.Params, bt)
+	if err != nil {
+		return Result{}, errors.Wrapf(err, "train: learner step after %d sequences", tr.seen)
+	}
+	tr.seen += s.B
 	return r, nil
 }
 
