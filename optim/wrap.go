@@ -143,3 +143,7 @@ func (h *Hold) Step(ps []vm.Param) error {
 
 // Release lets every parameter train from the next step on.
 func (h *Hold) Release() { h.held, h.names = nil, nil }
+
+// Held returns the names of the parameters held, in the order given (none after Release):
+// for a train.Learner, which updates the parameters itself, to keep them as they are.
+func (h *Hold) Held() []string { return append([]string(nil), h.names...) }

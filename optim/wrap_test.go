@@ -111,13 +111,20 @@ func TestMeter(t *testing.T) {
 // are, every step; Adam's state stays visible through the hold.
 func TestHold(t *testing.T) {
 	rec := &recorder{}
-	h := optim.NewHold(rec, "b")
+	h := optim.NewHold(rec, "b", "c", "b")
+	if got := h.Held(); !slices.Equal(got, []string{"b", "c"}) {
+		t.Errorf("Held() = %q, want [b c]", got)
+	}
+	h = optim.NewHold(rec, "b")
 	opt := train.Optimizer(h)
 	ps := []vm.Param{param("a", []float64{0}, []float64{1}), param("b", []float64{0}, []float64{2})}
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
 	}
 	h.Release()
+	if got := h.Held(); len(got) != 0 {
+		t.Errorf("Held() after Release = %q", got)
+	}
 	if err := opt.Step(ps); err != nil {
 		t.Fatal(err)
 	}
