@@ -377,6 +377,8 @@ func (d *dotNode) expression(by map[*G.Node]*dotNode) (expr, bool) {
 				continue
 			}
 			args = append(args, r.sym())
+		case r.step >= 0 && d.step >= 0 && r.step != d.step: // the state of another step: s(t-1)
+			args = append(args, expr{relative(r, d.step), precAtom})
 		default:
 			args = append(args, r.sym())
 		}

@@ -41,12 +41,15 @@ func addingBatch(b *testing.B, T, B int) train.Batch {
 
 // benchTrain measures one training step (forward, backward, SGD update) on a batch of B
 // sequences of length T, the program compiled outside the timer.
-func benchTrain(b *testing.B, T, B int, unrolled bool) {
+func benchTrain(b *testing.B, T, B int, unrolled bool) { benchTrainNet(b, T, B, addingNet(unrolled)) }
+
+// benchTrainNet is benchTrain for any net of the adding problem's inputs and outputs.
+func benchTrainNet(b *testing.B, T, B int, net layers.NetConfig) {
 	opt, err := optim.NewSGD(0.5, optim.Clip{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNet(unrolled)), Optimizer: opt, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,6 +75,14 @@ func BenchmarkTrainT1000B1(b *testing.B)         { benchTrain(b, 1000, 1, false)
 func BenchmarkTrainT100B32(b *testing.B)         { benchTrain(b, 100, 32, false) }
 func BenchmarkTrainT100B1Unrolled(b *testing.B)  { benchTrain(b, 100, 1, true) }
 func BenchmarkTrainT100B32Unrolled(b *testing.B) { benchTrain(b, 100, 32, true) }
+
+// BenchmarkTrainT100B1ForgetGatePeepholes is BenchmarkTrainT100B1 with a forget gate per
+// block and peepholes (Config.ForgetGate, Config.Peepholes): 4 more units' worth of weights.
+func BenchmarkTrainT100B1ForgetGatePeepholes(b *testing.B) {
+	net := addingNet(false)
+	net.LSTM.ForgetGate, net.LSTM.Peepholes, net.LSTM.ForgetGateBias = true, true, []float64{1, 2}
+	benchTrainNet(b, 100, 1, net)
+}
 
 // benchCompile measures building and compiling the training program for one batch shape.
 func benchCompile(b *testing.B, T int, unrolled bool) {

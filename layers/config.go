@@ -133,6 +133,26 @@ type Config struct {
 	// the cell and its input gate; with the offset it keeps learning (Exp. 2c; see the
 	// README). With FullGradient the offset also applies to the error carried through y^c.
 	HPrimeOffset float64
+	// ForgetGate adds one forget gate φ_j per block (Gers, Schmidhuber & Cummins 2000,
+	// "Learning to forget"), a logistic unit with the same sources as the block's input gate
+	// (x(t), y(t-1) and a bias where the gates have one): y^φ_j(t) = f(net_φ_j(t)), and the
+	// CEC of eq. (9) becomes s_c(t) = y^φ_j(t) s_c(t-1) + y^in_j(t) g(net_c(t)). With
+	// recurrence the forget gates' activations are recurrent sources too (see NumUnits). Not
+	// the 1997 cell, which has no forget gate: false keeps the paper's cell, bit for bit.
+	ForgetGate bool
+	// ForgetGateBias, if not nil, holds one initial bias per block for the forget gates; nil
+	// means random like the other weights. Gers et al. (2000) initialise them positive (e.g.
+	// +1, +2, ... for blocks 1, 2, ...) so that the gates start open (y^φ near 1, the 1997 CEC)
+	// and learn to close. Needs ForgetGate and biased gates.
+	ForgetGateBias []float64
+	// Peepholes adds peephole connections (Gers, Schraudolph & Schmidhuber 2002): a weight
+	// from each cell c of block j to each of the block's gates, from s_c(t-1) into the input
+	// gate and the forget gate, and from the current state s_c(t) into the output gate, which
+	// is then computed after s_c(t). Under truncation no error flows back through a peephole
+	// into s; the peephole weights are trained like any gate weight whose source is s, and
+	// initialised like the other weights (uniform in [-InitRange, InitRange]). Without an
+	// output gate (NoOutputGate) the output gate's peepholes are absent too.
+	Peepholes bool
 }
 
 // withDefaults returns c with defaults filled in, or an error naming the first invalid field.
@@ -170,15 +190,16 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.Errorf("layers: LSTM %q: HPrimeOffset must be finite and >= 0, got %v", c.Name, c.HPrimeOffset)
 	}
 	for _, gb := range []struct {
-		name string
-		v    []float64
-		gate bool
-	}{{"InputGateBias", c.InputGateBias, true}, {"OutputGateBias", c.OutputGateBias, !c.NoOutputGate}} {
+		name, without string
+		v             []float64
+		gate          bool
+	}{{"InputGateBias", "", c.InputGateBias, true}, {"OutputGateBias", "NoOutputGate", c.OutputGateBias, !c.NoOutputGate},
+		{"ForgetGateBias", "ForgetGate false", c.ForgetGateBias, c.ForgetGate}} {
 		if gb.v == nil {
 			continue
 		}
 		if !gb.gate {
-			return c, errors.Errorf("layers: LSTM %q: %s set but NoOutputGate", c.Name, gb.name)
+			return c, errors.Errorf("layers: LSTM %q: %s set but %s", c.Name, gb.name, gb.without)
 		}
 		if c.Biases == BiasNone {
 			return c, errors.Errorf("layers: LSTM %q: %s set but Biases is none", c.Name, gb.name)
@@ -210,11 +231,16 @@ func (c Config) NumSources() int {
 // NumCells returns NumBlocks·CellsPerBlock.
 func (c Config) NumCells() int { return c.NumBlocks * c.CellsPerBlock }
 
-// NumUnits returns the number of hidden units: cells, input gates and (unless NoOutputGate)
-// output gates. It is the width of State.Y.
+// NumUnits returns the number of hidden units, in the order of State.Y and of the rows of the
+// recurrent weights wh: the cells (block by block), the input gates, the output gates (unless
+// NoOutputGate), then the forget gates (with ForgetGate). The 1997 cell's units come first in
+// the same order with or without the later variant.
 func (c Config) NumUnits() int {
 	n := c.NumCells() + c.NumBlocks
 	if !c.NoOutputGate {
+		n += c.NumBlocks
+	}
+	if c.ForgetGate {
 		n += c.NumBlocks
 	}
 	return n

@@ -24,6 +24,23 @@
 // graph gives exactly the updates of eqs. (19)-(28); internal/oracle checks that. Config has a
 // FullGradient option that leaves the recurrence open, for comparison.
 //
+// Two later variants of the cell are options of the same Config; their zero values give the
+// 1997 cell above, bit for bit. ForgetGate adds a forget gate φ_j per block (Gers, Schmidhuber
+// & Cummins 2000), a logistic unit with the input gate's sources, that gates the CEC:
+//
+//	y^φ_j(t)    = f(net_φ_j(t))
+//	s_c(t)      = y^φ_j(t) s_c(t-1) + y^in_j(t) g(net_c(t))
+//
+// Peepholes adds a weight from each cell's state to each gate of its block (Gers, Schraudolph &
+// Schmidhuber 2002): net_in_j and net_φ_j get Σ_v w_v s_c_j^v(t-1), and net_out_j gets Σ_v w_v
+// s_c_j^v(t), so the output gate is computed after the state. Truncation is theirs, the paper's
+// extended: errors reach the cells and gates only through the state, which carries them back
+// scaled by y^φ (∂s(t)/∂s(t-1) = y^φ(t)); no error flows back through a peephole into s. This is
+// what the forward-propagated partials of App. A.1 compute when they carry the forget gate:
+// ∂s(t)/∂w = y^φ(t) ∂s(t-1)/∂w + (the terms of eqs. 25, 27), and ∂s(t)/∂w_φm = y^φ(t)
+// ∂s(t-1)/∂w_φm + s(t-1) f'(net_φ(t)) y^m(t-1) for the forget gate's weights, a peephole's
+// source y^m being a state.
+//
 // Every architecture of the paper's Table 10 is a Config: number of blocks and cells, input
 // width, which units are biased, per-block initial gate biases, no output gate (Exp. 2a), no
 // recurrent connections (Exp. 2a), g and h, and the initialisation range. A cell (Cell.Step:

@@ -1,17 +1,23 @@
 package layers_test
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/lstm97/lstm97/dot"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
 )
 
 // forward compiles b forward only, sets the inputs and returns the values of the watched nodes.
@@ -57,6 +63,10 @@ func TestUnfoldStepComputesTheFusedStep(t *testing.T) {
 		{"Exp. 2a: no output gate, no recurrence", layers.Config{Inputs: 3, NumBlocks: 1, CellsPerBlock: 1, Biases: layers.BiasNone, NoOutputGate: true,
 			NoRecurrence: true, G: layers.SquashLogistic, H: layers.SquashIdentity, InitRange: 0.5}, false},
 		{"one-hot inputs", layers.Config{Inputs: 5, NumBlocks: 2, CellsPerBlock: 1, Biases: layers.BiasGates, InitRange: 0.5}, true},
+		{"forget gate and peepholes", layers.Config{Inputs: 3, NumBlocks: 2, CellsPerBlock: 2, ForgetGate: true, Peepholes: true,
+			ForgetGateBias: []float64{1, 2}, InitRange: 0.5}, false},
+		{"peepholes, no output gate, cells-only", layers.Config{Inputs: 3, NumBlocks: 2, CellsPerBlock: 1, Peepholes: true, NoOutputGate: true,
+			CellsOnlyRecurrence: true, InitRange: 0.5}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewSource(7))
@@ -181,4 +191,59 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestVariantDot draws one step of a net with forget gates and peepholes, unrolled and fused
+// (package dot's step view), checks that graphviz accepts the drawing and that the variants'
+// nodes are there under their labels: the forget gate, the gated CEC, the peephole terms and
+// the truncated state they read. LSTM97_DOT_DIR=dir also writes the DOT files there.
+func TestVariantDot(t *testing.T) {
+	dotBin, _ := exec.LookPath("dot")
+	for _, unrolled := range []bool{true, false} {
+		for _, full := range []bool{false, true} {
+			b := graph.NewBuilder(graph.Config{Seed: 1})
+			cfg := layers.NetConfig{
+				LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, ForgetGate: true, Peepholes: true,
+					ForgetGateBias: []float64{1, 2}, FullGradient: full},
+				Output:   output.Config{Units: 1, Bias: true},
+				Unrolled: unrolled,
+			}
+			m, err := layers.BuildNet(b, cfg, graph.Shape{T: 3, B: 1, In: 2, Out: 1, TargetSteps: []int{2}})
+			must(t, err)
+			p, err := vm.Compile(b, m.Loss)
+			must(t, err)
+			var buf bytes.Buffer
+			must(t, dot.Write(&buf, b, dot.Config{View: dot.ViewStep, Step: 1}))
+			p.Close()
+			s := buf.String()
+			name := fmt.Sprintf("forget_peep_unrolled=%v_full=%v.dot", unrolled, full)
+			if dir := os.Getenv("LSTM97_DOT_DIR"); dir != "" {
+				must(t, os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644))
+			}
+			want := []string{`label="y_φ = f(net_φ)`, `label="s(t) = y_φ·s(t-1) + y_in·g`, `label="y_φ · s(t-1)`,
+				`label="net_φ = x(t)·wx + y(t-1)·wh + Σ_v p_v·s_v(t-1) + b`, `label="net_out = x(t)·wx + y(t-1)·wh + Σ_v p_v·s_v(t) + b`,
+				`label="y(t) = [y_c, y_in, y_out, y_φ]`}
+			if !full {
+				want = append(want, `label="truncate s(t)`, `label="Σ_v p_v·s_v(t-1) = s(t-1) · peep·collect`)
+			}
+			for _, w := range want {
+				if !strings.Contains(s, w) {
+					t.Errorf("%s lacks %s", name, w)
+				}
+			}
+			if full && strings.Contains(s, "truncate") {
+				t.Errorf("%s: the full gradient truncates", name)
+			}
+			if dotBin == "" {
+				continue
+			}
+			cmd := exec.Command(dotBin, "-Tsvg", "-o", os.DevNull)
+			cmd.Stdin = bytes.NewReader(buf.Bytes())
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+				t.Errorf("graphviz rejects %s: %v %s", name, err, stderr.String())
+			}
+		}
+	}
 }

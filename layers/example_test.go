@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log"
 	"math/rand"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 
@@ -303,4 +304,53 @@ func ExampleCell_SequenceWith_stream() {
 	// steps 4-7: last y^c -0.2779 -0.1581, s -4.8353 -0.8264
 	// steps 8-9: last y^c -0.4822 -0.2085, s -6.2994 -1.3287
 	// the same as the whole stream: true
+}
+
+// ExampleConfig_forgetGate builds a layer with the later variants of the memory cell: a forget
+// gate per block (Gers, Schmidhuber & Cummins 2000), initialised open with the positive biases
+// +1 and +2, and peephole connections (Gers, Schraudolph & Schmidhuber 2002). It lists the
+// parameters the variants add and runs the layer over a sequence of 6 steps.
+func ExampleConfig_forgetGate() {
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	const T = 6
+	b := graph.NewBuilder(graph.Config{Seed: 1})
+	cell, err := layers.NewCell(b, layers.Config{Inputs: 1, NumBlocks: 2, CellsPerBlock: 1, InitRange: 0.5,
+		ForgetGate: true, ForgetGateBias: []float64{1, 2}, Peepholes: true})
+	check(err)
+	for _, p := range cell.Params() {
+		if name := p.Name(); strings.HasPrefix(name, "lstm/forget_gate/") || strings.HasSuffix(name, "/peep") {
+			fmt.Println(name, p.Shape())
+		}
+	}
+	fmt.Println("hidden units:", cell.Config().NumUnits(), "weights:", cell.NumWeights())
+	x := b.Input("x", T, 1) // one sequence of T steps
+	y := cell.Sequence(x, T)
+	prog, err := vm.Compile(b, nil, vm.ForwardOnly(), vm.Watch(y))
+	check(err)
+	defer prog.Close()
+	check(prog.Set(x, []float64{1, 1, 0, 0, -1, 0}))
+	check(prog.Run())
+	out, err := prog.Value(y) // [T, 2]
+	check(err)
+	for t := 0; t < T; t++ {
+		fmt.Printf("t=%d y^c %.4f %.4f\n", t, out[2*t], out[2*t+1])
+	}
+	// Output:
+	// lstm/in_gate/peep (1, 2)
+	// lstm/out_gate/peep (1, 2)
+	// lstm/forget_gate/wx (1, 2)
+	// lstm/forget_gate/wh (8, 2)
+	// lstm/forget_gate/b (1, 2)
+	// lstm/forget_gate/peep (1, 2)
+	// hidden units: 8 weights: 86
+	// t=0 y^c 0.0418 0.0168
+	// t=1 y^c -0.0713 0.0047
+	// t=2 y^c -0.1712 -0.0180
+	// t=3 y^c -0.2592 -0.0394
+	// t=4 y^c -0.3371 -0.0853
+	// t=5 y^c -0.3869 -0.0877
 }

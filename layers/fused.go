@@ -106,8 +106,8 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 		return SeqResult{}
 	}
 	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot}
-	for gi, g := range []unitGroup{c.Cells, c.InGate, c.OutGate} {
-		for kind, n := range []*G.Node{g.Wx, g.Wh, g.B} {
+	for gi, g := range c.groups() {
+		for kind, n := range g.params() {
 			if n != nil {
 				op.slots = append(op.slots, slot{gi, kind})
 			}
@@ -156,8 +156,8 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 	return r
 }
 
-// slot says which weight an input of the op is: group (0 cells, 1 in gates, 2 out gates) and
-// kind (0 wx, 1 wh, 2 b).
+// slot says which weight an input of the op is: group (kernel.Cells, kernel.InGates,
+// kernel.OutGates, kernel.ForgetGates) and kind (0 wx, 1 wh, 2 b, 3 peep, as unitGroup.params).
 type slot struct{ group, kind int }
 
 // seqOp is the fused forward op. Each op belongs to one node (its id is part of its hash) and
@@ -242,12 +242,12 @@ func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 	c := op.cell.cfg
 	return &kernel.Kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, Hot: op.hot,
 		OutGate: !c.NoOutputGate, Rec: !c.NoRecurrence, CellsOnly: c.CellsOnlyRecurrence, Full: c.FullGradient,
-		G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset}
+		Forget: c.ForgetGate, Peep: c.Peepholes, G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset}
 }
 
 // unpack returns the data of x and of the weights in the kernel's layout.
-func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]kernel.Weights[F], error) {
-	var w [3]kernel.Weights[F]
+func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [kernel.NumGroups]kernel.Weights[F], error) {
+	var w [kernel.NumGroups]kernel.Weights[F]
 	x, err := fusedop.Input[F](op, vals, 0, -1)
 	if err != nil {
 		return nil, w, err
@@ -257,14 +257,7 @@ func unpack[F float32 | float64](op *seqOp, vals []G.Value) ([]F, [3]kernel.Weig
 		if err != nil {
 			return nil, w, err
 		}
-		switch s.kind {
-		case 0:
-			w[s.group].Wx = d
-		case 1:
-			w[s.group].Wh = d
-		case 2:
-			w[s.group].B = d
-		}
+		*w[s.group].At(s.kind) = d
 	}
 	return x, w, nil
 }
@@ -302,20 +295,13 @@ func gradInto[F float32 | float64](op *seqOp, k *kernel.Kernel[F], vals []G.Valu
 	if op.xIsInput {
 		dx = nil // stays 0: nothing reads the gradient of an input
 	}
-	var dw [3]kernel.Weights[F]
+	var dw [kernel.NumGroups]kernel.Weights[F]
 	off := len(x)
 	for i, s := range op.slots {
 		n := shapes[1+i].TotalSize()
 		part := out[off : off+n]
 		off += n
-		switch s.kind {
-		case 0:
-			dw[s.group].Wx = part
-		case 1:
-			dw[s.group].Wh = part
-		case 2:
-			dw[s.group].B = part
-		}
+		*dw[s.group].At(s.kind) = part
 	}
 	k.Backward(x, w, dy, dx, dw)
 	return nil

@@ -41,6 +41,8 @@ type netCase struct {
 	// hPrimeOffset is layers.Config.HPrimeOffset (not a derivative of the loss: the finite
 	// difference test skips it).
 	hPrimeOffset float64
+	// forget and peep are layers.Config.ForgetGate and Peepholes (Gers et al. 2000, 2002).
+	forget, peep bool
 }
 
 var netCases = []netCase{
@@ -88,7 +90,7 @@ func (c netCase) netConfig(full bool) layers.NetConfig {
 		LSTM: layers.Config{
 			Name: "lstm", Inputs: c.in, NumBlocks: c.blocks, CellsPerBlock: c.cells, Biases: c.biases,
 			NoOutputGate: c.noOutGate, NoRecurrence: c.noRecurrence, CellsOnlyRecurrence: c.cellsOnly, G: c.g, H: c.h,
-			InitRange: r, FullGradient: full, HPrimeOffset: c.hPrimeOffset,
+			InitRange: r, FullGradient: full, HPrimeOffset: c.hPrimeOffset, ForgetGate: c.forget, Peepholes: c.peep,
 		},
 		Output:           output.Config{Units: c.out, Bias: c.outBias, Linear: c.outLinear, InitRange: r},
 		OutputFromInputs: c.outFromInputs,
@@ -145,6 +147,7 @@ func squashOf(s layers.Squash, isG bool) oracle.Squash {
 // Grads-shaped set of arrays.
 func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx int) *float64) {
 	n := &oracle.Net{I: c.in, C: c.blocks, S: c.cells, K: c.out, OutGate: !c.noOutGate, Recurrent: !c.noRecurrence, CellsOnly: c.cellsOnly,
+		ForgetGate: c.forget, Peepholes: c.peep,
 		G: squashOf(c.g, true), H: squashOf(c.h, false), OutFromInputs: c.outFromInputs, OutBias: c.outBias, OutLinear: c.outLinear,
 		HPrimeOffset: c.hPrimeOffset}
 	U, CS := n.Units(), c.blocks*c.cells
@@ -159,10 +162,13 @@ func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx i
 		}
 		return m
 	}
-	n.Wx, n.Wh, n.B = mk(U, c.in), mk(U, U), make([]float64, U)
+	n.Wx, n.Wh, n.B, n.P = mk(U, c.in), mk(U, U), make([]float64, U), mk(U, c.cells)
 	n.Wo, n.Wox, n.Bo = mk(c.out, CS), mk(c.out, c.in), make([]float64, c.out)
-	first := map[string]int{"cell": 0, "in_gate": CS, "out_gate": CS + c.blocks}
-	width := map[string]int{"cell": CS, "in_gate": c.blocks, "out_gate": c.blocks}
+	first := map[string]int{"cell": 0, "in_gate": CS, "out_gate": CS + c.blocks, "forget_gate": CS + c.blocks}
+	if !c.noOutGate {
+		first["forget_gate"] += c.blocks
+	}
+	width := map[string]int{"cell": CS, "in_gate": c.blocks, "out_gate": c.blocks, "forget_gate": c.blocks}
 	slot := func(g *oracle.Grads, name string, idx int) *float64 {
 		switch name {
 		case "out/w":
@@ -189,6 +195,8 @@ func oracleNet(c netCase) (*oracle.Net, func(g *oracle.Grads, name string, idx i
 			return &g.Wh[u][idx/w]
 		case "b":
 			return &g.B[u]
+		case "peep": // [1, NumCells]: from cell idx into its block's gate
+			return &g.P[first[group]+idx/c.cells][idx%c.cells]
 		}
 		panic("unknown parameter " + name)
 	}
@@ -249,9 +257,19 @@ func TestTruncatedGradientMatchesPaperAlgorithm(t *testing.T) {
 }
 
 func testAgainstOracle(t *testing.T, unrolled bool) {
+	t.Logf("largest relative difference graph vs oracle: %.3g", againstOracle(t, netCases, unrolled, 3))
+}
+
+// againstOracle runs each case in the given form, trials times with different weights and data,
+// compares outputs, loss and truncated gradients with the oracle and returns the largest
+// relative difference per parameter tensor.
+// Every parameter tensor must have a non-zero gradient in some trial, or its comparison would
+// be vacuous.
+func againstOracle(t *testing.T, cases []netCase, unrolled bool, trials int) float64 {
 	worst := 0.0
-	for ci, c := range netCases {
-		for trial := 0; trial < 3; trial++ {
+	for ci, c := range cases {
+		nonZero := map[string]bool{}
+		for trial := 0; trial < trials; trial++ {
 			seed := int64(100*ci + trial)
 			rng := rand.New(rand.NewSource(seed))
 			bt := c.batch(rng)
@@ -259,7 +277,7 @@ func testAgainstOracle(t *testing.T, unrolled bool) {
 			net, slot := oracleNet(c)
 			for _, p := range ps { // copy the graph's weights into the oracle's net
 				for i, v := range p.Value.Data().([]float64) {
-					*slot(&oracle.Grads{Wx: net.Wx, Wh: net.Wh, B: net.B, Wo: net.Wo, Wox: net.Wox, Bo: net.Bo}, p.Name, i) = v
+					*slot(&oracle.Grads{Wx: net.Wx, Wh: net.Wh, B: net.B, P: net.P, Wo: net.Wo, Wox: net.Wox, Bo: net.Bo}, p.Name, i) = v
 				}
 			}
 			var want []*oracle.Grads
@@ -301,6 +319,7 @@ func testAgainstOracle(t *testing.T, unrolled bool) {
 						diff, at = d, i
 					}
 				}
+				nonZero[p.Name] = nonZero[p.Name] || size > 0
 				if size == 0 {
 					if diff != 0 {
 						t.Errorf("%s trial %d: %s: oracle gradient is zero, graph differs by %g", c.name, trial, p.Name, diff)
@@ -314,16 +333,28 @@ func testAgainstOracle(t *testing.T, unrolled bool) {
 				}
 			}
 		}
+		for name, nz := range nonZero {
+			if !nz {
+				t.Errorf("%s: the gradient of %s is 0 in every trial: its comparison is vacuous", c.name, name)
+			}
+		}
 	}
-	t.Logf("largest relative difference graph vs oracle: %.3g", worst)
+	return worst
 }
 
 // TestFullGradientMatchesFiniteDifferences checks the untruncated graph against central
 // differences of its own loss, and that truncation does change the gradient of recurrent
 // weights (so the truncated test above is not vacuous).
 func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
+	fullAgainstFiniteDifferences(t, netCases)
+}
+
+// fullAgainstFiniteDifferences checks the full gradient of each short case without an h'
+// offset in both forms against central differences, and that the truncated gradient differs
+// from it where truncation cuts a path: recurrent connections or peepholes.
+func fullAgainstFiniteDifferences(t *testing.T, cases []netCase) {
 	for _, form := range forms {
-		for ci, c := range netCases {
+		for ci, c := range cases {
 			if c.T > 10 || c.hPrimeOffset != 0 {
 				continue
 			}
@@ -359,8 +390,8 @@ func TestFullGradientMatchesFiniteDifferences(t *testing.T) {
 					}
 				}
 				fd.Report(t.Name())
-				if !c.noRecurrence && !differs {
-					t.Error("truncated and full gradients agree everywhere on a recurrent net")
+				if (!c.noRecurrence || c.peep) && !differs {
+					t.Error("truncated and full gradients agree everywhere on a net with recurrence or peepholes")
 				}
 			})
 		}

@@ -37,6 +37,12 @@ func seqCases() []seqCase {
 		{name: "full gradient, cells-only", cfg: with(func(c *layers.Config) { c.FullGradient, c.CellsOnlyRecurrence = true, true })},
 		{name: "h' offset", cfg: with(func(c *layers.Config) { c.HPrimeOffset = 0.2 })},
 		{name: "one-hot", cfg: with(func(c *layers.Config) { c.Inputs = 5 }), hot: true},
+		// The later variants of the cell: the forget gate and peepholes read the initial state.
+		{name: "forget gate and peepholes", cfg: with(func(c *layers.Config) { c.ForgetGate, c.Peepholes, c.ForgetGateBias = true, true, []float64{1, 2} })},
+		{name: "forget gate and peepholes, full gradient", cfg: with(func(c *layers.Config) { c.ForgetGate, c.Peepholes, c.FullGradient = true, true, true })},
+		{name: "peepholes, no output gate, cells-only", cfg: with(func(c *layers.Config) { c.Peepholes, c.NoOutputGate, c.CellsOnlyRecurrence = true, true, true })},
+		{name: "forget gate, no recurrence, full gradient", cfg: with(func(c *layers.Config) { c.ForgetGate, c.NoRecurrence, c.FullGradient = true, true, true })},
+		{name: "forget gate and peepholes, one-hot", cfg: with(func(c *layers.Config) { c.Inputs, c.ForgetGate, c.Peepholes = 5, true, true }), hot: true},
 	}
 }
 
@@ -435,8 +441,10 @@ func TestSequenceChunksEqualWhole(t *testing.T) {
 	cases := seqCases()
 	f32 := cases[0]
 	f32.name, f32.f32 = "float32", true
+	f32fp := cases[8]
+	f32fp.name, f32fp.f32 = "float32, forget gate and peepholes", true
 	worst, compared := 0.0, 0
-	for _, c := range append(cases, f32) {
+	for _, c := range append(cases, f32, f32fp) {
 		t.Run(c.name, func(t *testing.T) {
 			ps := graph.NewParamSet()
 			d := newSeqData(c, rand.New(rand.NewSource(13)), streams)

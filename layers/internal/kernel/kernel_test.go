@@ -8,12 +8,26 @@ import (
 
 // TestHotEqualsRows: the one-hot path (Hot, indices) computes bit for bit the outputs and
 // weight gradients of the same symbols given as one-hot rows, with padding rows (whose indices
-// are out of range) not read.
+// are out of range) not read; for the 1997 cell and with a forget gate and peepholes.
 func TestHotEqualsRows(t *testing.T) {
+	for _, v := range []struct {
+		name         string
+		forget, peep bool
+	}{{"1997", false, false}, {"forget gate and peepholes", true, true}} {
+		t.Run(v.name, func(t *testing.T) { testHotEqualsRows(t, v.forget, v.peep) })
+	}
+}
+
+func testHotEqualsRows(t *testing.T, forget, peep bool) {
 	const I, C, S, T, B = 4, 2, 2, 3, 2
 	rng := rand.New(rand.NewSource(1))
 	g, h := Squash{Scale: 4, Shift: -2, Sigmoid: true}, Squash{Scale: 2, Shift: -1, Sigmoid: true}
 	CS, U := C*S, C*S+2*C
+	widths := []int{CS, C, C}
+	if forget {
+		U += C
+		widths = append(widths, C)
+	}
 	fill := func(n int) []float64 {
 		v := make([]float64, n)
 		for i := range v {
@@ -21,9 +35,12 @@ func TestHotEqualsRows(t *testing.T) {
 		}
 		return v
 	}
-	var w [3]Weights[float64]
-	for gi, n := range []int{CS, C, C} {
+	var w [NumGroups]Weights[float64]
+	for gi, n := range widths {
 		w[gi] = Weights[float64]{Wx: fill(I * n), Wh: fill(U * n), B: fill(n)}
+		if peep && gi != Cells {
+			w[gi].Peep = fill(CS)
+		}
 	}
 	lengths := []float64{3, 2}
 	idx := []float64{1, 3, 0, 2, 3, 99} // row 5 (step 2, sequence 1) is padding
@@ -34,8 +51,8 @@ func TestHotEqualsRows(t *testing.T) {
 		}
 	}
 	dy := fill(T * B * CS)
-	run := func(hot bool) (out []float64, dw [3]Weights[float64]) {
-		k := &Kernel[float64]{I: I, C: C, S: S, T: T, B: B, OutGate: true, Rec: true, Hot: hot, G: g, H: h}
+	run := func(hot bool) (out []float64, dw [NumGroups]Weights[float64]) {
+		k := &Kernel[float64]{I: I, C: C, S: S, T: T, B: B, OutGate: true, Rec: true, Hot: hot, Forget: forget, Peep: peep, G: g, H: h}
 		k.Alloc()
 		if err := k.SetLengths(lengths); err != nil {
 			t.Fatal(err)
@@ -50,8 +67,11 @@ func TestHotEqualsRows(t *testing.T) {
 		k.SetInit(nil, nil)
 		out = make([]float64, T*B*CS)
 		k.Forward(x, w, out)
-		for gi, n := range []int{CS, C, C} {
+		for gi, n := range widths {
 			dw[gi] = Weights[float64]{Wx: make([]float64, I*n), Wh: make([]float64, U*n), B: make([]float64, n)}
+			if peep && gi != Cells {
+				dw[gi].Peep = make([]float64, CS)
+			}
 		}
 		k.Backward(x, w, dy, nil, dw)
 		return out, dw
@@ -69,7 +89,7 @@ func TestHotEqualsRows(t *testing.T) {
 		}
 	}
 	for gi := range dw1 {
-		for j, parts := range [][2][]float64{{dw1[gi].Wx, dw2[gi].Wx}, {dw1[gi].Wh, dw2[gi].Wh}, {dw1[gi].B, dw2[gi].B}} {
+		for j, parts := range [][2][]float64{{dw1[gi].Wx, dw2[gi].Wx}, {dw1[gi].Wh, dw2[gi].Wh}, {dw1[gi].B, dw2[gi].B}, {dw1[gi].Peep, dw2[gi].Peep}} {
 			for i := range parts[0] {
 				if parts[0][i] != parts[1][i] {
 					t.Fatalf("group %d weight %d [%d]: rows %v, hot %v", gi, j, i, parts[0][i], parts[1][i])
