@@ -21,8 +21,10 @@ type Row struct {
 
 // Rows are the LSTM rows of the paper's Tables 1-9, in the paper's order, each followed by our
 // diagnostic variants of it (not the paper's: a full gradient, a linear output unit, gradient
-// clipping, an h' offset, ...; see Variant). Lookup(r.ID, r.Variant) gives a row's spec and the
-// paper's figure for it.
+// clipping, an h' offset, ...; see Variant). The rows of Exps. 1, 2a and 2b come twice: with
+// the weights changed once per sequence, and at every step (Variant.PerStep), the two readings
+// of the paper's on-line learning. Lookup(r.ID, r.Variant) gives a row's spec and the paper's
+// figure for it.
 var Rows = []Row{
 	{"1: 4 blocks of 1, α=0.1", "1", Variant{Blocks: 4, LR: 0.1}},
 	{"1: 3 blocks of 2, α=0.1", "1", Variant{Blocks: 3, LR: 0.1}},
@@ -32,8 +34,15 @@ var Rows = []Row{
 	{"1: 3 blocks of 2, α=0.5, full gradient", "1", Variant{Blocks: 3, LR: 0.5, FullGradient: true}},
 	{"1: 3 blocks of 2, α=0.5, recall step only", "1", Variant{Blocks: 3, LR: 0.5, ReberSteps: datasets.ReberRecall}},
 	{"1: 3 blocks of 2, α=0.5, local steps only", "1", Variant{Blocks: 3, LR: 0.5, ReberSteps: datasets.ReberLocal}},
+	{"1: 4 blocks of 1, α=0.1, per-step updates", "1", Variant{Blocks: 4, LR: 0.1, PerStep: true}},
+	{"1: 3 blocks of 2, α=0.1, per-step updates", "1", Variant{Blocks: 3, LR: 0.1, PerStep: true}},
+	{"1: 3 blocks of 2, α=0.2, per-step updates", "1", Variant{Blocks: 3, LR: 0.2, PerStep: true}},
+	{"1: 4 blocks of 1, α=0.5, per-step updates", "1", Variant{Blocks: 4, LR: 0.5, PerStep: true}},
+	{"1: 3 blocks of 2, α=0.5, per-step updates", "1", Variant{Blocks: 3, LR: 0.5, PerStep: true}},
 	{"2a: p=100", "2a", Variant{P: 100}},
+	{"2a: p=100, per-step updates", "2a", Variant{P: 100, PerStep: true}},
 	{"2b: p=100", "2b", Variant{P: 100}},
+	{"2b: p=100, per-step updates", "2b", Variant{P: 100, PerStep: true}},
 	{"2c: q=50, p=50", "2c", Variant{P: 50, Q: 50}},
 	{"2c: q=100, p=100", "2c", Variant{P: 100, Q: 100}},
 	{"2c: q=200, p=200", "2c", Variant{P: 200, Q: 200}},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/online"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
@@ -255,7 +256,18 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 		opt = t.held
 		t.st.Construct = &constructState{}
 	}
-	if t.tr, err = train.NewTrainer(train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}); err != nil {
+	cfg := train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}
+	if s.PerStep {
+		if name != "sgd" {
+			return nil, errors.Errorf("paper: experiment %s: the per-step learner changes the weights by the paper's rule (plain gradient descent), not by %s", s.ID, name)
+		}
+		bl := &online.BatchLearner{Config: online.Config{Net: s.Net, LR: s.LR, Mode: online.PerStep}}
+		if t.held != nil {
+			bl.Frozen = t.held.Held
+		}
+		cfg.Learner = bl
+	}
+	if t.tr, err = train.NewTrainer(cfg); err != nil {
 		return nil, err
 	}
 	if err := t.setUp(name); err != nil {

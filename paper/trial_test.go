@@ -32,6 +32,7 @@ func only(id string, v Variant) Variant {
 	}{
 		{"T", func() { v.T = 0 }}, {"N", func() { v.N = 0 }}, {"p", func() { v.P = 0 }}, {"q", func() { v.Q = 0 }},
 		{"blocks", func() { v.Blocks = 0 }}, {"nseq", func() { v.NSeq = 0 }}, {"no-construct", func() { v.NoConstruct = false }},
+		{"per-step", func() { v.PerStep = false }},
 		{"fresh-test-sets", func() { v.FreshTestSets = false }},
 	} {
 		if !Applies(f.flag, id) {
@@ -117,11 +118,12 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 // same weights (compared through the trained net's cell states) as the uninterrupted trial.
 func TestResumeIsBitIdentical(t *testing.T) {
 	for _, tc := range []struct {
-		id    string
-		fresh bool
-	}{{"6a", false}, {"2c", false}, {"3a", false}, {"1", false}, {"3b", true}} {
-		t.Run(fmt.Sprintf("%s/fresh=%v", tc.id, tc.fresh), func(t *testing.T) {
-			s, err := Lookup(tc.id, only(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh}))
+		id             string
+		fresh, perStep bool
+	}{{"6a", false, false}, {"2c", false, false}, {"3a", false, false}, {"1", false, false}, {"3b", true, false},
+		{"1", false, true}, {"2a", false, true}} {
+		t.Run(fmt.Sprintf("%s/fresh=%v/perStep=%v", tc.id, tc.fresh, tc.perStep), func(t *testing.T) {
+			s, err := Lookup(tc.id, only(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh, PerStep: tc.perStep}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -594,6 +596,10 @@ func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
 		{"3a", Variant{Blocks: 3}, "blocks (number of blocks) does not apply to experiment 3a, only to 1"},
 		{"4", Variant{NSeq: 13}, "nseq (n_seq stopping rule) does not apply to experiment 4, only to 5"},
 		{"2c", Variant{NoConstruct: true}, "no-construct (the memory cell from the start) does not apply to experiment 2c, only to 2a, 2b"},
+		{"4", Variant{PerStep: true}, "per-step (weights changed at every step) does not apply to experiment 4, only to 1, 2a, 2b"},
+		{"1", Variant{PerStep: true, FullGradient: true}, "computes the truncated gradient, not the full one"},
+		{"2a", Variant{PerStep: true, ClipNorm: 1}, "the per-step learner has none"},
+		{"2b", Variant{PerStep: true}, ""},
 		{"4", Variant{T: -100}, "T -100, want a positive number"},
 		{"2c", Variant{P: -1}, "p -1, want a positive number"},
 		{"1", Variant{LR: -0.5}, "learning rate -0.5"},
@@ -626,5 +632,34 @@ func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
 	s.Max = 0 // a script's edit of the spec: no limit is an error, not a run without end
 	if _, err := RunTrial(s, Options{}); err == nil || !strings.Contains(err.Error(), "a limit of 0 sequences") {
 		t.Errorf("Spec.Max 0: err = %v", err)
+	}
+}
+
+// TestPerStepChangesTheWeightsEveryStep: Exp. 1 with per-step updates trains other weights
+// than with per-sequence updates from the same seed (compared through the cell states of the
+// trained nets), and a per-step trial names itself so that its checkpoint is not taken for a
+// per-sequence one.
+func TestPerStepChangesTheWeightsEveryStep(t *testing.T) {
+	var states [2][][]float64
+	for i, perStep := range []bool{false, true} {
+		s, err := Lookup("1", Variant{PerStep: perStep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perStep != strings.Contains(s.Title, "weights changed at every step") {
+			t.Errorf("title %q", s.Title)
+		}
+		r, err := RunTrial(s, Options{Seed: 2, Max: 200, Test: -1, Drift: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states[i] = r.Drift.States
+	}
+	if fmt.Sprint(states[0]) == fmt.Sprint(states[1]) {
+		t.Errorf("per-step and per-sequence updates trained the same net: %v", states[0])
+	}
+	s, _ := Lookup("1", Variant{PerStep: true})
+	if _, err := RunTrial(s, Options{Seed: 2, Max: 10, Optimizer: "adam"}); err == nil || !strings.Contains(err.Error(), "not by adam") {
+		t.Errorf("per-step with Adam: %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func TestSelectRows(t *testing.T) {
 			t.Errorf("%q: got %q, %v; want %q", tc.spec, got, err, tc.want)
 		}
 	}
-	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 12 {
+	if rows, err := selectRows("1,4", false); err != nil || len(rows) != 17 { // Exp. 1: 5 rows, 3 diagnostics, 5 per-step rows; Exp. 4: 4 rows
 		t.Errorf("1,4: %d rows, %v", len(rows), err)
 	}
 	// "all" among other rows: the rows listed before it keep their place, every other row

@@ -73,6 +73,9 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if has("h-prime-offset") {
 		fs.Float64Var(&v.HPrimeOffset, "h-prime-offset", 0, "add this to h'(s) where the error enters the cell states, eq. 23 (flat spot elimination; not the paper's algorithm; a diagnostic, see docs/notes.md; 0: none)")
 	}
+	if has("per-step") {
+		fs.BoolVar(&v.PerStep, "per-step", false, "change the weights at every step with a target (the paper's on-line learner, App. A.1, package online) instead of once per sequence")
+	}
 	fs.Float64Var(&v.ClipNorm, "clip-norm", 0, "rescale each sequence's gradient to at most this L2 norm (not the paper's algorithm; a diagnostic, see docs/notes.md; 0: none)")
 	steps, measure, every := new("all"), new("mse"), new(0)
 	if has("reber-steps") {
