@@ -12,40 +12,10 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
-	"github.com/lstm97/lstm97/train"
 )
-
-// variantArchs are the architectures on which the later variants of the cell (forget gate,
-// peepholes) are tested, each in the four variants of variantCases.
-var variantArchs = []netCase{
-	{name: "2 blocks of 2, batch 2", blocks: 2, cells: 2, in: 3, out: 2, outBias: true, T: 10, B: 2, targets: "some"},
-	{name: "3 blocks of 1, gate biases, every step", blocks: 3, cells: 1, in: 4, out: 3, biases: layers.BiasGates, T: 8, B: 1, targets: "every"},
-	{name: "no output gate", blocks: 2, cells: 2, in: 2, out: 2, noOutGate: true, outBias: true, T: 9, B: 1, targets: "end"},
-	{name: "no recurrence", blocks: 2, cells: 2, in: 3, out: 1, noRecurrence: true, T: 8, B: 2, targets: "some"},
-	{name: "cells-only recurrence, no bias", blocks: 2, cells: 1, in: 3, out: 2, biases: layers.BiasNone, cellsOnly: true, T: 10, B: 1, targets: "end"},
-	{name: "1 block of 3, batch 3, linear out", blocks: 1, cells: 3, in: 2, out: 2, outLinear: true, T: 7, B: 3, targets: "every"},
-	{name: "long, 2 blocks of 2", blocks: 2, cells: 2, in: 2, out: 1, outBias: true, T: 30, B: 1, targets: "end", initRange: 0.3},
-	{name: "h' offset", blocks: 2, cells: 2, in: 3, out: 2, T: 8, B: 2, targets: "every", hPrimeOffset: 0.2},
-}
-
-// variantCases returns every architecture of variantArchs as the 1997 cell, with a forget
-// gate, with peepholes, and with both.
-func variantCases() []netCase {
-	var out []netCase
-	for _, a := range variantArchs {
-		for _, v := range []struct {
-			name         string
-			forget, peep bool
-		}{{"1997", false, false}, {"forget gate", true, false}, {"peepholes", false, true}, {"forget gate and peepholes", true, true}} {
-			c := a
-			c.name, c.forget, c.peep = a.name+"/"+v.name, v.forget, v.peep
-			out = append(out, c)
-		}
-	}
-	return out
-}
 
 // TestVariantsMatchPaperAlgorithm: with a forget gate, peepholes or both, the truncated
 // gradient of both forms equals what the appendix algorithm extended to them (internal/oracle:
@@ -54,7 +24,7 @@ func variantCases() []netCase {
 func TestVariantsMatchPaperAlgorithm(t *testing.T) {
 	for _, form := range forms {
 		t.Run(form.name, func(t *testing.T) {
-			t.Logf("largest relative difference graph vs oracle: %.3g", againstOracle(t, variantCases(), form.unrolled, 2))
+			t.Logf("largest relative difference graph vs oracle: %.3g", againstOracle(t, testnets.VariantGrid(), form.unrolled, 2))
 		})
 	}
 }
@@ -62,33 +32,33 @@ func TestVariantsMatchPaperAlgorithm(t *testing.T) {
 // TestVariantsFullGradientMatchesFiniteDifferences checks the untruncated gradient of the
 // variants, in both forms, against central differences.
 func TestVariantsFullGradientMatchesFiniteDifferences(t *testing.T) {
-	fullAgainstFiniteDifferences(t, variantCases())
+	fullAgainstFiniteDifferences(t, testnets.VariantGrid())
 }
 
 // TestVariantsFusedEqualsUnrolled compares the two forms directly: outputs to 1e-12, and the
 // truncated and full gradients to 1e-12 relative to the largest of each tensor.
 func TestVariantsFusedEqualsUnrolled(t *testing.T) {
 	worstOut, worstGrad := 0.0, 0.0
-	for ci, c := range variantCases() {
-		bt := c.batch(rand.New(rand.NewSource(int64(50 + ci))))
+	for ci, c := range testnets.VariantGrid() {
+		bt := c.Batch(rand.New(rand.NewSource(int64(50 + ci))))
 		for _, full := range []bool{false, true} {
 			un, uo, ul := graphGrads(t, c, true, full, int64(ci), bt)
 			fu, fo, fl := graphGrads(t, c, false, full, int64(ci), bt)
 			if d := math.Abs(ul - fl); d > 1e-12*math.Max(1, ul) {
-				t.Errorf("%s full=%v: loss unrolled %v, fused %v", c.name, full, ul, fl)
+				t.Errorf("%s full=%v: loss unrolled %v, fused %v", c.Name, full, ul, fl)
 			}
 			for k := range uo {
 				for i := range uo[k] {
 					d := math.Abs(uo[k][i] - fo[k][i])
 					worstOut = math.Max(worstOut, d)
 					if d > 1e-12 {
-						t.Errorf("%s full=%v: output %d[%d]: unrolled %v, fused %v", c.name, full, k, i, uo[k][i], fo[k][i])
+						t.Errorf("%s full=%v: output %d[%d]: unrolled %v, fused %v", c.Name, full, k, i, uo[k][i], fo[k][i])
 					}
 				}
 			}
 			for i, p := range un {
 				if fu[i].Name != p.Name {
-					t.Fatalf("%s: parameter %d is %q unrolled, %q fused", c.name, i, p.Name, fu[i].Name)
+					t.Fatalf("%s: parameter %d is %q unrolled, %q fused", c.Name, i, p.Name, fu[i].Name)
 				}
 				a, b := p.Grad.Data().([]float64), fu[i].Grad.Data().([]float64)
 				size, diff := 0.0, 0.0
@@ -100,7 +70,7 @@ func TestVariantsFusedEqualsUnrolled(t *testing.T) {
 					worstGrad = math.Max(worstGrad, diff/size)
 				}
 				if diff > 1e-12*size {
-					t.Errorf("%s full=%v: %s: unrolled and fused differ by %.3g (largest %.3g)", c.name, full, p.Name, diff, size)
+					t.Errorf("%s full=%v: %s: unrolled and fused differ by %.3g (largest %.3g)", c.Name, full, p.Name, diff, size)
 				}
 			}
 		}
@@ -111,45 +81,13 @@ func TestVariantsFusedEqualsUnrolled(t *testing.T) {
 // TestVariantsFloat32AgainstFloat64 compares float32 gradients of the forget gate with
 // peepholes with float64 ones, in both forms.
 func TestVariantsFloat32AgainstFloat64(t *testing.T) {
-	worst := map[bool]float64{}
-	for _, c := range variantCases() {
-		if !c.forget || !c.peep || c.hPrimeOffset != 0 {
-			continue
-		}
-		bt := c.batch(rand.New(rand.NewSource(5)))
-		for _, form := range forms {
-			grads := map[tensor.Dtype][]vm.Param{}
-			for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-				cfg := c.netConfig(false)
-				cfg.Unrolled = form.unrolled
-				opt := &captureOpt{}
-				tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 8, Dtype: dt})
-				must(t, err)
-				if _, err := tr.Step(bt); err != nil {
-					t.Fatalf("%s %s %v: %v", c.name, form.name, dt, err)
-				}
-				tr.Close()
-				grads[dt] = opt.ps
-			}
-			for i, p64 := range grads[tensor.Float64] {
-				g64 := p64.Grad.Data().([]float64)
-				g32 := grads[tensor.Float32][i].Grad.Data().([]float32)
-				diff, size := 0.0, 0.0
-				for j := range g64 {
-					diff = math.Max(diff, math.Abs(float64(g32[j])-g64[j]))
-					size = math.Max(size, math.Abs(g64[j]))
-				}
-				if size == 0 {
-					continue
-				}
-				worst[form.unrolled] = math.Max(worst[form.unrolled], diff/size)
-				if diff/size > 1e-4 {
-					t.Errorf("%s %s: %s: float32 differs by %.3g of the largest gradient", c.name, form.name, p64.Name, diff/size)
-				}
-			}
+	var cases []testnets.Case
+	for _, c := range testnets.VariantGrid() {
+		if c.Forget && c.Peep && c.HPrimeOffset == 0 {
+			cases = append(cases, c)
 		}
 	}
-	t.Logf("float32 vs float64, largest per-tensor relative gradient difference: unrolled %.3g, fused %.3g", worst[true], worst[false])
+	float32Against64(t, cases)
 }
 
 // TestVariantParams checks the parameters the variants add: their names, shapes and order

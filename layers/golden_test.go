@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testnets"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -47,8 +48,8 @@ func hashOf(vs []float64) goldenHash {
 // rewrites it, which only a deliberate change of the 1997 numbers may do).
 func TestLSTM97BitIdentical(t *testing.T) {
 	got := map[string]goldenHash{}
-	for ci, c := range netCases {
-		bt := c.batch(rand.New(rand.NewSource(int64(1000 + ci))))
+	for ci, c := range testnets.Cases1997 {
+		bt := c.Batch(rand.New(rand.NewSource(int64(1000 + ci))))
 		for _, form := range forms {
 			for _, full := range []bool{false, true} {
 				ps, outs, loss := graphGrads(t, c, form.unrolled, full, int64(ci), bt)
@@ -59,7 +60,7 @@ func TestLSTM97BitIdentical(t *testing.T) {
 				for _, p := range ps {
 					vs = append(vs, p.Grad.Data().([]float64)...)
 				}
-				got[fmt.Sprintf("net %s/%s/full=%v", c.name, form.name, full)] = hashOf(vs)
+				got[fmt.Sprintf("net %s/%s/full=%v", c.Name, form.name, full)] = hashOf(vs)
 			}
 		}
 	}

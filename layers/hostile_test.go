@@ -12,6 +12,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
@@ -153,7 +154,7 @@ func TestProgramMisuse(t *testing.T) {
 // each against the same training run done alone. Run it with -race.
 func TestParallelTrialsAreIndependent(t *testing.T) {
 	train := func(seed int64) []float64 {
-		opt := &captureOpt{}
+		opt := &testnets.CaptureOpt{}
 		tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(addingNetCfg()), Optimizer: opt, Seed: seed})
 		if err != nil {
 			t.Error(err)
@@ -163,14 +164,14 @@ func TestParallelTrialsAreIndependent(t *testing.T) {
 		rng := rand.New(rand.NewSource(seed))
 		var out []float64
 		for i := 0; i < 20; i++ {
-			bt := netCases[0].batch(rng)
+			bt := testnets.Cases1997[0].Batch(rng)
 			r, err := tr.Step(bt)
 			if err != nil {
 				t.Error(err)
 				return nil
 			}
 			out = append(out, r.Loss)
-			for _, p := range opt.ps {
+			for _, p := range opt.Params {
 				out = append(out, p.Grad.Data().([]float64)...)
 			}
 		}
@@ -212,27 +213,32 @@ func addingNetCfg() layers.NetConfig {
 // TestFloat32AgainstFloat64 compares float32 gradients with float64 ones on the paper's
 // architectures, in both forms, and reports how far they are apart.
 func TestFloat32AgainstFloat64(t *testing.T) {
-	worst := map[bool]float64{}
-	for _, c := range netCases {
-		if !strings.HasPrefix(c.name, "table 10") {
-			continue
+	var cases []testnets.Case
+	for _, c := range testnets.Cases1997 {
+		if strings.HasPrefix(c.Name, "table 10") {
+			cases = append(cases, c)
 		}
-		bt := c.batch(rand.New(rand.NewSource(5)))
+	}
+	float32Against64(t, cases)
+}
+
+// float32Against64 computes the gradients of each case in float32 and in float64, in both
+// forms, fails t where a tensor's float32 gradient differs from its float64 one by more than
+// 1e-4 of the tensor's largest, and logs the largest relative difference of each form.
+func float32Against64(t *testing.T, cases []testnets.Case) {
+	worst := map[bool]float64{}
+	for _, c := range cases {
+		bt := c.Batch(rand.New(rand.NewSource(5)))
 		for _, form := range forms {
 			grads := map[tensor.Dtype][]vm.Param{}
 			for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-				cfg := c.netConfig(false)
+				cfg := c.NetConfig(false)
 				cfg.Unrolled = form.unrolled
-				opt := &captureOpt{}
-				tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg), Optimizer: opt, Seed: 8, Dtype: dt})
+				ps, _, err := testnets.Step(train.TrainerConfig{Model: layers.Net(cfg), Seed: 8, Dtype: dt}, bt)
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("%s %s %v: %v", c.Name, form.name, dt, err)
 				}
-				if _, err := tr.Step(bt); err != nil {
-					t.Fatalf("%s %s %v: %v", c.name, form.name, dt, err)
-				}
-				tr.Close()
-				grads[dt] = opt.ps
+				grads[dt] = ps
 			}
 			for i, p64 := range grads[tensor.Float64] {
 				g64 := p64.Grad.Data().([]float64)
@@ -248,7 +254,7 @@ func TestFloat32AgainstFloat64(t *testing.T) {
 				rel := diff / size
 				worst[form.unrolled] = math.Max(worst[form.unrolled], rel)
 				if rel > 1e-4 {
-					t.Errorf("%s %s: %s: float32 differs by %.3g of the largest gradient", c.name, form.name, p64.Name, rel)
+					t.Errorf("%s %s: %s: float32 differs by %.3g of the largest gradient", c.Name, form.name, p64.Name, rel)
 				}
 			}
 		}

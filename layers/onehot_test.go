@@ -8,6 +8,7 @@ import (
 
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/train"
@@ -15,16 +16,16 @@ import (
 
 // symbolBatch returns a batch of random symbols for case c and the same batch with the
 // symbols coded as one-hot rows.
-func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows train.Batch) {
-	dense := c.batch(rng) // for its targets
-	symbols = train.Batch{Alphabet: c.in, Targets: dense.Targets}
+func symbolBatch(c testnets.Case, rng *rand.Rand) (symbols, rows train.Batch) {
+	dense := c.Batch(rng) // for its targets
+	symbols = train.Batch{Alphabet: c.In, Targets: dense.Targets}
 	rows = train.Batch{Targets: dense.Targets}
 	for t := 0; t < c.T; t++ {
 		ks := make([]int, c.B)
 		xs := make([][]float64, c.B)
 		for b := range ks {
-			ks[b] = rng.Intn(c.in)
-			xs[b] = make([]float64, c.in)
+			ks[b] = rng.Intn(c.In)
+			xs[b] = make([]float64, c.In)
 			xs[b][ks[b]] = 1
 		}
 		symbols.Symbols = append(symbols.Symbols, ks)
@@ -38,8 +39,8 @@ func symbolBatch(c netCase, rng *rand.Rand) (symbols, rows train.Batch) {
 // of the same batch given as one-hot rows, in both forms, with and without truncation.
 func TestSymbolsEqualOneHotRows(t *testing.T) {
 	tested := 0
-	for ci, c := range netCases {
-		if c.outFromInputs {
+	for ci, c := range testnets.Cases1997 {
+		if c.OutFromInputs {
 			continue // refused; see TestSymbolsRefused
 		}
 		for _, form := range forms {
@@ -48,7 +49,7 @@ func TestSymbolsEqualOneHotRows(t *testing.T) {
 				symbols, rows := symbolBatch(c, rand.New(rand.NewSource(seed)))
 				ps, outs, loss := graphGrads(t, c, form.unrolled, full, seed, symbols)
 				wantPs, wantOuts, wantLoss := graphGrads(t, c, form.unrolled, full, seed, rows)
-				name := c.name + "/" + form.name
+				name := c.Name + "/" + form.name
 				if full {
 					name += "/full gradient"
 				}
@@ -86,12 +87,12 @@ func TestSymbolsEqualOneHotRows(t *testing.T) {
 
 // TestSymbolsRefused checks the errors for symbol batches and one-hot inputs that cannot work.
 func TestSymbolsRefused(t *testing.T) {
-	c := netCases[4] // no output gate, exp 2a: the output units see the inputs
-	if !c.outFromInputs {
+	c := testnets.Cases1997[4] // no output gate, exp 2a: the output units see the inputs
+	if !c.OutFromInputs {
 		t.Fatal("case 4 should feed the inputs to the output units")
 	}
 	symbols, _ := symbolBatch(c, rand.New(rand.NewSource(1)))
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(c.netConfig(false)), Optimizer: &captureOpt{}, Seed: 1})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(c.NetConfig(false)), Optimizer: &testnets.CaptureOpt{}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/online"
@@ -55,23 +56,23 @@ func trainBoth(t *testing.T, net layers.NetConfig, mode online.Mode, bts []train
 // trains sequence by sequence to the weights the graph path reaches with plain SGD, to 1e-12.
 func TestBatchLearnerTrainsLikeTheGraph(t *testing.T) {
 	worst := 0.0
-	for _, c := range netCases {
+	for _, c := range testnets.Cases() {
 		if c.B != 1 {
 			continue
 		}
 		rng := rand.New(rand.NewSource(11))
 		var bts []train.Batch
 		for i := 0; i < 3; i++ {
-			bts = append(bts, c.batch(rng))
+			bts = append(bts, c.Batch(rng))
 		}
-		gps, ops := trainBoth(t, c.netConfig(), online.PerSequence, bts)
+		gps, ops := trainBoth(t, c.NetConfig(false), online.PerSequence, bts)
 		for _, name := range gps.Names() {
 			a, _ := gps.Float64s(name)
 			b, _ := ops.Float64s(name)
-			d := relDiff(a, b)
+			d := testnets.RelDiff(a, b)
 			worst = math.Max(worst, d)
 			if d > 1e-12 {
-				t.Errorf("%s: %s differs by %.3g after 3 sequences", c.name, name, d)
+				t.Errorf("%s: %s differs by %.3g after 3 sequences", c.Name, name, d)
 			}
 		}
 	}

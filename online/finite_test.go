@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/gradcheck"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/online"
 )
@@ -17,26 +18,26 @@ import (
 // paths from the states into the gates (the peepholes' sources), so only the output gates'
 // and the output units' weights, which reach no state, are checked there.
 func TestGradientMatchesFiniteDifferences(t *testing.T) {
-	for _, c := range []netCase{
-		{name: "exp 2a-like", blocks: 1, cells: 1, in: 4, out: 4, biases: layers.BiasNone, noOutGate: true, noRecurrence: true,
-			g: layers.SquashLogistic, h: layers.SquashIdentity, outFromInputs: true, T: 6, targets: "every"},
-		{name: "no recurrence", blocks: 2, cells: 2, in: 3, out: 2, noRecurrence: true, outBias: true, T: 8, targets: "some"},
-		{name: "forget gate", blocks: 2, cells: 2, in: 3, out: 2, noRecurrence: true, outBias: true, T: 8, targets: "some", forget: true},
-		{name: "forget gate, gate biases, linear out", blocks: 3, cells: 1, in: 2, out: 2, biases: layers.BiasGates, noRecurrence: true,
-			outLinear: true, T: 10, targets: "every", forget: true, hPrimeOffset: 0},
-		{name: "forget gate, no output gate", blocks: 1, cells: 3, in: 2, out: 1, noOutGate: true, noRecurrence: true, T: 7,
-			targets: "end", forget: true},
-		{name: "forget gate and peepholes", blocks: 2, cells: 2, in: 3, out: 2, noRecurrence: true, outBias: true, T: 8, targets: "some",
-			forget: true, peep: true},
+	for _, c := range []testnets.Case{
+		{Name: "exp 2a-like", Blocks: 1, Cells: 1, In: 4, Out: 4, Biases: layers.BiasNone, NoOutGate: true, NoRecurrence: true,
+			G: layers.SquashLogistic, H: layers.SquashIdentity, OutFromInputs: true, T: 6, Targets: "every"},
+		{Name: "no recurrence", Blocks: 2, Cells: 2, In: 3, Out: 2, NoRecurrence: true, OutBias: true, T: 8, Targets: "some"},
+		{Name: "forget gate", Blocks: 2, Cells: 2, In: 3, Out: 2, NoRecurrence: true, OutBias: true, T: 8, Targets: "some", Forget: true},
+		{Name: "forget gate, gate biases, linear out", Blocks: 3, Cells: 1, In: 2, Out: 2, Biases: layers.BiasGates, NoRecurrence: true,
+			OutLinear: true, T: 10, Targets: "every", Forget: true, HPrimeOffset: 0},
+		{Name: "forget gate, no output gate", Blocks: 1, Cells: 3, In: 2, Out: 1, NoOutGate: true, NoRecurrence: true, T: 7,
+			Targets: "end", Forget: true},
+		{Name: "forget gate and peepholes", Blocks: 2, Cells: 2, In: 3, Out: 2, NoRecurrence: true, OutBias: true, T: 8, Targets: "some",
+			Forget: true, Peep: true},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			c.B = 1
-			net := c.netConfig()
+			net := c.NetConfig(false)
 			ps, err := online.NewParams(net, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
-			bt := c.batch(rand.New(rand.NewSource(3)))
+			bt := c.Batch(rand.New(rand.NewSource(3)))
 			l, err := online.New(online.Config{Net: net, LR: 1}, ps)
 			if err != nil {
 				t.Fatal(err)
@@ -62,12 +63,12 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 			}
 			fd := &gradcheck.Checker{T: t, Loss: loss, Tol: gradcheck.Tol{Abs: 1e-8, Rel: 1e-6}}
 			for _, name := range l.Names() {
-				if c.peep && !strings.Contains(name, "out") {
+				if c.Peep && !strings.Contains(name, "out") {
 					continue // out_gate/* and out/* only (see above)
 				}
 				fd.Check(name, w[name], grads[name])
 			}
-			fd.Report(c.name)
+			fd.Report(c.Name)
 		})
 	}
 }

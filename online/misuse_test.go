@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/online"
 )
@@ -51,8 +52,8 @@ func TestBadStepChangesNothing(t *testing.T) {
 	} {
 		for _, mode := range []online.Mode{online.PerSequence, online.PerStep} {
 			t.Run(tc.name+"/"+mode.String(), func(t *testing.T) {
-				c := netCases[0]
-				net := c.netConfig()
+				c := testnets.Cases1997[0]
+				net := c.NetConfig(false)
 				ps, err := online.NewParams(net, 2)
 				if err != nil {
 					t.Fatal(err)
@@ -117,7 +118,7 @@ func TestNonFiniteResultChangesNothing(t *testing.T) {
 		{"net input", 1e308, 10, "sequence 0 step 1: net input of cell 0 (block 0) is +Inf; nothing changed"},
 		{"partial", 1e307, 10, "sequence 0 step 1: partial ∂s/∂w (eq. 25) of cell 0 (block 0) with respect to the weight of input gate 0 from input 0 is +Inf; nothing changed"},
 	} {
-		net := netCases[0].netConfig()
+		net := testnets.Cases1997[0].NetConfig(false)
 		net.LSTM.G = layers.SquashIdentity
 		ps, err := online.NewParams(net, 2)
 		if err != nil {
@@ -151,7 +152,7 @@ func TestNonFiniteResultChangesNothing(t *testing.T) {
 // TestOverflowingUpdateChangesNothing: an update at EndSequence that would make a weight
 // infinite is refused, changes nothing, and the learner refuses to go on until Reset.
 func TestOverflowingUpdateChangesNothing(t *testing.T) {
-	net := netCases[0].netConfig()
+	net := testnets.Cases1997[0].NetConfig(false)
 	net.Output.Linear = true // the error at the output is target - y: 1000 here
 	ps, err := online.NewParams(net, 2)
 	if err != nil {
@@ -184,12 +185,12 @@ func TestOverflowingUpdateChangesNothing(t *testing.T) {
 // TestNewRefuses: configurations and parameter sets the learner cannot use are errors that
 // say why.
 func TestNewRefuses(t *testing.T) {
-	net := netCases[0].netConfig()
+	net := testnets.Cases1997[0].NetConfig(false)
 	good, err := online.NewParams(net, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := online.NewParams(netCases[1].netConfig(), 1) // another architecture
+	other, err := online.NewParams(testnets.Cases1997[1].NetConfig(false), 1) // another architecture
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,15 +258,15 @@ func TestNewRefuses(t *testing.T) {
 // TestNoAllocationPerStep: after the first, steps (with and without a target, in both modes)
 // and EndSequence allocate nothing.
 func TestNoAllocationPerStep(t *testing.T) {
-	var forgetPeep netCase
-	for _, c := range netCases {
-		if c.name == "forget gate and peepholes, big blocks" {
+	var forgetPeep testnets.Case
+	for _, c := range testnets.VariantCases {
+		if c.Name == "forget gate and peepholes, big blocks" {
 			forgetPeep = c
 		}
 	}
-	for _, c := range []netCase{netCases[1], netCases[4], netCases[9], forgetPeep} {
+	for _, c := range []testnets.Case{testnets.Cases1997[1], testnets.Cases1997[4], testnets.Cases1997[9], forgetPeep} {
 		for _, mode := range []online.Mode{online.PerSequence, online.PerStep} {
-			net := c.netConfig()
+			net := c.NetConfig(false)
 			ps, err := online.NewParams(net, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -274,11 +275,11 @@ func TestNoAllocationPerStep(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x, y := make([]float64, c.in), make([]float64, c.out)
+			x, y := make([]float64, c.In), make([]float64, c.Out)
 			for i := range x {
 				x[i] = 0.3
 			}
-			states := make([]float64, 0, c.blocks*c.cells)
+			states := make([]float64, 0, c.Blocks*c.Cells)
 			n := 0
 			allocs := testing.AllocsPerRun(200, func() {
 				var err error
@@ -302,7 +303,7 @@ func TestNoAllocationPerStep(t *testing.T) {
 				n++
 			})
 			if allocs != 0 {
-				t.Errorf("%s %v: %v allocations per step", c.name, mode, allocs)
+				t.Errorf("%s %v: %v allocations per step", c.Name, mode, allocs)
 			}
 		}
 	}

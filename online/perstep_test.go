@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/online"
@@ -185,18 +186,18 @@ func TestPerStepMatchesHandComputation(t *testing.T) {
 // modes make the same single update; with targets at every step they differ (the second
 // step of PerStep sees changed weights).
 func TestPerStepEqualsPerSequenceWithOneTarget(t *testing.T) {
-	c := netCases[0] // adding-like
+	c := testnets.Cases1997[0] // adding-like
 	for _, every := range []bool{false, true} {
-		c.targets = "end"
+		c.Targets = "end"
 		if every {
-			c.targets = "every"
+			c.Targets = "every"
 		}
-		net := c.netConfig()
+		net := c.NetConfig(false)
 		ps, err := online.NewParams(net, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
-		bt := c.batch(rand.New(rand.NewSource(5)))
+		bt := c.Batch(rand.New(rand.NewSource(5)))
 		var ws [2]map[string][]float64
 		for i, mode := range []online.Mode{online.PerSequence, online.PerStep} {
 			l, err := online.New(online.Config{Net: net, LR: 0.5, Mode: mode}, ps)
@@ -214,7 +215,7 @@ func TestPerStepEqualsPerSequenceWithOneTarget(t *testing.T) {
 		}
 		diff := 0.0
 		for name, v := range ws[0] {
-			diff = math.Max(diff, relDiff(ws[1][name], v))
+			diff = math.Max(diff, testnets.RelDiff(ws[1][name], v))
 		}
 		if every && diff < 1e-6 {
 			t.Errorf("targets at every step: the modes agree to %g", diff)
