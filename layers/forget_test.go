@@ -7,14 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
-	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
-	"github.com/lstm97/lstm97/layers/output"
 )
 
 // TestVariantsMatchPaperAlgorithm: with a forget gate, peepholes or both, the truncated
@@ -215,62 +212,6 @@ func TestVariantStepNodes(t *testing.T) {
 		}
 		if st1.ForgetGate == nil || !st1.Y.Shape().Eq(tensor.Shape{1, 10}) {
 			t.Errorf("y(t) shape %v, forget gate %v", st1.Y.Shape(), st1.ForgetGate)
-		}
-	}
-}
-
-// TestVariantNetCarry runs a net with a forget gate and peepholes and Carry over a stream in
-// two chunks against the whole stream, and checks the carried state's widths.
-func TestVariantNetCarry(t *testing.T) {
-	cfg := layers.NetConfig{LSTM: layers.Config{Inputs: 2, NumBlocks: 2, CellsPerBlock: 2, InitRange: 0.5, ForgetGate: true, Peepholes: true,
-		ForgetGateBias: []float64{1, 2}}, Output: output.Config{Units: 1, Bias: true, InitRange: 0.5}}
-	ps := graph.NewParamSet()
-	build := func(T int, carry bool) (*layers.NetModel, *vm.Program) {
-		b := graph.NewBuilder(graph.Config{Seed: 1, Params: ps})
-		c := cfg
-		c.Carry = carry
-		m, err := layers.BuildNet(b, c, graph.Shape{T: T, B: 2, In: 2, Out: 1, TargetSteps: seqSteps(T)})
-		must(t, err)
-		var watch []*G.Node
-		for _, cr := range m.Carry {
-			watch = append(watch, cr.Final)
-		}
-		p, err := vm.Compile(b, m.Loss, vm.Watch(append(watch, m.Outputs...)...))
-		must(t, err)
-		t.Cleanup(func() { p.Close() })
-		return m, p
-	}
-	whole, wp := build(6, false)
-	part, pp := build(3, true)
-	if len(part.Carry) != 2 || part.Carry[0].Init.Shape()[1] != 4 || part.Carry[1].Init.Shape()[1] != 10 {
-		t.Fatalf("carried states %v", part.Carry)
-	}
-	rng := rand.New(rand.NewSource(4))
-	xs := make([]float64, 6*2*2)
-	for i := range xs {
-		xs[i] = 2*rng.Float64() - 1
-	}
-	run := func(m *layers.NetModel, p *vm.Program, x []float64, T int) []float64 {
-		must(t, p.Set(m.Inputs[0], x), p.Set(m.Lengths, []float64{float64(T), float64(T)}),
-			p.Set(m.Targets[0], make([]float64, T*2)), p.Set(m.Mask, make([]float64, T*2)), p.Run())
-		v, err := p.Value(m.Outputs[0])
-		must(t, err)
-		return v
-	}
-	want := run(whole, wp, xs, 6)
-	for _, cr := range part.Carry {
-		must(t, pp.Set(cr.Init, make([]float64, cr.Init.Shape().TotalSize())))
-	}
-	got := append([]float64(nil), run(part, pp, xs[:12], 3)...)
-	for _, cr := range part.Carry {
-		v, err := pp.Value(cr.Final)
-		must(t, err)
-		must(t, pp.Set(cr.Init, v))
-	}
-	got = append(got, run(part, pp, xs[12:], 3)...)
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("output %d in two chunks %v, whole %v", i, got[i], want[i])
 		}
 	}
 }

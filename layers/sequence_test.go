@@ -638,6 +638,9 @@ func TestNetLengthsAndCarry(t *testing.T) {
 		{"all units recurrent", func(*layers.Config) {}, []int{4, 8}},
 		{"cells-only recurrence", func(c *layers.Config) { c.CellsOnlyRecurrence = true }, []int{4, 4}},
 		{"no recurrence", func(c *layers.Config) { c.NoRecurrence = true }, []int{4}},
+		{"forget gate and peepholes", func(c *layers.Config) {
+			c.ForgetGate, c.Peepholes, c.ForgetGateBias = true, true, []float64{1, 2}
+		}, []int{4, 10}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := layers.NetConfig{LSTM: lstm, Output: output.Config{Units: 1, Bias: true, InitRange: 0.5}, Carry: true}

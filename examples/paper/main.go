@@ -18,8 +18,8 @@
 //	go run ./examples/paper -rows 4 -max 2000000 -checkpoint /tmp/runs/4
 //	go run ./examples/paper -rows 4 -checkpoint /tmp/runs/4 -resume   # the failures, on to the paper's limit
 //	go run ./examples/paper -rows all -checkpoint /tmp/runs/all -status   # the table so far, running nothing
-//	go run ./examples/paper -rows all -checkpoint /shared/all -resume -shard 3/64   # one of 64 shards (docs/cluster.md)
-//	go run ./examples/paper -merge /shared/all -out report.md   # the report of every shard's trials
+//	go run ./examples/paper -rows all -checkpoint /scratch/all -resume -shard 3/64   # one of 64 shards (docs/cluster.md)
+//	go run ./examples/paper -merge /scratch/all -out report.md   # the report of every shard's trials
 //	go run ./examples/paper -plan 2,64,1024 -recorded docs/results   # expected wall time of the rest
 package main
 
