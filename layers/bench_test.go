@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
@@ -199,3 +201,69 @@ func BenchmarkLongLag100(b *testing.B) {
 	}
 	benchTask(b, cfg, 1.0, datasets.LongLag{P: 100, Random: true}.Sample)
 }
+
+// wideNet is a 1997 LSTM of the size users compose: blocks of 1 cell fed by 32 inputs and by
+// all hidden units of the previous step, with 8 sigmoid output units.
+func wideNet(blocks int) layers.NetConfig {
+	return layers.NetConfig{
+		LSTM:   layers.Config{Inputs: 32, NumBlocks: blocks, CellsPerBlock: 1},
+		Output: output.Config{Units: 8, Bias: true},
+	}
+}
+
+// wideBatch is B random sequences of T steps for wideNet: inputs uniform in [-1, 1], targets
+// in [0, 1] at every step.
+func wideBatch(b *testing.B, T, B int) train.Batch {
+	rng := rand.New(rand.NewSource(1))
+	seqs := make([]datasets.Sequence, B)
+	for i := range seqs {
+		for t := 0; t < T; t++ {
+			in, tg := make([]float64, 32), make([]float64, 8)
+			for j := range in {
+				in[j] = 2*rng.Float64() - 1
+			}
+			for j := range tg {
+				tg[j] = rng.Float64()
+			}
+			seqs[i].Inputs = append(seqs[i].Inputs, in)
+			seqs[i].Targets = append(seqs[i].Targets, tg)
+		}
+	}
+	bt, err := train.Stack(seqs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bt
+}
+
+// benchWide measures one training step of wideNet on 32 sequences of 50 steps.
+func benchWide(b *testing.B, blocks int, dt tensor.Dtype) {
+	opt, err := optim.NewSGD(0.1, optim.Clip{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(wideNet(blocks)), Optimizer: opt, Seed: 1, Dtype: dt})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	bt := wideBatch(b, 50, 32)
+	if _, err := tr.Step(bt); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		if _, err := tr.Step(bt); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*32)/b.Elapsed().Seconds(), "seq/s")
+}
+
+func BenchmarkTrainBlocks64B32T50(b *testing.B)         { benchWide(b, 64, tensor.Float64) }
+func BenchmarkTrainBlocks256B32T50(b *testing.B)        { benchWide(b, 256, tensor.Float64) }
+func BenchmarkTrainBlocks64B32T50Float32(b *testing.B)  { benchWide(b, 64, tensor.Float32) }
+func BenchmarkTrainBlocks256B32T50Float32(b *testing.B) { benchWide(b, 256, tensor.Float32) }

@@ -76,14 +76,26 @@ type Kernel[F float32 | float64] struct {
 	wx, wh, b    []F
 	dwx, dwh, db []F
 
+	cur   call[F] // the arguments of the running pass
+	procs int     // GOMAXPROCS when the pass started
+
 	idx []int // [T·B] the symbol indices of the last forward call (Hot)
 
 	lens         []int // [B] the sequences' lengths in the last forward call
 	s0, y0       []F   // [B][CS], [B][R] the initial state of the last forward call
 	hasS0, hasY0 bool  // false: s0 (y0) is the reset state 0
 
+	// the transposed weights for the products with errors: wxT [U][I] (∂E/∂x), whT [U][R]
+	// (the full gradient's ∂E/∂y(t-1))
+	wxT, whT []F
+
+	// xClean: the padding rows of the last forward call's x are finite (or there are none), so
+	// the weight gradients can take whole steps of rows as one matrix product (their errors
+	// are 0); otherwise padding rows are skipped one by one.
+	xClean bool
+
 	// backward scratch
-	dnet []F // [B][U]
+	dnet []F // [T·B][U] the errors at the net inputs of every row (0 at padding rows)
 	ds   []F // [B][CS] carried ∂E/∂s
 	drec []F // [B][U] full gradient: ∂E/∂y(t-1) from step t
 }
@@ -154,7 +166,8 @@ func (k *Kernel[F]) Alloc() {
 	k.wx, k.dwx = grow(k.wx, k.I*U), grow(k.dwx, k.I*U)
 	k.wh, k.dwh = grow(k.wh, k.r()*U), grow(k.dwh, k.r()*U)
 	k.b, k.db = grow(k.b, U), grow(k.db, U)
-	k.dnet = grow(k.dnet, k.B*U)
+	k.dnet = grow(k.dnet, n*U)
+	k.wxT, k.whT = grow(k.wxT, U*k.I), grow(k.whT, U*k.r())
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
 	k.s0, k.y0 = grow(k.s0, k.B*CS), grow(k.y0, k.B*k.r())
@@ -292,310 +305,3 @@ func (k *Kernel[F]) Index(x []F) error {
 
 // padding reports whether row r of the packed layout is padding (after SetLengths).
 func (k *Kernel[F]) padding(r int) bool { return r/k.B >= k.lens[r%k.B] }
-
-// Forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with Hot, from the indices
-// stored by Index), the lengths and the initial state (Alloc, SetLengths, Index with Hot, and
-// SetInit first). w is indexed by group (Cells, InGates, OutGates, ForgetGates).
-func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
-	k.pack(w)
-	I, U, CS, B, R, C, S := k.I, k.u(), k.cs(), k.B, k.r(), k.C, k.S
-	oOff, _ := k.group(OutGates)
-	fOff, _ := k.group(ForgetGates)
-	pin, pout, pf := w[InGates].Peep, w[OutGates].Peep, w[ForgetGates].Peep
-	outGate, forget, peep := k.OutGate, k.Forget, k.Peep
-	late := outGate && peep // the output gate sees s(t): computed after it
-	for t := 0; t < k.T; t++ {
-		for b := 0; b < B; b++ {
-			r := t*B + b
-			if t >= k.lens[b] { // padding
-				clear(out[r*CS : (r+1)*CS])
-				continue
-			}
-			var xr []F // nil with hot
-			if !k.Hot {
-				xr = x[r*I : (r+1)*I]
-			}
-			net := k.net[r*U : (r+1)*U]
-			var prev []F // y(t-1): nil at t = 0 from the reset state, and without recurrence
-			if t > 0 && k.Rec {
-				prev = k.act[(r-B)*U : (r-B)*U+R]
-			} else if k.hasY0 && k.Rec {
-				prev = k.y0[b*R : (b+1)*R]
-			}
-			copy(net, k.b)
-			if k.Hot {
-				i := k.idx[r]
-				for u, w := range k.wx[i*U : (i+1)*U : (i+1)*U] {
-					net[u] += w
-				}
-			}
-			for i, xi := range xr {
-				if xi == 0 { // one-hot inputs: most rows add nothing
-					continue
-				}
-				row := k.wx[i*U : (i+1)*U : (i+1)*U]
-				for u := range net {
-					net[u] += xi * row[u]
-				}
-			}
-			for v, yv := range prev {
-				if yv == 0 {
-					continue
-				}
-				row := k.wh[v*U : (v+1)*U : (v+1)*U]
-				for u := range net {
-					net[u] += yv * row[u]
-				}
-			}
-			s := k.s[r*CS : (r+1)*CS]
-			var sPrev []F // s(t-1), nil at t = 0 from the reset state
-			if t > 0 {
-				sPrev = k.s[(r-B)*CS : (r-B+1)*CS]
-			} else if k.hasS0 {
-				sPrev = k.s0[b*CS : (b+1)*CS]
-			}
-			if peep && sPrev != nil { // peepholes from s(t-1) into the input and forget gates
-				for c, sv := range sPrev {
-					net[CS+c/S] += pin[c] * sv
-					if forget {
-						net[fOff+c/S] += pf[c] * sv
-					}
-				}
-			}
-			act := k.act[r*U : (r+1)*U]
-			for j := 0; j < C; j++ {
-				act[CS+j] = F(sigmoid(float64(net[CS+j])))
-				if outGate && !late {
-					act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
-				}
-				if forget {
-					act[fOff+j] = F(sigmoid(float64(net[fOff+j])))
-				}
-			}
-			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
-			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
-			for c := 0; c < CS; c++ {
-				j := c / S
-				gv, gdv := squashD(k.G, float64(net[c]))
-				gnet[c], gd[c] = F(gv), F(gdv)
-				inc := act[CS+j] * F(gv)
-				switch {
-				case sPrev == nil:
-					s[c] = inc
-				case forget:
-					s[c] = act[fOff+j]*sPrev[c] + inc // the CEC, gated (Gers et al. 2000)
-				default:
-					s[c] = sPrev[c] + inc // the CEC
-				}
-				hv, hdv := squashD(k.H, float64(s[c]))
-				hs[c], hd[c] = F(hv), F(hdv+k.HOffset)
-				if late {
-					continue
-				}
-				y := F(hv)
-				if outGate {
-					y = act[oOff+j] * y
-				}
-				act[c] = y
-				out[r*CS+c] = y
-			}
-			if late { // the output gates with peepholes from s(t), then the cell outputs
-				for c, sv := range s {
-					net[oOff+c/S] += pout[c] * sv
-				}
-				for j := 0; j < C; j++ {
-					act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
-				}
-				for c := 0; c < CS; c++ {
-					y := act[oOff+c/S] * hs[c]
-					act[c] = y
-					out[r*CS+c] = y
-				}
-			}
-		}
-	}
-}
-
-// Backward adds ∂E/∂w to dw and writes ∂E/∂x to dx (unless dx is nil), given dy = ∂E/∂out
-// [T·B][CS] and the stored forward values of the last forward call with the same x and w. dy
-// at padding rows is ignored (their outputs are constant), and no error flows into the
-// initial state.
-//
-// Truncated (not Full), the error of step t reaches the weights of the cells and gates only
-// through the state: e_s = y^out h'(s) ∂E/∂y^c (eq. 23), plus the error carried from step t+1,
-// y^φ(t+1) ∂E/∂s(t+1). The errors at the net inputs change the weights into them (those of the
-// peepholes with the states as sources) and go no further: this is what the forward-propagated
-// partials of App. A.1 (eqs. 25, 27, and for the forget gate ∂s(t)/∂w_φm = y^φ(t) ∂s(t-1)/∂w_φm
-// + s(t-1) f'(net_φ) y^m) compute, summed over the sequence.
-func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw [NumGroups]Weights[F]) {
-	I, U, CS, B, R, C, S := k.I, k.u(), k.cs(), k.B, k.r(), k.C, k.S
-	oOff, _ := k.group(OutGates)
-	fOff, _ := k.group(ForgetGates)
-	pin, pout, pf := w[InGates].Peep, w[OutGates].Peep, w[ForgetGates].Peep
-	dpin, dpout, dpf := dw[InGates].Peep, dw[OutGates].Peep, dw[ForgetGates].Peep
-	outGate, forget, peep, full := k.OutGate, k.Forget, k.Peep, k.Full
-	clear(k.ds)
-	clear(k.drec)
-	clear(dx)
-	clear(k.dwx)
-	clear(k.dwh)
-	clear(k.db)
-	defer k.unpackGrads(dw)
-	for t := k.T - 1; t >= 0; t-- {
-		for b := 0; b < B; b++ {
-			r := t*B + b
-			if t >= k.lens[b] {
-				continue // padding
-			}
-			act := k.act[r*U : (r+1)*U]
-			var s, sPrev []F // s(t) and s(t-1), as in forward; read by the variants only
-			if forget || peep {
-				s = k.s[r*CS : (r+1)*CS]
-				if t > 0 {
-					sPrev = k.s[(r-B)*CS : (r-B+1)*CS]
-				} else if k.hasS0 {
-					sPrev = k.s0[b*CS : (b+1)*CS]
-				}
-			}
-			hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
-			gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
-			ds := k.ds[b*CS : (b+1)*CS] // ∂E/∂s(t) carried from step t+1
-			dnet := k.dnet[b*U : (b+1)*U]
-			drec := k.drec[b*U : (b+1)*U] // ∂E/∂y(t) through step t+1's net inputs (full only)
-			// The cells' errors, accumulated into their gates' (dnet, made net errors below).
-			// Where the output gate's error reaches s(t) (its peepholes, with the full
-			// gradient), ∂E/∂s(t) is complete only after the output gates: a second pass.
-			clear(dnet)
-			onePass := !(outGate && peep && full)
-			for c := 0; c < CS; c++ {
-				j := c / S
-				dyc := dy[r*CS+c] + drec[c]
-				yout := F(1)
-				if outGate {
-					yout = act[oOff+j]
-					dnet[oOff+j] += dyc * hs[c] // ∂E/∂y^out
-				}
-				ds[c] += dyc * yout * hd[c]
-				if onePass {
-					dnet[CS+j] += ds[c] * gnet[c] // ∂E/∂y^in
-					dnet[c] = ds[c] * act[CS+j] * gd[c]
-					if forget && sPrev != nil {
-						dnet[fOff+j] += ds[c] * sPrev[c] // ∂E/∂y^φ
-					}
-				}
-			}
-			if outGate {
-				for j := 0; j < C; j++ {
-					yo := act[oOff+j]
-					dnet[oOff+j] = (dnet[oOff+j] + drec[oOff+j]) * yo * (1 - yo)
-				}
-				if peep {
-					for c, sv := range s {
-						d := dnet[oOff+c/S]
-						dpout[c] += d * sv
-						if full { // the peephole's path into s(t)
-							ds[c] += d * pout[c]
-						}
-					}
-				}
-			}
-			if !onePass {
-				for c := 0; c < CS; c++ {
-					j := c / S
-					dnet[CS+j] += ds[c] * gnet[c]
-					dnet[c] = ds[c] * act[CS+j] * gd[c]
-					if forget && sPrev != nil {
-						dnet[fOff+j] += ds[c] * sPrev[c]
-					}
-				}
-			}
-			for j := 0; j < C; j++ {
-				yin := act[CS+j]
-				dnet[CS+j] = (dnet[CS+j] + drec[CS+j]) * yin * (1 - yin)
-				if forget {
-					yf := act[fOff+j]
-					dnet[fOff+j] = (dnet[fOff+j] + drec[fOff+j]) * yf * (1 - yf)
-				}
-			}
-			// ds becomes ∂E/∂s(t-1) as far as step t knows it: ∂s(t)/∂s(t-1) = y^φ(t), 1
-			// without a forget gate (the CEC carries it unchanged), plus with the full gradient
-			// the peepholes' paths from s(t-1) into the input and forget gates.
-			if forget || (peep && sPrev != nil) {
-				for c := range ds {
-					j := c / S
-					if forget {
-						ds[c] *= act[fOff+j]
-					}
-					if !peep || sPrev == nil {
-						continue
-					}
-					din := dnet[CS+j]
-					dpin[c] += din * sPrev[c]
-					if full {
-						ds[c] += din * pin[c]
-					}
-					if forget {
-						df := dnet[fOff+j]
-						dpf[c] += df * sPrev[c]
-						if full {
-							ds[c] += df * pf[c]
-						}
-					}
-				}
-			}
-			var xr, dxr []F // dxr: nil when the caller wants no ∂E/∂x (always with hot)
-			if k.Hot {
-				row := k.dwx[k.idx[r]*U : (k.idx[r]+1)*U : (k.idx[r]+1)*U]
-				for u, d := range dnet {
-					row[u] += d
-				}
-			} else {
-				xr = x[r*I : (r+1)*I]
-				if dx != nil {
-					dxr = dx[r*I : (r+1)*I]
-				}
-			}
-			var prev []F // y(t-1), as in forward
-			if t > 0 && k.Rec {
-				prev = k.act[(r-B)*U : (r-B)*U+R]
-			} else if k.hasY0 && k.Rec {
-				prev = k.y0[b*R : (b+1)*R]
-			}
-			if k.Full {
-				clear(drec)
-			}
-			for u, d := range dnet {
-				k.db[u] += d
-			}
-			for i, xi := range xr {
-				if xi != 0 {
-					row := k.dwx[i*U : (i+1)*U : (i+1)*U]
-					for u, d := range dnet {
-						row[u] += xi * d
-					}
-				}
-				if dxr == nil {
-					continue
-				}
-				wrow := k.wx[i*U : (i+1)*U : (i+1)*U]
-				acc := F(0)
-				for u, d := range dnet {
-					acc += wrow[u] * d
-				}
-				dxr[i] = acc
-			}
-			for v, yv := range prev {
-				row := k.dwh[v*U : (v+1)*U : (v+1)*U]
-				wrow := k.wh[v*U : (v+1)*U : (v+1)*U]
-				acc := F(0)
-				for u, d := range dnet {
-					row[u] += yv * d
-					acc += wrow[u] * d
-				}
-				if k.Full {
-					drec[v] += acc
-				}
-			}
-		}
-	}
-}

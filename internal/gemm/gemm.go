@@ -1,0 +1,102 @@
+// Package gemm holds the matrix products of the fused kernels: C += A·D over strided operands,
+// register-blocked and vectorised (AVX2 on amd64), in float32 and float64.
+//
+// Every element of C is summed in the same order as the plain loop
+//
+//	for o := 0; o < Outer; o++ { for k := 0; k < Inner; k++ { c[i][j] += a(i, o, k) * d(o, k)[j] } }
+//
+// with each product rounded before it is added (multiply, then add: no fused multiply-add), so
+// the vectorised kernels give the plain loop's results bit for bit, whatever the tile sizes, the
+// instruction set or the number of goroutines splitting the rows of C. This is what lets the
+// LSTM kernel use them without changing a single result of the paper's runs.
+package gemm
+
+import "fmt"
+
+// Float is the element type of the products.
+type Float interface{ float32 | float64 }
+
+// Op describes C += A·D. Indices are element offsets into the slices, strides in elements and
+// may be negative (a reverse sweep over time walks the rows backwards).
+//
+// Rows i < M and columns j < N of C are c[C0 + i·LDC + j]. The sum runs over Outer blocks of
+// Inner terms; term (o, k) takes a[A0 + i·ARow + o·AOuter + k·AInner] and the row of D that
+// starts at d[D0 + o·DOuter + k·DInner] (N contiguous values).
+type Op struct {
+	M, N, Inner, Outer int
+	C0, LDC            int
+	A0, ARow, AInner   int
+	AOuter             int
+	D0, DInner, DOuter int
+}
+
+// span returns the smallest and largest offset of base + Σ n_q·s_q over 0 <= n_q < count_q.
+func span(base int, terms ...[2]int) (lo, hi int) {
+	lo, hi = base, base
+	for _, t := range terms {
+		n, s := t[0], t[1]
+		if n <= 1 {
+			continue
+		}
+		if s > 0 {
+			hi += (n - 1) * s
+		} else {
+			lo += (n - 1) * s
+		}
+	}
+	return lo, hi
+}
+
+// check panics with the operand and the offsets when the op would read or write outside a
+// slice (a programming error of the kernel that called it; the asm must never see one).
+func (op *Op) check(nc, na, nd int) {
+	if op.M <= 0 || op.N <= 0 || op.Inner <= 0 || op.Outer <= 0 {
+		return
+	}
+	if lo, hi := span(op.C0, [2]int{op.M, op.LDC}, [2]int{op.N, 1}); lo < 0 || hi >= nc {
+		panic(fmt.Sprintf("gemm: C offsets [%d, %d] outside %d values (%+v)", lo, hi, nc, *op))
+	}
+	if lo, hi := span(op.A0, [2]int{op.M, op.ARow}, [2]int{op.Outer, op.AOuter}, [2]int{op.Inner, op.AInner}); lo < 0 || hi >= na {
+		panic(fmt.Sprintf("gemm: A offsets [%d, %d] outside %d values (%+v)", lo, hi, na, *op))
+	}
+	if lo, hi := span(op.D0, [2]int{op.Outer, op.DOuter}, [2]int{op.Inner, op.DInner}, [2]int{op.N, 1}); lo < 0 || hi >= nd {
+		panic(fmt.Sprintf("gemm: D offsets [%d, %d] outside %d values (%+v)", lo, hi, nd, *op))
+	}
+}
+
+// Acc computes c += a·d as described by op (see Op), rows [lo, hi) of C only, so that
+// goroutines can split the rows among themselves: each element is computed by one call, in the
+// plain loop's order, so the results do not depend on the split.
+func Acc[F Float](op Op, c, a, d []F, lo, hi int) {
+	op.check(len(c), len(a), len(d))
+	if hi > op.M {
+		hi = op.M
+	}
+	if lo >= hi || op.N <= 0 || op.Inner <= 0 || op.Outer <= 0 {
+		return
+	}
+	switch c := any(c).(type) {
+	case []float64:
+		acc64(&op, c, any(a).([]float64), any(d).([]float64), lo, hi)
+	case []float32:
+		acc32(&op, c, any(a).([]float32), any(d).([]float32), lo, hi)
+	}
+}
+
+// ref computes rows [lo, hi) and columns [j0, j1) of C in plain Go: the definition the
+// vectorised kernels are tested against, and what they leave for the tails.
+func ref[F Float](op *Op, c, a, d []F, lo, hi, j0, j1 int) {
+	for i := lo; i < hi; i++ {
+		row := c[op.C0+i*op.LDC+j0 : op.C0+i*op.LDC+j1]
+		for o := 0; o < op.Outer; o++ {
+			for k := 0; k < op.Inner; k++ {
+				av := a[op.A0+i*op.ARow+o*op.AOuter+k*op.AInner]
+				d0 := op.D0 + o*op.DOuter + k*op.DInner + j0
+				drow := d[d0 : d0+len(row)]
+				for j := range row {
+					row[j] += F(av * drow[j]) // rounded before the add, as the kernels do: no fusion
+				}
+			}
+		}
+	}
+}

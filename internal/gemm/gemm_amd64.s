@@ -1,0 +1,444 @@
+#include "textflag.h"
+
+// The tiles of gemm_amd64.go, AVX2 (Y registers) and AVX-512 (Z registers, names ending in z): multiply, then add (never a fused multiply-add), so that
+// each element of C is the plain loop's sum bit for bit.
+
+// func tile4x8f64(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile4x8f64(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (DI)(R8*1), Y2
+	VMOVUPD 32(DI)(R8*1), Y3
+	VMOVUPD (DI)(R8*2), Y4
+	VMOVUPD 32(DI)(R8*2), Y5
+	VMOVUPD (DI)(AX*1), Y6
+	VMOVUPD 32(DI)(AX*1), Y7
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMOVUPD (DX), Y8
+	VMOVUPD 32(DX), Y9
+	VBROADCASTSD (SI), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y1, Y1
+	VBROADCASTSD (SI)(R9*1), Y13
+	VMULPD Y8, Y13, Y14
+	VADDPD Y14, Y2, Y2
+	VMULPD Y9, Y13, Y15
+	VADDPD Y15, Y3, Y3
+	VBROADCASTSD (SI)(R9*2), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y4, Y4
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y5, Y5
+	VBROADCASTSD (SI)(R14*1), Y13
+	VMULPD Y8, Y13, Y14
+	VADDPD Y14, Y6, Y6
+	VMULPD Y9, Y13, Y15
+	VADDPD Y15, Y7, Y7
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, (DI)(R8*1)
+	VMOVUPD Y3, 32(DI)(R8*1)
+	VMOVUPD Y4, (DI)(R8*2)
+	VMOVUPD Y5, 32(DI)(R8*2)
+	VMOVUPD Y6, (DI)(AX*1)
+	VMOVUPD Y7, 32(DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tile1x8f64(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile1x8f64(SB), NOSPLIT, $0-72
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSD (SI), Y10
+	VMOVUPD (DX), Y8
+	VMOVUPD 32(DX), Y9
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y1, Y1
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func tile4x16f32(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile4x16f32(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS 32(DI)(R8*1), Y3
+	VMOVUPS (DI)(R8*2), Y4
+	VMOVUPS 32(DI)(R8*2), Y5
+	VMOVUPS (DI)(AX*1), Y6
+	VMOVUPS 32(DI)(AX*1), Y7
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMOVUPS (DX), Y8
+	VMOVUPS 32(DX), Y9
+	VBROADCASTSS (SI), Y10
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y10, Y12
+	VADDPS Y12, Y1, Y1
+	VBROADCASTSS (SI)(R9*1), Y13
+	VMULPS Y8, Y13, Y14
+	VADDPS Y14, Y2, Y2
+	VMULPS Y9, Y13, Y15
+	VADDPS Y15, Y3, Y3
+	VBROADCASTSS (SI)(R9*2), Y10
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y4, Y4
+	VMULPS Y9, Y10, Y12
+	VADDPS Y12, Y5, Y5
+	VBROADCASTSS (SI)(R14*1), Y13
+	VMULPS Y8, Y13, Y14
+	VADDPS Y14, Y6, Y6
+	VMULPS Y9, Y13, Y15
+	VADDPS Y15, Y7, Y7
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y3, 32(DI)(R8*1)
+	VMOVUPS Y4, (DI)(R8*2)
+	VMOVUPS Y5, 32(DI)(R8*2)
+	VMOVUPS Y6, (DI)(AX*1)
+	VMOVUPS Y7, 32(DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tile1x16f32(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile1x16f32(SB), NOSPLIT, $0-72
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSS (SI), Y10
+	VMOVUPS (DX), Y8
+	VMOVUPS 32(DX), Y9
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y10, Y12
+	VADDPS Y12, Y1, Y1
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func tile4x16f64z(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile4x16f64z(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD (DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD (DI)(R8*1), Z2
+	VMOVUPD 64(DI)(R8*1), Z3
+	VMOVUPD (DI)(R8*2), Z4
+	VMOVUPD 64(DI)(R8*2), Z5
+	VMOVUPD (DI)(AX*1), Z6
+	VMOVUPD 64(DI)(AX*1), Z7
+
+outerz:
+	MOVQ CX, AX
+
+innerz:
+	VMOVUPD (DX), Z8
+	VMOVUPD 64(DX), Z9
+	VBROADCASTSD (SI), Z10
+	VMULPD Z8, Z10, Z11
+	VADDPD Z11, Z0, Z0
+	VMULPD Z9, Z10, Z12
+	VADDPD Z12, Z1, Z1
+	VBROADCASTSD (SI)(R9*1), Z13
+	VMULPD Z8, Z13, Z14
+	VADDPD Z14, Z2, Z2
+	VMULPD Z9, Z13, Z15
+	VADDPD Z15, Z3, Z3
+	VBROADCASTSD (SI)(R9*2), Z10
+	VMULPD Z8, Z10, Z11
+	VADDPD Z11, Z4, Z4
+	VMULPD Z9, Z10, Z12
+	VADDPD Z12, Z5, Z5
+	VBROADCASTSD (SI)(R14*1), Z13
+	VMULPD Z8, Z13, Z14
+	VADDPD Z14, Z6, Z6
+	VMULPD Z9, Z13, Z15
+	VADDPD Z15, Z7, Z7
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  innerz
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outerz
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, (DI)(R8*1)
+	VMOVUPD Z3, 64(DI)(R8*1)
+	VMOVUPD Z4, (DI)(R8*2)
+	VMOVUPD Z5, 64(DI)(R8*2)
+	VMOVUPD Z6, (DI)(AX*1)
+	VMOVUPD Z7, 64(DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tile1x16f64z(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile1x16f64z(SB), NOSPLIT, $0-72
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPD (DI), Z0
+	VMOVUPD 64(DI), Z1
+
+outer1z:
+	MOVQ CX, AX
+
+inner1z:
+	VBROADCASTSD (SI), Z10
+	VMOVUPD (DX), Z8
+	VMOVUPD 64(DX), Z9
+	VMULPD Z8, Z10, Z11
+	VADDPD Z11, Z0, Z0
+	VMULPD Z9, Z10, Z12
+	VADDPD Z12, Z1, Z1
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1z
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1z
+
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+	RET
+
+// func tile4x32f32z(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile4x32f32z(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS (DI)(R8*1), Z2
+	VMOVUPS 64(DI)(R8*1), Z3
+	VMOVUPS (DI)(R8*2), Z4
+	VMOVUPS 64(DI)(R8*2), Z5
+	VMOVUPS (DI)(AX*1), Z6
+	VMOVUPS 64(DI)(AX*1), Z7
+
+outerz:
+	MOVQ CX, AX
+
+innerz:
+	VMOVUPS (DX), Z8
+	VMOVUPS 64(DX), Z9
+	VBROADCASTSS (SI), Z10
+	VMULPS Z8, Z10, Z11
+	VADDPS Z11, Z0, Z0
+	VMULPS Z9, Z10, Z12
+	VADDPS Z12, Z1, Z1
+	VBROADCASTSS (SI)(R9*1), Z13
+	VMULPS Z8, Z13, Z14
+	VADDPS Z14, Z2, Z2
+	VMULPS Z9, Z13, Z15
+	VADDPS Z15, Z3, Z3
+	VBROADCASTSS (SI)(R9*2), Z10
+	VMULPS Z8, Z10, Z11
+	VADDPS Z11, Z4, Z4
+	VMULPS Z9, Z10, Z12
+	VADDPS Z12, Z5, Z5
+	VBROADCASTSS (SI)(R14*1), Z13
+	VMULPS Z8, Z13, Z14
+	VADDPS Z14, Z6, Z6
+	VMULPS Z9, Z13, Z15
+	VADDPS Z15, Z7, Z7
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  innerz
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outerz
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, (DI)(R8*1)
+	VMOVUPS Z3, 64(DI)(R8*1)
+	VMOVUPS Z4, (DI)(R8*2)
+	VMOVUPS Z5, 64(DI)(R8*2)
+	VMOVUPS Z6, (DI)(AX*1)
+	VMOVUPS Z7, 64(DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tile1x32f32z(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile1x32f32z(SB), NOSPLIT, $0-72
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+
+outer1z:
+	MOVQ CX, AX
+
+inner1z:
+	VBROADCASTSS (SI), Z10
+	VMOVUPS (DX), Z8
+	VMOVUPS 64(DX), Z9
+	VMULPS Z8, Z10, Z11
+	VADDPS Z11, Z0, Z0
+	VMULPS Z9, Z10, Z12
+	VADDPS Z12, Z1, Z1
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1z
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1z
+
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET

@@ -1,0 +1,206 @@
+package kernel
+
+import (
+	"math"
+
+	"github.com/lstm97/lstm97/internal/gemm"
+)
+
+// call holds the arguments of the running Forward or Backward for the parts that parallel runs.
+type call[F float32 | float64] struct {
+	x, out, dy, dx []F
+	w, dw          [NumGroups]Weights[F]
+}
+
+// Forward computes the cell outputs out [T·B][CS] from x [T·B][I] (with Hot, from the indices
+// stored by Index), the lengths and the initial state (Alloc, SetLengths, Index with Hot, and
+// SetInit first). w is indexed by group (Cells, InGates, OutGates, ForgetGates).
+//
+// The net inputs are summed in one order whatever the sizes and the number of goroutines: the
+// bias, then the inputs' terms in input order, then the recurrent terms in unit order (eqs. 1-2
+// of the paper's net inputs). The inputs' part of every step is one matrix product over all
+// T·B rows (or, for one-hot and other mostly-zero rows, only the rows' nonzero inputs), the
+// recurrent part one product per step over the batch.
+func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
+	k.pack(w)
+	k.cur = call[F]{x: x, out: out, w: w}
+	k.setProcs()
+	defer func() { k.cur = call[F]{} }()
+	I, U, n := k.I, k.u(), k.T*k.B
+	for r := 0; r < n; r++ {
+		copy(k.net[r*U:(r+1)*U], k.b)
+	}
+	k.xClean = true
+	switch {
+	case k.Hot:
+		for r := 0; r < n; r++ {
+			if k.padding(r) {
+				continue
+			}
+			i := k.idx[r]
+			net := k.net[r*U : (r+1)*U]
+			for u, w := range k.wx[i*U : (i+1)*U : (i+1)*U] {
+				net[u] += w
+			}
+		}
+	case k.dense(x):
+		k.parallel(partProject, 0, n, n*I*U)
+	default: // one-hot rows: only the nonzero inputs add anything
+		for r := 0; r < n; r++ {
+			if k.padding(r) {
+				continue
+			}
+			net := k.net[r*U : (r+1)*U]
+			for i, xi := range x[r*I : (r+1)*I] {
+				if xi == 0 {
+					continue
+				}
+				row := k.wx[i*U : (i+1)*U : (i+1)*U]
+				for u := range net {
+					net[u] += xi * row[u]
+				}
+			}
+		}
+	}
+	if !k.Hot {
+		k.xClean = k.finitePadding(x)
+	}
+	for t := 0; t < k.T; t++ {
+		k.parallel(partStep, t, k.B, k.B*U*(k.r()+16))
+	}
+}
+
+// dense reports whether at least a quarter of x is nonzero, so that the matrix product over all
+// of x beats visiting the nonzero inputs one by one. Both give the same sums: the products with
+// zero inputs add ±0 to a sum that starts from the bias.
+func (k *Kernel[F]) dense(x []F) bool {
+	nz := 0
+	for _, v := range x {
+		if v != 0 {
+			nz++
+		}
+	}
+	return 4*nz >= len(x)
+}
+
+// finitePadding reports whether every value of x in a padding row is finite.
+func (k *Kernel[F]) finitePadding(x []F) bool {
+	for b, n := range k.lens {
+		for t := n; t < k.T; t++ {
+			r := t*k.B + b
+			for _, v := range x[r*k.I : (r+1)*k.I] {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// opProject is the inputs' part of the net inputs of all rows: net[r] += x[r]·wx.
+func (k *Kernel[F]) opProject() gemm.Op {
+	U := k.u()
+	return gemm.Op{M: k.T * k.B, N: U, Inner: k.I, Outer: 1, LDC: U, ARow: k.I, AInner: 1, DInner: U}
+}
+
+// recurrent adds the recurrent part y(t-1)·wh to the net inputs of rows lo..hi-1 of step t.
+func (k *Kernel[F]) recurrent(t, lo, hi int) {
+	if !k.Rec {
+		return
+	}
+	U, R, B := k.u(), k.r(), k.B
+	op := gemm.Op{M: B, N: U, Inner: R, Outer: 1, C0: t * B * U, LDC: U, AInner: 1, DInner: U}
+	switch {
+	case t > 0:
+		op.A0, op.ARow = (t-1)*B*U, U
+		gemm.Acc(op, k.net, k.act, k.wh, lo, hi)
+	case k.hasY0:
+		op.ARow = R
+		gemm.Acc(op, k.net, k.y0, k.wh, lo, hi)
+	}
+}
+
+// cell computes the gates, cell states and outputs of row (t, b) from its net inputs (the
+// peepholes' terms added here). A padding row gets outputs and activations 0.
+func (k *Kernel[F]) cell(t, b int) {
+	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
+	oOff, _ := k.group(OutGates)
+	fOff, _ := k.group(ForgetGates)
+	w, out := &k.cur.w, k.cur.out
+	pin, pout, pf := w[InGates].Peep, w[OutGates].Peep, w[ForgetGates].Peep
+	outGate, forget, peep := k.OutGate, k.Forget, k.Peep
+	late := outGate && peep // the output gate sees s(t): computed after it
+	r := t*B + b
+	act := k.act[r*U : (r+1)*U]
+	if t >= k.lens[b] { // padding: the next step's products read these activations
+		clear(out[r*CS : (r+1)*CS])
+		clear(act)
+		return
+	}
+	net := k.net[r*U : (r+1)*U]
+	s := k.s[r*CS : (r+1)*CS]
+	var sPrev []F // s(t-1), nil at t = 0 from the reset state
+	if t > 0 {
+		sPrev = k.s[(r-B)*CS : (r-B+1)*CS]
+	} else if k.hasS0 {
+		sPrev = k.s0[b*CS : (b+1)*CS]
+	}
+	if peep && sPrev != nil { // peepholes from s(t-1) into the input and forget gates
+		for c, sv := range sPrev {
+			net[CS+c/S] += pin[c] * sv
+			if forget {
+				net[fOff+c/S] += pf[c] * sv
+			}
+		}
+	}
+	for j := 0; j < C; j++ {
+		act[CS+j] = F(sigmoid(float64(net[CS+j])))
+		if outGate && !late {
+			act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
+		}
+		if forget {
+			act[fOff+j] = F(sigmoid(float64(net[fOff+j])))
+		}
+	}
+	gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
+	hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
+	for c := 0; c < CS; c++ {
+		j := c / S
+		gv, gdv := squashD(k.G, float64(net[c]))
+		gnet[c], gd[c] = F(gv), F(gdv)
+		inc := act[CS+j] * F(gv)
+		switch {
+		case sPrev == nil:
+			s[c] = inc
+		case forget:
+			s[c] = act[fOff+j]*sPrev[c] + inc // the CEC, gated (Gers et al. 2000)
+		default:
+			s[c] = sPrev[c] + inc // the CEC
+		}
+		hv, hdv := squashD(k.H, float64(s[c]))
+		hs[c], hd[c] = F(hv), F(hdv+k.HOffset)
+		if late {
+			continue
+		}
+		y := F(hv)
+		if outGate {
+			y = act[oOff+j] * y
+		}
+		act[c] = y
+		out[r*CS+c] = y
+	}
+	if late { // the output gates with peepholes from s(t), then the cell outputs
+		for c, sv := range s {
+			net[oOff+c/S] += pout[c] * sv
+		}
+		for j := 0; j < C; j++ {
+			act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
+		}
+		for c := 0; c < CS; c++ {
+			y := act[oOff+c/S] * hs[c]
+			act[c] = y
+			out[r*CS+c] = y
+		}
+	}
+}
