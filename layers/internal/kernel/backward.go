@@ -183,20 +183,23 @@ func (k *Kernel[F]) sweep(t, b int) {
 	// is complete only after the output gates: a second pass.
 	clear(dnet)
 	onePass := !(outGate && peep && full)
-	for c := 0; c < CS; c++ {
-		j := c / S
-		dyc := dy[r*CS+c] + drec[c]
-		yout := F(1)
+	for j := 0; j < C; j++ {
+		yout, yin := F(1), act[CS+j]
 		if outGate {
 			yout = act[oOff+j]
-			dnet[oOff+j] += dyc * hs[c] // ∂E/∂y^out
 		}
-		ds[c] += dyc * yout * hd[c]
-		if onePass {
-			dnet[CS+j] += ds[c] * gnet[c] // ∂E/∂y^in
-			dnet[c] = ds[c] * act[CS+j] * gd[c]
-			if forget && sPrev != nil {
-				dnet[fOff+j] += ds[c] * sPrev[c] // ∂E/∂y^φ
+		for c := j * S; c < (j+1)*S; c++ {
+			dyc := dy[r*CS+c] + drec[c]
+			if outGate {
+				dnet[oOff+j] += dyc * hs[c] // ∂E/∂y^out
+			}
+			ds[c] += dyc * yout * hd[c]
+			if onePass {
+				dnet[CS+j] += ds[c] * gnet[c] // ∂E/∂y^in
+				dnet[c] = ds[c] * yin * gd[c]
+				if forget && sPrev != nil {
+					dnet[fOff+j] += ds[c] * sPrev[c] // ∂E/∂y^φ
+				}
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package kernel
 import (
 	"math"
 
+	"github.com/lstm97/lstm97/internal/vmath"
+
 	"github.com/lstm97/lstm97/internal/gemm"
 )
 
@@ -121,9 +123,11 @@ func (k *Kernel[F]) recurrent(t, lo, hi int) {
 	}
 }
 
-// cell computes the gates, cell states and outputs of row (t, b) from its net inputs (the
-// peepholes' terms added here). A padding row gets outputs and activations 0.
-func (k *Kernel[F]) cell(t, b int) {
+// cells computes the gates, cell states and outputs of rows lo..hi-1 of step t from their net
+// inputs (the peepholes' terms added here); padding rows get outputs and activations 0. The
+// logistic functions of a block's net inputs, then of its states, are each one call of
+// sigmoids over contiguous values.
+func (k *Kernel[F]) cells(t, lo, hi int) {
 	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
 	oOff, _ := k.group(OutGates)
 	fOff, _ := k.group(ForgetGates)
@@ -131,76 +135,138 @@ func (k *Kernel[F]) cell(t, b int) {
 	pin, pout, pf := w[InGates].Peep, w[OutGates].Peep, w[ForgetGates].Peep
 	outGate, forget, peep := k.OutGate, k.Forget, k.Peep
 	late := outGate && peep // the output gate sees s(t): computed after it
-	r := t*B + b
-	act := k.act[r*U : (r+1)*U]
-	if t >= k.lens[b] { // padding: the next step's products read these activations
-		clear(out[r*CS : (r+1)*CS])
-		clear(act)
-		return
-	}
-	net := k.net[r*U : (r+1)*U]
-	s := k.s[r*CS : (r+1)*CS]
-	var sPrev []F // s(t-1), nil at t = 0 from the reset state
-	if t > 0 {
-		sPrev = k.s[(r-B)*CS : (r-B+1)*CS]
-	} else if k.hasS0 {
-		sPrev = k.s0[b*CS : (b+1)*CS]
-	}
-	if peep && sPrev != nil { // peepholes from s(t-1) into the input and forget gates
-		for c, sv := range sPrev {
-			net[CS+c/S] += pin[c] * sv
-			if forget {
-				net[fOff+c/S] += pf[c] * sv
+	r0, r1 := t*B+lo, t*B+hi
+	for b := lo; b < hi; b++ {
+		r := t*B + b
+		if t >= k.lens[b] { // padding: the next step's products read these activations
+			clear(out[r*CS : (r+1)*CS])
+			clear(k.act[r*U : (r+1)*U])
+			continue
+		}
+		if sPrev := k.sPrev(t, b); peep && sPrev != nil { // peepholes from s(t-1) into the input and forget gates
+			net := k.net[r*U : (r+1)*U]
+			for c, sv := range sPrev {
+				net[CS+c/S] += pin[c] * sv
+				if forget {
+					net[fOff+c/S] += pf[c] * sv
+				}
 			}
 		}
 	}
-	for j := 0; j < C; j++ {
-		act[CS+j] = F(sigmoid(float64(net[CS+j])))
-		if outGate && !late {
-			act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
-		}
-		if forget {
-			act[fOff+j] = F(sigmoid(float64(net[fOff+j])))
-		}
-	}
-	gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
-	hs, hd := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS]
-	for c := 0; c < CS; c++ {
-		j := c / S
-		gv, gdv := squashD(k.G, float64(net[c]))
-		gnet[c], gd[c] = F(gv), F(gdv)
-		inc := act[CS+j] * F(gv)
-		switch {
-		case sPrev == nil:
-			s[c] = inc
-		case forget:
-			s[c] = act[fOff+j]*sPrev[c] + inc // the CEC, gated (Gers et al. 2000)
-		default:
-			s[c] = sPrev[c] + inc // the CEC
-		}
-		hv, hdv := squashD(k.H, float64(s[c]))
-		hs[c], hd[c] = F(hv), F(hdv+k.HOffset)
-		if late {
+	sig := k.sig[lo*U : hi*U] // σ(net) of the block's rows
+	sigmoids(sig, k.net[r0*U:r1*U])
+	ga, gc := k.G.Scale, k.G.Shift
+	for b := lo; b < hi; b++ {
+		if t >= k.lens[b] {
 			continue
 		}
-		y := F(hv)
-		if outGate {
-			y = act[oOff+j] * y
-		}
-		act[c] = y
-		out[r*CS+c] = y
-	}
-	if late { // the output gates with peepholes from s(t), then the cell outputs
-		for c, sv := range s {
-			net[oOff+c/S] += pout[c] * sv
-		}
+		r := t*B + b
+		act, net, sg := k.act[r*U:(r+1)*U], k.net[r*U:(r+1)*U], sig[(b-lo)*U:(b-lo+1)*U]
 		for j := 0; j < C; j++ {
-			act[oOff+j] = F(sigmoid(float64(net[oOff+j])))
+			act[CS+j] = F(sg[CS+j])
+			if outGate && !late {
+				act[oOff+j] = F(sg[oOff+j])
+			}
+			if forget {
+				act[fOff+j] = F(sg[fOff+j])
+			}
 		}
-		for c := 0; c < CS; c++ {
-			y := act[oOff+c/S] * hs[c]
-			act[c] = y
-			out[r*CS+c] = y
+		s, sPrev := k.s[r*CS:(r+1)*CS], k.sPrev(t, b)
+		gnet, gd := k.gnet[r*CS:(r+1)*CS], k.gd[r*CS:(r+1)*CS]
+		for j := 0; j < C; j++ {
+			yin, yf := act[CS+j], F(1)
+			if forget {
+				yf = act[fOff+j]
+			}
+			for c := j * S; c < (j+1)*S; c++ {
+				gv, gdv := float64(net[c]), 1.0 // g, g' (eq. 4)
+				if k.G.Sigmoid {
+					p := sg[c]
+					gv, gdv = ga*p+gc, ga*p*(1-p)
+				}
+				gnet[c], gd[c] = F(gv), F(gdv)
+				inc := yin * F(gv)
+				switch {
+				case sPrev == nil:
+					s[c] = inc
+				case forget:
+					s[c] = yf*sPrev[c] + inc // the CEC, gated (Gers et al. 2000)
+				default:
+					s[c] = sPrev[c] + inc // the CEC
+				}
+			}
 		}
+	}
+	hsig := k.hsig[lo*CS : hi*CS] // σ(s) of the block's rows
+	if k.H.Sigmoid {
+		sigmoids(hsig, k.s[r0*CS:r1*CS])
+	}
+	ha, hc := k.H.Scale, k.H.Shift
+	for b := lo; b < hi; b++ {
+		if t >= k.lens[b] {
+			continue
+		}
+		r := t*B + b
+		act, net, s := k.act[r*U:(r+1)*U], k.net[r*U:(r+1)*U], k.s[r*CS:(r+1)*CS]
+		hs, hd, hg := k.hs[r*CS:(r+1)*CS], k.hd[r*CS:(r+1)*CS], hsig[(b-lo)*CS:(b-lo+1)*CS]
+		for j := 0; j < C; j++ {
+			for c := j * S; c < (j+1)*S; c++ {
+				hv, hdv := float64(s[c]), 1.0 // h, h' (eq. 5)
+				if k.H.Sigmoid {
+					p := hg[c]
+					hv, hdv = ha*p+hc, ha*p*(1-p)
+				}
+				hs[c], hd[c] = F(hv), F(hdv+k.HOffset)
+				if late {
+					continue
+				}
+				y := F(hv)
+				if outGate {
+					y = act[oOff+j] * y
+				}
+				act[c] = y
+				out[r*CS+c] = y
+			}
+		}
+		if late { // the output gates with peepholes from s(t), then the cell outputs
+			for c, sv := range s {
+				net[oOff+c/S] += pout[c] * sv
+			}
+			for j := 0; j < C; j++ {
+				act[oOff+j] = F(vmath.Sigmoid(float64(net[oOff+j])))
+			}
+			for c := 0; c < CS; c++ {
+				y := act[oOff+c/S] * hs[c]
+				act[c] = y
+				out[r*CS+c] = y
+			}
+		}
+	}
+}
+
+// sPrev returns s(t-1) of sequence b: nil at t = 0 from the reset state.
+func (k *Kernel[F]) sPrev(t, b int) []F {
+	CS := k.cs()
+	if t > 0 {
+		r := (t-1)*k.B + b
+		return k.s[r*CS : (r+1)*CS]
+	}
+	if k.hasS0 {
+		return k.s0[b*CS : (b+1)*CS]
+	}
+	return nil
+}
+
+// sigmoids writes σ(x) = 1/(1+e^-x) of every value of x into dst as float64s: bit for bit
+// 1/(1+math.Exp(-x)), vectorised (package vmath).
+func sigmoids[F float32 | float64](dst []float64, x []F) {
+	switch x := any(x).(type) {
+	case []float64:
+		vmath.Sigmoid64(dst, x)
+	case []float32:
+		for i, v := range x {
+			dst[i] = float64(v)
+		}
+		vmath.Sigmoid64(dst, dst)
 	}
 }

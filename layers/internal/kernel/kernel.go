@@ -4,8 +4,6 @@
 package kernel
 
 import (
-	"math"
-
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/graph/fusedop"
@@ -84,6 +82,9 @@ type Kernel[F float32 | float64] struct {
 	lens         []int // [B] the sequences' lengths in the last forward call
 	s0, y0       []F   // [B][CS], [B][R] the initial state of the last forward call
 	hasS0, hasY0 bool  // false: s0 (y0) is the reset state 0
+
+	// σ of the net inputs [B][U] and of the states [B][CS] of the step being computed
+	sig, hsig []float64
 
 	// the transposed weights for the products with errors: wxT [U][I] (∂E/∂x), whT [U][R]
 	// (the full gradient's ∂E/∂y(t-1))
@@ -167,6 +168,7 @@ func (k *Kernel[F]) Alloc() {
 	k.wh, k.dwh = grow(k.wh, k.r()*U), grow(k.dwh, k.r()*U)
 	k.b, k.db = grow(k.b, U), grow(k.db, U)
 	k.dnet = grow(k.dnet, n*U)
+	k.sig, k.hsig = grow64(k.sig, k.B*U), grow64(k.hsig, k.B*CS)
 	k.wxT, k.whT = grow(k.wxT, U*k.I), grow(k.whT, U*k.r())
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
@@ -174,6 +176,13 @@ func (k *Kernel[F]) Alloc() {
 	if len(k.lens) != k.B {
 		k.lens = make([]int, k.B)
 	}
+}
+
+func grow64(b []float64, size int) []float64 {
+	if cap(b) < size {
+		return make([]float64, size)
+	}
+	return b[:size]
 }
 
 // SetLengths stores the sequences' lengths, T for all when v is nil. Each must be an integer in
@@ -224,18 +233,6 @@ type Weights[F float32 | float64] struct{ Wx, Wh, B, Peep []F }
 // At returns the field of kind i: 0 Wx, 1 Wh, 2 B, 3 Peep (layers.Cell's order).
 func (w *Weights[F]) At(i int) *[]F {
 	return [...]*[]F{&w.Wx, &w.Wh, &w.B, &w.Peep}[i]
-}
-
-func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-
-// squashD returns the squash of x and its derivative.
-func squashD(s Squash, x float64) (float64, float64) {
-	if !s.Sigmoid {
-		return x, 1
-	}
-	a, c := s.Scale, s.Shift
-	p := sigmoid(x)
-	return a*p + c, a * p * (1 - p)
 }
 
 // pack copies the groups' weights into the packed matrices.

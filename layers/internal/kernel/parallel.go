@@ -62,9 +62,7 @@ func (k *Kernel[F]) run(part, t, lo, hi int) {
 		gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, lo, hi)
 	case partStep:
 		k.recurrent(t, lo, hi)
-		for b := lo; b < hi; b++ {
-			k.cell(t, b)
-		}
+		k.cells(t, lo, hi)
 	case partSweep:
 		for b := lo; b < hi; b++ {
 			k.sweep(t, b)
