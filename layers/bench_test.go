@@ -211,13 +211,17 @@ func wideNet(blocks int) layers.NetConfig {
 	}
 }
 
-// wideBatch is B random sequences of T steps for wideNet: inputs uniform in [-1, 1], targets
-// in [0, 1] at every step.
-func wideBatch(b *testing.B, T, B int) train.Batch {
+// wideBatch is B random sequences of T steps for wideNet (sequence 0 of short steps when short
+// is given): inputs uniform in [-1, 1], targets in [0, 1] at every step.
+func wideBatch(b testing.TB, T, B int, short ...int) train.Batch {
 	rng := rand.New(rand.NewSource(1))
 	seqs := make([]datasets.Sequence, B)
 	for i := range seqs {
-		for t := 0; t < T; t++ {
+		n := T
+		if i == 0 && len(short) > 0 {
+			n = short[0]
+		}
+		for t := 0; t < n; t++ {
 			in, tg := make([]float64, 32), make([]float64, 8)
 			for j := range in {
 				in[j] = 2*rng.Float64() - 1
