@@ -30,18 +30,15 @@ type Op struct {
 	D0, DInner, DOuter int
 }
 
-// span returns the smallest and largest offset of base + Σ n_q·s_q over 0 <= n_q < count_q.
-func span(base int, terms ...[2]int) (lo, hi int) {
+// extent returns the smallest and largest offset of base + i·si + j·sj + k·sk over i < ni,
+// j < nj, k < nk (each count at least 1).
+func extent(base, ni, si, nj, sj, nk, sk int) (lo, hi int) {
 	lo, hi = base, base
-	for _, t := range terms {
-		n, s := t[0], t[1]
-		if n <= 1 {
-			continue
-		}
-		if s > 0 {
-			hi += (n - 1) * s
+	for _, t := range [3][2]int{{ni, si}, {nj, sj}, {nk, sk}} {
+		if d := (t[0] - 1) * t[1]; d > 0 {
+			hi += d
 		} else {
-			lo += (n - 1) * s
+			lo += d
 		}
 	}
 	return lo, hi
@@ -50,16 +47,13 @@ func span(base int, terms ...[2]int) (lo, hi int) {
 // check panics with the operand and the offsets when the op would read or write outside a
 // slice (a programming error of the kernel that called it; the asm must never see one).
 func (op *Op) check(nc, na, nd int) {
-	if op.M <= 0 || op.N <= 0 || op.Inner <= 0 || op.Outer <= 0 {
-		return
-	}
-	if lo, hi := span(op.C0, [2]int{op.M, op.LDC}, [2]int{op.N, 1}); lo < 0 || hi >= nc {
+	if lo, hi := extent(op.C0, op.M, op.LDC, op.N, 1, 1, 0); lo < 0 || hi >= nc {
 		panic(fmt.Sprintf("gemm: C offsets [%d, %d] outside %d values (%+v)", lo, hi, nc, *op))
 	}
-	if lo, hi := span(op.A0, [2]int{op.M, op.ARow}, [2]int{op.Outer, op.AOuter}, [2]int{op.Inner, op.AInner}); lo < 0 || hi >= na {
+	if lo, hi := extent(op.A0, op.M, op.ARow, op.Outer, op.AOuter, op.Inner, op.AInner); lo < 0 || hi >= na {
 		panic(fmt.Sprintf("gemm: A offsets [%d, %d] outside %d values (%+v)", lo, hi, na, *op))
 	}
-	if lo, hi := span(op.D0, [2]int{op.Outer, op.DOuter}, [2]int{op.Inner, op.DInner}, [2]int{op.N, 1}); lo < 0 || hi >= nd {
+	if lo, hi := extent(op.D0, op.Outer, op.DOuter, op.Inner, op.DInner, op.N, 1); lo < 0 || hi >= nd {
 		panic(fmt.Sprintf("gemm: D offsets [%d, %d] outside %d values (%+v)", lo, hi, nd, *op))
 	}
 }
@@ -68,13 +62,13 @@ func (op *Op) check(nc, na, nd int) {
 // goroutines can split the rows among themselves: each element is computed by one call, in the
 // plain loop's order, so the results do not depend on the split.
 func Acc[F Float](op Op, c, a, d []F, lo, hi int) {
-	op.check(len(c), len(a), len(d))
 	if hi > op.M {
 		hi = op.M
 	}
 	if lo >= hi || op.N <= 0 || op.Inner <= 0 || op.Outer <= 0 {
 		return
 	}
+	op.check(len(c), len(a), len(d))
 	switch c := any(c).(type) {
 	case []float64:
 		acc64(&op, c, any(a).([]float64), any(d).([]float64), lo, hi)

@@ -72,6 +72,10 @@ const blockTerms = 128
 // or part of the inner loop when there is one outer step), in order, so each element is still
 // summed in the plain loop's order.
 func blocks[F Float](op *Op, c, a, d []F, lo, hi int, ws [2]width) {
+	if op.Outer*op.Inner <= blockTerms {
+		tiles(op, c, a, d, lo, hi, ws)
+		return
+	}
 	if op.Outer == 1 {
 		for k0 := 0; k0 < op.Inner; k0 += blockTerms {
 			sub := *op

@@ -52,10 +52,13 @@ func cases() []struct {
 }
 
 func sizes(op Op) (nc, na, nd int) {
-	ext := func(base int, terms ...[2]int) int { _, hi := span(base, terms...); return hi + 1 }
-	return ext(op.C0, [2]int{op.M, op.LDC}, [2]int{op.N, 1}),
-		ext(op.A0, [2]int{op.M, op.ARow}, [2]int{op.Outer, op.AOuter}, [2]int{op.Inner, op.AInner}),
-		ext(op.D0, [2]int{op.Outer, op.DOuter}, [2]int{op.Inner, op.DInner}, [2]int{op.N, 1})
+	ext := func(base, ni, si, nj, sj, nk, sk int) int {
+		_, hi := extent(base, ni, si, nj, sj, nk, sk)
+		return hi + 1
+	}
+	return ext(op.C0, op.M, op.LDC, op.N, 1, 1, 0),
+		ext(op.A0, op.M, op.ARow, op.Outer, op.AOuter, op.Inner, op.AInner),
+		ext(op.D0, op.Outer, op.DOuter, op.Inner, op.DInner, op.N, 1)
 }
 
 func random[F Float](rng *rand.Rand, n int) []F {

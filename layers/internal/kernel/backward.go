@@ -263,3 +263,40 @@ func (k *Kernel[F]) sweep(t, b int) {
 		}
 	}
 }
+
+// sweep1997 is sweep for rows lo..hi-1 of step t of the paper's cell with output gates and the
+// truncated gradient (no forget gate, no peepholes): the same arithmetic in the same order,
+// without the variants' branches, the gate errors summed in registers. (∂E/∂y(t) from step t+1
+// is 0 when truncated; adding it could only turn a -0 into +0, which no sum starting at +0
+// shows.)
+func (k *Kernel[F]) sweep1997(t, lo, hi int) {
+	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
+	oOff := CS + C
+	dy := k.cur.dy
+	for b := lo; b < hi; b++ {
+		r := t*B + b
+		ru, rc := r*U, r*CS
+		dnet := k.dnet[ru : ru+U : ru+U]
+		if t >= k.lens[b] {
+			clear(dnet) // padding
+			continue
+		}
+		act := k.act[ru : ru+U : ru+U]
+		hs, hd := k.hs[rc:rc+CS:rc+CS], k.hd[rc:rc+CS:rc+CS]
+		gnet, gd := k.gnet[rc:rc+CS:rc+CS], k.gd[rc:rc+CS:rc+CS]
+		dyr, ds := dy[rc:rc+CS:rc+CS], k.ds[b*CS:(b+1)*CS:(b+1)*CS]
+		for j := 0; j < C; j++ {
+			yout, yin := act[oOff+j], act[CS+j]
+			var dout, din F // ∂E/∂y^out, ∂E/∂y^in
+			for c := j * S; c < (j+1)*S; c++ {
+				dyc := dyr[c]
+				dout += dyc * hs[c]
+				ds[c] += dyc * yout * hd[c] // eq. 23, plus the CEC's carry
+				din += ds[c] * gnet[c]
+				dnet[c] = ds[c] * yin * gd[c]
+			}
+			dnet[oOff+j] = dout * yout * (1 - yout)
+			dnet[CS+j] = din * yin * (1 - yin)
+		}
+	}
+}

@@ -270,3 +270,64 @@ func sigmoids[F float32 | float64](dst []float64, x []F) {
 		vmath.Sigmoid64(dst, dst)
 	}
 }
+
+// cells1997 is cells for the paper's cell with output gates and logistic g and h (no forget
+// gate, no peepholes): the same arithmetic in the same order, without the variants' branches.
+func (k *Kernel[F]) cells1997(t, lo, hi int) {
+	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
+	oOff := CS + C
+	out := k.cur.out
+	r0, r1 := t*B+lo, t*B+hi
+	sig, hsig := k.sig[lo*U:hi*U], k.hsig[lo*CS:hi*CS]
+	sigmoids(sig, k.net[r0*U:r1*U])
+	ga, gc, ha, hc, hoff := k.G.Scale, k.G.Shift, k.H.Scale, k.H.Shift, k.HOffset
+	for b := lo; b < hi; b++ {
+		r := t*B + b
+		ru, rc := r*U, r*CS
+		act := k.act[ru : ru+U : ru+U]
+		if t >= k.lens[b] { // padding: the next step's products read these activations
+			clear(out[rc : rc+CS])
+			clear(act)
+			continue
+		}
+		sg := sig[(b-lo)*U : (b-lo+1)*U : (b-lo+1)*U]
+		s, sPrev := k.s[rc:rc+CS:rc+CS], k.sPrev(t, b)
+		gnet, gd := k.gnet[rc:rc+CS:rc+CS], k.gd[rc:rc+CS:rc+CS]
+		for j := 0; j < C; j++ {
+			yin := F(sg[CS+j])
+			act[CS+j], act[oOff+j] = yin, F(sg[oOff+j])
+			for c := j * S; c < (j+1)*S; c++ {
+				p := sg[c]
+				gv := ga*p + gc // g (eq. 4)
+				gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
+				inc := yin * F(gv)
+				if sPrev == nil {
+					s[c] = inc
+				} else {
+					s[c] = sPrev[c] + inc // the CEC
+				}
+			}
+		}
+	}
+	sigmoids(hsig, k.s[r0*CS:r1*CS])
+	for b := lo; b < hi; b++ {
+		if t >= k.lens[b] {
+			continue
+		}
+		r := t*B + b
+		ru, rc := r*U, r*CS
+		act := k.act[ru : ru+U : ru+U]
+		hs, hd, hg := k.hs[rc:rc+CS:rc+CS], k.hd[rc:rc+CS:rc+CS], hsig[(b-lo)*CS:(b-lo+1)*CS:(b-lo+1)*CS]
+		o := out[rc : rc+CS : rc+CS]
+		for j := 0; j < C; j++ {
+			yout := act[oOff+j]
+			for c := j * S; c < (j+1)*S; c++ {
+				p := hg[c]
+				hv := ha*p + hc // h (eq. 5)
+				hs[c], hd[c] = F(hv), F(ha*p*(1-p)+hoff)
+				y := yout * F(hv)
+				act[c], o[c] = y, y
+			}
+		}
+	}
+}

@@ -62,8 +62,16 @@ func (k *Kernel[F]) run(part, t, lo, hi int) {
 		gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, lo, hi)
 	case partStep:
 		k.recurrent(t, lo, hi)
-		k.cells(t, lo, hi)
+		if k.OutGate && !k.Forget && !k.Peep && k.G.Sigmoid && k.H.Sigmoid {
+			k.cells1997(t, lo, hi)
+		} else {
+			k.cells(t, lo, hi)
+		}
 	case partSweep:
+		if k.OutGate && !k.Forget && !k.Peep && !k.Full {
+			k.sweep1997(t, lo, hi)
+			break
+		}
 		for b := lo; b < hi; b++ {
 			k.sweep(t, b)
 		}
