@@ -11,7 +11,10 @@
 // LSTM kernel use them without changing a single result of the paper's runs.
 package gemm
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Float is the element type of the products.
 type Float interface{ float32 | float64 }
@@ -48,14 +51,22 @@ func extent(base, ni, si, nj, sj, nk, sk int) (lo, hi int) {
 // slice (a programming error of the kernel that called it; the asm must never see one).
 func (op *Op) check(nc, na, nd int) {
 	if lo, hi := extent(op.C0, op.M, op.LDC, op.N, 1, 1, 0); lo < 0 || hi >= nc {
-		panic(fmt.Sprintf("gemm: C offsets [%d, %d] outside %d values (%+v)", lo, hi, nc, *op))
+		outside("C", lo, hi, nc, *op)
 	}
 	if lo, hi := extent(op.A0, op.M, op.ARow, op.Outer, op.AOuter, op.Inner, op.AInner); lo < 0 || hi >= na {
-		panic(fmt.Sprintf("gemm: A offsets [%d, %d] outside %d values (%+v)", lo, hi, na, *op))
+		outside("A", lo, hi, na, *op)
 	}
 	if lo, hi := extent(op.D0, op.Outer, op.DOuter, op.Inner, op.DInner, op.N, 1); lo < 0 || hi >= nd {
-		panic(fmt.Sprintf("gemm: D offsets [%d, %d] outside %d values (%+v)", lo, hi, nd, *op))
+		outside("D", lo, hi, nd, *op)
 	}
+}
+
+// outside panics for check. It takes op by value so that check's op does not escape: an Op
+// moved to the heap would cost an allocation per product.
+//
+//go:noinline
+func outside(what string, lo, hi, n int, op Op) {
+	panic(fmt.Sprintf("gemm: %s offsets [%d, %d] outside %d values (%+v)", what, lo, hi, n, op))
 }
 
 // Acc computes c += a·d as described by op (see Op), rows [lo, hi) of C only, so that
@@ -69,17 +80,22 @@ func Acc[F Float](op Op, c, a, d []F, lo, hi int) {
 		return
 	}
 	op.check(len(c), len(a), len(d))
-	switch c := any(c).(type) {
-	case []float64:
-		acc64(&op, c, any(a).([]float64), any(d).([]float64), lo, hi)
-	case []float32:
-		acc32(&op, c, any(a).([]float32), any(d).([]float32), lo, hi)
+	var z F
+	if unsafe.Sizeof(z) == 8 { // F is float64; no interface conversion (it would allocate)
+		acc64(op, as[float64](c), as[float64](a), as[float64](d), lo, hi)
+	} else {
+		acc32(op, as[float32](c), as[float32](a), as[float32](d), lo, hi)
 	}
+}
+
+// as reinterprets v as a slice of T, a type of the same size.
+func as[T, F Float](v []F) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
 }
 
 // ref computes rows [lo, hi) and columns [j0, j1) of C in plain Go: the definition the
 // vectorised kernels are tested against, and what they leave for the tails.
-func ref[F Float](op *Op, c, a, d []F, lo, hi, j0, j1 int) {
+func ref[F Float](op Op, c, a, d []F, lo, hi, j0, j1 int) {
 	for i := lo; i < hi; i++ {
 		row := c[op.C0+i*op.LDC+j0 : op.C0+i*op.LDC+j1]
 		for o := 0; o < op.Outer; o++ {

@@ -25,6 +25,12 @@ func tile4x16f32(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, 
 func tile1x16f32(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
 
 //go:noescape
+func tile4x8f32(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+
+//go:noescape
+func tile1x8f32(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+
+//go:noescape
 func tile4x16f64z(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
 
 //go:noescape
@@ -39,7 +45,8 @@ func tile1x32f32z(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d 
 type tile4 func(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
 type tile1 func(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
 
-// width is one column width of tiles: its 4-row and 1-row kernels.
+// width is one column width of tiles: its 4-row and 1-row kernels. The widest usable width
+// goes first; narrower ones take the columns that remain.
 type width struct {
 	cols   int
 	t4     tile4
@@ -53,16 +60,19 @@ var (
 	useAVX512 = cpu.X86.HasAVX512F
 )
 
-func widths64() [2]width {
-	return [2]width{{16, tile4x16f64z, tile1x16f64z, useAVX512}, {8, tile4x8f64, tile1x8f64, useAVX2}}
+// The tile widths of each type, widest first (setWidths, after the flags above).
+var widths64, widths32 []width
+
+func init() { setWidths() }
+
+func setWidths() {
+	widths64 = []width{{16, tile4x16f64z, tile1x16f64z, useAVX512}, {8, tile4x8f64, tile1x8f64, useAVX2}}
+	widths32 = []width{{32, tile4x32f32z, tile1x32f32z, useAVX512}, {16, tile4x16f32, tile1x16f32, useAVX2},
+		{8, tile4x8f32, tile1x8f32, useAVX2}}
 }
 
-func widths32() [2]width {
-	return [2]width{{32, tile4x32f32z, tile1x32f32z, useAVX512}, {16, tile4x16f32, tile1x16f32, useAVX2}}
-}
-
-func acc64(op *Op, c, a, d []float64, lo, hi int) { blocks(op, c, a, d, lo, hi, widths64()) }
-func acc32(op *Op, c, a, d []float32, lo, hi int) { blocks(op, c, a, d, lo, hi, widths32()) }
+func acc64(op Op, c, a, d []float64, lo, hi int) { blocks(op, c, a, d, lo, hi, widths64) }
+func acc32(op Op, c, a, d []float32, lo, hi int) { blocks(op, c, a, d, lo, hi, widths32) }
 
 // blockTerms is the number of terms of the sum a tile takes at a time: its panels of A and D
 // then stay in the first-level cache while the tiles of a block of columns pass over them.
@@ -71,35 +81,35 @@ const blockTerms = 128
 // blocks splits the sum into consecutive blocks of about blockTerms terms (whole outer steps,
 // or part of the inner loop when there is one outer step), in order, so each element is still
 // summed in the plain loop's order.
-func blocks[F Float](op *Op, c, a, d []F, lo, hi int, ws [2]width) {
+func blocks[F Float](op Op, c, a, d []F, lo, hi int, ws []width) {
 	if op.Outer*op.Inner <= blockTerms {
 		tiles(op, c, a, d, lo, hi, ws)
 		return
 	}
 	if op.Outer == 1 {
 		for k0 := 0; k0 < op.Inner; k0 += blockTerms {
-			sub := *op
+			sub := op
 			sub.Inner = min(blockTerms, op.Inner-k0)
 			sub.A0 += k0 * op.AInner
 			sub.D0 += k0 * op.DInner
-			tiles(&sub, c, a, d, lo, hi, ws)
+			tiles(sub, c, a, d, lo, hi, ws)
 		}
 		return
 	}
 	per := max(1, blockTerms/op.Inner)
 	for o0 := 0; o0 < op.Outer; o0 += per {
-		sub := *op
+		sub := op
 		sub.Outer = min(per, op.Outer-o0)
 		sub.A0 += o0 * op.AOuter
 		sub.D0 += o0 * op.DOuter
-		tiles(&sub, c, a, d, lo, hi, ws)
+		tiles(sub, c, a, d, lo, hi, ws)
 	}
 }
 
 // tiles computes rows [lo, hi) of C for one block of the sum: columns in tiles of the widest
 // usable width, then the next, the last few in plain Go; for each column tile, the rows four at
 // a time, then one at a time.
-func tiles[F Float](op *Op, c, a, d []F, lo, hi int, ws [2]width) {
+func tiles[F Float](op Op, c, a, d []F, lo, hi int, ws []width) {
 	var z F
 	sz := int(unsafe.Sizeof(z))
 	ldc, arow, ainner := uintptr(op.LDC*sz), uintptr(op.ARow*sz), uintptr(op.AInner*sz)

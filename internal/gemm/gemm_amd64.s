@@ -442,3 +442,91 @@ inner1z:
 	VMOVUPS Z1, 64(DI)
 	VZEROUPPER
 	RET
+
+// func tile4x8f32(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile4x8f32(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS (DI)(R8*2), Y4
+	VMOVUPS (DI)(AX*1), Y6
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMOVUPS (DX), Y8
+	VBROADCASTSS (SI), Y10
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	VBROADCASTSS (SI)(R9*1), Y13
+	VMULPS Y8, Y13, Y14
+	VADDPS Y14, Y2, Y2
+	VBROADCASTSS (SI)(R9*2), Y10
+	VMULPS Y8, Y10, Y12
+	VADDPS Y12, Y4, Y4
+	VBROADCASTSS (SI)(R14*1), Y13
+	VMULPS Y8, Y13, Y15
+	VADDPS Y15, Y6, Y6
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y2, (DI)(R8*1)
+	VMOVUPS Y4, (DI)(R8*2)
+	VMOVUPS Y6, (DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tile1x8f32(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer int)
+TEXT ·tile1x8f32(SB), NOSPLIT, $0-72
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPS (DI), Y0
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSS (SI), Y10
+	VMOVUPS (DX), Y8
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
