@@ -5,6 +5,8 @@ import (
 
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // FirstNonFinite returns the index of the first NaN or infinite value of vs, or -1 if all are
@@ -38,8 +40,10 @@ func FirstNonFinite(vs []float64) int {
 // Float64View returns t's values as float64s: t's own storage if it holds float64s (not to be
 // modified), a converted copy otherwise.
 func Float64View(t *tensor.Dense) []float64 {
-	if t.Dtype() == tensor.Float64 && !t.IsScalar() {
-		return t.Float64s()
+	if !t.IsScalar() {
+		if v, ok := fusedop.Floats[float64](t); ok {
+			return v
+		}
 	}
 	return toFloat64s(t)
 }
@@ -47,12 +51,16 @@ func Float64View(t *tensor.Dense) []float64 {
 // Fill copies vals into t's storage, converting them to t's dtype (float64 or float32). vals
 // must hold exactly as many values as t; the error says so (callers name t).
 func Fill(t *tensor.Dense, vals []float64) error {
+	if d, ok := fusedop.Floats[float64](t); ok && !t.IsScalar() && len(d) == len(vals) {
+		copy(d, vals)
+		return nil
+	}
 	if n := t.Shape().TotalSize(); len(vals) != n {
 		return errors.Errorf("got %d values, want %d (shape %v)", len(vals), n, t.Shape())
 	}
 	switch t.Dtype() {
 	case tensor.Float64:
-		copy(t.Float64s(), vals)
+		copy(Float64View(t), vals)
 	case tensor.Float32:
 		d := t.Float32s()
 		for i, v := range vals {

@@ -1,7 +1,9 @@
 package optim_test
 
 import (
+	"fmt"
 	"math"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -137,5 +139,60 @@ func TestBadConfigs(t *testing.T) {
 		if _, err := optim.New(name, 0.1, optim.Clip{}); err != nil {
 			t.Errorf("New(%q): %v", name, err)
 		}
+	}
+}
+
+// TestSGDWithoutClippingMatchesTheGeneralRule: plain SGD's update of float64 parameters (a
+// pass that checks, a pass that updates, from its second step on) gives, bit for bit, what
+// the clipping path gives with a clamp no gradient reaches, over steps with random values and
+// gradients; and a later step that lists a name twice is still refused.
+func TestSGDWithoutClippingMatchesTheGeneralRule(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	plain, _ := optim.NewSGD(0.37, optim.Clip{})
+	clamped, _ := optim.NewSGD(0.37, optim.Clip{Value: math.MaxFloat64})
+	sizes := []int{7, 1, 12, 3}
+	mk := func() []vm.Param {
+		var ps []vm.Param
+		for i, n := range sizes {
+			w := make([]float64, n)
+			for j := range w {
+				w[j] = rng.NormFloat64()
+			}
+			ps = append(ps, param(fmt.Sprintf("p%d", i), w, make([]float64, n)))
+		}
+		return ps
+	}
+	a := mk()
+	b := make([]vm.Param, len(a))
+	for i, p := range a {
+		b[i] = param(p.Name, p.Value.Float64s(), p.Grad.Float64s())
+	}
+	for step := 0; step < 5; step++ {
+		for i := range a {
+			g := a[i].Grad.Float64s()
+			for j := range g {
+				g[j] = rng.NormFloat64() * math.Pow(10, float64(rng.Intn(7)-3))
+			}
+			copy(b[i].Grad.Float64s(), g)
+		}
+		if err := plain.Step(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := clamped.Step(b); err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			wa, wb := a[i].Value.Float64s(), b[i].Value.Float64s()
+			for j := range wa {
+				if math.Float64bits(wa[j]) != math.Float64bits(wb[j]) {
+					t.Fatalf("step %d: %s[%d] = %v, the general rule gives %v", step, a[i].Name, j, wa[j], wb[j])
+				}
+			}
+		}
+	}
+	twice := append([]vm.Param(nil), a...)
+	twice[2] = param("p1", make([]float64, sizes[2]), make([]float64, sizes[2]))
+	if err := plain.Step(twice); err == nil || !strings.Contains(err.Error(), `parameter "p1" is given twice`) {
+		t.Errorf("a step with a name twice: err = %v", err)
 	}
 }

@@ -74,6 +74,16 @@ func (m *Meter) Step(ps []vm.Param) error {
 	return nil
 }
 
+// ChecksFinite reports whether the inner optimizer refuses values, gradients and results that
+// are not finite (train.FiniteChecker): the Meter hands it every update.
+func (m *Meter) ChecksFinite() bool { return m != nil && checksFinite(m.inner) }
+
+// checksFinite reports whether o is a train.FiniteChecker that checks.
+func checksFinite(o train.Optimizer) bool {
+	fc, ok := o.(train.FiniteChecker)
+	return ok && fc.ChecksFinite()
+}
+
 // Take returns the norms' mean and maximum since the last Take and the sequence number of the
 // largest update, given seen, the number of sequences after the last of them (one sequence per
 // update); and starts anew. ok is false if there was no update.
@@ -140,6 +150,11 @@ func (h *Hold) Step(ps []vm.Param) error {
 	}
 	return h.inner.Step(keep)
 }
+
+// ChecksFinite reports whether the inner optimizer refuses values, gradients and results that
+// are not finite (train.FiniteChecker): the Hold checks every value and gradient itself, held
+// ones too, and hands the others' updates to the inner optimizer.
+func (h *Hold) ChecksFinite() bool { return h != nil && checksFinite(h.inner) }
 
 // Release lets every parameter train from the next step on.
 func (h *Hold) Release() { h.held, h.names = nil, nil }

@@ -14,11 +14,24 @@ import (
 // test decides (Table 11). For Exp. 1 every string of the training and test sets predicted
 // correctly; for Exp. 3 ST1 (at most ST1Wrong misclassified test sequences) and ST2 (mean
 // absolute test error below Beta); for Exp. 2 ABS over EvalN successive random sequences.
-func (s *Spec) evaluate(tr *train.Trainer, trainSet, testSet []datasets.Example, rng *rand.Rand) (bool, error) {
+// For Exp. 1, sets holds the two sets' examples stacked (stackAll), in that order, and outs is
+// a buffer for a string's outputs (nil: none); the other experiments draw theirs.
+func (s *Spec) evaluate(tr *train.Trainer, sets []stacked, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
 	switch {
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
-		both := append(append([]datasets.Example(nil), trainSet...), testSet...)
-		return s.allCorrect(tr, len(both), func(i int) (datasets.Example, error) { return both[i], nil })
+		if outs == nil {
+			outs = new([][]float64)
+		}
+		for _, e := range sets {
+			r, err := tr.Evaluate(e.bt)
+			if err != nil {
+				return false, err
+			}
+			if *outs = outputsOf((*outs)[:0], r, 0); !s.Correct(e.ex, *outs) {
+				return false, nil
+			}
+		}
+		return true, nil
 	case s.st1(): // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
 		if s.FreshTestSets {
 			var err error
@@ -79,6 +92,28 @@ func (s *Spec) allCorrect(tr *train.Trainer, n int, next func(int) (datasets.Exa
 		}
 	}
 	return true, nil
+}
+
+// stacked is an example with its batch of one (train.Stack), made once for a set that is
+// trained on or evaluated many times.
+type stacked struct {
+	ex datasets.Example
+	bt train.Batch
+}
+
+// stackAll stacks every example of the sets, in order.
+func stackAll(sets ...[]datasets.Example) ([]stacked, error) {
+	var out []stacked
+	for _, set := range sets {
+		for _, ex := range set {
+			bt, err := train.Stack(ex.Sequence)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stacked{ex, bt})
+		}
+	}
+	return out, nil
 }
 
 // test evaluates n fresh sequences.
@@ -144,7 +179,9 @@ func wrap(outs [][]float64) [][][]float64 {
 	return w
 }
 
-// Evaluate runs one example forward and returns the outputs at its target steps.
+// Evaluate runs one example forward and returns the outputs at its target steps. The rows are
+// the trainer's (train.Result.Outputs): the next evaluation of a sequence of the same shape
+// overwrites them.
 func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch, error) {
 	bt, err := train.Stack(ex.Sequence)
 	if err != nil {
@@ -154,14 +191,13 @@ func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch,
 	if err != nil {
 		return nil, bt, err
 	}
-	return outputsOf(r, 0), bt, nil
+	return outputsOf(nil, r, 0), bt, nil
 }
 
-// outputsOf returns sequence i's outputs at the target steps of a step's result.
-func outputsOf(r train.Result, i int) [][]float64 {
-	outs := make([][]float64, len(r.Outputs))
-	for k := range outs {
-		outs[k] = r.Outputs[k][i]
+// outputsOf appends sequence i's outputs at the target steps of a step's result to dst.
+func outputsOf(dst [][]float64, r train.Result, i int) [][]float64 {
+	for k := range r.Outputs {
+		dst = append(dst, r.Outputs[k][i])
 	}
-	return outs
+	return dst
 }

@@ -564,15 +564,20 @@ func reberCorrect(ex datasets.Example, outs [][]float64) bool {
 		}
 		out := outs[i]
 		i++
-		lo, hi := math.Inf(1), math.Inf(-1)
+		// lo <= hi for lo = math.Min over the legal symbols' outputs and hi = math.Max over
+		// the others', without the calls: a NaN makes one of them NaN and the test false.
+		lo, hi, nan := math.Inf(1), math.Inf(-1), false
 		for k, y := range out {
-			if legal[k] {
-				lo = math.Min(lo, y)
-			} else {
-				hi = math.Max(hi, y)
+			switch {
+			case y != y:
+				nan = true
+			case legal[k]:
+				lo = min(lo, y)
+			default:
+				hi = max(hi, y)
 			}
 		}
-		if lo <= hi {
+		if !nan && lo <= hi {
 			return false
 		}
 	}

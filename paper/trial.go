@@ -111,23 +111,30 @@ func Saved(dir string) (sequences int, seconds float64, err error) {
 }
 
 // examples is a trial's training stream: the spec's on-line generator, or for Exp. 1 picks
-// from the training set. It keeps the last example, whose correctness the trial judges.
+// from the training set (stacked: its batches, made once). It keeps the last example, whose
+// correctness the trial judges.
 type examples struct {
-	spec *Spec
-	rng  *rand.Rand
-	set  []datasets.Example
-	last datasets.Example
+	spec    *Spec
+	rng     *rand.Rand
+	set     []datasets.Example
+	stacked []stacked // set's examples with their batches
+	last    *datasets.Example
+	drawn   datasets.Example // the last one the generator drew
 }
 
 // Next draws the next training sequence as a batch of one.
 func (e *examples) Next() (train.Batch, error) {
-	var err error
 	if e.set != nil {
-		e.last = e.set[e.rng.Intn(len(e.set))]
-	} else if e.last, err = e.spec.Sample(e.rng); err != nil {
+		i := e.rng.Intn(len(e.set))
+		e.last = &e.set[i]
+		return e.stacked[i].bt, nil
+	}
+	var err error
+	if e.drawn, err = e.spec.Sample(e.rng); err != nil {
 		return train.Batch{}, err
 	}
-	return train.Stack(e.last.Sequence)
+	e.last = &e.drawn
+	return train.Stack(e.drawn.Sequence)
 }
 
 // trial is one running trial: its spec, options, trainer, data and the state a checkpoint keeps.
@@ -140,10 +147,14 @@ type trial struct {
 	data    *examples
 	testRng *rand.Rand
 	testSet []datasets.Example // Exp. 1's test strings, or Exp. 3's ST1/ST2 test set
-	st      state
-	ck      checkpoint.State
-	meter   *optim.Meter
-	held    *optim.Hold
+	// evalSets holds Exp. 1's training and test strings stacked, for its evaluations.
+	evalSets []stacked
+	// outs is a buffer for a sequence's outputs, the judge's and the evaluation's.
+	outs  [][]float64
+	st    state
+	ck    checkpoint.State
+	meter *optim.Meter
+	held  *optim.Hold
 	// success is set when the criterion is met.
 	success bool
 	// lastLine is the sequence count of the learning curve's last line.
@@ -180,7 +191,9 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	saveHook, stopSignals := o.Checkpoints.Hook(t.ck)
 	defer stopSignals()
 	hooks := []train.Hook{t.construct, train.Until(t.observing(crit)), t.curve, t.progress(), func(seen int, bt train.Batch, r train.Result) error {
-		t.st.Seconds = t.elapsed()
+		if o.Checkpoints.Dir != "" { // the time a checkpoint saves (none without a directory)
+			t.st.Seconds = t.elapsed()
+		}
 		return saveHook(seen, bt, r)
 	}}
 	if _, err = t.tr.Run(t.data, max, hooks...); errors.Is(err, checkpoint.ErrInterrupted) {
@@ -294,6 +307,10 @@ func (t *trial) setUp(optimizer string) error {
 		if t.data.set, t.testSet, err = s.reber.Sets(t.testRng, 256, 256); err != nil {
 			return err
 		}
+		if t.evalSets, err = stackAll(t.data.set, t.testSet); err != nil {
+			return err
+		}
+		t.data.stacked = t.evalSets[:len(t.data.set)]
 	}
 	if s.st1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
 		if t.testSet, err = s.drawST1(t.testRng); err != nil {
@@ -359,7 +376,8 @@ func (t *trial) testN() int {
 // judge is the spec's per-sequence correctness as a train.Judge, for the trial's batches of
 // one: it judges the example just drawn.
 func (t *trial) judge(_ train.Batch, r train.Result, i int, _ train.SeqError) bool {
-	return t.s.Correct(t.data.last, outputsOf(r, i))
+	t.outs = outputsOf(t.outs[:0], r, i)
+	return t.s.Correct(*t.data.last, t.outs)
 }
 
 // criterion is the spec's stopping criterion over the trial's window: ST3(β), the n_seq rule,
@@ -374,7 +392,7 @@ func (t *trial) criterion() (train.Criterion, error) {
 	case StopEval:
 		return train.Every{N: t.every, Check: func(int) (bool, error) {
 			t.st.Evals++
-			return s.evaluate(t.tr, t.data.set, t.testSet, t.testRng)
+			return s.evaluate(t.tr, t.evalSets, t.testSet, t.testRng, &t.outs)
 		}}, nil
 	}
 	return nil, errors.Errorf("paper: experiment %s: unknown stopping criterion %q", s.ID, s.Stop)
@@ -438,8 +456,12 @@ func (t *trial) writeMetric(seen int) error {
 // progress returns the hook that prints a progress line every Options.Progress.
 func (t *trial) progress() train.Hook {
 	lastLog, runStart, runFrom := time.Now(), time.Now(), t.tr.Seen() // the rate counts this run's sequences only
+	calls := 0
 	return func(seen int, _ train.Batch, _ train.Result) error {
-		if t.o.Log == nil || t.o.Progress <= 0 || time.Since(lastLog) < t.o.Progress {
+		if t.o.Log == nil || t.o.Progress <= 0 {
+			return nil
+		}
+		if calls++; calls%16 != 0 || time.Since(lastLog) < t.o.Progress { // the clock every 16 steps
 			return nil
 		}
 		lastLog = time.Now()

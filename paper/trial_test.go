@@ -231,7 +231,7 @@ func TestST1Tolerance(t *testing.T) {
 		calls := 0
 		s.Correct = func(datasets.Example, [][]float64) bool { calls++; return calls > tc.k }
 		s.Beta = math.Inf(1)
-		got, err := s.evaluate(tr, nil, test, rng)
+		got, err := s.evaluate(tr, nil, test, rng, nil)
 		if err != nil || got != tc.want {
 			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
 		}
@@ -263,7 +263,7 @@ func TestFreshTestSets(t *testing.T) {
 					firsts = append(firsts, ex.Inputs[0][0])
 					return true
 				}
-				if _, err := s.evaluate(tr, nil, set, rng); err != nil {
+				if _, err := s.evaluate(tr, nil, set, rng, nil); err != nil {
 					t.Fatal(err)
 				}
 				seen = append(seen, firsts)

@@ -5,8 +5,13 @@
 package train_test
 
 import (
+	"math/rand"
 	"testing"
 
+	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/layers/output"
+	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -34,5 +39,51 @@ func TestLengthsAndStateAllocateNothing(t *testing.T) {
 	p, r := allocs(plain), allocs(rich)
 	if r > p {
 		t.Errorf("%v allocations per step with lengths, a missing target and Continue, %v without", r, p)
+	}
+}
+
+// TestNetStepAllocatesNothing: a training step and an evaluation of the paper's network
+// (Experiment 1's: a packed model, an output at every step) on batches of shapes seen before
+// allocate nothing: inputs, targets, outputs, gradients and the update all live in buffers
+// that the trainer, its programs and the optimizer keep.
+func TestNetStepAllocatesNothing(t *testing.T) {
+	net := layers.NetConfig{
+		LSTM:   layers.Config{Inputs: 7, NumBlocks: 3, CellsPerBlock: 2, Biases: layers.BiasGates, OutputGateBias: []float64{-1, -2, -3}, InitRange: 0.2},
+		Output: output.Config{Units: 7, InitRange: 0.2},
+	}
+	opt, err := optim.NewSGD(0.5, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	set, _, err := datasets.Reber{Embedded: true}.Sets(rand.New(rand.NewSource(1)), 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bts []train.Batch
+	for _, ex := range set {
+		bt, err := train.Stack(ex.Sequence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bts = append(bts, bt)
+	}
+	run := func() {
+		for _, bt := range bts { // two shapes, one after the other
+			if _, err := tr.Step(bt); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tr.Evaluate(bt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(20, run); n != 0 {
+		t.Errorf("%v allocations per two steps and two evaluations", n)
 	}
 }

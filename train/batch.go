@@ -45,8 +45,12 @@ type Batch struct {
 // that its inputs and targets are finite and its symbols and labels in range, that every
 // length is in [1, T] and that no sequence has a target at a padded step; the errors name
 // the step and the sequence.
-func (bt Batch) Shape() (graph.Shape, error) {
-	var s graph.Shape
+func (bt Batch) Shape() (graph.Shape, error) { return bt.shape(nil) }
+
+// shape is Shape with the target steps appended to steps[:0]: a buffer of the caller's, so that
+// a training step allocates nothing for them.
+func (bt *Batch) shape(steps []int) (graph.Shape, error) {
+	s := graph.Shape{TargetSteps: steps[:0]}
 	var err error
 	switch {
 	case bt.Symbols != nil && bt.Inputs != nil:
@@ -79,7 +83,7 @@ func (bt Batch) Shape() (graph.Shape, error) {
 }
 
 // inputShape sets T, B and In of s from the batch's Inputs and checks them.
-func (bt Batch) inputShape(s *graph.Shape) error {
+func (bt *Batch) inputShape(s *graph.Shape) error {
 	s.T = len(bt.Inputs)
 	if s.T == 0 {
 		return errors.New("train: batch: sequence of length 0")
@@ -92,16 +96,40 @@ func (bt Batch) inputShape(s *graph.Shape) error {
 	if s.In == 0 {
 		return errors.New("train: batch: input width 0")
 	}
-	for t, step := range bt.Inputs {
-		if len(step) != s.B {
-			return errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
-		}
-		for i, x := range step {
-			if len(x) != s.In {
-				return errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
+	// A value v is not finite if v-v != 0 (NaN); then the first such value is looked for, and
+	// it is the error if it comes before a wrong shape.
+	bad := false
+	err := func() error {
+		for t, step := range bt.Inputs {
+			if len(step) != s.B {
+				return errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
 			}
+			for i, x := range step {
+				if len(x) != s.In {
+					return errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
+				}
+				for _, v := range x {
+					if v-v != 0 {
+						bad = true
+					}
+				}
+			}
+		}
+		return nil
+	}()
+	if bad {
+		return firstNonFinite(bt.Inputs, "input")
+	}
+	return err
+}
+
+// firstNonFinite returns the error for the first value of rows ([T][B][n]) that is NaN or
+// infinite, what being "input" or "target", or nil.
+func firstNonFinite(rows [][][]float64, what string) error {
+	for t, step := range rows {
+		for i, x := range step {
 			if k := graph.FirstNonFinite(x); k >= 0 {
-				return errors.Errorf("train: batch: step %d sequence %d input %d is %v", t, i, k, x[k])
+				return errors.Errorf("train: batch: step %d sequence %d %s %d is %v", t, i, what, k, x[k])
 			}
 		}
 	}
@@ -109,7 +137,7 @@ func (bt Batch) inputShape(s *graph.Shape) error {
 }
 
 // symbolShape sets T, B, In and OneHot of s from the batch's Symbols and checks them.
-func (bt Batch) symbolShape(s *graph.Shape) error {
+func (bt *Batch) symbolShape(s *graph.Shape) error {
 	s.OneHot = true
 	s.T = len(bt.Symbols)
 	if s.T == 0 {
@@ -137,31 +165,39 @@ func (bt Batch) symbolShape(s *graph.Shape) error {
 }
 
 // length returns the length of sequence b.
-func (bt Batch) length(b, T int) int {
+func (bt *Batch) length(b, T int) int {
 	if bt.Lengths == nil {
 		return T
 	}
 	return bt.Lengths[b]
 }
 
-// targetShape sets Out and TargetSteps of s from the batch's Targets and checks them.
-func (bt Batch) targetShape(s *graph.Shape) error {
-	return targetSteps(bt, s, bt.Targets, "target", func(y []float64) bool { return y != nil }, func(t, i int, y []float64) error {
+// targetShape sets Out and TargetSteps of s from the batch's Targets and checks them. The
+// values are checked as inputShape checks its own.
+func (bt *Batch) targetShape(s *graph.Shape) error {
+	bad := false
+	err := targetSteps(bt, s, bt.Targets, "target", func(y []float64) bool { return y != nil }, func(t, i int, y []float64) error {
 		if s.Out == 0 {
 			s.Out = len(y)
 		}
 		if len(y) != s.Out || s.Out == 0 {
 			return errors.Errorf("train: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
 		}
-		if k := graph.FirstNonFinite(y); k >= 0 {
-			return errors.Errorf("train: batch: step %d sequence %d target %d is %v", t, i, k, y[k])
+		for _, v := range y {
+			if v-v != 0 {
+				bad = true
+			}
 		}
 		return nil
 	})
+	if bad {
+		return firstNonFinite(bt.Targets, "target")
+	}
+	return err
 }
 
 // labelShape sets Out, Labels and TargetSteps of s from the batch's Labels and checks them.
-func (bt Batch) labelShape(s *graph.Shape) error {
+func (bt *Batch) labelShape(s *graph.Shape) error {
 	s.Labels, s.Out = true, bt.Classes
 	if bt.Classes <= 0 {
 		return errors.Errorf("train: batch: labels over %d classes", bt.Classes)
@@ -178,7 +214,7 @@ func (bt Batch) labelShape(s *graph.Shape) error {
 // sets s.TargetSteps to the steps at which some sequence has one: has reports whether an entry
 // is a target (not "none"), check validates one at step t of sequence i. A target at a padding
 // step is an error, and so is a batch without any target.
-func targetSteps[E any](bt Batch, s *graph.Shape, steps [][]E, what string, has func(E) bool, check func(t, i int, e E) error) error {
+func targetSteps[E any](bt *Batch, s *graph.Shape, steps [][]E, what string, has func(E) bool, check func(t, i int, e E) error) error {
 	if len(steps) > s.T {
 		return errors.Errorf("train: batch: %d %s steps for %d input steps", len(steps), what, s.T)
 	}
@@ -213,7 +249,7 @@ func targetSteps[E any](bt Batch, s *graph.Shape, steps [][]E, what string, has 
 }
 
 // hasTarget reports whether sequence b has a target at step t.
-func (bt Batch) hasTarget(t, b int) bool {
+func (bt *Batch) hasTarget(t, b int) bool {
 	if bt.Labels != nil {
 		return t < len(bt.Labels) && bt.Labels[t] != nil && bt.Labels[t][b] >= 0
 	}

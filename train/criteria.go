@@ -26,25 +26,42 @@ func SeqErrors(bt Batch, r Result) []SeqError {
 	if len(r.Outputs) == 0 || bt.Labels != nil {
 		return nil
 	}
-	B := len(r.Outputs[0])
-	out := make([]SeqError, B)
+	out := make([]SeqError, len(r.Outputs[0]))
 	for i := range out {
-		n := 0
-		for k, t := range r.TargetSteps {
-			for u, y := range r.Outputs[k][i] {
-				d := math.Abs(bt.Targets[t][i][u] - y)
-				out[i].MaxAbs = math.Max(out[i].MaxAbs, d)
-				out[i].SqErr += d * d
-				out[i].AbsErr += d
-				n++
-			}
-		}
-		if n > 0 {
-			out[i].SqErr /= float64(n)
-			out[i].AbsErr /= float64(n)
-		}
+		out[i] = seqError(&bt, &r, i)
 	}
 	return out
+}
+
+// seqError is SeqErrors' entry for sequence i (of a batch of targets with outputs).
+func seqError(bt *Batch, r *Result, i int) SeqError {
+	var e SeqError
+	n := 0
+	for k, t := range r.TargetSteps {
+		y := r.Outputs[k][i]
+		if len(y) == 0 {
+			continue // no target there
+		}
+		tg := bt.Targets[t][i][:len(y)]
+		for u, yu := range y {
+			d := math.Abs(tg[u] - yu)
+			switch { // e.MaxAbs = math.Max(e.MaxAbs, d), without the call where neither is NaN
+			case d > e.MaxAbs:
+				e.MaxAbs = d
+			case d <= e.MaxAbs:
+			default:
+				e.MaxAbs = math.Max(e.MaxAbs, d)
+			}
+			e.SqErr += d * d
+			e.AbsErr += d
+			n++
+		}
+	}
+	if n > 0 {
+		e.SqErr /= float64(n)
+		e.AbsErr /= float64(n)
+	}
+	return e
 }
 
 // Measure selects what "average training error" means. The paper does not define it
@@ -165,7 +182,11 @@ func (w *Window) Add(e SeqError, correct bool) {
 
 // Observe adds every sequence of a training step, judged by judge.
 func (w *Window) Observe(bt Batch, r Result, judge Judge) {
-	for i, e := range SeqErrors(bt, r) {
+	if len(r.Outputs) == 0 || bt.Labels != nil {
+		return // SeqErrors has none
+	}
+	for i := range r.Outputs[0] {
+		e := seqError(&bt, &r, i)
 		w.Add(e, judge(bt, r, i, e))
 	}
 }

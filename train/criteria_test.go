@@ -26,6 +26,29 @@ func TestSeqErrors(t *testing.T) {
 	}
 }
 
+// TestSeqErrorsNotFinite: MaxAbs follows math.Max where an output is NaN or infinite: +Inf
+// wins over NaN in either order, NaN over any finite error.
+func TestSeqErrorsNotFinite(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		name string
+		out  []float64
+		want float64
+	}{
+		{"NaN then Inf", []float64{nan, inf, 0}, inf},
+		{"Inf then NaN", []float64{0.5, -inf, nan}, inf},
+		{"NaN", []float64{0.25, nan, 0.75}, nan},
+		{"finite", []float64{0.25, 0.5, 2}, 2},
+	} {
+		bt := train.Batch{Targets: [][][]float64{{{0, 0, 0}}}}
+		r := train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{tc.out}}}
+		got := train.SeqErrors(bt, r)[0].MaxAbs
+		if math.Float64bits(got) != math.Float64bits(tc.want) && !(math.IsNaN(got) && math.IsNaN(tc.want)) {
+			t.Errorf("%s: MaxAbs %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestST3OnSyntheticStreams(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -25,6 +25,12 @@
 // Saving a trained model, and checkpointing and resuming a run (with signal handling), are in
 // package train/checkpoint, which builds on this one.
 //
+// With a packed model of fused ops (layers.Net), a step or evaluation of a batch shape seen
+// before allocates nothing: the trainer keeps the staging of inputs and targets, the programs
+// their buffers, and Result.Outputs is the trainer's, overwritten by the next step or
+// evaluation of that shape.
+//
 // The package declares the small interfaces it consumes (Optimizer, Source); package optim
-// satisfies Optimizer.
+// satisfies Optimizer, and FiniteChecker, with which the trainer leaves the checks of
+// gradients and weights to it.
 package train

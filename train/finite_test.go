@@ -8,6 +8,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/internal/testmodel"
+	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -116,5 +117,43 @@ func TestCheckFinite(t *testing.T) {
 	}
 	if got[0] != got[1] {
 		t.Errorf("with CheckFinite the weights after 20 sequences are\n%s\nwithout\n%s", got[1], got[0])
+	}
+}
+
+// TestFiniteCheckerKeepsTheErrors: a gradient that overflows while the loss does not is
+// reported by the trainer in the same words, parameters unchanged, whether the optimizer
+// checks for it itself (train.FiniteChecker: package optim's SGD, whose refusal the trainer
+// then names) or not (the tests' plain sgd, which the trainer guards).
+func TestFiniteCheckerKeepsTheErrors(t *testing.T) {
+	checking, err := optim.NewSGD(0.01, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []train.Optimizer{sgd(0.01), checking} {
+		_, checks := opt.(train.FiniteChecker)
+		tr, err := train.NewTrainer(train.TrainerConfig{Model: testmodel.Linear, Optimizer: opt, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		// Inputs near 1e159 and a target 1e150 off the output: the loss, about 5e299, is
+		// finite, the gradient, about 1e309, is not.
+		bt := linearBatch(t, rand.New(rand.NewSource(3)), 1e159, 0)
+		r, err := tr.Evaluate(bt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bt.Targets[2][0] = []float64{r.Outputs[0][0][0] + 1e150}
+		before := weights(t, tr)
+		_, err = tr.Step(bt)
+		if want := "train: train step after 0 sequences: the gradient of w is not finite; parameters left unchanged"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checking optimizer %v: err = %v, want %q", checks, err, want)
+		}
+		if after := weights(t, tr); after != before || tr.Seen() != 0 {
+			t.Errorf("checking optimizer %v: the refused step changed the trainer: seen %d", checks, tr.Seen())
+		}
+		if _, err := tr.Step(linearBatch(t, rand.New(rand.NewSource(4)), 1, 1)); err != nil {
+			t.Errorf("checking optimizer %v: the next step: %v", checks, err)
+		}
 	}
 }

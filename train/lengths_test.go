@@ -221,6 +221,15 @@ func TestBatchShape(t *testing.T) {
 		{"too many label steps", train.Batch{Inputs: x, Labels: [][]int{nil, nil, nil, {0, 0}}, Classes: 2}, "4 label steps for 3 input steps"},
 		{"no label", train.Batch{Inputs: x, Labels: [][]int{{-1, -1}}, Classes: 2}, "no step has a target"},
 		{"only nil targets", train.Batch{Inputs: x, Targets: [][][]float64{{nil, nil}}}, "no step has a target"},
+		// The first of two faults is the error, be it a value or the shape.
+		{"NaN input, then a ragged row", train.Batch{Inputs: [][][]float64{{{math.NaN()}, {2}}, {{3}, {4, 5}}}, Targets: [][][]float64{{y(1), y(1)}}}, "step 0 sequence 0 input 0 is NaN"},
+		{"ragged row, then a NaN input", train.Batch{Inputs: [][][]float64{{{1}, {2, 3}}, {{math.NaN()}, {4}}}, Targets: [][][]float64{{y(1), y(1)}}}, "step 0 sequence 1 has 2 inputs, want 1"},
+		{"Inf input, then a short step", train.Batch{Inputs: [][][]float64{{{1}, {math.Inf(-1)}}, {{3}}}, Targets: [][][]float64{{y(1), y(1)}}}, "step 0 sequence 1 input 0 is -Inf"},
+		{"NaN target, then a target in padding", train.Batch{Inputs: x, Lengths: []int{3, 2}, Targets: [][][]float64{{y(math.NaN()), nil}, nil, {nil, y(1)}}}, "step 0 sequence 0 target 0 is NaN"},
+		{"NaN target in padding", train.Batch{Inputs: x, Lengths: []int{3, 2}, Targets: [][][]float64{nil, nil, {y(1), y(math.NaN())}}}, "step 2 sequence 1 target 0 is NaN"},
+		{"target in padding, then a NaN target", train.Batch{Inputs: x, Lengths: []int{2, 3}, Targets: [][][]float64{nil, nil, {y(1), y(math.Inf(1))}}}, "step 2 sequence 0 has a target, but the sequence has length 2"},
+		{"ragged target, then a NaN target", train.Batch{Inputs: x, Targets: [][][]float64{{y(1), y(1, 2)}, {y(math.NaN()), y(1)}}}, "step 0 sequence 1 has 2 targets, want 1"},
+		{"NaN target, then a ragged target", train.Batch{Inputs: x, Targets: [][][]float64{{y(0, math.NaN()), y(1, 2)}, {y(1, 2), y(1, 2, 3)}}}, "step 0 sequence 0 target 1 is NaN"},
 	} {
 		s, err := tc.bt.Shape()
 		got := fmt.Sprint(s.TargetSteps)

@@ -3,6 +3,7 @@ package train_test
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/lstm97/lstm97/datasets"
@@ -41,6 +42,17 @@ func TestNetLengthsAndCarry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The next evaluation of the same shape reuses r's rows (Result.Outputs): keep a copy.
+		outs := make([][][]float64, len(r.Outputs))
+		for k, rows := range r.Outputs {
+			for _, y := range rows {
+				if y != nil {
+					y = slices.Clone(y)
+				}
+				outs[k] = append(outs[k], y)
+			}
+		}
+		r.Outputs = outs
 		return r
 	}
 	worst := 0.0

@@ -7,7 +7,7 @@ import (
 )
 
 // TestShapeKeys: the program cache tells shapes apart by their key, so two shapes may share a
-// key only if they are equal.
+// key only if they are equal; sameShape tells them apart too.
 func TestShapeKeys(t *testing.T) {
 	shapes := []graph.Shape{
 		{T: 12, B: 3, In: 4, Out: 5},
@@ -19,8 +19,26 @@ func TestShapeKeys(t *testing.T) {
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 1}},
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{11, 1}},
 		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 11}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{0, 1, 2}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{0, 1, 2, 3}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{0, 2}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{0, 1}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{2, 3, 4, 7}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{2, 3, 4, 7, 8}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{2, 3, 47}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{23, 4, 7}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{2, 34, 7}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 2, 1, 2}},
+		{T: 12, B: 3, In: 4, Out: 5, TargetSteps: []int{1, 2, 2}},
 		{T: 12, B: 3, In: 45, Out: 0},
 		{T: 12, B: 3, In: 4, Out: 50},
+	}
+	for i, a := range shapes { // sameShape, the trainer's shortcut past the keys, agrees
+		for j, b := range shapes {
+			if got := sameShape(a, b); got != (i == j) {
+				t.Errorf("sameShape(%+v, %+v) = %v", a, b, got)
+			}
+		}
 	}
 	seen := map[string]int{}
 	for i, s := range shapes {

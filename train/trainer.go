@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/lstm97/lstm97/graph/vm"
 )
 
@@ -17,7 +19,8 @@ import (
 var ErrStop = errors.New("train: stop")
 
 // appendKey appends the shape's cache key to dst: every field, so that two shapes share a
-// key only if they are equal. It runs once per training step, hence no fmt.
+// key only if they are equal (the target steps in runs: " a-b" for a, a+1, ..., b). It runs
+// once per training step, hence no fmt.
 func appendKey(dst []byte, s graph.Shape) []byte {
 	for _, v := range [...]int{s.T, s.B, s.In, s.Out} {
 		dst = strconv.AppendInt(dst, int64(v), 10)
@@ -25,18 +28,39 @@ func appendKey(dst []byte, s graph.Shape) []byte {
 	}
 	dst = strconv.AppendBool(dst, s.OneHot)
 	dst = strconv.AppendBool(dst, s.Labels)
-	for _, t := range s.TargetSteps {
+	steps := s.TargetSteps
+	for len(steps) > 0 {
+		n := 1 // the run's length
+		for n < len(steps) && steps[n] == steps[n-1]+1 {
+			n++
+		}
 		dst = append(dst, ' ')
-		dst = strconv.AppendInt(dst, int64(t), 10)
+		dst = strconv.AppendInt(dst, int64(steps[0]), 10)
+		if n > 1 {
+			dst = append(dst, '-')
+			dst = strconv.AppendInt(dst, int64(steps[n-1]), 10)
+		}
+		steps = steps[n:]
 	}
 	return dst
 }
 
 // Optimizer updates parameter values in place from their gradients. It must not keep the
 // tensors between calls: the same parameter comes from a different program when the batch
-// shape changes, with the same Name and the same Value tensor.
+// shape changes, with the same Name and the same Value tensor. Nor may it keep or change the
+// slice: the trainer passes the same one at every step of a batch shape.
 type Optimizer interface {
 	Step(params []vm.Param) error
+}
+
+// FiniteChecker is an Optimizer that refuses, changing nothing and returning an error, a step
+// with a parameter value or gradient that is NaN or infinite, or whose update would make a value
+// so (package optim's optimizers and wrappers are). ChecksFinite reports whether it does. The
+// trainer then leaves those checks to it instead of reading every gradient before and every
+// value after the update itself; its errors stay the same.
+type FiniteChecker interface {
+	Optimizer
+	ChecksFinite() bool
 }
 
 // Source produces training batches.
@@ -57,8 +81,9 @@ type Result struct {
 	// Outputs holds the output values [B][Out] at each target step, aligned with TargetSteps
 	// (with Batch.Labels, the scores of the classes). Outputs[k][b] is nil where sequence b has
 	// no target at step TargetSteps[k], padded steps included: those values are not given,
-	// so that none is read by mistake. The rows may share the program's buffers: copy what
-	// is kept past the next step or evaluation.
+	// so that none is read by mistake. Outputs, its rows and their values are the trainer's
+	// buffers (of a packed model), reused by the next step or evaluation of the same batch
+	// shape so that a step allocates nothing: copy what is kept past it.
 	Outputs [][][]float64
 	// TargetSteps lists the steps that have targets.
 	TargetSteps []int
@@ -121,6 +146,12 @@ type compiled struct {
 	// atTargets: the packed model's targets, outputs and mask have a row group per target
 	// step, not per step (see Model).
 	atTargets bool
+	// params are the program's parameters with their gradients (Program.Params), once it has
+	// run: the same tensors at every step.
+	params []vm.Param
+	// outs and rows are Result.Outputs and its rows, reused from step to step.
+	outs [][][]float64
+	rows [][]float64
 }
 
 // carried is the state that one path (training or evaluation) carries from batch to batch
@@ -147,6 +178,11 @@ type Trainer struct {
 	cfg   TrainerConfig
 	train map[string]*compiled
 	eval  map[string]*compiled
+	// lastTrain and lastEval are the programs of the last step and evaluation: a batch of the
+	// same shape needs no cache lookup.
+	lastTrain, lastEval *compiled
+	// steps is the buffer of the target steps of the batch being run (Batch.shape).
+	steps []int
 	seen  int
 	// compiles counts the programs compiled since the trainer was made (Compiles).
 	compiles int
@@ -218,17 +254,24 @@ func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
 // programs were evicted (see TrainerConfig.MaxPrograms).
 func (tr *Trainer) Compiles() int { return tr.compiles }
 
+// program returns the compiled program for shape s, compiling it if it is not cached. s may
+// hold the trainer's buffer of target steps (Batch.shape): a new program keeps a copy.
 func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
-	cache := tr.train
+	cache, last := tr.train, &tr.lastTrain
 	if eval {
-		cache = tr.eval
+		cache, last = tr.eval, &tr.lastEval
+	}
+	if c := *last; c != nil && sameShape(c.shape, s) {
+		return c, nil
 	}
 	var buf [256]byte
 	kb := appendKey(buf[:0], s)
 	if c, ok := cache[string(kb)]; ok { // no allocation for the lookup
+		*last = c
 		return c, nil
 	}
 	k := string(kb)
+	s.TargetSteps = append([]int(nil), s.TargetSteps...)
 	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params, Eval: eval})
 	m, err := tr.cfg.Model(b, s)
 	if err != nil {
@@ -254,6 +297,9 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	}
 	if len(cache) >= tr.cfg.MaxPrograms {
 		for old := range cache { // evict any one; shapes repeat at random anyway
+			if cache[old] == *last {
+				*last = nil
+			}
 			cache[old].prog.Close()
 			delete(cache, old)
 			break
@@ -265,13 +311,20 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	}
 	c.atTargets = m.Packed && len(s.TargetSteps) != s.T && m.Targets[0].Shape()[0] == len(s.TargetSteps)*s.B
 	cache[k] = c
+	*last = c
 	tr.compiles++
 	return c, nil
 }
 
+// sameShape reports whether a and b are equal shapes.
+func sameShape(a, b graph.Shape) bool {
+	return a.T == b.T && a.B == b.B && a.In == b.In && a.Out == b.Out && a.OneHot == b.OneHot &&
+		a.Labels == b.Labels && slices.Equal(a.TargetSteps, b.TargetSteps)
+}
+
 // run sets the batch into c's program and runs it, reading the state the model carries into
 // st.next (Step or Evaluate commits it when the batch succeeds).
-func (c *compiled) run(bt Batch, st *carried) (Result, error) {
+func (c *compiled) run(bt *Batch, st *carried) (Result, error) {
 	if err := c.setState(bt, st); err != nil {
 		return Result{}, err
 	}
@@ -337,7 +390,7 @@ func (c *compiled) run(bt Batch, st *carried) (Result, error) {
 // setState sets the model's lengths and the initial state it carries (graph.Model.Lengths,
 // Carry) for the batch: the state in st if the batch continues the previous one, else zeros.
 // It sets an input only when its value changes.
-func (c *compiled) setState(bt Batch, st *carried) error {
+func (c *compiled) setState(bt *Batch, st *carried) error {
 	s, m := c.shape, c.model
 	if m.Lengths == nil {
 		for b, n := range bt.Lengths {
@@ -405,7 +458,7 @@ func (c *compiled) readCarry(st *carried) error {
 		st.next = make([][]float64, len(m.Carry))
 	}
 	for i, cr := range m.Carry {
-		v, err := c.prog.Value(cr.Final)
+		v, err := c.prog.View(cr.Final)
 		if err != nil {
 			return errors.Wrapf(err, "carry %d", i)
 		}
@@ -418,7 +471,7 @@ func (c *compiled) readCarry(st *carried) error {
 	return nil
 }
 
-func (c *compiled) runPacked(bt Batch, st *carried) (Result, error) {
+func (c *compiled) runPacked(bt *Batch, st *carried) (Result, error) {
 	s, m := c.shape, c.model
 	in, w := s.In, s.Out // widths of an input row and of a target row
 	if s.OneHot {
@@ -500,26 +553,31 @@ func (c *compiled) runPacked(bt Batch, st *carried) (Result, error) {
 	if err := c.prog.Run(); err != nil {
 		return Result{}, err
 	}
-	r := Result{TargetSteps: s.TargetSteps, Outputs: make([][][]float64, len(s.TargetSteps))}
 	var err error
+	r := Result{TargetSteps: s.TargetSteps}
 	if r.Loss, err = c.prog.Loss(); err != nil {
 		return Result{}, err
 	}
-	v, err := c.prog.Value(m.Outputs[0])
+	v, err := c.prog.View(m.Outputs[0])
 	if err != nil {
 		return Result{}, err
 	}
+	if c.outs == nil {
+		c.outs, c.rows = make([][][]float64, len(s.TargetSteps)), make([][]float64, len(s.TargetSteps)*s.B)
+	}
 	for i, t := range s.TargetSteps {
-		rows := make([][]float64, s.B)
+		rows := c.rows[i*s.B : (i+1)*s.B : (i+1)*s.B]
 		for b := range rows {
+			rows[b] = nil
 			if !full && !bt.hasTarget(t, b) {
 				continue // no target, or padding: no output given
 			}
 			o := (row(i, t)*s.B + b) * s.Out
 			rows[b] = v[o : o+s.Out : o+s.Out]
 		}
-		r.Outputs[i] = rows
+		c.outs[i] = rows
 	}
+	r.Outputs = c.outs
 	return r, c.readCarry(st)
 }
 
@@ -602,29 +660,44 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	if tr.cfg.Optimizer == nil {
 		return Result{}, errors.New("train: trainer: no Optimizer")
 	}
-	s, err := bt.Shape()
+	s, err := bt.shape(tr.steps)
 	if err != nil {
 		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
 	}
+	tr.steps = s.TargetSteps
 	c, err := tr.program(s, false)
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := c.run(bt, &tr.trainState)
+	r, err := c.run(&bt, &tr.trainState)
 	if err != nil {
 		c.prog.ZeroGrads()
 		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
 	}
-	ps, err := c.prog.Params()
-	if err != nil {
-		return Result{}, err
+	if c.params == nil {
+		if c.params, err = c.prog.Params(); err != nil {
+			return Result{}, err
+		}
 	}
-	if bad := nonFinite(r.Loss, ps); bad != "" {
+	ps := c.params
+	fc, checks := tr.cfg.Optimizer.(FiniteChecker)
+	checks = checks && fc.ChecksFinite()
+	notFinite := func(bad string) error {
+		return errors.Errorf("train: train step after %d sequences: %s is not finite; parameters left unchanged (set TrainerConfig.CheckFinite to name the node)", tr.seen, bad)
+	}
+	if bad := nonFinite(r.Loss, ps, !checks); bad != "" {
 		c.prog.ZeroGrads()
-		return Result{}, errors.Errorf("train: train step after %d sequences: %s is not finite; parameters left unchanged (set TrainerConfig.CheckFinite to name the node)", tr.seen, bad)
+		return Result{}, notFinite(bad)
 	}
 	if err := tr.cfg.Optimizer.Step(ps); err != nil {
+		bad := ""
+		if checks { // a gradient the optimizer refused is named as for any optimizer
+			bad = nonFinite(r.Loss, ps, true)
+		}
 		c.prog.ZeroGrads()
+		if bad != "" {
+			return Result{}, notFinite(bad)
+		}
 		return Result{}, errors.Wrapf(err, "train: optimizer step after %d sequences", tr.seen)
 	}
 	if err := c.prog.ZeroGrads(); err != nil {
@@ -632,6 +705,9 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	}
 	tr.seen += s.B
 	for _, p := range ps {
+		if checks || finite(p.Value) { // a FiniteChecker's values are
+			continue
+		}
 		if err := finiteValues(p.Value); err != nil {
 			return r, errors.Errorf("train: train step ending at %d sequences: parameter %q %v after the optimizer step", tr.seen, p.Name, err)
 		}
@@ -678,31 +754,55 @@ func finiteValues(t *tensor.Dense) error {
 	return nil
 }
 
-func nonFinite(loss float64, ps []vm.Param) string {
+// nonFinite names the loss or, with grads, the first parameter whose gradient is not finite, or
+// returns "".
+func nonFinite(loss float64, ps []vm.Param, grads bool) string {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return "the loss"
 	}
+	if !grads {
+		return ""
+	}
 	for _, p := range ps {
-		if graph.FirstNonFinite(graph.Float64View(p.Grad)) >= 0 {
+		if !finite(p.Grad) {
 			return "the gradient of " + p.Name
 		}
 	}
 	return ""
 }
 
+// finite reports whether every value of t is finite, without converting it.
+func finite(t *tensor.Dense) bool {
+	if v, ok := fusedop.Floats[float64](t); ok && !t.IsScalar() {
+		return graph.FirstNonFinite(v) < 0
+	}
+	switch {
+	case t.IsScalar():
+	case t.Dtype() == tensor.Float32:
+		for _, v := range t.Float32s() {
+			if v-v != 0 { // NaN for NaN and ±Inf
+				return false
+			}
+		}
+		return true
+	}
+	return graph.FirstNonFinite(graph.Float64View(t)) < 0
+}
+
 // Evaluate runs the model forward on a batch without changing any parameter. It builds its
 // programs for evaluation (graph.Config.Eval: no dropout) and sets lengths and carried states
 // as Step does, from a state of its own: evaluating never changes the state Step carries.
 func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
-	s, err := bt.Shape()
+	s, err := bt.shape(tr.steps)
 	if err != nil {
 		return Result{}, errors.Wrap(err, "train: evaluate")
 	}
+	tr.steps = s.TargetSteps
 	c, err := tr.program(s, true)
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := c.run(bt, &tr.evalState)
+	r, err := c.run(&bt, &tr.evalState)
 	if err != nil {
 		return Result{}, errors.Wrap(err, "train: evaluate")
 	}
@@ -743,6 +843,7 @@ func (tr *Trainer) Run(src Source, maxSequences int, hooks ...Hook) (int, error)
 
 // Close releases every compiled program.
 func (tr *Trainer) Close() error {
+	tr.lastTrain, tr.lastEval = nil, nil
 	var msgs []string
 	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
 		for k, c := range cache {

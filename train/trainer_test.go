@@ -13,6 +13,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/testmodel"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -323,5 +324,29 @@ func TestStackSymbols(t *testing.T) {
 		if _, err := train.Stack(tc.seqs...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestStepAfterClose: Close releases the programs, and a later step or evaluation of a shape
+// seen before compiles it anew instead of running a closed program.
+func TestStepAfterClose(t *testing.T) {
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: testmodel.Linear, Optimizer: sgd(0.01), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bt := linearBatch(t, rand.New(rand.NewSource(1)), 1, 1)
+	for round := 0; round < 2; round++ {
+		if _, err := tr.Step(bt); err != nil {
+			t.Fatalf("round %d: step: %v", round, err)
+		}
+		if _, err := tr.Evaluate(bt); err != nil {
+			t.Fatalf("round %d: evaluate: %v", round, err)
+		}
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := tr.Compiles(); got != 4 {
+		t.Errorf("%d programs compiled, want 4 (training and evaluation, twice)", got)
 	}
 }

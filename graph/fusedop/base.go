@@ -89,13 +89,14 @@ func UsePreallocDo(op Kernels, prealloc G.Value, vals []G.Value) (G.Value, error
 	if err != nil {
 		return nil, err
 	}
-	switch op.Dtype() {
-	case tensor.Float64:
-		err = op.Forward64(vals, out.Float64s())
-	case tensor.Float32:
-		err = op.Forward32(vals, out.Float32s())
-	default:
-		err = errors.Errorf("%v: unsupported dtype %v", op, op.Dtype())
+	if y, ok := Floats[float64](out); ok && op.Dtype() == tensor.Float64 {
+		err = op.Forward64(vals, y)
+	} else if y, ok := Floats[float32](out); ok && op.Dtype() == tensor.Float32 {
+		err = op.Forward32(vals, y)
+	} else if dt := op.Dtype(); dt == tensor.Float64 || dt == tensor.Float32 {
+		err = errors.Errorf("%v: output tensor of dtype %v, want %v", op, out.Dtype(), dt)
+	} else {
+		err = errors.Errorf("%v: unsupported dtype %v", op, dt)
 	}
 	if err != nil {
 		return nil, err
@@ -113,11 +114,25 @@ type ScalarKernels interface {
 	Value32(vals []G.Value) (float64, error)
 }
 
+// ScalarOut, embedded in a ScalarKernels op, is where DoScalar writes the op's result instead
+// of a new value at every run: the value it returns is then the op's own, overwritten by the
+// op's next run (a program reads it before that; gorgonia's TapeMachine too).
+type ScalarOut struct {
+	f64 G.F64
+	f32 G.F32
+}
+
+func (s *ScalarOut) scalarOut() *ScalarOut { return s }
+
 // DoScalar checks the number of inputs, runs Value64 or Value32 by the op's dtype and returns
-// the result as a scalar of that dtype.
+// the result as a scalar of that dtype: a new value, or the op's own if it embeds ScalarOut.
 func DoScalar(op ScalarKernels, vals []G.Value) (G.Value, error) {
 	if len(vals) != op.Arity() {
 		return nil, errors.Errorf("%v: want %d inputs, got %d", op, op.Arity(), len(vals))
+	}
+	var out *ScalarOut
+	if o, ok := op.(interface{ scalarOut() *ScalarOut }); ok {
+		out = o.scalarOut()
 	}
 	switch op.Dtype() {
 	case tensor.Float64:
@@ -125,13 +140,21 @@ func DoScalar(op ScalarKernels, vals []G.Value) (G.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return G.NewF64(v), nil
+		if out == nil {
+			return G.NewF64(v), nil
+		}
+		out.f64 = G.F64(v)
+		return &out.f64, nil
 	case tensor.Float32:
 		v, err := op.Value32(vals)
 		if err != nil {
 			return nil, err
 		}
-		return G.NewF32(float32(v)), nil
+		if out == nil {
+			return G.NewF32(float32(v)), nil
+		}
+		out.f32 = G.F32(float32(v))
+		return &out.f32, nil
 	}
 	return nil, errors.Errorf("%v: unsupported dtype %v", op, op.Dtype())
 }

@@ -4,12 +4,15 @@
 // one small node per input that cuts that input's gradient out, instead of a gradient
 // expression per input. The fused LSTM (layers.Cell.Sequence) and the fused output layer and
 // loss (layers/output) are built on it, and so can users' own fused ops be. Base, Do,
-// UsePreallocDo, DoScalar, Differentiable and the argument readers (Input, Args) are the parts
-// that every gorgonia op of the module shares, defined once here.
+// UsePreallocDo, DoScalar (with ScalarOut, allocation-free), Differentiable and the argument
+// readers (Floats, Input, Args) are the parts that every gorgonia op of the module shares,
+// defined once here. Part tells a program (graph/vm) where a part node's values lie in the flat
+// vector, so that it can add a parameter's gradient from there without running the copy.
 package fusedop
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -52,7 +55,7 @@ func FlatGrad(c GradComputer, inputs G.Nodes, grad *G.Node) (G.Nodes, error) {
 	out := make(G.Nodes, len(inputs))
 	off := 0
 	for i, s := range gop.shapes {
-		part := &partOp{Base: KeyedBase(fmt.Sprintf("github.com/lstm97/lstm97/layers.partOp#%d/%d", c.ID(), i), c.Dtype()), off: off, shape: s}
+		part := &partOp{Base: KeyedBase(fmt.Sprintf("github.com/lstm97/lstm97/layers.partOp#%d/%d", c.ID(), i), c.Dtype()), off: off, n: s.TotalSize(), shape: s}
 		if out[i], err = G.ApplyOp(part, all); err != nil {
 			return nil, errors.Wrapf(err, "%v: gradient part %d", c, i)
 		}
@@ -103,11 +106,11 @@ func (op *flatGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return nil, errors.New("fusedop: second derivatives of fused ops are not supported")
 }
 
-// partOp cuts [off, off+size) out of a flat vector and gives it the given shape.
+// partOp cuts [off, off+n) out of a flat vector and gives it the given shape (of n values).
 type partOp struct {
 	Base
-	off   int
-	shape tensor.Shape
+	off, n int
+	shape  tensor.Shape
 }
 
 func (op *partOp) Arity() int { return 1 }
@@ -126,12 +129,23 @@ func (op *partOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, err
 func (op *partOp) Forward64(vals []G.Value, out []float64) error { return part(op, vals, out) }
 func (op *partOp) Forward32(vals []G.Value, out []float32) error { return part(op, vals, out) }
 
+// Part reports whether op is one of the nodes FlatGrad cuts a gradient out with, and which
+// values of its input, [off, off+n), it copies: a program may add them to where they are
+// wanted straight from the flat vector instead of running the copy.
+func Part(op G.Op) (off, n int, ok bool) {
+	p, ok := op.(*partOp)
+	if !ok {
+		return 0, 0, false
+	}
+	return p.off, p.n, true
+}
+
 func part[F float32 | float64](op *partOp, vals []G.Value, out []F) error {
 	in, err := Input[F](op, vals, 0, -1)
 	if err != nil {
 		return err
 	}
-	n := op.shape.TotalSize()
+	n := op.n
 	if op.off+n > len(in) || len(out) != n {
 		return errors.Errorf("%v: input of %d values, output of %d", op, len(in), len(out))
 	}
@@ -170,21 +184,22 @@ func Matrices(dt tensor.Dtype, n, outDims int) hm.Type {
 	return hm.NewFnType(ts...)
 }
 
-// Floats returns v's data as []F if v is a dense tensor of F values, without copying.
+// Floats returns v's data as []F if v is a dense tensor of F values, without copying: the
+// values of the tensor's storage, as its Float64s or Float32s method gives them, without the
+// reflection those spend on the element size (it runs several times per op and step).
 func Floats[F float32 | float64](v G.Value) ([]F, bool) {
 	d, ok := v.(*tensor.Dense)
 	if !ok {
 		return nil, false
 	}
-	var out any
-	switch d.Dtype() {
-	case tensor.Float64:
-		out = d.Float64s()
-	case tensor.Float32:
-		out = d.Float32s()
-	default:
+	var z F
+	want := tensor.Float64
+	if unsafe.Sizeof(z) == 4 {
+		want = tensor.Float32
+	}
+	if d.Dtype() != want {
 		return nil, false
 	}
-	f, ok := out.([]F)
-	return f, ok
+	raw := d.Raw // the storage's bytes (tensor's storage.Header, embedded in *tensor.Dense)
+	return unsafe.Slice((*F)(unsafe.Pointer(unsafe.SliceData(raw))), len(raw)/int(unsafe.Sizeof(z))), true
 }

@@ -5,7 +5,9 @@
 // returns a Program. Between runs the caller sets the inputs (Program.Set); Run executes the
 // forward pass and the backward pass, adding the gradients of the run to the accumulated ones
 // (Program.Params, read by the optimizers of package optim, until ZeroGrads); Loss and Value
-// read the results, Watch makes sure a node is computed.
+// read the results (View without copying: the program's own buffer, until the next run), Watch
+// makes sure a node is computed. A run of fused ops (graph/fusedop) allocates nothing; the
+// gradient of a parameter that a fused op computes is added from its flat vector directly.
 //
 // The default engine is this package's executor: compilation is linear in the number of nodes
 // (a depth-first post-order walk from the wanted nodes), every node gets an output buffer kept

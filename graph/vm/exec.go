@@ -1,10 +1,12 @@
 package vm
 
 import (
-	"github.com/lstm97/lstm97/graph"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // executor runs a gorgonia graph without gorgonia's TapeMachine. Compilation is linear in the
@@ -125,6 +127,53 @@ func (e *executor) run() (err error) {
 		*s.out = v
 	}
 	return nil
+}
+
+// part is where a gradient that a partOp (fusedop.FlatGrad) cuts out of a flat vector lies:
+// values [off, off+n) of the flat vector's value.
+type part struct {
+	flat   *G.Value
+	off, n int
+}
+
+// cutParts drops the steps of the nodes ns that are fusedop part ops read by no other step
+// and not in keep, and returns where each one's values lie (a zero part for the others): the
+// program adds those gradients straight from the flat vector.
+func (e *executor) cutParts(g *G.ExprGraph, ns []*G.Node, keep map[*G.Node]bool) []part {
+	read := map[*G.Value]bool{}
+	for _, s := range e.steps {
+		for _, a := range s.args {
+			read[a] = true
+		}
+	}
+	out := make([]part, len(ns))
+	drop := map[*G.Node]part{}
+	for i, n := range ns {
+		if pt, ok := drop[n]; ok { // the same node twice
+			out[i] = pt
+			continue
+		}
+		off, size, ok := fusedop.Part(n.Op())
+		kids := graph.Children(g, n)
+		if !ok || keep[n] || read[e.slot[n]] || len(kids) != 1 || e.slot[kids[0]] == nil {
+			continue
+		}
+		out[i] = part{flat: e.slot[kids[0]], off: off, n: size}
+		drop[n] = out[i]
+	}
+	if len(drop) == 0 {
+		return out
+	}
+	steps := e.steps[:0]
+	for _, s := range e.steps {
+		if _, ok := drop[s.n]; ok {
+			delete(e.slot, s.n)
+			continue
+		}
+		steps = append(steps, s)
+	}
+	e.steps = steps
+	return out
 }
 
 // value returns n's value after the last run, or nil if n is not computed by this executor.

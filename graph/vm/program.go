@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 )
 
 // Program is a compiled graph: compiled once, run many times. Between runs the caller sets
@@ -41,11 +42,14 @@ type Program struct {
 	params  []*G.Node
 	names   []string
 	inputs  map[*G.Node]*input
-	order   []*input             // inputs in creation order
-	unset   int                  // inputs the program reads that were never set
-	reads   map[*G.Node]*G.Value // TapeMachine only
-	grads   []*G.Node            // executor only: ∂loss/∂param nodes
-	acc     []*tensor.Dense      // executor only: accumulated gradients
+	order   []*input              // inputs in creation order
+	unset   int                   // inputs the program reads that were never set
+	reads   map[*G.Node]*G.Value  // TapeMachine only
+	grads   []*G.Node             // executor only: ∂loss/∂param nodes
+	gradVal []*G.Value            // executor only: their values, or nil where parts says
+	parts   []part                // executor only: gradients added from a flat vector
+	acc     []*tensor.Dense       // executor only: accumulated gradients
+	views   map[*G.Node][]float64 // View's buffers for the values of a float32 graph
 	grad    bool
 	check   bool // CheckFinite
 	ran     bool
@@ -212,6 +216,18 @@ func Compile(b *graph.Builder, loss *G.Node, opts ...CompileOption) (p *Program,
 	if p.exec, err = newExecutor(g, roots); err != nil {
 		return nil, errors.Wrap(err, "vm: compile")
 	}
+	keep := map[*G.Node]bool{}
+	for _, n := range watch {
+		keep[n] = true
+	}
+	p.parts = p.exec.cutParts(g, p.grads, keep)
+	for i, gn := range p.grads {
+		if p.parts[i].flat == nil {
+			p.gradVal = append(p.gradVal, p.exec.slot[gn])
+		} else {
+			p.gradVal = append(p.gradVal, nil)
+		}
+	}
 	return p.own(), nil
 }
 
@@ -338,8 +354,14 @@ func (p *Program) Run() (err error) {
 			return err
 		}
 	}
-	for i, gn := range p.grads {
-		if err := addInto(p.acc[i], p.exec.value(gn)); err != nil {
+	for i, v := range p.gradVal {
+		if v == nil {
+			if err := addPart(p.acc[i], p.parts[i]); err != nil {
+				return errors.Wrapf(err, "vm: run: gradient of %q", p.names[i])
+			}
+			continue
+		}
+		if err := addInto(p.acc[i], *v); err != nil {
 			return errors.Wrapf(err, "vm: run: gradient of %q", p.names[i])
 		}
 	}
@@ -395,10 +417,42 @@ func rowCol(sh tensor.Shape, i int) string {
 	return fmt.Sprintf(" (row %d, column %d)", i/sh[1], i%sh[1])
 }
 
+// zero sets t's values to zero.
+func zero(t *tensor.Dense) {
+	switch t.Dtype() {
+	case tensor.Float64:
+		clear(graph.Float64View(t))
+	case tensor.Float32:
+		clear(t.Float32s())
+	default:
+		t.Zero()
+	}
+}
+
+// addPart adds the values of a gradient that lies in a flat vector to acc.
+func addPart(acc *tensor.Dense, pt part) error {
+	if a, ok := fusedop.Floats[float64](acc); ok {
+		if x, ok := fusedop.Floats[float64](*pt.flat); ok && pt.off+pt.n <= len(x) && len(a) == pt.n {
+			for i, g := range x[pt.off : pt.off+pt.n] {
+				a[i] += g
+			}
+			return nil
+		}
+	} else if a, ok := fusedop.Floats[float32](acc); ok {
+		if x, ok := fusedop.Floats[float32](*pt.flat); ok && pt.off+pt.n <= len(x) && len(a) == pt.n {
+			for i, g := range x[pt.off : pt.off+pt.n] {
+				a[i] += g
+			}
+			return nil
+		}
+	}
+	return errors.Errorf("gradient values [%d, %d) of %v do not fit %v %v", pt.off, pt.off+pt.n, *pt.flat, acc.Dtype(), acc.Shape())
+}
+
 // addInto adds the values of v (a tensor or a scalar of the same size) to acc.
 func addInto(acc *tensor.Dense, v G.Value) error {
 	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float64 && acc.Dtype() == tensor.Float64 && !d.IsScalar() {
-		a, x := acc.Float64s(), d.Float64s()
+		a, x := graph.Float64View(acc), graph.Float64View(d)
 		if len(a) != len(x) {
 			return errors.Errorf("gradient has %d values, want %d", len(x), len(a))
 		}
@@ -478,35 +532,60 @@ func (p *Program) Loss() (float64, error) {
 	return scalarOf(p.exec.value(p.loss))
 }
 
-// Value returns the value of a node after the last run, as float64 (row-major). Any node the
-// program computes can be read; Watch makes sure a node is computed.
+// Value returns the value of a node after the last run, as float64 (row-major): a copy, the
+// caller's to keep. Any node the program computes can be read; Watch makes sure a node is
+// computed. View reads without copying.
 func (p *Program) Value(n *G.Node) ([]float64, error) {
+	v, err := p.View(n)
+	if err != nil {
+		return nil, err
+	}
+	return append([]float64(nil), v...), nil
+}
+
+// View is Value without the copy, for reading a node's value after every run without
+// allocating: for a float64 graph the slice is the program's own buffer, which the next Run
+// overwrites (read it, do not modify it, copy what is kept); for a float32 graph it is a
+// conversion into a buffer the program keeps for the node, likewise overwritten by the next
+// View of the node.
+func (p *Program) View(n *G.Node) ([]float64, error) {
 	if err := p.usable("value"); err != nil {
 		return nil, err
 	}
 	if n == nil {
 		return nil, errors.New("vm: value: nil node (a builder error left it nil?)")
 	}
-	name := n.Name()
 	var v G.Value
 	if p.vm != nil {
-		if r, ok := p.reads[n]; ok {
-			v = *r
-		} else {
-			return nil, errors.Errorf("vm: value: node %q is not watched (pass it to Watch at compile time)", name)
+		r, ok := p.reads[n]
+		if !ok {
+			return nil, errors.Errorf("vm: value: node %q is not watched (pass it to Watch at compile time)", n.Name())
 		}
+		v = *r
 	} else {
-		if _, ok := p.exec.slot[n]; !ok {
-			return nil, errors.Errorf("vm: value: node %q is not computed by this program (pass it to Watch at compile time)", name)
+		r, ok := p.exec.slot[n]
+		if !ok {
+			return nil, errors.Errorf("vm: value: node %q is not computed by this program (pass it to Watch at compile time)", n.Name())
 		}
-		v = p.exec.value(n)
+		v = *r
 	}
 	if !p.ran || v == nil {
-		return nil, errors.Errorf("vm: value: node %q: program has not run", name)
+		return nil, errors.Errorf("vm: value: node %q: program has not run", n.Name())
 	}
 	switch x := v.(type) {
 	case *tensor.Dense:
-		return append([]float64(nil), graph.Float64View(x)...), nil
+		if v, ok := fusedop.Floats[float64](x); ok && !x.IsScalar() {
+			return v, nil
+		}
+		if p.views == nil {
+			p.views = map[*G.Node][]float64{}
+		}
+		buf, err := appendFloat64s(p.views[n][:0], x)
+		if err != nil {
+			return nil, errors.Wrapf(err, "vm: value: node %q", n.Name())
+		}
+		p.views[n] = buf
+		return buf, nil
 	default:
 		f, err := scalarOf(x)
 		if err != nil {
@@ -514,6 +593,24 @@ func (p *Program) Value(n *G.Node) ([]float64, error) {
 		}
 		return []float64{f}, nil
 	}
+}
+
+// appendFloat64s appends t's values, converted to float64, to dst.
+func appendFloat64s(dst []float64, t *tensor.Dense) ([]float64, error) {
+	switch d := t.Data().(type) {
+	case []float64:
+		return append(dst, d...), nil
+	case []float32:
+		for _, v := range d {
+			dst = append(dst, float64(v))
+		}
+		return dst, nil
+	case float64:
+		return append(dst, d), nil
+	case float32:
+		return append(dst, float64(d)), nil
+	}
+	return nil, errors.Errorf("value of dtype %v is not a float", t.Dtype())
 }
 
 func scalarOf(v G.Value) (float64, error) {
@@ -579,6 +676,12 @@ func (p *Program) ZeroGrads() error {
 		return err
 	}
 	if !p.grad || !p.ran {
+		return nil
+	}
+	if p.vm == nil {
+		for _, a := range p.acc {
+			zero(a)
+		}
 		return nil
 	}
 	ps, err := p.Params()

@@ -13,7 +13,8 @@ import (
 // scalarOp is what the two loss ops share: a scalar output from n matrix inputs.
 type scalarOp struct {
 	fusedop.Base
-	n int
+	fusedop.ScalarOut // the loss value, written at every run without allocating
+	n                 int
 }
 
 func (op *scalarOp) Arity() int    { return op.n }

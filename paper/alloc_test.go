@@ -1,0 +1,63 @@
+//go:build !race
+
+// The race detector changes allocation counts.
+
+package paper
+
+import (
+	"testing"
+
+	"github.com/lstm97/lstm97/train"
+)
+
+// TestReberLoopAllocatesNothing: once its programs exist, a step of an Exp. 1 trial allocates
+// nothing: drawing the next string (its batch made once), training on it, judging it and
+// keeping the window, and the evaluation over both sets.
+func TestReberLoopAllocatesNothing(t *testing.T) {
+	s, err := Lookup("1", Variant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := newTrial(s, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.tr.Close()
+	crit, err := tr.criterion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	observe := train.Until(tr.observing(crit))
+	step := func() {
+		bt, err := tr.data.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tr.tr.Step(bt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := observe(tr.tr.Seen(), bt, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evaluate := func() {
+		if _, err := s.evaluate(tr.tr, tr.evalSets, nil, nil, &tr.outs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range tr.evalSets { // the programs of every length, training and evaluation
+		if _, err := tr.tr.Step(e.bt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.tr.Evaluate(e.bt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(200, step); n != 0 {
+		t.Errorf("%v allocations per step", n)
+	}
+	if n := testing.AllocsPerRun(10, evaluate); n != 0 {
+		t.Errorf("%v allocations per evaluation", n)
+	}
+}

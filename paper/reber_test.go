@@ -1,0 +1,120 @@
+package paper
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/lstm97/lstm97/datasets"
+)
+
+// TestReberTrialIsReproduced: Experiment 1 with seed 2 meets its criterion (every string of
+// both sets predicted) after 7,400 sequences, with the learning curve's last line as measured
+// before the trial's training and evaluation loops were made allocation-free (the curve's
+// numbers, bit for bit).
+func TestReberTrialIsReproduced(t *testing.T) {
+	s, err := Lookup("1", Variant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics bytes.Buffer
+	res, err := RunTrial(s, Options{Seed: 2, Max: 8000, Metrics: &metrics, Test: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Success || res.Sequences != 7400 {
+		t.Fatalf("success %v after %d sequences, want success after 7400", res.Success, res.Sequences)
+	}
+	lines := strings.Split(strings.TrimSpace(metrics.String()), "\n")
+	var last CurvePoint
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if last.Sequences != 7400 || last.TrainMSE != 0.0567335940650256 || last.TrainWrong != 1701 || !last.CriterionOK ||
+		*last.GradNormMax != 4.781290120000811 || *last.GradNormMaxAt != 7268 {
+		t.Errorf("last line of the curve %s, want 7400 sequences, train MSE 0.0567335940650256, 1701 wrong, largest gradient norm 4.781290120000811 at 7268", lines[len(lines)-1])
+	}
+}
+
+// TestReberEvaluationMatchesEvaluate: the trial's evaluation of Exp. 1 over its stacked sets
+// gives, string for string, the judgement of Evaluate and Correct on each example, stopping at
+// the first string judged wrong.
+func TestReberEvaluationMatchesEvaluate(t *testing.T) {
+	s, err := Lookup("1", Variant{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTrainer(t, s, 3)
+	trainSet, testSet, err := s.reber.Sets(rand.New(rand.NewSource(4)), 6, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := stackAll(trainSet, testSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append([]datasets.Example(nil), trainSet...), testSet...)
+	for round := 0; round < 3; round++ {
+		want := true
+		for _, ex := range all {
+			outs, _, err := Evaluate(tr, ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Correct(ex, outs) {
+				want = false
+				break
+			}
+		}
+		got, err := s.evaluate(tr, sets, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("round %d: evaluation %v, Evaluate and Correct say %v", round, got, want)
+		}
+		for _, e := range sets[:6] { // train a little, so that rounds differ
+			if _, err := tr.Step(e.bt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestReberCorrectNotFinite: the correctness test of Exp. 1 compares the least output of the
+// legal symbols with the largest of the others as math.Min and math.Max would: a NaN output
+// makes the step pass (as NaN comparisons are false), infinities order as numbers.
+func TestReberCorrectNotFinite(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	legal := []bool{false, true, true, false, false, false, false}
+	ex := datasets.Example{Legal: [][]bool{legal}}
+	for _, tc := range []struct {
+		name string
+		out  []float64
+	}{
+		{"right", []float64{0.1, 0.9, 0.8, 0.2, 0, 0, 0}},
+		{"wrong", []float64{0.1, 0.9, 0.1, 0.2, 0, 0, 0}},
+		{"tie", []float64{0.1, 0.9, 0.2, 0.2, 0, 0, 0}},
+		{"NaN legal", []float64{0.1, nan, 0.1, 0.2, 0, 0, 0}},
+		{"NaN other", []float64{0.1, 0.9, 0.1, nan, 0, 0, 0}},
+		{"+Inf legal", []float64{0.1, inf, 0.5, 0.2, 0, 0, 0}},
+		{"+Inf other", []float64{0.1, 0.9, 0.8, inf, 0, 0, 0}},
+		{"-Inf legal", []float64{0.1, -inf, 0.8, 0.2, 0, 0, 0}},
+		{"-Inf other", []float64{-inf, 0.9, 0.8, 0.2, -inf, 0, 0}},
+	} {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for k, y := range tc.out {
+			if legal[k] {
+				lo = math.Min(lo, y)
+			} else {
+				hi = math.Max(hi, y)
+			}
+		}
+		if got, want := reberCorrect(ex, [][]float64{tc.out}), !(lo <= hi); got != want {
+			t.Errorf("%s: %v, want %v", tc.name, got, want)
+		}
+	}
+}
