@@ -31,15 +31,17 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 	if k.Full && k.Rec {
 		transpose(k.whT, k.wh, R, U)
 	}
-	for t := k.T - 1; t >= 0; t-- {
-		if k.Peep { // the peepholes' gradients are sums over the batch: one goroutine
-			k.run(partSweep, t, 0, B)
-		} else {
-			k.parallel(partSweep, t, B, B*U*8)
+	// The sweep: sequences are independent (each carries its own ∂E/∂s and ∂E/∂y), so each
+	// goroutine sweeps all steps of its sequences. The peepholes' gradients are sums over the
+	// batch: one goroutine then.
+	if k.Peep {
+		k.run(partSweep, 0, 0, B)
+	} else {
+		work := k.T * B * U * 8
+		if k.Full && k.Rec {
+			work += k.T * B * U * R
 		}
-		if k.Full && k.Rec && t > 0 {
-			k.parallel(partRecErr, t, B, B*U*R)
-		}
+		k.parallel(partSweep, 0, B, work)
 	}
 	for r := n - 1; r >= 0; r-- { // the bias: rows in the sweep's order
 		rr := r/B*B + (B - 1 - r%B) // step r/B, sequences up

@@ -74,3 +74,9 @@ func BenchmarkKernel2cT1000Hot(b *testing.B) { benchKernel(b, 1004, 2, 1, 1000, 
 func BenchmarkKernelAddingT1000B1ForgetGatePeepholes(b *testing.B) {
 	benchKernel(b, 2, 2, 2, 1000, 1, false, true, true)
 }
+
+// The 64-block layer of 32 inputs at batch 32 and T = 50 (layers' BenchmarkTrainBlocks64B32T50
+// without the output layer and the optimizer).
+func BenchmarkKernelBlocks64B32T50(b *testing.B) {
+	benchKernel(b, 32, 64, 1, 50, 32, false, false, false)
+}

@@ -67,9 +67,8 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 	if !k.Hot {
 		k.xClean = k.finitePadding(x)
 	}
-	for t := 0; t < k.T; t++ {
-		k.parallel(partStep, t, k.B, k.B*U*(k.r()+16))
-	}
+	// Sequences are independent: each goroutine runs every step of its sequences.
+	k.parallel(partSteps, 0, k.B, k.T*k.B*U*(k.r()+16))
 }
 
 // dense reports whether at least a quarter of x is nonzero, so that the matrix product over all

@@ -14,9 +14,8 @@ const minWork = 1 << 15
 // The parts of a pass that parallel runs over a range of rows.
 const (
 	partProject = iota // the inputs' part of the net inputs, rows of T·B
-	partStep           // the recurrent part and the cells of step t, rows of the batch
-	partSweep          // the errors of step t, rows of the batch
-	partRecErr         // the full gradient's ∂E/∂y(t-1) of step t, rows of the batch
+	partSteps          // every step's recurrent part and cells, rows of the batch
+	partSweep          // every step's errors, from the last step down, rows of the batch
 	partGradX          // the input weights' gradient, rows of wx
 	partGradH          // the recurrent weights' gradient, rows of wh
 	partDX             // ∂E/∂x, rows of T·B
@@ -25,7 +24,8 @@ const (
 // parallel runs part over rows [0, n) with t, split among up to GOMAXPROCS goroutines when the
 // work is large enough. Each row is computed by one goroutine, in the same order as by one, so
 // the results do not depend on the number of goroutines. Chunks are multiples of 4 rows (the
-// tiles of package gemm).
+// tiles of package gemm). A pass starts a few of these, not one per step: waking a goroutine
+// costs tens of microseconds on a virtual machine, as much as a step of a 64-block layer.
 func (k *Kernel[F]) parallel(part, t, n, work int) {
 	procs := k.procs
 	if w := work / minWork; w < procs {
@@ -60,23 +60,30 @@ func (k *Kernel[F]) run(part, t, lo, hi int) {
 	switch part {
 	case partProject:
 		gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, lo, hi)
-	case partStep:
-		k.recurrent(t, lo, hi)
-		if k.OutGate && !k.Forget && !k.Peep && k.G.Sigmoid && k.H.Sigmoid {
-			k.cells1997(t, lo, hi)
-		} else {
-			k.cells(t, lo, hi)
+	case partSteps:
+		fast := k.OutGate && !k.Forget && !k.Peep && k.G.Sigmoid && k.H.Sigmoid
+		for t := 0; t < k.T; t++ {
+			k.recurrent(t, lo, hi)
+			if fast {
+				k.cells1997(t, lo, hi)
+			} else {
+				k.cells(t, lo, hi)
+			}
 		}
 	case partSweep:
-		if k.OutGate && !k.Forget && !k.Peep && !k.Full {
-			k.sweep1997(t, lo, hi)
-			break
+		fast := k.OutGate && !k.Forget && !k.Peep && !k.Full
+		for t := k.T - 1; t >= 0; t-- {
+			if fast {
+				k.sweep1997(t, lo, hi)
+				continue
+			}
+			for b := lo; b < hi; b++ {
+				k.sweep(t, b)
+			}
+			if k.Full && k.Rec && t > 0 {
+				k.recErr(t, lo, hi)
+			}
 		}
-		for b := lo; b < hi; b++ {
-			k.sweep(t, b)
-		}
-	case partRecErr:
-		k.recErr(t, lo, hi)
 	case partGradX:
 		k.gradX(lo, hi)
 	case partGradH:
