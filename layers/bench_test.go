@@ -9,6 +9,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -56,7 +57,11 @@ func benchTrainNet(b *testing.B, T, B int, net layers.NetConfig) {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	bt := addingBatch(b, T, B)
+	benchSteps(b, tr, addingBatch(b, T, B))
+}
+
+// benchSteps measures tr's training step on bt, the program compiled outside the timer.
+func benchSteps(b *testing.B, tr *train.Trainer, bt train.Batch) {
 	if _, err := tr.Step(bt); err != nil { // compile
 		b.Fatal(err)
 	}
@@ -69,7 +74,11 @@ func benchTrainNet(b *testing.B, T, B int, net layers.NetConfig) {
 		}
 		n++
 	}
-	b.ReportMetric(float64(n*B)/b.Elapsed().Seconds(), "seq/s")
+	s, err := bt.Shape()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n*s.B)/b.Elapsed().Seconds(), "seq/s")
 }
 
 func BenchmarkTrainT100B1(b *testing.B)          { benchTrain(b, 100, 1, false) }
@@ -202,38 +211,9 @@ func BenchmarkLongLag100(b *testing.B) {
 	benchTask(b, cfg, 1.0, datasets.LongLag{P: 100, Random: true}.Sample)
 }
 
-// wideNet is a 1997 LSTM of the size users compose: blocks of 1 cell fed by 32 inputs and by
-// all hidden units of the previous step, with 8 sigmoid output units.
-func wideNet(blocks int) layers.NetConfig {
-	return layers.NetConfig{
-		LSTM:   layers.Config{Inputs: 32, NumBlocks: blocks, CellsPerBlock: 1},
-		Output: output.Config{Units: 8, Bias: true},
-	}
-}
-
-// wideBatch is B random sequences of T steps for wideNet (sequence 0 of short steps when short
-// is given): inputs uniform in [-1, 1], targets in [0, 1] at every step.
+// wideBatch is widenet.Batch, failing b on an error.
 func wideBatch(b testing.TB, T, B int, short ...int) train.Batch {
-	rng := rand.New(rand.NewSource(1))
-	seqs := make([]datasets.Sequence, B)
-	for i := range seqs {
-		n := T
-		if i == 0 && len(short) > 0 {
-			n = short[0]
-		}
-		for t := 0; t < n; t++ {
-			in, tg := make([]float64, 32), make([]float64, 8)
-			for j := range in {
-				in[j] = 2*rng.Float64() - 1
-			}
-			for j := range tg {
-				tg[j] = rng.Float64()
-			}
-			seqs[i].Inputs = append(seqs[i].Inputs, in)
-			seqs[i].Targets = append(seqs[i].Targets, tg)
-		}
-	}
-	bt, err := train.Stack(seqs...)
+	bt, err := widenet.Batch(T, B, short...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -246,25 +226,12 @@ func benchWide(b *testing.B, blocks int, dt tensor.Dtype) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(wideNet(blocks)), Optimizer: opt, Seed: 1, Dtype: dt})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(widenet.Net(blocks)), Optimizer: opt, Seed: 1, Dtype: dt})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	bt := wideBatch(b, 50, 32)
-	if _, err := tr.Step(bt); err != nil { // compile
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	n := 0
-	for b.Loop() {
-		if _, err := tr.Step(bt); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n*32)/b.Elapsed().Seconds(), "seq/s")
+	benchSteps(b, tr, wideBatch(b, 50, 32))
 }
 
 func BenchmarkTrainBlocks64B32T50(b *testing.B)         { benchWide(b, 64, tensor.Float64) }

@@ -11,6 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -48,12 +49,12 @@ type config struct {
 // selects a family's configs by it.
 func (c *config) family() string { return strings.Fields(c.name)[0] }
 
-// Sizes of the wide nets (issue 23): blocks of one cell fed by wideInputs inputs, wideOutputs
-// logistic output units at every step, batches of wideB sequences of wideT steps.
+// Sizes of the wide nets (internal/widenet: blocks of one cell fed by 32 inputs, 8 logistic
+// output units at every step): batches of wideB sequences of wideT steps.
 const (
-	wideInputs, wideOutputs, wideB, wideT = 32, 8, 32, 50
-	wideLR                                = 0.1
-	addingLR                              = 0.5
+	wideB, wideT = 32, 50
+	wideLR       = 0.1
+	addingLR     = 0.5
 )
 
 // allConfigs lists every configuration in the order they are measured and printed.
@@ -82,7 +83,7 @@ func allConfigs() []*config {
 			return func(*env) (meter, error) { return wideMeter(n, dt, threads) }
 		}
 		torch := func(impl, dtype string, threads int) side {
-			return torchSide(torchRequest{Model: "wide", Impl: impl, T: wideT, B: wideB, Blocks: n, Inputs: wideInputs, Outputs: wideOutputs}, dtype, threads)
+			return torchSide(torchRequest{Model: "wide", Impl: impl, T: wideT, B: wideB, Blocks: n, Inputs: widenet.Inputs, Outputs: widenet.Outputs}, dtype, threads)
 		}
 		name := fmt.Sprintf("wide%d B%d T%d", n, wideB, wideT)
 		cs = append(cs,
@@ -296,41 +297,11 @@ func (m *trialMeter) rate(float64) (float64, error) {
 
 func (m *trialMeter) close() {}
 
-// wideNet is a 1997 LSTM of the size users compose: blocks of 1 cell fed by 32 inputs and by
-// all hidden units of the previous step, with 8 logistic output units (layers' wideNet).
-func wideNet(blocks int) layers.NetConfig {
-	return layers.NetConfig{
-		LSTM:   layers.Config{Inputs: wideInputs, NumBlocks: blocks, CellsPerBlock: 1},
-		Output: output.Config{Units: wideOutputs, Bias: true},
-	}
-}
-
-// wideBatch is B random sequences of T steps for wideNet, as layers' wideBatch makes them:
-// inputs uniform in [-1, 1], targets in [0, 1] at every step.
-func wideBatch(T, B int) (train.Batch, error) {
-	rng := rand.New(rand.NewSource(1))
-	seqs := make([]datasets.Sequence, B)
-	for i := range seqs {
-		for t := 0; t < T; t++ {
-			in, tg := make([]float64, wideInputs), make([]float64, wideOutputs)
-			for j := range in {
-				in[j] = 2*rng.Float64() - 1
-			}
-			for j := range tg {
-				tg[j] = rng.Float64()
-			}
-			seqs[i].Inputs = append(seqs[i].Inputs, in)
-			seqs[i].Targets = append(seqs[i].Targets, tg)
-		}
-	}
-	return train.Stack(seqs...)
-}
-
-// wideMeter trains wideNet(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1.
+// wideMeter trains widenet.Net(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1.
 func wideMeter(blocks int, dt tensor.Dtype, threads int) (meter, error) {
-	bt, err := wideBatch(wideT, wideB)
+	bt, err := widenet.Batch(wideT, wideB)
 	if err != nil {
 		return nil, err
 	}
-	return newTrainerMeter(wideNet(blocks), wideLR, dt, []train.Batch{bt}, threads, 3)
+	return newTrainerMeter(widenet.Net(blocks), wideLR, dt, []train.Batch{bt}, threads, 3)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lstm97/lstm97/internal/widenet"
 	"gorgonia.org/tensor"
 )
 
@@ -244,7 +245,7 @@ func TestTrialMeter(t *testing.T) {
 // TestWideMeter trains the 64-block net on 2 threads in float32 for one step and checks that
 // GOMAXPROCS is restored.
 func TestWideMeter(t *testing.T) {
-	bt, err := wideBatch(wideT, wideB)
+	bt, err := widenet.Batch(wideT, wideB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/internal/oracle"
+	"github.com/lstm97/lstm97/internal/testnets"
 )
 
 // source is the C peer, relative to this package.
@@ -98,22 +99,13 @@ func (p params) flat() []struct {
 	}{{"wx", cat(p.Wx)}, {"wh", cat(p.Wh)}, {"b", p.B}, {"wo", cat(p.Wo)}, {"bo", p.Bo}}
 }
 
-// relDiff returns max |a - b| / max |b|, or max |a - b| where b is all zeros, and fails t on
-// differing lengths.
+// relDiff is testnets.RelDiff, failing t on differing lengths.
 func relDiff(t *testing.T, name string, a, b []float64) float64 {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("%s: %d values, want %d", name, len(a), len(b))
 	}
-	diff, size := 0.0, 0.0
-	for i := range b {
-		diff = math.Max(diff, math.Abs(a[i]-b[i]))
-		size = math.Max(size, math.Abs(b[i]))
-	}
-	if size == 0 {
-		return diff
-	}
-	return diff / size
+	return testnets.RelDiff(a, b)
 }
 
 // paperWeights is Table 10's weight count of each net: 93 (row 4) and 276 (row 1-5).
