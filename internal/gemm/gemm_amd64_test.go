@@ -15,3 +15,13 @@ func TestInstructionSets(t *testing.T) {
 	testAcc[float64](t)
 	testAcc[float32](t)
 }
+
+// BenchmarkUnpacked runs the shapes above without packing, for comparison.
+func BenchmarkUnpacked(b *testing.B) {
+	defer func(n int) { packRowTiles = n }(packRowTiles)
+	packRowTiles = 1 << 30
+	b.Run("Step64Blocks", BenchmarkStep64Blocks)
+	b.Run("Step256Blocks", BenchmarkStep256Blocks)
+	b.Run("Sweep192", BenchmarkSweep192)
+	b.Run("Sweep768", BenchmarkSweep768)
+}
