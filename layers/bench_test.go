@@ -9,6 +9,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
@@ -57,28 +58,7 @@ func benchTrainNet(b *testing.B, T, B int, net layers.NetConfig) {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	benchSteps(b, tr, addingBatch(b, T, B))
-}
-
-// benchSteps measures tr's training step on bt, the program compiled outside the timer.
-func benchSteps(b *testing.B, tr *train.Trainer, bt train.Batch) {
-	if _, err := tr.Step(bt); err != nil { // compile
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	n := 0
-	for b.Loop() {
-		if _, err := tr.Step(bt); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	s, err := bt.Shape()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(n*s.B)/b.Elapsed().Seconds(), "seq/s")
+	testnets.BenchSteps(b, tr, addingBatch(b, T, B))
 }
 
 func BenchmarkTrainT100B1(b *testing.B)          { benchTrain(b, 100, 1, false) }
@@ -231,7 +211,7 @@ func benchWide(b *testing.B, blocks int, dt tensor.Dtype) {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	benchSteps(b, tr, wideBatch(b, 50, 32))
+	testnets.BenchSteps(b, tr, wideBatch(b, 50, 32))
 }
 
 func BenchmarkTrainBlocks64B32T50(b *testing.B)         { benchWide(b, 64, tensor.Float64) }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/online"
 	"github.com/lstm97/lstm97/optim"
@@ -75,18 +76,7 @@ func benchGraph(b *testing.B, T int) {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	if _, err := tr.Step(bt); err != nil { // compile
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		if _, err := tr.Step(bt); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "seq/s")
+	testnets.BenchSteps(b, tr, bt)
 }
 
 func BenchmarkOnlineT100B1(b *testing.B)        { benchOnline(b, 100, online.PerSequence) }

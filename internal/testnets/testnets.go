@@ -357,3 +357,26 @@ func RelDiff(a, b []float64) float64 {
 	}
 	return diff / size
 }
+
+// BenchSteps measures tr's training step on bt (forward, backward, update), the program
+// compiled outside the timer, and reports sequences per second: the loop of the layers and
+// online benchmarks.
+func BenchSteps(b *testing.B, tr *train.Trainer, bt train.Batch) {
+	s, err := bt.Shape()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tr.Step(bt); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		if _, err := tr.Step(bt); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n*s.B)/b.Elapsed().Seconds(), "seq/s")
+}
