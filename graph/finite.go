@@ -51,16 +51,16 @@ func Float64View(t *tensor.Dense) []float64 {
 // Fill copies vals into t's storage, converting them to t's dtype (float64 or float32). vals
 // must hold exactly as many values as t; the error says so (callers name t).
 func Fill(t *tensor.Dense, vals []float64) error {
-	if d, ok := fusedop.Floats[float64](t); ok && !t.IsScalar() && len(d) == len(vals) {
-		copy(d, vals)
-		return nil
-	}
 	if n := t.Shape().TotalSize(); len(vals) != n {
 		return errors.Errorf("got %d values, want %d (shape %v)", len(vals), n, t.Shape())
 	}
 	switch t.Dtype() {
 	case tensor.Float64:
-		copy(Float64View(t), vals)
+		d, ok := fusedop.Floats[float64](t) // t's own storage, scalars included
+		if !ok {
+			d = t.Float64s()
+		}
+		copy(d, vals)
 	case tensor.Float32:
 		d := t.Float32s()
 		for i, v := range vals {

@@ -3,6 +3,8 @@ package graph
 import (
 	"math"
 	"testing"
+
+	"gorgonia.org/tensor"
 )
 
 func TestNonFiniteAt(t *testing.T) {
@@ -63,4 +65,24 @@ func BenchmarkNonFiniteAt(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestFillScalar: Fill writes into a scalar tensor's own storage, and refuses a wrong count.
+func TestFillScalar(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		var v any = 2.5
+		if dt == tensor.Float32 {
+			v = float32(2.5)
+		}
+		s := tensor.New(tensor.FromScalar(v))
+		if err := Fill(s, []float64{1.25}); err != nil {
+			t.Fatal(err)
+		}
+		if got := Float64View(s)[0]; got != 1.25 {
+			t.Errorf("%v: after Fill the scalar is %v, want 1.25", dt, got)
+		}
+		if err := Fill(s, []float64{1, 2}); err == nil {
+			t.Errorf("%v: Fill with 2 values into a scalar: no error", dt)
+		}
+	}
 }

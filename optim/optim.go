@@ -236,12 +236,12 @@ func (o *SGD) Step(ps []vm.Param) error {
 // sgdFast is SGD.Step without clipping for float64 parameters whose names were checked
 // before (names.same): one pass that checks every value, gradient and updated value, and one
 // that updates, each a tight loop per tensor. It changes nothing and returns false if a
-// parameter is not float64, has a value and a gradient of different shapes, or would be
+// parameter is not float64, is a scalar, has a value and a gradient of different shapes, or would be
 // refused: the general path then names the reason. Its updates are those of sgd, bit for bit.
 func sgdFast(ps []vm.Param, lr float64) bool {
 	for _, p := range ps {
 		if p.Value == nil || p.Grad == nil || p.Value.Dtype() != tensor.Float64 || p.Grad.Dtype() != tensor.Float64 ||
-			!p.Value.Shape().Eq(p.Grad.Shape()) {
+			!p.Value.Shape().Eq(p.Grad.Shape()) || p.Value.IsScalar() { // a scalar's Float64View is a copy
 			return false
 		}
 		w, g := graph.Float64View(p.Value), graph.Float64View(p.Grad)

@@ -196,3 +196,21 @@ func TestSGDWithoutClippingMatchesTheGeneralRule(t *testing.T) {
 		t.Errorf("a step with a name twice: err = %v", err)
 	}
 }
+
+// TestSGDScalarParameter: a parameter of shape () is updated at every step (its values are
+// not a view of the tensor's storage, so the fast path leaves it to the general rule).
+func TestSGDScalarParameter(t *testing.T) {
+	opt, err := optim.NewSGD(0.5, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, g := tensor.New(tensor.FromScalar(1.0)), tensor.New(tensor.FromScalar(0.1))
+	for i, want := range []float64{0.95, 0.9, 0.85} {
+		if err := opt.Step([]vm.Param{{Name: "w", Value: w, Grad: g}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.ScalarValue().(float64); math.Abs(got-want) > 1e-15 {
+			t.Fatalf("step %d: w = %v, want %v", i, got, want)
+		}
+	}
+}

@@ -19,6 +19,9 @@ import (
 func (s *Spec) evaluate(tr *train.Trainer, sets []stacked, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
 	switch {
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
+		if len(sets) == 0 {
+			return false, errors.New("paper: Exp. 1 evaluation without its test sets")
+		}
 		if outs == nil {
 			outs = new([][]float64)
 		}

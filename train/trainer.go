@@ -47,8 +47,8 @@ func appendKey(dst []byte, s graph.Shape) []byte {
 
 // Optimizer updates parameter values in place from their gradients. It must not keep the
 // tensors between calls: the same parameter comes from a different program when the batch
-// shape changes, with the same Name and the same Value tensor. Nor may it keep or change the
-// slice: the trainer passes the same one at every step of a batch shape.
+// shape changes, with the same Name and the same Value tensor. Nor may it keep the slice: the
+// trainer refills the same one at every step of a batch shape.
 type Optimizer interface {
 	Step(params []vm.Param) error
 }
@@ -57,7 +57,9 @@ type Optimizer interface {
 // with a parameter value or gradient that is NaN or infinite, or whose update would make a value
 // so (package optim's optimizers and wrappers are). ChecksFinite reports whether it does. The
 // trainer then leaves those checks to it instead of reading every gradient before and every
-// value after the update itself; its errors stay the same.
+// value after the update itself; its errors stay the same. A type that embeds one of optim's
+// optimizers and has a Step of its own must define ChecksFinite too (false unless its Step
+// checks as they do): the embedded method would otherwise claim checks its Step does not make.
 type FiniteChecker interface {
 	Optimizer
 	ChecksFinite() bool
@@ -147,8 +149,10 @@ type compiled struct {
 	// step, not per step (see Model).
 	atTargets bool
 	// params are the program's parameters with their gradients (Program.Params), once it has
-	// run: the same tensors at every step.
-	params []vm.Param
+	// run: the same tensors at every step. step is the slice handed to the optimizer, refilled
+	// from params at every step, so that an optimizer that reorders or filters its slice in
+	// place cannot change the next step's parameters.
+	params, step []vm.Param
 	// outs and rows are Result.Outputs and its rows, reused from step to step.
 	outs [][][]float64
 	rows [][]float64
@@ -679,7 +683,8 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 			return Result{}, err
 		}
 	}
-	ps := c.params
+	c.step = append(c.step[:0], c.params...)
+	ps := c.step
 	fc, checks := tr.cfg.Optimizer.(FiniteChecker)
 	checks = checks && fc.ChecksFinite()
 	notFinite := func(bad string) error {

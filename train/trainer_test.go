@@ -350,3 +350,48 @@ func TestStepAfterClose(t *testing.T) {
 		t.Errorf("%d programs compiled, want 4 (training and evaluation, twice)", got)
 	}
 }
+
+// filtering is an optimizer that drops the first parameter from its slice in place (the
+// keep := ps[:0] idiom) and records the names it was given.
+type filtering struct{ seen []string }
+
+func (f *filtering) Step(ps []vm.Param) error {
+	names := ""
+	for _, p := range ps {
+		names += p.Name + " "
+	}
+	f.seen = append(f.seen, names)
+	keep := ps[:0]
+	keep = append(keep, ps[1:]...)
+	_ = keep
+	return nil
+}
+
+// TestOptimizerCannotChangeTheNextStepsParameters: whatever an optimizer does with its slice,
+// the next step hands it every parameter again, in order.
+func TestOptimizerCannotChangeTheNextStepsParameters(t *testing.T) {
+	f := &filtering{}
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: sumModel, Optimizer: f, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	src := sumSource{rand.New(rand.NewSource(1))}
+	bt, err := src.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := tr.Step(bt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.seen) != 3 || f.seen[0] != "w c " {
+		t.Fatalf("the optimizer saw %q, want 3 steps of \"w c \"", f.seen)
+	}
+	for i, names := range f.seen {
+		if names != f.seen[0] {
+			t.Fatalf("step %d: the optimizer got %q, at step 0 %q", i, names, f.seen[0])
+		}
+	}
+}

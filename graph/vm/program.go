@@ -421,7 +421,7 @@ func rowCol(sh tensor.Shape, i int) string {
 func zero(t *tensor.Dense) {
 	switch t.Dtype() {
 	case tensor.Float64:
-		clear(graph.Float64View(t))
+		clear(t.Float64s()) // not Float64View: a scalar's is a copy
 	case tensor.Float32:
 		clear(t.Float32s())
 	default:
@@ -547,7 +547,7 @@ func (p *Program) Value(n *G.Node) ([]float64, error) {
 // allocating: for a float64 graph the slice is the program's own buffer, which the next Run
 // overwrites (read it, do not modify it, copy what is kept); for a float32 graph it is a
 // conversion into a buffer the program keeps for the node, likewise overwritten by the next
-// View of the node.
+// Run and by the next View or Value of the node (Value copies out of that buffer).
 func (p *Program) View(n *G.Node) ([]float64, error) {
 	if err := p.usable("value"); err != nil {
 		return nil, err
