@@ -66,7 +66,8 @@
 // product, the recurrent part per step over the batch, each weight gradient as one product over
 // all rows) runs in register-blocked AVX2/AVX-512 tiles, and the logistic functions of a step
 // in one vectorised call; both give the plain loops' results bit for bit (each sum in the same
-// order, no fused multiply-add; math.Exp's own algorithm). The batch and the rows of the weight
+// order, no fused multiply-add; math.Exp's own algorithm on amd64, which elsewhere is another
+// one: results there may differ from math.Exp's in the last bit). The batch and the rows of the weight
 // gradients are spread over runtime.GOMAXPROCS(0) goroutines, read at every pass, when the
 // work is large enough: a layer of 64 blocks at batch 32 uses both cores of a 2-core machine, the
 // paper's nets at batch 1 one. Each number is computed by one goroutine in the one-goroutine
