@@ -37,12 +37,20 @@ type Op struct {
 // j < nj, k < nk (each count at least 1).
 func extent(base, ni, si, nj, sj, nk, sk int) (lo, hi int) {
 	lo, hi = base, base
-	for _, t := range [3][2]int{{ni, si}, {nj, sj}, {nk, sk}} {
-		if d := (t[0] - 1) * t[1]; d > 0 {
-			hi += d
-		} else {
-			lo += d
-		}
+	if d := (ni - 1) * si; d > 0 {
+		hi += d
+	} else {
+		lo += d
+	}
+	if d := (nj - 1) * sj; d > 0 {
+		hi += d
+	} else {
+		lo += d
+	}
+	if d := (nk - 1) * sk; d > 0 {
+		hi += d
+	} else {
+		lo += d
 	}
 	return lo, hi
 }
