@@ -35,13 +35,13 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 	// goroutine sweeps all steps of its sequences. The peepholes' gradients are sums over the
 	// batch: one goroutine then.
 	if k.Peep {
-		k.run(partSweep, 0, 0, B)
+		k.run(partSweep, 0, B)
 	} else {
 		work := k.T * B * U * 8
 		if k.Full && k.Rec {
 			work += k.T * B * U * R
 		}
-		k.parallel(partSweep, 0, B, work)
+		k.parallel(partSweep, B, work)
 	}
 	for r := n - 1; r >= 0; r-- { // the bias: rows in the sweep's order
 		rr := r/B*B + (B - 1 - r%B) // step r/B, sequences up
@@ -60,14 +60,14 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 		}
 	}
 	if !k.Hot {
-		k.parallel(partGradX, 0, k.I, n*k.I*U)
+		k.parallel(partGradX, k.I, n*k.I*U)
 	}
 	if k.Rec {
-		k.parallel(partGradH, 0, R, n*R*U)
+		k.parallel(partGradH, R, n*R*U)
 	}
 	if dx != nil && !k.Hot {
 		transpose(k.wxT, k.wx, k.I, U)
-		k.parallel(partDX, 0, n, n*k.I*U)
+		k.parallel(partDX, n, n*k.I*U)
 	}
 	k.unpackGrads(dw)
 }

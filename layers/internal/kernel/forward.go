@@ -46,7 +46,7 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 			}
 		}
 	case k.dense(x):
-		k.parallel(partProject, 0, n, n*I*U)
+		k.parallel(partProject, n, n*I*U)
 	default: // one-hot rows: only the nonzero inputs add anything
 		for r := 0; r < n; r++ {
 			if k.padding(r) {
@@ -68,7 +68,7 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 		k.xClean = k.finitePadding(x)
 	}
 	// Sequences are independent: each goroutine runs every step of its sequences.
-	k.parallel(partSteps, 0, k.B, k.T*k.B*U*(k.r()+16))
+	k.parallel(partSteps, k.B, k.T*k.B*U*(k.r()+16))
 }
 
 // dense reports whether at least a quarter of x is nonzero, so that the matrix product over all

@@ -21,12 +21,12 @@ const (
 	partDX             // ∂E/∂x, rows of T·B
 )
 
-// parallel runs part over rows [0, n) with t, split among up to GOMAXPROCS goroutines when the
+// parallel runs part over rows [0, n), split among up to GOMAXPROCS goroutines when the
 // work is large enough. Each row is computed by one goroutine, in the same order as by one, so
 // the results do not depend on the number of goroutines. Chunks are multiples of 4 rows (the
 // tiles of package gemm). A pass starts a few of these, not one per step: waking a goroutine
 // costs tens of microseconds on a virtual machine, as much as a step of a 64-block layer.
-func (k *Kernel[F]) parallel(part, t, n, work int) {
+func (k *Kernel[F]) parallel(part, n, work int) {
 	procs := k.procs
 	if w := work / minWork; w < procs {
 		procs = w
@@ -35,7 +35,7 @@ func (k *Kernel[F]) parallel(part, t, n, work int) {
 		procs = n / 4
 	}
 	if procs <= 1 {
-		k.run(part, t, 0, n)
+		k.run(part, 0, n)
 		return
 	}
 	chunk := (n + procs - 1) / procs
@@ -45,10 +45,10 @@ func (k *Kernel[F]) parallel(part, t, n, work int) {
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
-			k.run(part, t, lo, hi)
+			k.run(part, lo, hi)
 		}(lo, min(lo+chunk, n))
 	}
-	k.run(part, t, 0, min(chunk, n))
+	k.run(part, 0, min(chunk, n))
 	wg.Wait()
 }
 
@@ -56,7 +56,7 @@ func (k *Kernel[F]) parallel(part, t, n, work int) {
 func (k *Kernel[F]) setProcs() { k.procs = runtime.GOMAXPROCS(0) }
 
 // run runs part on rows [lo, hi) (see parallel).
-func (k *Kernel[F]) run(part, t, lo, hi int) {
+func (k *Kernel[F]) run(part, lo, hi int) {
 	switch part {
 	case partProject:
 		gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, lo, hi)
