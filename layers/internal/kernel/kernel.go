@@ -151,12 +151,6 @@ func (k *Kernel[F]) has(gi int) bool {
 // Alloc sizes the buffers for the configuration, reusing those of earlier runs.
 func (k *Kernel[F]) Alloc() {
 	n, U, CS := k.T*k.B, k.u(), k.cs()
-	grow := func(b []F, size int) []F {
-		if cap(b) < size {
-			return make([]F, size)
-		}
-		return b[:size]
-	}
 	k.net = grow(k.net, n*U)
 	k.act = grow(k.act, n*U)
 	k.s = grow(k.s, n*CS)
@@ -168,7 +162,7 @@ func (k *Kernel[F]) Alloc() {
 	k.wh, k.dwh = grow(k.wh, k.r()*U), grow(k.dwh, k.r()*U)
 	k.b, k.db = grow(k.b, U), grow(k.db, U)
 	k.dnet = grow(k.dnet, n*U)
-	k.sig, k.hsig = grow64(k.sig, k.B*U), grow64(k.hsig, k.B*CS)
+	k.sig, k.hsig = grow(k.sig, k.B*U), grow(k.hsig, k.B*CS)
 	k.wxT, k.whT = grow(k.wxT, U*k.I), grow(k.whT, U*k.r())
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
@@ -178,9 +172,10 @@ func (k *Kernel[F]) Alloc() {
 	}
 }
 
-func grow64(b []float64, size int) []float64 {
+// grow returns b with length size, reusing its storage when it is large enough.
+func grow[T any](b []T, size int) []T {
 	if cap(b) < size {
-		return make([]float64, size)
+		return make([]T, size)
 	}
 	return b[:size]
 }
