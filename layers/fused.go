@@ -105,7 +105,7 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, width, T))
 		return SeqResult{}
 	}
-	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot}
+	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot, eval: b.Eval()}
 	for gi, g := range c.groups() {
 		for kind, n := range g.params() {
 			if n != nil {
@@ -170,7 +170,10 @@ type seqOp struct {
 	// backward pass leaves its gradient at 0 instead of computing it.
 	xIsInput bool
 	// hot: x holds one-hot symbol indices [T·B, 1] (SequenceOneHot), not input values.
-	hot   bool
+	hot bool
+	// eval: the graph is built for evaluation (graph.Config.Eval): the forward pass keeps
+	// nothing for a backward pass, and a gradient is refused.
+	eval  bool
 	slots []slot
 	// arity is the number of inputs: x, the weights (slots), then the optional inputs, whose
 	// positions are lenAt, s0At, y0At (0 when absent). No gradient flows into those.
@@ -242,7 +245,7 @@ func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 	c := op.cell.cfg
 	return &kernel.Kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, Hot: op.hot,
 		OutGate: !c.NoOutputGate, Rec: !c.NoRecurrence, CellsOnly: c.CellsOnlyRecurrence, Full: c.FullGradient,
-		Forget: c.ForgetGate, Peep: c.Peepholes, G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset}
+		Forget: c.ForgetGate, Peep: c.Peepholes, G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset, NoGrad: op.eval}
 }
 
 // unpack returns the data of x and of the weights in the kernel's layout.
@@ -281,6 +284,9 @@ func (op *seqOp) Grad32(vals []G.Value, shapes []tensor.Shape, out []float32) er
 func gradInto[F float32 | float64](op *seqOp, k *kernel.Kernel[F], vals []G.Value, shapes []tensor.Shape, out []F) error {
 	if k == nil {
 		return errors.Errorf("%v: gradient before the forward op ran", op)
+	}
+	if op.eval {
+		return errors.Errorf("%v: no gradient in a graph built for evaluation (graph.Config.Eval): its forward pass keeps no derivatives", op)
 	}
 	x, w, err := unpack[F](op, vals[:len(vals)-1])
 	if err != nil {

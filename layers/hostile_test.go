@@ -261,3 +261,62 @@ func float32Against64(t *testing.T, cases []testnets.Case) {
 	}
 	t.Logf("float32 vs float64, largest per-tensor relative gradient difference: unrolled %.3g, fused %.3g", worst[true], worst[false])
 }
+
+// TestEvalGraphRefusesGradient: the fused layer of a graph built for evaluation keeps no
+// derivatives, so a program that asks for its gradient gets an error, not wrong numbers; its
+// forward pass computes what a training graph's does, bit for bit.
+func TestEvalGraphRefusesGradient(t *testing.T) {
+	const T, B = 4, 2
+	x := make([]float64, T*B*3)
+	for i := range x {
+		x[i] = float64(i%5)/5 - 0.4
+	}
+	// run builds a 2-block layer (eval or not), compiles it with the gradient of a loss or
+	// forward only, runs it on x and returns the layer's outputs.
+	run := func(eval, grad bool) ([]float64, error) {
+		b := graph.NewBuilder(graph.Config{Seed: 2, Eval: eval})
+		c, err := layers.NewCell(b, layers.Config{Name: "l", Inputs: 3, NumBlocks: 2, CellsPerBlock: 2})
+		if err != nil {
+			return nil, err
+		}
+		in := b.Input("x", T*B, 3)
+		y := c.Sequence(in, T)
+		loss := b.Sum(b.Square(y))
+		if err := b.Err(); err != nil {
+			return nil, err
+		}
+		opts := []vm.CompileOption{vm.Watch(y)}
+		if !grad {
+			loss = nil
+			opts = append(opts, vm.ForwardOnly())
+		}
+		p, err := vm.Compile(b, loss, opts...)
+		if err != nil {
+			return nil, err
+		}
+		defer p.Close()
+		if err := p.Set(in, x); err != nil {
+			return nil, err
+		}
+		if err := p.Run(); err != nil {
+			return nil, err
+		}
+		return p.Value(y)
+	}
+	if _, err := run(true, true); err == nil || !strings.Contains(err.Error(), "no gradient in a graph built for evaluation") {
+		t.Fatalf("gradient of an evaluation graph: error %v, want one saying it has none", err)
+	}
+	train, err := run(false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval, err := run(true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range train {
+		if eval[i] != train[i] {
+			t.Fatalf("output %d: evaluation graph %v, training graph %v", i, eval[i], train[i])
+		}
+	}
+}

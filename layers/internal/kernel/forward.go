@@ -280,6 +280,7 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 	sig, hsig := k.sig[lo*U:hi*U], k.hsig[lo*CS:hi*CS]
 	sigmoids(sig, k.net[r0*U:r1*U])
 	ga, gc, ha, hc, hoff := k.G.Scale, k.G.Shift, k.H.Scale, k.H.Shift, k.HOffset
+	noGrad := k.NoGrad
 	for b := lo; b < hi; b++ {
 		r := t*B + b
 		ru, rc := r*U, r*CS
@@ -298,7 +299,9 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 			for c := j * S; c < (j+1)*S; c++ {
 				p := sg[c]
 				gv := ga*p + gc // g (eq. 4)
-				gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
+				if !noGrad {
+					gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
+				}
 				inc := yin * F(gv)
 				if sPrev == nil {
 					s[c] = inc
@@ -323,7 +326,9 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 			for c := j * S; c < (j+1)*S; c++ {
 				p := hg[c]
 				hv := ha*p + hc // h (eq. 5)
-				hs[c], hd[c] = F(hv), F(ha*p*(1-p)+hoff)
+				if !noGrad {
+					hs[c], hd[c] = F(hv), F(ha*p*(1-p)+hoff)
+				}
 				y := yout * F(hv)
 				act[c], o[c] = y, y
 			}

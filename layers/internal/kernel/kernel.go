@@ -55,6 +55,9 @@ type Kernel[F float32 | float64] struct {
 	Forget, Peep bool
 	// Hot: x holds one-hot symbol indices, one per row.
 	Hot bool
+	// NoGrad: no Backward follows (evaluation); the paper's cell then keeps no derivatives
+	// (g(net), g', h(s), h') and Backward must not be called.
+	NoGrad bool
 	// G squashes the cells' net inputs, H the cell states.
 	G, H Squash
 	// HOffset is added to h'(s) (layers.Config.HPrimeOffset).
