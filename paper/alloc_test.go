@@ -42,15 +42,17 @@ func TestReberLoopAllocatesNothing(t *testing.T) {
 		}
 	}
 	evaluate := func() {
-		if _, err := s.evaluate(tr.tr, tr.evalSets, nil, nil, &tr.outs); err != nil {
+		if _, err := s.evaluate(tr.tr, tr.evalChunks, nil, nil, &tr.outs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, e := range tr.evalSets { // the programs of every length, training and evaluation
+	for _, e := range tr.data.stacked { // the programs of every length and batch shape
 		if _, err := tr.tr.Step(e.bt); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.tr.Evaluate(e.bt); err != nil {
+	}
+	for _, c := range tr.evalChunks {
+		if _, err := tr.tr.Evaluate(c.bt); err != nil {
 			t.Fatal(err)
 		}
 	}

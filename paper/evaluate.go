@@ -3,6 +3,7 @@ package paper
 import (
 	"math"
 	"math/rand"
+	"sort"
 
 	"github.com/pkg/errors"
 
@@ -14,24 +15,26 @@ import (
 // test decides (Table 11). For Exp. 1 every string of the training and test sets predicted
 // correctly; for Exp. 3 ST1 (at most ST1Wrong misclassified test sequences) and ST2 (mean
 // absolute test error below Beta); for Exp. 2 ABS over EvalN successive random sequences.
-// For Exp. 1, sets holds the two sets' examples stacked (stackAll), in that order, and outs is
-// a buffer for a string's outputs (nil: none); the other experiments draw theirs.
-func (s *Spec) evaluate(tr *train.Trainer, sets []stacked, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
+// For Exp. 1, chunks holds the two sets' strings in padded batches (chunkAll), and outs is a
+// buffer for a string's outputs (nil: none); the other experiments draw theirs.
+func (s *Spec) evaluate(tr *train.Trainer, chunks []chunk, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
 	switch {
 	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
-		if len(sets) == 0 {
+		if len(chunks) == 0 {
 			return false, errors.New("paper: Exp. 1 evaluation without its test sets")
 		}
 		if outs == nil {
 			outs = new([][]float64)
 		}
-		for _, e := range sets {
-			r, err := tr.Evaluate(e.bt)
+		for _, c := range chunks {
+			r, err := tr.Evaluate(c.bt)
 			if err != nil {
 				return false, err
 			}
-			if *outs = outputsOf((*outs)[:0], r, 0); !s.Correct(e.ex, *outs) {
-				return false, nil
+			for i, ex := range c.ex {
+				if *outs = outputsOf((*outs)[:0], r, i); !s.Correct(ex, *outs) {
+					return false, nil
+				}
 			}
 		}
 		return true, nil
@@ -98,7 +101,7 @@ func (s *Spec) allCorrect(tr *train.Trainer, n int, next func(int) (datasets.Exa
 }
 
 // stacked is an example with its batch of one (train.Stack), made once for a set that is
-// trained on or evaluated many times.
+// trained on many times.
 type stacked struct {
 	ex datasets.Example
 	bt train.Batch
@@ -115,6 +118,44 @@ func stackAll(sets ...[]datasets.Example) ([]stacked, error) {
 			}
 			out = append(out, stacked{ex, bt})
 		}
+	}
+	return out, nil
+}
+
+// chunk is a batch of examples evaluated together, padded to the longest (train.Stack). The
+// rows of a batch do not interact and padding changes no output, so each example's outputs
+// are those of its evaluation alone, bit for bit.
+type chunk struct {
+	ex []datasets.Example
+	bt train.Batch
+}
+
+// maxChunk is the largest chunk chunkAll makes.
+const maxChunk = 64
+
+// chunkAll stacks the examples of the sets, shortest first, into chunks of growing size (1,
+// 3, 12, 48, then maxChunk): an evaluation stops at the first chunk with a wrong example, so
+// an untrained net costs one short string, a trained one a few batches instead of a string
+// at a time.
+func chunkAll(sets ...[]datasets.Example) ([]chunk, error) {
+	var all []datasets.Example
+	for _, set := range sets {
+		all = append(all, set...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Len() < all[j].Len() })
+	var out []chunk
+	for done := 0; done < len(all); {
+		n := min(max(1, 3*done), maxChunk, len(all)-done)
+		seqs := make([]datasets.Sequence, n)
+		for i, ex := range all[done : done+n] {
+			seqs[i] = ex.Sequence
+		}
+		bt, err := train.Stack(seqs...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chunk{all[done : done+n : done+n], bt})
+		done += n
 	}
 	return out, nil
 }
@@ -197,10 +238,13 @@ func Evaluate(tr *train.Trainer, ex datasets.Example) ([][]float64, train.Batch,
 	return outputsOf(nil, r, 0), bt, nil
 }
 
-// outputsOf appends sequence i's outputs at the target steps of a step's result to dst.
+// outputsOf appends sequence i's outputs at its target steps of a step's result to dst (the
+// batch's other target steps, where Outputs[k][i] is nil, are not its own).
 func outputsOf(dst [][]float64, r train.Result, i int) [][]float64 {
 	for k := range r.Outputs {
-		dst = append(dst, r.Outputs[k][i])
+		if o := r.Outputs[k][i]; o != nil {
+			dst = append(dst, o)
+		}
 	}
 	return dst
 }

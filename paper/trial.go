@@ -147,8 +147,8 @@ type trial struct {
 	data    *examples
 	testRng *rand.Rand
 	testSet []datasets.Example // Exp. 1's test strings, or Exp. 3's ST1/ST2 test set
-	// evalSets holds Exp. 1's training and test strings stacked, for its evaluations.
-	evalSets []stacked
+	// evalChunks holds Exp. 1's training and test strings in batches, for its evaluations.
+	evalChunks []chunk
 	// outs is a buffer for a sequence's outputs, the judge's and the evaluation's.
 	outs  [][]float64
 	st    state
@@ -307,10 +307,12 @@ func (t *trial) setUp(optimizer string) error {
 		if t.data.set, t.testSet, err = s.reber.Sets(t.testRng, 256, 256); err != nil {
 			return err
 		}
-		if t.evalSets, err = stackAll(t.data.set, t.testSet); err != nil {
+		if t.data.stacked, err = stackAll(t.data.set); err != nil {
 			return err
 		}
-		t.data.stacked = t.evalSets[:len(t.data.set)]
+		if t.evalChunks, err = chunkAll(t.data.set, t.testSet); err != nil {
+			return err
+		}
 	}
 	if s.st1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
 		if t.testSet, err = s.drawST1(t.testRng); err != nil {
@@ -392,7 +394,7 @@ func (t *trial) criterion() (train.Criterion, error) {
 	case StopEval:
 		return train.Every{N: t.every, Check: func(int) (bool, error) {
 			t.st.Evals++
-			return s.evaluate(t.tr, t.evalSets, t.testSet, t.testRng, &t.outs)
+			return s.evaluate(t.tr, t.evalChunks, t.testSet, t.testRng, &t.outs)
 		}}, nil
 	}
 	return nil, errors.Errorf("paper: experiment %s: unknown stopping criterion %q", s.ID, s.Stop)
