@@ -1,5 +1,5 @@
 // Package gemm holds the matrix products of the fused kernels: C += A·D over strided operands,
-// register-blocked and vectorised (AVX2 on amd64), in float32 and float64.
+// register-blocked and vectorised (AVX2 or AVX-512 on amd64), in float32 and float64.
 //
 // Every element of C is summed in the same order as the plain loop
 //
@@ -90,9 +90,9 @@ func Acc[F Float](op Op, c, a, d []F, lo, hi int) {
 	op.check(len(c), len(a), len(d))
 	var z F
 	if unsafe.Sizeof(z) == 8 { // F is float64; no interface conversion (it would allocate)
-		acc64(op, as[float64](c), as[float64](a), as[float64](d), lo, hi)
+		acc64(&op, as[float64](c), as[float64](a), as[float64](d), lo, hi)
 	} else {
-		acc32(op, as[float32](c), as[float32](a), as[float32](d), lo, hi)
+		acc32(&op, as[float32](c), as[float32](a), as[float32](d), lo, hi)
 	}
 }
 
@@ -102,8 +102,8 @@ func as[T, F Float](v []F) []T {
 }
 
 // ref computes rows [lo, hi) and columns [j0, j1) of C in plain Go: the definition the
-// vectorised kernels are tested against, and what they leave for the tails.
-func ref[F Float](op Op, c, a, d []F, lo, hi, j0, j1 int) {
+// vectorised kernels are tested against, and the whole product without AVX2 or off amd64.
+func ref[F Float](op *Op, c, a, d []F, lo, hi, j0, j1 int) {
 	for i := lo; i < hi; i++ {
 		row := c[op.C0+i*op.LDC+j0 : op.C0+i*op.LDC+j1]
 		for o := 0; o < op.Outer; o++ {

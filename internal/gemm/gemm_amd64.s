@@ -530,3 +530,447 @@ inner1:
 	VMOVUPS Y0, (DI)
 	VZEROUPPER
 	RET
+
+// The tail tiles: the last cols < 8 (float64) or < 16 (float32) columns of C, in one Z register
+// per row whose lanes beyond cols are masked off (K1 = 1<<cols - 1): the loads of C and D zero
+// them without reading memory (a masked-off lane never faults, so a row may end where its slice
+// does), the store leaves them untouched. KMOVW is AVX-512F (KMOVB would need DQ).
+
+// func tail4f64z(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail4f64z(SB), NOSPLIT, $0-96
+	MOVQ cols+88(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD.Z (DI), K1, Z0
+	VMOVUPD.Z (DI)(R8*1), K1, Z2
+	VMOVUPD.Z (DI)(R8*2), K1, Z4
+	VMOVUPD.Z (DI)(AX*1), K1, Z6
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMOVUPD.Z (DX), K1, Z8
+	VBROADCASTSD (SI), Z10
+	VMULPD Z8, Z10, Z11
+	VADDPD Z11, Z0, Z0
+	VBROADCASTSD (SI)(R9*1), Z13
+	VMULPD Z8, Z13, Z14
+	VADDPD Z14, Z2, Z2
+	VBROADCASTSD (SI)(R9*2), Z10
+	VMULPD Z8, Z10, Z12
+	VADDPD Z12, Z4, Z4
+	VBROADCASTSD (SI)(R14*1), Z13
+	VMULPD Z8, Z13, Z15
+	VADDPD Z15, Z6, Z6
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPD Z0, K1, (DI)
+	VMOVUPD Z2, K1, (DI)(R8*1)
+	VMOVUPD Z4, K1, (DI)(R8*2)
+	VMOVUPD Z6, K1, (DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tail1f64z(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail1f64z(SB), NOSPLIT, $0-80
+	MOVQ cols+72(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPD.Z (DI), K1, Z0
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSD (SI), Z10
+	VMOVUPD.Z (DX), K1, Z8
+	VMULPD Z8, Z10, Z11
+	VADDPD Z11, Z0, Z0
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMOVUPD Z0, K1, (DI)
+	VZEROUPPER
+	RET
+
+// func tail4f32z(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail4f32z(SB), NOSPLIT, $0-96
+	MOVQ cols+88(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (DI)(R8*1), K1, Z2
+	VMOVUPS.Z (DI)(R8*2), K1, Z4
+	VMOVUPS.Z (DI)(AX*1), K1, Z6
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMOVUPS.Z (DX), K1, Z8
+	VBROADCASTSS (SI), Z10
+	VMULPS Z8, Z10, Z11
+	VADDPS Z11, Z0, Z0
+	VBROADCASTSS (SI)(R9*1), Z13
+	VMULPS Z8, Z13, Z14
+	VADDPS Z14, Z2, Z2
+	VBROADCASTSS (SI)(R9*2), Z10
+	VMULPS Z8, Z10, Z12
+	VADDPS Z12, Z4, Z4
+	VBROADCASTSS (SI)(R14*1), Z13
+	VMULPS Z8, Z13, Z15
+	VADDPS Z15, Z6, Z6
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z2, K1, (DI)(R8*1)
+	VMOVUPS Z4, K1, (DI)(R8*2)
+	VMOVUPS Z6, K1, (DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tail1f32z(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail1f32z(SB), NOSPLIT, $0-80
+	MOVQ cols+72(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMOVUPS.Z (DI), K1, Z0
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSS (SI), Z10
+	VMOVUPS.Z (DX), K1, Z8
+	VMULPS Z8, Z10, Z11
+	VADDPS Z11, Z0, Z0
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMOVUPS Z0, K1, (DI)
+	VZEROUPPER
+	RET
+
+// The AVX2 tail tiles: the same with VMASKMOVPD/VMASKMOVPS, whose masks are vectors, lane on
+// where its sign bit is set, read from tailmask: 64 bytes of ones then 64 of zeros, so that
+// the 64 (float64, two Y registers) or 32 (float32, one) bytes at tailmask + 64 - cols·size
+// are on for the first cols lanes exactly. A masked-off lane is neither read (nor faults) nor
+// written. Up to 7 columns.
+DATA tailmask<>+0(SB)/8, $-1
+DATA tailmask<>+8(SB)/8, $-1
+DATA tailmask<>+16(SB)/8, $-1
+DATA tailmask<>+24(SB)/8, $-1
+DATA tailmask<>+32(SB)/8, $-1
+DATA tailmask<>+40(SB)/8, $-1
+DATA tailmask<>+48(SB)/8, $-1
+DATA tailmask<>+56(SB)/8, $-1
+DATA tailmask<>+64(SB)/8, $0
+DATA tailmask<>+72(SB)/8, $0
+DATA tailmask<>+80(SB)/8, $0
+DATA tailmask<>+88(SB)/8, $0
+DATA tailmask<>+96(SB)/8, $0
+DATA tailmask<>+104(SB)/8, $0
+DATA tailmask<>+112(SB)/8, $0
+DATA tailmask<>+120(SB)/8, $0
+GLOBL tailmask<>(SB), RODATA|NOPTR, $128
+
+// func tail4f64(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail4f64(SB), NOSPLIT, $0-96
+	MOVQ cols+88(FP), CX
+	SHLQ $3, CX
+	LEAQ tailmask<>+64(SB), AX
+	SUBQ CX, AX
+	VMOVDQU (AX), Y14
+	VMOVDQU 32(AX), Y15
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMASKMOVPD (DI), Y14, Y0
+	VMASKMOVPD 32(DI), Y15, Y1
+	VMASKMOVPD (DI)(R8*1), Y14, Y2
+	VMASKMOVPD 32(DI)(R8*1), Y15, Y3
+	VMASKMOVPD (DI)(R8*2), Y14, Y4
+	VMASKMOVPD 32(DI)(R8*2), Y15, Y5
+	VMASKMOVPD (DI)(AX*1), Y14, Y6
+	VMASKMOVPD 32(DI)(AX*1), Y15, Y7
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMASKMOVPD (DX), Y14, Y8
+	VMASKMOVPD 32(DX), Y15, Y9
+	VBROADCASTSD (SI), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y1, Y1
+	VBROADCASTSD (SI)(R9*1), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y3, Y3
+	VBROADCASTSD (SI)(R9*2), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y4, Y4
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y5, Y5
+	VBROADCASTSD (SI)(R14*1), Y10
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y6, Y6
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y7, Y7
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMASKMOVPD Y0, Y14, (DI)
+	VMASKMOVPD Y1, Y15, 32(DI)
+	VMASKMOVPD Y2, Y14, (DI)(R8*1)
+	VMASKMOVPD Y3, Y15, 32(DI)(R8*1)
+	VMASKMOVPD Y4, Y14, (DI)(R8*2)
+	VMASKMOVPD Y5, Y15, 32(DI)(R8*2)
+	VMASKMOVPD Y6, Y14, (DI)(AX*1)
+	VMASKMOVPD Y7, Y15, 32(DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tail1f64(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail1f64(SB), NOSPLIT, $0-80
+	MOVQ cols+72(FP), CX
+	SHLQ $3, CX
+	LEAQ tailmask<>+64(SB), AX
+	SUBQ CX, AX
+	VMOVDQU (AX), Y14
+	VMOVDQU 32(AX), Y15
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMASKMOVPD (DI), Y14, Y0
+	VMASKMOVPD 32(DI), Y15, Y1
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSD (SI), Y10
+	VMASKMOVPD (DX), Y14, Y8
+	VMASKMOVPD 32(DX), Y15, Y9
+	VMULPD Y8, Y10, Y11
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y10, Y12
+	VADDPD Y12, Y1, Y1
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMASKMOVPD Y0, Y14, (DI)
+	VMASKMOVPD Y1, Y15, 32(DI)
+	VZEROUPPER
+	RET
+
+// func tail4f32(c unsafe.Pointer, ldc uintptr, a unsafe.Pointer, arow, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail4f32(SB), NOSPLIT, $0-96
+	MOVQ cols+88(FP), CX
+	SHLQ $2, CX
+	LEAQ tailmask<>+64(SB), AX
+	SUBQ CX, AX
+	VMOVDQU (AX), Y14
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	MOVQ a+16(FP), SI
+	MOVQ arow+24(FP), R9
+	MOVQ ainner+32(FP), R10
+	MOVQ aouter+40(FP), R11
+	MOVQ d+48(FP), DX
+	MOVQ dinner+56(FP), R12
+	MOVQ douter+64(FP), R13
+	MOVQ inner+72(FP), CX
+	MOVQ outer+80(FP), BX
+	LEAQ (R9)(R9*2), R14
+	LEAQ (R8)(R8*2), AX
+	VMASKMOVPS (DI), Y14, Y0
+	VMASKMOVPS (DI)(R8*1), Y14, Y2
+	VMASKMOVPS (DI)(R8*2), Y14, Y4
+	VMASKMOVPS (DI)(AX*1), Y14, Y6
+
+outer:
+	MOVQ CX, AX
+
+inner:
+	VMASKMOVPS (DX), Y14, Y8
+	VBROADCASTSS (SI), Y10
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	VBROADCASTSS (SI)(R9*1), Y13
+	VMULPS Y8, Y13, Y12
+	VADDPS Y12, Y2, Y2
+	VBROADCASTSS (SI)(R9*2), Y10
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y4, Y4
+	VBROADCASTSS (SI)(R14*1), Y13
+	VMULPS Y8, Y13, Y12
+	VADDPS Y12, Y6, Y6
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer
+
+	LEAQ (R8)(R8*2), AX
+	VMASKMOVPS Y0, Y14, (DI)
+	VMASKMOVPS Y2, Y14, (DI)(R8*1)
+	VMASKMOVPS Y4, Y14, (DI)(R8*2)
+	VMASKMOVPS Y6, Y14, (DI)(AX*1)
+	VZEROUPPER
+	RET
+
+// func tail1f32(c unsafe.Pointer, a unsafe.Pointer, ainner, aouter uintptr, d unsafe.Pointer, dinner, douter uintptr, inner, outer, cols int)
+TEXT ·tail1f32(SB), NOSPLIT, $0-80
+	MOVQ cols+72(FP), CX
+	SHLQ $2, CX
+	LEAQ tailmask<>+64(SB), AX
+	SUBQ CX, AX
+	VMOVDQU (AX), Y14
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ ainner+16(FP), R10
+	MOVQ aouter+24(FP), R11
+	MOVQ d+32(FP), DX
+	MOVQ dinner+40(FP), R12
+	MOVQ douter+48(FP), R13
+	MOVQ inner+56(FP), CX
+	MOVQ outer+64(FP), BX
+	VMASKMOVPS (DI), Y14, Y0
+
+outer1:
+	MOVQ CX, AX
+
+inner1:
+	VBROADCASTSS (SI), Y10
+	VMASKMOVPS (DX), Y14, Y8
+	VMULPS Y8, Y10, Y11
+	VADDPS Y11, Y0, Y0
+	ADDQ R10, SI
+	ADDQ R12, DX
+	DECQ AX
+	JNZ  inner1
+	ADDQ R11, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNZ  outer1
+
+	VMASKMOVPS Y0, Y14, (DI)
+	VZEROUPPER
+	RET

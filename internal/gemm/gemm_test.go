@@ -131,7 +131,7 @@ func benchRef[F Float](b *testing.B, m, n, k int) {
 	op := Op{M: m, N: n, Inner: k, Outer: 1, LDC: n, ARow: k, AInner: 1, DInner: n}
 	c, a, d := random[F](rng, m*n), random[F](rng, m*k), random[F](rng, k*n)
 	for b.Loop() {
-		ref(op, c, a, d, 0, m, 0, n)
+		ref(&op, c, a, d, 0, m, 0, n)
 	}
 	b.ReportMetric(float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gmuladd/s")
 }
