@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/chewxy/hm"
-	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
@@ -28,10 +27,12 @@ type denseOp struct {
 	xIsInput bool
 	hasB     bool
 	linear   bool
-	d64      []float64 // f'(net) of the last forward run
-	d32      []float32
-	dnet64   []float64 // the backward pass's buffer for one row's ∂E/∂net, [K]
-	dnet32   []float32
+	// spaced: the rows read are evenly spaced, row n being first + n·step (all rows: first 0,
+	// step 1), so that gemm reads them in place; otherwise they are gathered into a buffer.
+	spaced      bool
+	first, step int
+	p64         pass[float64] // the buffers of the float64 and float32 runs
+	p32         pass[float32]
 }
 
 func (op *denseOp) Arity() int {
@@ -70,13 +71,11 @@ func (op *denseOp) Do(vals ...G.Value) (G.Value, error) { return fusedop.Do(op, 
 func (op *denseOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
 	return fusedop.UsePreallocDo(op, prealloc, vals)
 }
-func (op *denseOp) Forward64(vals []G.Value, y []float64) (err error) {
-	op.d64, err = denseForward(op, vals, y, op.d64, sigmoid64)
-	return err
+func (op *denseOp) Forward64(vals []G.Value, y []float64) error {
+	return denseForward(op, &op.p64, vals, y, sigmoid64)
 }
-func (op *denseOp) Forward32(vals []G.Value, y []float32) (err error) {
-	op.d32, err = denseForward(op, vals, y, op.d32, sigmoid32)
-	return err
+func (op *denseOp) Forward32(vals []G.Value, y []float32) error {
+	return denseForward(op, &op.p32, vals, y, sigmoid32)
 }
 
 // sigmoid64 and sigmoid32 replace every value v of y by the logistic function
@@ -99,83 +98,6 @@ func denseArgs[F float32 | float64](op *denseOp, vals []G.Value) (h, w, x, wx, b
 	return h, w, x, wx, b, a.Err()
 }
 
-func denseForward[F float32 | float64](op *denseOp, vals []G.Value, y, d []F, sigmoid func([]F)) ([]F, error) {
-	h, w, x, wx, b, err := denseArgs[F](op, vals)
-	if err != nil {
-		return d, err
-	}
-	K := op.K
-	C, I := len(w)/K, 0
-	if op.hasX {
-		I = len(wx) / K
-	}
-	if cap(d) < op.N*K {
-		d = make([]F, op.N*K)
-	}
-	d = d[:op.N*K]
-	w = w[:C*K]
-	wx = wx[:I*K]
-	// Each net input is summed in a register: the bias (or 0), then h·W in the order of the
-	// cells, then x·Wx in the order of the inputs, skipping zero inputs (one-hot rows add
-	// nothing), each product rounded before it is added (no fused multiply-add, whatever
-	// GOAMD64). Rows go two at a time, sharing the loads of W. The squashing runs afterwards
-	// over all of them.
-	n := 0
-	for ; n+2 <= op.N; n += 2 {
-		r0, r1 := op.in(n), op.in(n+1)
-		h0, h1 := h[r0*C:(r0+1)*C:(r0+1)*C], h[r1*C:(r1+1)*C:(r1+1)*C]
-		h1 = h1[:len(h0)]
-		var x0, x1 []F
-		if op.hasX {
-			x0, x1 = x[r0*I:(r0+1)*I:(r0+1)*I], x[r1*I:(r1+1)*I:(r1+1)*I]
-		}
-		y0, y1 := y[n*K:(n+1)*K:(n+1)*K], y[(n+1)*K:(n+2)*K:(n+2)*K]
-		y1 = y1[:len(y0)]
-		for k := range y0 {
-			a0, a1 := F(0), F(0)
-			if b != nil {
-				a0, a1 = b[k], b[k]
-			}
-			for c, hv := range h0 {
-				wv := w[c*K+k]
-				a0 += F(hv * wv)
-				a1 += F(h1[c] * wv)
-			}
-			y0[k], y1[k] = netX(a0, x0, wx, k, K), netX(a1, x1, wx, k, K)
-		}
-	}
-	for ; n < op.N; n++ {
-		r := op.in(n)
-		hr := h[r*C : (r+1)*C : (r+1)*C]
-		var xr []F
-		if op.hasX {
-			xr = x[r*I : (r+1)*I : (r+1)*I]
-		}
-		for k, yr := 0, y[n*K:(n+1)*K:(n+1)*K]; k < len(yr); k++ {
-			net := F(0)
-			if b != nil {
-				net = b[k]
-			}
-			for c, hv := range hr {
-				net += F(hv * w[c*K+k])
-			}
-			yr[k] = netX(net, xr, wx, k, K)
-		}
-	}
-	y = y[:len(d)]
-	if op.linear {
-		for i := range d {
-			d[i] = 1
-		}
-		return d, nil
-	}
-	sigmoid(y)
-	for i, p := range y {
-		d[i] = p * (1 - p)
-	}
-	return d, nil
-}
-
 // netX adds x·Wx for unit k to net, skipping zero inputs.
 func netX[F float32 | float64](net F, x, wx []F, k, K int) F {
 	for i, xv := range x {
@@ -192,105 +114,11 @@ func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	return fusedop.FlatGrad(op, inputs, grad)
 }
 
-func (op *denseOp) Grad64(vals []G.Value, _ []tensor.Shape, out []float64) (err error) {
-	op.dnet64, err = denseBackward(op, vals, op.d64, out, op.dnet64)
-	return err
+func (op *denseOp) Grad64(vals []G.Value, _ []tensor.Shape, out []float64) error {
+	return denseBackward(op, &op.p64, vals, out)
 }
-func (op *denseOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) (err error) {
-	op.dnet32, err = denseBackward(op, vals, op.d32, out, op.dnet32)
-	return err
-}
-
-// denseBackward writes dh, dW, (dx, dWx), (db) into out, in input order. dnet is a buffer
-// for one row's ∂E/∂net (made if it is short), returned for the next call.
-func denseBackward[F float32 | float64](op *denseOp, vals []G.Value, d, out, dnet []F) ([]F, error) {
-	h, w, x, wx, b, err := denseArgs[F](op, vals[:len(vals)-1])
-	if err != nil {
-		return dnet, err
-	}
-	dy, ok := fusedop.Floats[F](vals[len(vals)-1])
-	if !ok || len(d) != len(dy) {
-		return dnet, errors.Errorf("%v: gradient before the forward op ran", op)
-	}
-	K := op.K
-	C, I := len(w)/K, len(wx)/K
-	dh, rest := out[:len(h)], out[len(h):]
-	dw, rest := rest[:len(w)], rest[len(w):]
-	var dx, dwx []F
-	if op.hasX {
-		dx, rest = rest[:len(x)], rest[len(x):]
-		dwx, rest = rest[:len(wx)], rest[len(wx):]
-	}
-	db := rest[:len(b)]
-	if cap(dnet) < 2*K {
-		dnet = make([]F, 2*K)
-	}
-	dnet = dnet[:2*K]
-	g0, g1 := dnet[:K:K], dnet[K:2*K:2*K]
-	// Rows go two at a time, sharing the loads of W and the updates of dW; every sum keeps
-	// the order of one row after the other, each product rounded before it is added (no fused
-	// multiply-add, whatever GOAMD64). out arrives zeroed, so the rows of h and x that rows
-	// leaves out keep a zero gradient.
-	n := 0
-	for ; n+2 <= op.N; n += 2 {
-		r0, r1 := op.in(n), op.in(n+1)
-		rowNet(g0, dy, d, n)
-		rowNet(g1, dy, d, n+1)
-		if b != nil {
-			db = db[:K]
-			for k := range db {
-				db[k] = db[k] + g0[k] + g1[k]
-			}
-		}
-		h0, h1 := h[r0*C:(r0+1)*C:(r0+1)*C], h[r1*C:(r1+1)*C:(r1+1)*C]
-		h1 = h1[:len(h0)]
-		for c, hv0 := range h0 {
-			hv1 := h1[c]
-			dwc, wc, a0, a1 := dw[c*K:(c+1)*K:(c+1)*K], w[c*K:(c+1)*K:(c+1)*K], F(0), F(0)
-			for k, v0 := range g0 {
-				v1, wv := g1[k], wc[k]
-				dwc[k] = dwc[k] + F(hv0*v0) + F(hv1*v1)
-				a0 += F(wv * v0)
-				a1 += F(wv * v1)
-			}
-			dh[r0*C+c], dh[r1*C+c] = a0, a1
-		}
-		if op.hasX {
-			inputGrad(op, x, wx, dx, dwx, r0, I, g0)
-			inputGrad(op, x, wx, dx, dwx, r1, I, g1)
-		}
-	}
-	for ; n < op.N; n++ {
-		r := op.in(n)
-		rowNet(g0, dy, d, n)
-		if b != nil {
-			db = db[:K]
-			for k, g := range g0 {
-				db[k] += g
-			}
-		}
-		for c, hv := range h[r*C : (r+1)*C : (r+1)*C] {
-			dwc, wc, acc := dw[c*K:(c+1)*K:(c+1)*K], w[c*K:(c+1)*K:(c+1)*K], F(0)
-			for k, g := range g0 {
-				dwc[k] += F(hv * g)
-				acc += F(wc[k] * g)
-			}
-			dh[r*C+c] = acc
-		}
-		if op.hasX {
-			inputGrad(op, x, wx, dx, dwx, r, I, g0)
-		}
-	}
-	return dnet, nil
-}
-
-// rowNet sets g to ∂E/∂net of output row n: dy·f'(net), from dy and d = f'(net) [N, K].
-func rowNet[F float32 | float64](g, dy, d []F, n int) {
-	K := len(g)
-	dyr, dr := dy[n*K:(n+1)*K:(n+1)*K], d[n*K:(n+1)*K:(n+1)*K]
-	for k := range g {
-		g[k] = dyr[k] * dr[k]
-	}
+func (op *denseOp) Grad32(vals []G.Value, _ []tensor.Shape, out []float32) error {
+	return denseBackward(op, &op.p32, vals, out)
 }
 
 // inputGrad adds input row r's part of the gradient, given g = ∂E/∂net of its output row: to
@@ -389,14 +217,28 @@ func lossGrad[F float32 | float64](op *maskedLossOp, vals []G.Value, out []F) er
 	return nil
 }
 
+// setRows makes op compute the rows listed, or all N rows if rows is nil.
+func (op *denseOp) setRows(rows []int) {
+	op.rows, op.spaced, op.first, op.step = nil, true, 0, 1
+	if rows == nil {
+		return
+	}
+	op.rows, op.N = append([]int(nil), rows...), len(rows)
+	op.first = rows[0]
+	if len(rows) > 1 {
+		op.step = rows[1] - rows[0]
+	}
+	for n, r := range rows {
+		op.spaced = op.spaced && r == op.first+n*op.step
+	}
+}
+
 // newDenseNode applies o to the rows of h (and x) listed in rows, or to all of them if rows is
 // nil.
 func newDenseNode(b *graph.Builder, o *Layer, h, x *G.Node, rows []int) *G.Node {
 	op := &denseOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/output.denseOp", h.Dtype()), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
 		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
-	if rows != nil {
-		op.rows, op.N = append([]int(nil), rows...), len(rows)
-	}
+	op.setRows(rows)
 	in := []*G.Node{h, o.W}
 	if op.hasX {
 		in = append(in, x, o.Wx)

@@ -16,7 +16,7 @@ import (
 // for bit, the plain loops that define their order of summation (row by row, cells then
 // inputs, zero inputs skipped, no fused multiply-add), for even and odd numbers of rows, with
 // and without bias and inputs, for listed rows, logistic and linear. The loops here are
-// written out independently of the op's, which takes rows two at a time.
+// written out independently of the op's, whose products go through package gemm.
 func TestDenseMatchesPlainLoops(t *testing.T) {
 	for _, tc := range []struct {
 		n, cells, units, inputs int
