@@ -108,3 +108,30 @@ func benchStep(b *testing.B, f func(dst, x []float64)) {
 func BenchmarkStepSigmoid64(b *testing.B) { benchStep(b, Sigmoid64) }
 
 func BenchmarkStepMathSigmoid(b *testing.B) { benchStep(b, mathSigmoids) }
+
+// benchCell times the chain of a step of the paper's cell at batch 1, the adding net's sizes:
+// σ of the 8 units' net inputs, the 4 states from them, σ of the states, the outputs, and the
+// next step's net inputs from the outputs. Each call waits for the one before, so this is the
+// least time a step of a batch-1 forward pass can take with these logistic functions, whatever
+// else it does.
+func benchCell(b *testing.B, f func(dst, x []float64)) {
+	buf := make([]float64, 256)
+	net, sig, s, hs, y := buf[0:8], buf[32:40], buf[64:68], buf[96:100], buf[128:132]
+	for b.Loop() {
+		f(sig, net)
+		for c := range s {
+			s[c] += sig[4+c/2] * (4*sig[c] - 2)
+		}
+		f(hs, s)
+		for c := range y {
+			y[c] = sig[6+c/2] * (2*hs[c] - 1)
+		}
+		for u := range net {
+			net[u] = 0.5*y[u%4] - 0.25
+		}
+	}
+}
+
+func BenchmarkCellSigmoid64(b *testing.B) { benchCell(b, Sigmoid64) }
+
+func BenchmarkCellMathSigmoid(b *testing.B) { benchCell(b, mathSigmoids) }
