@@ -18,10 +18,11 @@ func FirstNonFinite(vs []float64) int {
 	var a0, a1, a2, a3 float64
 	i := 0
 	for ; i+4 <= len(vs); i += 4 {
-		a0 += vs[i] * 0
-		a1 += vs[i+1] * 0
-		a2 += vs[i+2] * 0
-		a3 += vs[i+3] * 0
+		v := vs[i : i+4 : i+4] // one bounds check for four values
+		a0 += v[0] * 0
+		a1 += v[1] * 0
+		a2 += v[2] * 0
+		a3 += v[3] * 0
 	}
 	for ; i < len(vs); i++ {
 		a0 += vs[i] * 0
@@ -54,19 +55,14 @@ func Fill(t *tensor.Dense, vals []float64) error {
 	if n := t.Shape().TotalSize(); len(vals) != n {
 		return errors.Errorf("got %d values, want %d (shape %v)", len(vals), n, t.Shape())
 	}
-	switch t.Dtype() {
-	case tensor.Float64:
-		d, ok := fusedop.Floats[float64](t) // t's own storage, scalars included
-		if !ok {
-			d = t.Float64s()
-		}
+	// Floats gives t's own storage, scalars included.
+	if d, ok := fusedop.Floats[float64](t); ok {
 		copy(d, vals)
-	case tensor.Float32:
-		d := t.Float32s()
+	} else if d, ok := fusedop.Floats[float32](t); ok {
 		for i, v := range vals {
 			d[i] = float32(v)
 		}
-	default:
+	} else {
 		return errors.Errorf("unsupported dtype %v", t.Dtype())
 	}
 	return nil

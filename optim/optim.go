@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph"
+	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
@@ -186,7 +187,8 @@ func slotFor(m map[string][]float64, name string, n int) []float64 {
 type SGD struct {
 	LearningRate float64
 	Clip         Clip
-	names        names // of the last step's parameters, all checked
+	names        names     // of the last step's parameters, all checked
+	old          []float64 // sgdFast's copy of the values
 }
 
 // NewSGD returns plain SGD with learning rate lr (the paper's α).
@@ -212,7 +214,7 @@ func (o *SGD) Step(ps []vm.Param) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if o.Clip == (Clip{}) && o.names.same(ps) && sgdFast(ps, o.LearningRate) {
+	if o.Clip == (Clip{}) && o.names.same(ps) && sgdFast(ps, o.LearningRate, &o.old) {
 		return nil
 	}
 	if err := check(ps); err != nil {
@@ -234,34 +236,80 @@ func (o *SGD) Step(ps []vm.Param) error {
 }
 
 // sgdFast is SGD.Step without clipping for float64 parameters whose names were checked
-// before (names.same): one pass that checks every value, gradient and updated value, and one
-// that updates, each a tight loop per tensor. It changes nothing and returns false if a
-// parameter is not float64, is a scalar, has a value and a gradient of different shapes, or would be
-// refused: the general path then names the reason. Its updates are those of sgd, bit for bit.
-func sgdFast(ps []vm.Param, lr float64) bool {
-	for _, p := range ps {
-		if p.Value == nil || p.Grad == nil || p.Value.Dtype() != tensor.Float64 || p.Grad.Dtype() != tensor.Float64 ||
-			!p.Value.Shape().Eq(p.Grad.Shape()) || p.Value.IsScalar() { // a scalar's Float64View is a copy
+// before (names.same). It copies each parameter's values aside into old (reused from step to
+// step) and updates them, checking as it goes that every new value is finite (which it is not
+// if the old value or the gradient is not, or if the update overflows); if one is not, it puts
+// the old values back and returns false, having changed nothing: the general path then names
+// the reason. It also returns false, changing nothing, if a parameter is not float64, is a
+// scalar, or has a value and a gradient of different shapes. Its updates are those of sgd, bit
+// for bit. The copy costs less than a pass that checks before the update: the update and the
+// check are then one loop.
+func sgdFast(ps []vm.Param, lr float64, old *[]float64) bool {
+	vals := (*old)[:0]
+	defer func() { *old = vals[:0] }()
+	for i, p := range ps {
+		w, g, ok := views64(p)
+		if !ok {
+			restore(ps[:i], vals)
 			return false
 		}
-		w, g := graph.Float64View(p.Value), graph.Float64View(p.Grad)
-		g = g[:len(w)]
-		for i, x := range w {
-			// r-r is NaN if r is NaN or ±Inf, and r = x - lr·g is so if x or g is (lr > 0 is
-			// finite) or if it overflows.
-			if r := x - lr*g[i]; r-r != 0 {
-				return false
-			}
-		}
-	}
-	for _, p := range ps {
-		w, g := graph.Float64View(p.Value), graph.Float64View(p.Grad)
-		g = g[:len(w)]
-		for i := range w {
-			w[i] -= lr * g[i]
+		vals = append(vals, w...)
+		if !updateFinite(w, g, lr) {
+			restore(ps[:i+1], vals)
+			return false
 		}
 	}
 	return true
+}
+
+// restore puts back the values of ps, whose copies lie one after the other at the end of old:
+// the last first, so that if two parameters share a tensor it ends with its values before
+// the first one's update.
+func restore(ps []vm.Param, old []float64) {
+	for i := len(ps) - 1; i >= 0; i-- {
+		w, _, _ := views64(ps[i])
+		copy(w, old[len(old)-len(w):])
+		old = old[:len(old)-len(w)]
+	}
+}
+
+// views64 returns the values of p's value and gradient, the tensors' own storage, if both are
+// float64 tensors of the same shape and not scalars (a scalar's Float64View is a copy).
+func views64(p vm.Param) (w, g []float64, ok bool) {
+	if p.Value == nil || p.Grad == nil || p.Value.IsScalar() || !p.Value.Shape().Eq(p.Grad.Shape()) {
+		return nil, nil, false
+	}
+	w, okw := fusedop.Floats[float64](p.Value)
+	g, okg := fusedop.Floats[float64](p.Grad)
+	if !okw || !okg || len(g) < len(w) {
+		return nil, nil, false
+	}
+	return w, g[:len(w)], true
+}
+
+// updateFinite sets w[i] -= lr·g[i] (g has len(w) values) and reports whether every new value
+// is finite, as graph.FirstNonFinite tests: x·0 is ±0 for a finite x and NaN for a NaN or an
+// infinite one, and a NaN survives any sum, so the loop needs no branch; four sums, so that
+// their additions overlap.
+func updateFinite(w, g []float64, lr float64) bool {
+	g = g[:len(w)]
+	var a0, a1, a2, a3 float64
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		w4, g4 := w[i:i+4:i+4], g[i:i+4:i+4] // one bounds check for four values
+		x0, x1, x2, x3 := w4[0]-lr*g4[0], w4[1]-lr*g4[1], w4[2]-lr*g4[2], w4[3]-lr*g4[3]
+		w4[0], w4[1], w4[2], w4[3] = x0, x1, x2, x3
+		a0 += x0 * 0
+		a1 += x1 * 0
+		a2 += x2 * 0
+		a3 += x3 * 0
+	}
+	for ; i < len(w); i++ {
+		w[i] -= lr * g[i]
+		a0 += w[i] * 0
+	}
+	s := a0 + a1 + a2 + a3
+	return s == s
 }
 
 // names remembers the names of the parameters of a step that passed check, so that the next

@@ -214,3 +214,72 @@ func TestSGDScalarParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDRefusesAtEveryPosition: plain SGD's step from its second on (which updates as it
+// checks, and puts the values back when one is bad) refuses a NaN value, an infinite gradient
+// or an overflowing update at any position of a parameter (the loop takes four values at a
+// time, then the rest), of the first parameter or of a later one, naming it as the general
+// path does; no parameter changes, those updated before the bad one included.
+func TestSGDRefusesAtEveryPosition(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(w, g []float64, i int)
+		want string
+	}{
+		{"NaN value", func(w, _ []float64, i int) { w[i] = math.NaN() }, "value %d is NaN"},
+		{"infinite gradient", func(_, g []float64, i int) { g[i] = math.Inf(1) }, "gradient %d is +Inf"},
+		{"overflow", func(w, g []float64, i int) { w[i], g[i] = -math.MaxFloat64, math.MaxFloat64 }, "value %d would not be finite after the update"},
+	} {
+		for _, bad := range []int{0, 1} { // the parameter made bad
+			for i := 0; i < 9; i++ {
+				opt, _ := optim.NewSGD(1, optim.Clip{})
+				mk := func() []vm.Param {
+					return []vm.Param{
+						param("a", []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, []float64{9, 8, 7, 6, 5, 4, 3, 2, 1}),
+						param("b", []float64{-1, -2, -3, -4, -5, -6, -7, -8, -9}, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}),
+						param("c", []float64{0.5, 0.25}, []float64{1, 1}),
+					}
+				}
+				if err := opt.Step(mk()); err != nil {
+					t.Fatal(err)
+				}
+				ps := mk()
+				tc.set(ps[bad].Value.Float64s(), ps[bad].Grad.Float64s(), i)
+				before := values(ps)
+				err := opt.Step(ps)
+				want := fmt.Sprintf(`parameter %q `+tc.want, ps[bad].Name, i)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s at %s[%d]: err = %v, want it to contain %q", tc.name, ps[bad].Name, i, err, want)
+				}
+				if got := values(ps); !sameBits(got, before) {
+					t.Errorf("%s at %s[%d]: the refused step changed the parameters to %v", tc.name, ps[bad].Name, i, got)
+				}
+			}
+		}
+	}
+}
+
+// TestSGDSharedTensor: two parameters of one step that share a value tensor are updated one
+// after the other, from their second step on as on the first (the general path) and as a
+// hand computation says; a refused step leaves the tensor as it was.
+func TestSGDSharedTensor(t *testing.T) {
+	opt, _ := optim.NewSGD(0.5, optim.Clip{})
+	w := param("w", []float64{1, 2, 3, 4, 5}, []float64{1, 1, 1, 1, 1})
+	alias := vm.Param{Name: "alias", Value: w.Value, Grad: param("g", []float64{2, 2, 2, 2, 2}, []float64{2, 2, 2, 2, 2}).Grad}
+	for step, want := range [][]float64{{-0.5, 0.5, 1.5, 2.5, 3.5}, {-2, -1, 0, 1, 2}} { // w − 0.5·1 − 0.5·2 per step
+		if err := opt.Step([]vm.Param{w, alias}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.Value.Float64s(); !sameBits([][]float64{got}, [][]float64{want}) {
+			t.Errorf("step %d: w = %v, want %v", step, got, want)
+		}
+	}
+	alias.Grad.Float64s()[3] = math.NaN()
+	before := values([]vm.Param{w})
+	if err := opt.Step([]vm.Param{w, alias}); err == nil || !strings.Contains(err.Error(), `parameter "alias" gradient 3 is NaN`) {
+		t.Errorf("NaN gradient of the second: err = %v", err)
+	}
+	if got := values([]vm.Param{w}); !sameBits(got, before) {
+		t.Errorf("the refused step changed the shared tensor to %v, had %v", got, before)
+	}
+}

@@ -96,31 +96,46 @@ func (bt *Batch) inputShape(s *graph.Shape) error {
 	if s.In == 0 {
 		return errors.New("train: batch: input width 0")
 	}
-	// A value v is not finite if v-v != 0 (NaN); then the first such value is looked for, and
-	// it is the error if it comes before a wrong shape.
-	bad := false
-	err := func() error {
-		for t, step := range bt.Inputs {
-			if len(step) != s.B {
-				return errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(step), s.B)
-			}
-			for i, x := range step {
-				if len(x) != s.In {
-					return errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(x), s.In)
-				}
-				for _, v := range x {
-					if v-v != 0 {
-						bad = true
-					}
-				}
-			}
+	// A value that is not finite is looked for (firstNonFinite) if there is one, and it is the
+	// error if it comes before a wrong shape. The loop only notes where the shape is wrong: the
+	// error is made after it, which keeps the loop over every value of every training batch
+	// short.
+	B, In, bad := s.B, s.In, false
+	t, i := -1, -1 // the step with a wrong number of sequences, or the sequence of a wrong width
+scan:
+	for ts, step := range bt.Inputs {
+		if len(step) != B {
+			t = ts
+			break
 		}
-		return nil
-	}()
-	if bad {
-		return firstNonFinite(bt.Inputs, "input")
+		for is, x := range step {
+			if len(x) != In {
+				t, i = ts, is
+				break scan
+			}
+			bad = bad || !allFinite(x)
+		}
 	}
-	return err
+	switch {
+	case bad:
+		return firstNonFinite(bt.Inputs, "input")
+	case t >= 0 && i < 0:
+		return errors.Errorf("train: batch: step %d has %d sequences, step 0 has %d", t, len(bt.Inputs[t]), B)
+	case t >= 0:
+		return errors.Errorf("train: batch: step %d sequence %d has %d inputs, want %d", t, i, len(bt.Inputs[t][i]), In)
+	}
+	return nil
+}
+
+// allFinite reports whether every value of x is finite: v-v is 0 for a finite v and NaN for a
+// NaN or an infinity.
+func allFinite(x []float64) bool {
+	for _, v := range x {
+		if v-v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // firstNonFinite returns the error for the first value of rows ([T][B][n]) that is NaN or
@@ -183,11 +198,7 @@ func (bt *Batch) targetShape(s *graph.Shape) error {
 		if len(y) != s.Out || s.Out == 0 {
 			return errors.Errorf("train: batch: step %d sequence %d has %d targets, want %d", t, i, len(y), s.Out)
 		}
-		for _, v := range y {
-			if v-v != 0 {
-				bad = true
-			}
-		}
+		bad = bad || !allFinite(y)
 		return nil
 	})
 	if bad {

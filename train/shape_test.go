@@ -54,3 +54,38 @@ func TestShapeKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestStageRows: the rows of a batch are staged one after the other, row t·B + b at
+// (t·B + b)·n, for rows copied by a loop (up to 16 values) and by copy (wider ones), and
+// nothing is written past them.
+func TestStageRows(t *testing.T) {
+	for _, n := range []int{1, 2, 7, 16, 17, 40} {
+		const T, B = 3, 2
+		rows := make([][][]float64, T)
+		var want []float64
+		for s := range rows {
+			rows[s] = make([][]float64, B)
+			for b := range rows[s] {
+				for j := 0; j < n; j++ {
+					rows[s][b] = append(rows[s][b], float64(1000*s+100*b+j))
+				}
+				want = append(want, rows[s][b]...)
+			}
+		}
+		x := make([]float64, len(want)+3)
+		for i := range x {
+			x[i] = -1
+		}
+		stageRows(x, rows, n)
+		for i, v := range x {
+			w := -1.0
+			if i < len(want) {
+				w = want[i]
+			}
+			if v != w {
+				t.Errorf("rows of %d: x[%d] = %v, want %v", n, i, v, w)
+				break
+			}
+		}
+	}
+}

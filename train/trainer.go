@@ -493,18 +493,20 @@ func (c *compiled) runPacked(bt *Batch, st *carried) (Result, error) {
 			x[t*s.B+b] = float64(k)
 		}
 	}
-	for t, step := range bt.Inputs {
-		for b, v := range step {
-			copy(x[(t*s.B+b)*s.In:], v)
-		}
-	}
+	stageRows(x, bt.Inputs, s.In)
 	if err := c.prog.Set(m.Inputs[0], x); err != nil {
 		return Result{}, err
 	}
 	// row is the row group of target step i (step t) in the targets, outputs and mask.
-	row, groups := func(i, t int) int { return t }, s.T
+	row := func(i, t int) int { // one function, not one of two, so that it is inlined
+		if c.atTargets {
+			return i
+		}
+		return t
+	}
+	groups := s.T
 	if c.atTargets {
-		row, groups = func(i, t int) int { return i }, len(s.TargetSteps)
+		groups = len(s.TargetSteps)
 	}
 	// full: every sequence has a target at every target step (the mask is the shape's own).
 	y, full := c.buf[:groups*s.B*w], true
@@ -583,6 +585,34 @@ func (c *compiled) runPacked(bt *Batch, st *carried) (Result, error) {
 	}
 	r.Outputs = c.outs
 	return r, c.readCarry(st)
+}
+
+// stageRows copies rows ([T][B][n], every row of n values) one after the other to x, which has
+// room for them. Rows of a few values (the paper's nets: 2 to 7 inputs) are copied by a loop,
+// which costs less than the call to memmove that copy makes, and which has the function to
+// itself: inlined into runPacked, its variables would live on the stack.
+//
+//go:noinline
+func stageRows(x []float64, rows [][][]float64, n int) {
+	o := 0
+	if n > 16 {
+		for _, step := range rows {
+			for _, v := range step {
+				o += copy(x[o:], v)
+			}
+		}
+		return
+	}
+	for _, step := range rows {
+		for _, v := range step {
+			d := x[o:][:len(v)]
+			//lint:ignore S1001 for a few values the loop costs less than copy's call to memmove
+			for i, u := range v {
+				d[i] = u
+			}
+			o += len(v)
+		}
+	}
 }
 
 // ResetState drops the states that Step and Evaluate carry from batch to batch

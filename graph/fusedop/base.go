@@ -89,11 +89,12 @@ func UsePreallocDo(op Kernels, prealloc G.Value, vals []G.Value) (G.Value, error
 	if err != nil {
 		return nil, err
 	}
-	if y, ok := Floats[float64](out); ok && op.Dtype() == tensor.Float64 {
+	dt := op.Dtype()
+	if y, ok := Floats[float64](out); ok && SameDtype(dt, tensor.Float64) {
 		err = op.Forward64(vals, y)
-	} else if y, ok := Floats[float32](out); ok && op.Dtype() == tensor.Float32 {
+	} else if y, ok := Floats[float32](out); ok && SameDtype(dt, tensor.Float32) {
 		err = op.Forward32(vals, y)
-	} else if dt := op.Dtype(); dt == tensor.Float64 || dt == tensor.Float32 {
+	} else if dt == tensor.Float64 || dt == tensor.Float32 {
 		err = errors.Errorf("%v: output tensor of dtype %v, want %v", op, out.Dtype(), dt)
 	} else {
 		err = errors.Errorf("%v: unsupported dtype %v", op, dt)
@@ -182,17 +183,25 @@ func TypeOf(dt tensor.Dtype, s tensor.Shape) hm.Type {
 // Input returns the values of input i of op as []F (Floats), checking that it has n values
 // (any number if n < 0). The error names op and the input.
 func Input[F float32 | float64](op fmt.Stringer, vals []G.Value, i, n int) ([]F, error) {
+	if i >= 0 && i < len(vals) {
+		if d, ok := Floats[F](vals[i]); ok && (n < 0 || len(d) == n) {
+			return d, nil
+		}
+	}
+	return nil, inputError[F](op, vals, i, n)
+}
+
+// inputError is Input's error, made apart from the path every op takes for each input at every
+// step.
+func inputError[F float32 | float64](op fmt.Stringer, vals []G.Value, i, n int) error {
 	if i < 0 || i >= len(vals) {
-		return nil, errors.Errorf("%v: no input %d (%d inputs)", op, i, len(vals))
+		return errors.Errorf("%v: no input %d (%d inputs)", op, i, len(vals))
 	}
 	d, ok := Floats[F](vals[i])
 	if !ok {
-		return nil, errors.Errorf("%v: input %d is %T, want a dense tensor of %T", op, i, vals[i], F(0))
+		return errors.Errorf("%v: input %d is %T, want a dense tensor of %T", op, i, vals[i], F(0))
 	}
-	if n >= 0 && len(d) != n {
-		return nil, errors.Errorf("%v: input %d has %d values, want %d", op, i, len(d), n)
-	}
-	return d, nil
+	return errors.Errorf("%v: input %d has %d values, want %d", op, i, len(d), n)
 }
 
 // Args reads the inputs of an op one after the other with Input. The first error sticks:

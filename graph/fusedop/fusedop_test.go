@@ -1,6 +1,7 @@
 package fusedop_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/chewxy/hm"
@@ -51,6 +52,20 @@ func TestFloatsIsTheStorage(t *testing.T) {
 	ints := tensor.New(tensor.WithShape(2), tensor.WithBacking([]int{1, 2}))
 	if _, ok := fusedop.Floats[float64](ints); ok {
 		t.Error("an int tensor read as float64")
+	}
+}
+
+// TestSameDtype: SameDtype answers as == does for every pair of dtypes, the zero Dtype and a
+// Dtype made anew from the same reflect.Type included.
+func TestSameDtype(t *testing.T) {
+	dts := []tensor.Dtype{tensor.Float64, tensor.Float32, tensor.Int, tensor.Int32, tensor.Bool, tensor.Complex128, {}}
+	dts = append(dts, tensor.Dtype{Type: reflect.TypeOf(float64(0))}, tensor.Dtype{Type: reflect.TypeOf(float32(0))})
+	for _, a := range dts {
+		for _, b := range dts {
+			if got, want := fusedop.SameDtype(a, b), a == b; got != want {
+				t.Errorf("SameDtype(%v, %v) = %v, == gives %v", a, b, got, want)
+			}
+		}
 	}
 }
 

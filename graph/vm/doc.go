@@ -7,7 +7,10 @@
 // (Program.Params, read by the optimizers of package optim, until ZeroGrads); Loss and Value
 // read the results (View without copying: the program's own buffer, until the next run), Watch
 // makes sure a node is computed. A run of fused ops (graph/fusedop) allocates nothing; the
-// gradient of a parameter that a fused op computes is added from its flat vector directly.
+// gradient of a parameter that a fused op computes is added from its flat vector directly, the
+// gradients of consecutive parameters in one loop (the accumulated gradients of a dtype lie one
+// after the other in one vector, which ZeroGrads clears at once), and a part of a flat vector
+// that another op reads is given to it as a view on the vector, not copied.
 //
 // The default engine is this package's executor: compilation is linear in the number of nodes
 // (a depth-first post-order walk from the wanted nodes), every node gets an output buffer kept

@@ -18,6 +18,7 @@ import (
 type executor struct {
 	steps []execStep
 	slot  map[*G.Node]*G.Value // every executed node and every leaf it reads
+	bound bool                 // bind has run
 }
 
 type execStep struct {
@@ -26,8 +27,21 @@ type execStep struct {
 	pre  G.UsePreallocDoer // nil if the op cannot write into a buffer
 	buf  G.Value           // preallocated output, nil for scalars
 	args []*G.Value
+	// argv holds the values of args for the op's call: those of leaves, which never change,
+	// set once by bind; those of other steps' outputs (dyn) copied in before every call.
 	argv []G.Value
+	dyn  []dynArg
 	out  *G.Value
+	// view, for a part op (fusedop.Part) whose input is flat, the buffer of a step that
+	// writes into it: a tensor of the part's shape on the values of flat that the part copies,
+	// which run gives as the part's value instead of copying them whenever the input is flat.
+	view, flat *tensor.Dense
+}
+
+// dynArg is argument j of a step, the output of another step.
+type dynArg struct {
+	j   int
+	src *G.Value
 }
 
 // newExecutor prepares to compute roots and everything they depend on.
@@ -98,8 +112,71 @@ func (e *executor) add(n *G.Node, kids []*G.Node) error {
 	return nil
 }
 
+// bind sets the arguments of every step that are leaves (inputs, parameters, constants: their
+// slots hold the same tensor at every run; Program.Set writes into it) once, and lists the
+// others, outputs of steps, for run to copy in before each call. It runs once, after the last
+// change of the steps (cutParts).
+func (e *executor) bind() {
+	out := make(map[*G.Value]bool, len(e.steps))
+	for i := range e.steps {
+		out[e.steps[i].out] = true
+	}
+	for i := range e.steps {
+		s := &e.steps[i]
+		s.dyn = s.dyn[:0]
+		for j, a := range s.args {
+			if out[a] {
+				s.dyn = append(s.dyn, dynArg{j: j, src: a})
+			} else {
+				s.argv[j] = *a
+			}
+		}
+	}
+	e.viewParts()
+	e.bound = true
+}
+
+// viewParts gives each part op (fusedop.Part) that cuts its values out of the buffer of an
+// earlier step a view on them (execStep.view), unless a step may write into the part's value
+// or into the buffer (gorgonia's OverwritesInput): the view shares the buffer's memory.
+func (e *executor) viewParts() {
+	buf := map[*G.Value]*tensor.Dense{} // the buffers of the steps that write into one, by output
+	writes := map[*G.Value]bool{}       // values that a step may overwrite
+	for i := range e.steps {
+		s := &e.steps[i]
+		s.view, s.flat = nil, nil
+		if d, ok := s.buf.(*tensor.Dense); ok && s.pre != nil {
+			buf[s.out] = d
+		}
+		if k := s.op.OverwritesInput(); k >= 0 && k < len(s.args) {
+			writes[s.args[k]] = true
+		}
+	}
+	for i := range e.steps {
+		s := &e.steps[i]
+		off, n, ok := fusedop.Part(s.op)
+		if !ok || len(s.args) != 1 || s.n.IsScalar() || writes[s.out] || writes[s.args[0]] || buf[s.args[0]] == nil {
+			continue
+		}
+		flat := buf[s.args[0]]
+		var view *tensor.Dense
+		shape := tensor.WithShape(s.n.Shape().Clone()...)
+		if x, ok := fusedop.Floats[float64](flat); ok && off+n <= len(x) {
+			view = tensor.New(shape, tensor.WithBacking(x[off:off+n:off+n]))
+		} else if x, ok := fusedop.Floats[float32](flat); ok && off+n <= len(x) {
+			view = tensor.New(shape, tensor.WithBacking(x[off:off+n:off+n]))
+		}
+		if view != nil && view.Shape().TotalSize() == n {
+			s.view, s.flat = view, flat
+		}
+	}
+}
+
 // run executes every step once. A gorgonia panic becomes an error naming the node.
 func (e *executor) run() (err error) {
+	if !e.bound {
+		e.bind()
+	}
 	var cur *execStep
 	defer func() {
 		if r := recover(); r != nil {
@@ -109,8 +186,14 @@ func (e *executor) run() (err error) {
 	for i := range e.steps {
 		s := &e.steps[i]
 		cur = s
-		for j, a := range s.args {
-			s.argv[j] = *a
+		for _, d := range s.dyn {
+			s.argv[d.j] = *d.src
+		}
+		if s.view != nil {
+			if d, ok := s.argv[0].(*tensor.Dense); ok && d == s.flat {
+				*s.out = s.view
+				continue
+			}
 		}
 		var v G.Value
 		if s.pre != nil {
@@ -173,15 +256,8 @@ func (e *executor) cutParts(g *G.ExprGraph, ns []*G.Node, keep map[*G.Node]bool)
 		steps = append(steps, s)
 	}
 	e.steps = steps
+	e.bound = false
 	return out
-}
-
-// value returns n's value after the last run, or nil if n is not computed by this executor.
-func (e *executor) value(n *G.Node) G.Value {
-	if v, ok := e.slot[n]; ok {
-		return *v
-	}
-	return nil
 }
 
 // firstNonFinite returns the index of the first step whose value holds a NaN or an infinity,

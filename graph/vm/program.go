@@ -46,9 +46,7 @@ type Program struct {
 	unset   int                   // inputs the program reads that were never set
 	reads   map[*G.Node]*G.Value  // TapeMachine only
 	grads   []*G.Node             // executor only: ∂loss/∂param nodes
-	gradVal []*G.Value            // executor only: their values, or nil where parts says
-	parts   []part                // executor only: gradients added from a flat vector
-	acc     []*tensor.Dense       // executor only: accumulated gradients
+	acc     *grads                // executor only: accumulated gradients
 	views   map[*G.Node][]float64 // View's buffers for the values of a float32 graph
 	grad    bool
 	check   bool // CheckFinite
@@ -58,6 +56,7 @@ type Program struct {
 
 // input is one input node's tensor and whether it has been set.
 type input struct {
+	node   *G.Node
 	name   string
 	quoted string // name in quotes, for messages without allocating
 	t      *tensor.Dense
@@ -167,7 +166,7 @@ func Compile(b *graph.Builder, loss *G.Node, opts ...CompileOption) (p *Program,
 		if !ok {
 			return nil, errors.Errorf("vm: compile: input %q has no tensor value", in.Name())
 		}
-		rec := &input{name: in.Name(), quoted: strconv.Quote(in.Name()), t: t}
+		rec := &input{node: in, name: in.Name(), quoted: strconv.Quote(in.Name()), t: t}
 		p.inputs[in] = rec
 		p.order = append(p.order, rec)
 	}
@@ -209,7 +208,6 @@ func Compile(b *graph.Builder, loss *G.Node, opts ...CompileOption) (p *Program,
 			if !gn.Shape().Eq(p.params[i].Shape()) {
 				return nil, errors.Errorf("vm: compile: gradient of %q has shape %v, want %v", p.names[i], gn.Shape(), p.params[i].Shape())
 			}
-			p.acc = append(p.acc, tensor.New(tensor.Of(p.params[i].Dtype()), tensor.WithShape(p.params[i].Shape().Clone()...)))
 		}
 		roots = append(roots, grads...)
 	}
@@ -220,13 +218,19 @@ func Compile(b *graph.Builder, loss *G.Node, opts ...CompileOption) (p *Program,
 	for _, n := range watch {
 		keep[n] = true
 	}
-	p.parts = p.exec.cutParts(g, p.grads, keep)
-	for i, gn := range p.grads {
-		if p.parts[i].flat == nil {
-			p.gradVal = append(p.gradVal, p.exec.slot[gn])
-		} else {
-			p.gradVal = append(p.gradVal, nil)
+	if p.grad {
+		parts := p.exec.cutParts(g, p.grads, keep)
+		vals := make([]*G.Value, len(p.grads))
+		for i, gn := range p.grads {
+			if parts[i].flat == nil {
+				vals[i] = p.exec.slot[gn]
+			}
 		}
+		p.acc = newGrads(p.params, p.names, vals, parts)
+	}
+	p.exec.bind()
+	if loss != nil {
+		p.lossVal = p.exec.slot[loss]
 	}
 	return p.own(), nil
 }
@@ -310,8 +314,8 @@ func (p *Program) Set(n *G.Node, vals []float64) error {
 	if err := p.usable("set"); err != nil {
 		return err
 	}
-	in, ok := p.inputs[n]
-	if !ok {
+	in := p.input(n)
+	if in == nil {
 		if n == nil {
 			return errors.New("vm: set: nil node is not an input of this program (a builder error left it nil?)")
 		}
@@ -354,23 +358,32 @@ func (p *Program) Run() (err error) {
 			return err
 		}
 	}
-	for i, v := range p.gradVal {
-		if v == nil {
-			if err := addPart(p.acc[i], p.parts[i]); err != nil {
-				return errors.Wrapf(err, "vm: run: gradient of %q", p.names[i])
-			}
-			continue
-		}
-		if err := addInto(p.acc[i], *v); err != nil {
-			return errors.Wrapf(err, "vm: run: gradient of %q", p.names[i])
+	if p.grad {
+		if err := p.acc.add(); err != nil {
+			return err
 		}
 	}
 	p.ran = true
-	if p.check {
-		for i, a := range p.acc {
+	if p.check && p.grad {
+		for i, a := range p.acc.acc {
 			if j, v := nonFiniteIn(a); j >= 0 {
 				return errors.Errorf("vm: run: the accumulated gradient of parameter %q is %v at index %d%s after this run (it overflowed)", p.names[i], v, j, rowCol(a.Shape(), j))
 			}
+		}
+	}
+	return nil
+}
+
+// input returns the record of input node n, or nil. A program has few inputs (a packed model:
+// inputs, targets, mask and perhaps lengths and carried states): a look through them is faster
+// than the map, which serves per-step models of many inputs.
+func (p *Program) input(n *G.Node) *input {
+	if len(p.order) > 8 {
+		return p.inputs[n]
+	}
+	for _, in := range p.order {
+		if in.node == n {
+			return in
 		}
 	}
 	return nil
@@ -417,87 +430,6 @@ func rowCol(sh tensor.Shape, i int) string {
 	return fmt.Sprintf(" (row %d, column %d)", i/sh[1], i%sh[1])
 }
 
-// zero sets t's values to zero.
-func zero(t *tensor.Dense) {
-	switch t.Dtype() {
-	case tensor.Float64:
-		clear(t.Float64s()) // not Float64View: a scalar's is a copy
-	case tensor.Float32:
-		clear(t.Float32s())
-	default:
-		t.Zero()
-	}
-}
-
-// addPart adds the values of a gradient that lies in a flat vector to acc.
-func addPart(acc *tensor.Dense, pt part) error {
-	if a, ok := fusedop.Floats[float64](acc); ok {
-		if x, ok := fusedop.Floats[float64](*pt.flat); ok && pt.off+pt.n <= len(x) && len(a) == pt.n {
-			for i, g := range x[pt.off : pt.off+pt.n] {
-				a[i] += g
-			}
-			return nil
-		}
-	} else if a, ok := fusedop.Floats[float32](acc); ok {
-		if x, ok := fusedop.Floats[float32](*pt.flat); ok && pt.off+pt.n <= len(x) && len(a) == pt.n {
-			for i, g := range x[pt.off : pt.off+pt.n] {
-				a[i] += g
-			}
-			return nil
-		}
-	}
-	return errors.Errorf("gradient values [%d, %d) of %v do not fit %v %v", pt.off, pt.off+pt.n, *pt.flat, acc.Dtype(), acc.Shape())
-}
-
-// addInto adds the values of v (a tensor or a scalar of the same size) to acc.
-func addInto(acc *tensor.Dense, v G.Value) error {
-	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float64 && acc.Dtype() == tensor.Float64 && !d.IsScalar() {
-		a, x := graph.Float64View(acc), graph.Float64View(d)
-		if len(a) != len(x) {
-			return errors.Errorf("gradient has %d values, want %d", len(x), len(a))
-		}
-		for i, g := range x {
-			a[i] += g
-		}
-		return nil
-	}
-	switch a := acc.Data().(type) {
-	case []float64:
-		switch d := v.Data().(type) {
-		case []float64:
-			if len(d) != len(a) {
-				return errors.Errorf("gradient has %d values, want %d", len(d), len(a))
-			}
-			for i, x := range d {
-				a[i] += x
-			}
-			return nil
-		case float64:
-			if len(a) == 1 {
-				a[0] += d
-				return nil
-			}
-		}
-	case []float32:
-		switch d := v.Data().(type) {
-		case []float32:
-			if len(d) != len(a) {
-				return errors.Errorf("gradient has %d values, want %d", len(d), len(a))
-			}
-			for i, x := range d {
-				a[i] += x
-			}
-			return nil
-		case float32:
-			if len(a) == 1 {
-				a[0] += d
-				return nil
-			}
-		}
-	}
-	return errors.Errorf("gradient value %T does not fit %v %v", v.Data(), acc.Dtype(), acc.Shape())
-}
-
 func (p *Program) runTape() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -526,10 +458,7 @@ func (p *Program) Loss() (float64, error) {
 	if !p.ran {
 		return 0, errors.New("vm: loss: program has not run")
 	}
-	if p.vm != nil {
-		return scalarOf(*p.lossVal)
-	}
-	return scalarOf(p.exec.value(p.loss))
+	return scalarOf(*p.lossVal)
 }
 
 // Value returns the value of a node after the last run, as float64 (row-major): a copy, the
@@ -654,7 +583,7 @@ func (p *Program) Params() ([]Param, error) {
 			return nil, errors.Errorf("vm: params: %q has no tensor value", p.names[i])
 		}
 		if p.vm == nil {
-			out[i] = Param{Name: p.names[i], Value: val, Grad: p.acc[i]}
+			out[i] = Param{Name: p.names[i], Value: val, Grad: p.acc.acc[i]}
 			continue
 		}
 		gv, err := n.Grad()
@@ -679,9 +608,7 @@ func (p *Program) ZeroGrads() error {
 		return nil
 	}
 	if p.vm == nil {
-		for _, a := range p.acc {
-			zero(a)
-		}
+		p.acc.zero()
 		return nil
 	}
 	ps, err := p.Params()

@@ -1,6 +1,7 @@
 package vm_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -152,6 +153,48 @@ func TestProgramErrors(t *testing.T) {
 		if err := p.Set(tc.n, tc.vals); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Set error = %v, want it to contain %q", name, err, tc.want)
 		}
+	}
+}
+
+// TestSetFindsEveryInput: Set finds each input of programs with few inputs (looked through)
+// and with many (looked up in a map), and refuses a node that is not one of them: the loss
+// Σ_i x_i·w, w = [1, 2], comes out as computed here.
+func TestSetFindsEveryInput(t *testing.T) {
+	for _, n := range []int{1, 8, 9, 20} {
+		b := graph.NewBuilder(graph.Config{Seed: 1})
+		w := b.Param("w", []int{2, 1}, graph.Values(1, 2))
+		var xs []*G.Node
+		var loss *G.Node
+		for i := 0; i < n; i++ {
+			x := b.Input(fmt.Sprintf("x%d", i), 1, 2)
+			xs = append(xs, x)
+			if y := b.Sum(b.MatMul(x, w)); loss == nil {
+				loss = y
+			} else {
+				loss = b.Add(loss, y)
+			}
+		}
+		p, err := vm.Compile(b, loss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0.0
+		for i, x := range xs {
+			if err := p.Set(x, []float64{float64(i), 1}); err != nil {
+				t.Fatalf("%d inputs: input %d: %v", n, i, err)
+			}
+			want += float64(i) + 2
+		}
+		if err := p.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.Loss(); err != nil || got != want {
+			t.Errorf("%d inputs: loss %v (%v), want %v", n, got, err, want)
+		}
+		if err := p.Set(w, []float64{1, 1}); err == nil || !strings.Contains(err.Error(), "not an input") {
+			t.Errorf("%d inputs: Set of a parameter: %v", n, err)
+		}
+		p.Close()
 	}
 }
 
