@@ -188,7 +188,10 @@ func newTrainerMeter(net layers.NetConfig, lr float64, dt tensor.Dtype, data []t
 func (m *trainerMeter) step() error {
 	_, err := m.tr.Step(m.data[m.next%len(m.data)])
 	m.next++
-	return errors.Wrapf(err, "training step %d", m.next)
+	if err != nil { // not Wrapf(err, ...) alone: its arguments would be boxed, an allocation a step
+		return errors.Wrapf(err, "training step %d", m.next)
+	}
+	return nil
 }
 
 func (m *trainerMeter) rate(seconds float64) (float64, error) {
