@@ -268,13 +268,15 @@ func (k *Kernel[F]) sweep(t, b int) {
 
 // sweep1997 is sweep for rows lo..hi-1 of step t of the paper's cell with output gates and the
 // truncated gradient (no forget gate, no peepholes): the same arithmetic in the same order,
-// without the variants' branches, the gate errors summed in registers. (∂E/∂y(t) from step t+1
-// is 0 when truncated; adding it could only turn a -0 into +0, which no sum starting at +0
-// shows.)
+// without the variants' branches, each row's cells in one flat loop (block[c] names cell c's
+// block), the gate errors summed in registers and stored at the block's last cell.
+// (∂E/∂y(t) from step t+1 is 0 when truncated; adding it could only turn a -0 into +0, which no
+// sum starting at +0 shows.)
 func (k *Kernel[F]) sweep1997(t, lo, hi int) {
-	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
+	U, CS, B, C := k.u(), k.cs(), k.B, k.C
 	oOff := CS + C
 	dy := k.cur.dy
+	block := k.block[:CS:CS]
 	for b := lo; b < hi; b++ {
 		r := t*B + b
 		ru, rc := r*U, r*CS
@@ -284,21 +286,25 @@ func (k *Kernel[F]) sweep1997(t, lo, hi int) {
 			continue
 		}
 		act := k.act[ru : ru+U : ru+U]
-		hs, hd := k.hs[rc:rc+CS:rc+CS], k.hd[rc:rc+CS:rc+CS]
-		gnet, gd := k.gnet[rc:rc+CS:rc+CS], k.gd[rc:rc+CS:rc+CS]
-		dyr, ds := dy[rc:rc+CS:rc+CS], k.ds[b*CS:(b+1)*CS:(b+1)*CS]
-		for j := 0; j < C; j++ {
-			yout, yin := act[oOff+j], act[CS+j]
-			var dout, din F // ∂E/∂y^out, ∂E/∂y^in
-			for c := j * S; c < (j+1)*S; c++ {
-				dyc := dyr[c]
-				dout += dyc * hs[c]
-				ds[c] += dyc * yout * hd[c] // eq. 23, plus the CEC's carry
-				din += ds[c] * gnet[c]
-				dnet[c] = ds[c] * yin * gd[c]
+		yin, yout := act[CS:CS+C:CS+C], act[oOff:oOff+C:oOff+C]
+		din, dout := dnet[CS:CS+C:CS+C], dnet[oOff:oOff+C:oOff+C]
+		dyr := dy[rc : rc+len(block) : rc+len(block)]
+		hs, hd := k.hs[rc:rc+len(dyr):rc+len(dyr)], k.hd[rc:rc+len(dyr):rc+len(dyr)]
+		gnet, gd := k.gnet[rc:rc+len(dyr):rc+len(dyr)], k.gd[rc:rc+len(dyr):rc+len(dyr)]
+		ds, dc := k.ds[b*CS:b*CS+len(dyr):b*CS+len(dyr)], dnet[:len(dyr):len(dyr)]
+		var eout, ein F // ∂E/∂y^out, ∂E/∂y^in of the block so far
+		for c, dyc := range dyr {
+			j := block[c]
+			yo, yi := yout[j], yin[j]
+			eout += dyc * hs[c]
+			ds[c] += dyc * yo * hd[c] // eq. 23, plus the CEC's carry
+			ein += ds[c] * gnet[c]
+			dc[c] = ds[c] * yi * gd[c]
+			if c+1 == len(dyr) || block[c+1] != j { // the block's last cell
+				dout[j] = eout * yo * (1 - yo)
+				din[j] = ein * yi * (1 - yi)
+				eout, ein = 0, 0
 			}
-			dnet[oOff+j] = dout * yout * (1 - yout)
-			dnet[CS+j] = din * yin * (1 - yin)
 		}
 	}
 }

@@ -271,9 +271,11 @@ func sigmoids[F float32 | float64](dst []float64, x []F) {
 }
 
 // cells1997 is cells for the paper's cell with output gates and logistic g and h (no forget
-// gate, no peepholes): the same arithmetic in the same order, without the variants' branches.
+// gate, no peepholes): the same arithmetic in the same order, without the variants' branches,
+// each row's cells in one flat loop (block[c] names cell c's block; at the adding net's sizes
+// a loop per block costs more than its arithmetic).
 func (k *Kernel[F]) cells1997(t, lo, hi int) {
-	U, CS, B, C, S := k.u(), k.cs(), k.B, k.C, k.S
+	U, CS, B, C := k.u(), k.cs(), k.B, k.C
 	oOff := CS + C
 	out := k.cur.out
 	r0, r1 := t*B+lo, t*B+hi
@@ -281,6 +283,7 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 	sigmoids(sig, k.net[r0*U:r1*U])
 	ga, gc, ha, hc, hoff := k.G.Scale, k.G.Shift, k.H.Scale, k.H.Shift, k.HOffset
 	noGrad := k.NoGrad
+	block := k.block[:CS:CS]
 	for b := lo; b < hi; b++ {
 		r := t*B + b
 		ru, rc := r*U, r*CS
@@ -291,23 +294,40 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 			continue
 		}
 		sg := sig[(b-lo)*U : (b-lo+1)*U : (b-lo+1)*U]
-		s, sPrev := k.s[rc:rc+CS:rc+CS], k.sPrev(t, b)
-		gnet, gd := k.gnet[rc:rc+CS:rc+CS], k.gd[rc:rc+CS:rc+CS]
-		for j := 0; j < C; j++ {
-			yin := F(sg[CS+j])
-			act[CS+j], act[oOff+j] = yin, F(sg[oOff+j])
-			for c := j * S; c < (j+1)*S; c++ {
-				p := sg[c]
-				gv := ga*p + gc // g (eq. 4)
-				if !noGrad {
-					gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
-				}
-				inc := yin * F(gv)
+		yin, yout := act[CS:CS+C:CS+C], act[oOff:oOff+C:oOff+C]
+		for j, p := range sg[CS : CS+C : CS+C] {
+			yin[j] = F(p)
+		}
+		for j, p := range sg[oOff : oOff+C : oOff+C] {
+			yout[j] = F(p)
+		}
+		cg := sg[:len(block):len(block)] // σ of the cells' net inputs
+		s := k.s[rc : rc+len(cg) : rc+len(cg)]
+		if noGrad {
+			sPrev := k.sPrev(t, b)
+			for c, p := range cg {
+				inc := yin[block[c]] * F(ga*p+gc) // y^in g (eq. 4)
 				if sPrev == nil {
 					s[c] = inc
 				} else {
 					s[c] = sPrev[c] + inc // the CEC
 				}
+			}
+			continue
+		}
+		gnet, gd := k.gnet[rc:rc+len(cg):rc+len(cg)], k.gd[rc:rc+len(cg):rc+len(cg)]
+		if sPrev := k.sPrev(t, b); sPrev == nil {
+			for c, p := range cg {
+				gv := ga*p + gc // g (eq. 4)
+				gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
+				s[c] = yin[block[c]] * F(gv)
+			}
+		} else {
+			sPrev = sPrev[:len(cg)]
+			for c, p := range cg {
+				gv := ga*p + gc
+				gnet[c], gd[c] = F(gv), F(ga*p*(1-p))
+				s[c] = sPrev[c] + yin[block[c]]*F(gv) // the CEC
 			}
 		}
 	}
@@ -319,19 +339,23 @@ func (k *Kernel[F]) cells1997(t, lo, hi int) {
 		r := t*B + b
 		ru, rc := r*U, r*CS
 		act := k.act[ru : ru+U : ru+U]
-		hs, hd, hg := k.hs[rc:rc+CS:rc+CS], k.hd[rc:rc+CS:rc+CS], hsig[(b-lo)*CS:(b-lo+1)*CS:(b-lo+1)*CS]
-		o := out[rc : rc+CS : rc+CS]
-		for j := 0; j < C; j++ {
-			yout := act[oOff+j]
-			for c := j * S; c < (j+1)*S; c++ {
-				p := hg[c]
-				hv := ha*p + hc // h (eq. 5)
-				if !noGrad {
-					hs[c], hd[c] = F(hv), F(ha*p*(1-p)+hoff)
-				}
-				y := yout * F(hv)
-				act[c], o[c] = y, y
+		yout := act[oOff : oOff+C : oOff+C]
+		hg := hsig[(b-lo)*CS : (b-lo+1)*CS : (b-lo+1)*CS] // σ of the states
+		hg = hg[:len(block)]
+		y, o := act[:len(hg):len(hg)], out[rc:rc+len(hg):rc+len(hg)]
+		if noGrad {
+			for c, p := range hg {
+				v := yout[block[c]] * F(ha*p+hc) // y^out h (eq. 5)
+				y[c], o[c] = v, v
 			}
+			continue
+		}
+		hs, hd := k.hs[rc:rc+len(hg):rc+len(hg)], k.hd[rc:rc+len(hg):rc+len(hg)]
+		for c, p := range hg {
+			hv := ha*p + hc // h (eq. 5)
+			hs[c], hd[c] = F(hv), F(ha*p*(1-p)+hoff)
+			v := yout[block[c]] * F(hv)
+			y[c], o[c] = v, v
 		}
 	}
 }

@@ -88,6 +88,8 @@ type Kernel[F float32 | float64] struct {
 
 	// σ of the net inputs [B][U] and of the states [B][CS] of the step being computed
 	sig, hsig []float64
+	// block[c] is cell c's block, c/S
+	block []int
 
 	// the transposed weights for the products with errors: wxT [U][I] (∂E/∂x), whT [U][R]
 	// (the full gradient's ∂E/∂y(t-1))
@@ -170,6 +172,10 @@ func (k *Kernel[F]) Alloc() {
 	k.ds = grow(k.ds, k.B*CS)
 	k.drec = grow(k.drec, k.B*U)
 	k.s0, k.y0 = grow(k.s0, k.B*CS), grow(k.y0, k.B*k.r())
+	k.block = grow(k.block, CS)
+	for c := range k.block {
+		k.block[c] = c / k.S
+	}
 	if len(k.lens) != k.B {
 		k.lens = make([]int, k.B)
 	}
