@@ -107,12 +107,18 @@ type Kernel[F float32 | float64] struct {
 }
 
 func (k *Kernel[F]) cs() int { return k.C * k.S }
+
+// u is the number of hidden units: the cells and the gates (group's layout, without its
+// switch: this runs several times a step).
 func (k *Kernel[F]) u() int {
-	first, n := k.group(ForgetGates)
-	if k.Forget {
-		return first + n
+	n := k.C * (k.S + 1) // cells and input gates
+	if k.OutGate {
+		n += k.C
 	}
-	return first
+	if k.Forget {
+		n += k.C
+	}
+	return n
 }
 
 // r is the number of recurrent inputs: the cells, or all hidden units.
