@@ -15,6 +15,7 @@ import (
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
 // Example trains the paper's adding network (Experiment 4) for a few thousand sequences with
@@ -55,7 +56,7 @@ func Example() {
 			if err != nil {
 				panic(err)
 			}
-			sum += train.SeqErrors(batch, r)[0].SqErr
+			sum += criteria.SeqErrors(batch, r)[0].SqErr
 		}
 		return sum / float64(n)
 	}
@@ -153,7 +154,7 @@ func Example_composeAndTrain() {
 		}
 		return train.Stack(seq)
 	})
-	st3, err := train.NewST3(0.01, 0.04, 500, train.MeanSquared) // ST3(0.01) over 500 sequences
+	st3, err := criteria.NewST3(0.01, 0.04, 500, criteria.MeanSquared) // ST3(0.01) over 500 sequences
 	check(err)
 	seen, err := tr.Run(source, 200_000, st3.Hook()) // a hook after every step
 	check(err)

@@ -5,13 +5,14 @@ import (
 	"log"
 
 	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/trial"
 )
 
-// ExampleRunTrial reruns a row of the paper's Table 9 from a script and varies it: Lookup gives
+// ExampleLookup reruns a row of the paper's Table 9 from a script and varies it: Lookup gives
 // the row's spec (architecture, initialisation, learning rate, data, stopping criterion and
-// test, as Tables 10 and 11 give them), any field of which may be changed before RunTrial. The
-// README quotes its body.
-func ExampleRunTrial() {
+// test, as Tables 10 and 11 give them), any field of which may be changed before trial.Run
+// trains and tests a network of it. The README quotes its body.
+func ExampleLookup() {
 	check := func(err error) {
 		if err != nil {
 			log.Fatal(err)
@@ -20,7 +21,7 @@ func ExampleRunTrial() {
 	spec, err := paper.Lookup("6a", paper.Variant{}) // temporal order, 2 relevant symbols
 	check(err)
 	spec.Max = 100_000 // give up earlier than the paper's 5,000,000 sequences
-	res, err := paper.RunTrial(spec, paper.Options{Seed: 1, Test: 500})
+	res, err := trial.Run(spec, trial.Options{Seed: 1, Test: 500})
 	check(err)
 	fmt.Printf("%s: %d weights, success %v\n", spec.Title, res.Weights, res.Success)
 	fmt.Printf("test: %d of %d wrong\n", res.TestWrong, res.TestSeqs)

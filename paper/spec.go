@@ -83,8 +83,8 @@ const (
 )
 
 // Spec is one experiment row, ready to run: Lookup makes it from the experiment table, and a
-// script may change any field before RunTrial (another learning rate, a shorter limit, its own
-// Correct).
+// script may change any field before running it with trial.Run (package paper/trial: another
+// learning rate, a shorter limit, its own Correct).
 type Spec struct {
 	ID    string // "1", "2a", "2b", "2c", "3a", "3b", "3c", "4", "5", "6a", "6b"
 	Title string
@@ -97,6 +97,9 @@ type Spec struct {
 
 	// Sample draws an on-line training sequence; nil for Exp. 1 (picked from a training set).
 	Sample func(*rand.Rand) (datasets.Example, error)
+	// Reber, for Exp. 1 only, is the grammar of the training and test sets of 256 strings each
+	// that every trial draws; nil for the other experiments.
+	Reber *datasets.Reber
 	// Correct judges one sequence from the outputs at its target steps.
 	Correct func(ex datasets.Example, outs [][]float64) bool
 
@@ -122,9 +125,6 @@ type Spec struct {
 	// PerStep trains with package online's learner, changing the weights at every step with a
 	// target (Variant.PerStep).
 	PerStep bool
-
-	// Exp. 1: the string sets, drawn per trial.
-	reber *datasets.Reber
 }
 
 // experiment is one experiment of the paper's Sec. 5 as data: its knobs and default row, Table
@@ -346,11 +346,11 @@ var IDs = func() []string {
 }()
 
 // AppliesTo lists, by the example programs' flag names, the knobs that only some experiments
-// have (a Variant field, or an Option that only some stopping criteria read) and the
-// experiments that have them, from the experiment table. Lookup refuses a Variant field set for
-// an experiment outside its list, and the example programs define only the flags of their
-// experiments, so that a knob given to the wrong experiment is an error instead of being
-// silently ignored.
+// have (a Variant field, or a trial.Options field that only some stopping criteria read) and
+// the experiments that have them, from the experiment table. Lookup refuses a Variant field set
+// for an experiment outside its list (trial.Run an Options.Every), and the example programs
+// define only the flags of their experiments, so that a knob given to the wrong experiment is
+// an error instead of being silently ignored.
 var AppliesTo = func() map[string][]string {
 	m := map[string][]string{}
 	for _, e := range experiments {
@@ -453,7 +453,7 @@ func Lookup(id string, v Variant) (*Spec, error) {
 	if e.sample != nil {
 		s.Sample = e.sample(v)
 	} else {
-		s.reber = &datasets.Reber{Embedded: true, Steps: v.ReberSteps}
+		s.Reber = &datasets.Reber{Embedded: true, Steps: v.ReberSteps}
 	}
 	if (id == "2a" || id == "2b") && !v.NoConstruct {
 		s.Construct = &Construction{Hold: []string{"out/w"}, Every: 500, MinGain: 0.1, Init: 0.2}
@@ -465,7 +465,7 @@ func Lookup(id string, v Variant) (*Spec, error) {
 // diagnostics), each named in the title so that a checkpoint of another kind is refused.
 func (s *Spec) applyDiagnostics(v Variant) error {
 	if v.FreshTestSets {
-		if !s.st1() {
+		if !s.ST1() {
 			return errors.Errorf("paper: experiment %s has no ST1/ST2 test set to draw anew (only experiment 3 has)", s.ID)
 		}
 		s.FreshTestSets = true
@@ -516,8 +516,9 @@ func (s *Spec) applyDiagnostics(v Variant) error {
 	return nil
 }
 
-// st1 reports whether the spec's evaluation is Exp. 3's ST1/ST2 on a test set.
-func (s *Spec) st1() bool { return s.Stop == StopEval && s.reber == nil && s.EvalN > 0 && s.Test > 0 }
+// ST1 reports whether the spec's stopping criterion is Exp. 3's ST1 and ST2 (Table 11), an
+// evaluation on a test set of EvalN sequences, followed by Test fresh test sequences.
+func (s *Spec) ST1() bool { return s.Stop == StopEval && s.Reber == nil && s.EvalN > 0 && s.Test > 0 }
 
 // absBelow returns a correctness test: every output at every target step within tol.
 func absBelow(tol float64) func(datasets.Example, [][]float64) bool {

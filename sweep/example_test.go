@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/sweep"
 )
 
@@ -56,7 +57,7 @@ func Example_grid() {
 				return
 			}
 			spec.Max = 8000
-			res, err := paper.RunTrial(spec, paper.Options{Seed: grid[k].Seed, Test: -1})
+			res, err := trial.Run(spec, trial.Options{Seed: grid[k].Seed, Test: -1})
 			if err != nil {
 				fmt.Println(err)
 				return

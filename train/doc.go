@@ -1,5 +1,5 @@
 // Package train is the training loop for models built on package graph: the batches it takes,
-// the Trainer that runs them, its hooks and its stopping criteria.
+// the Trainer that runs them and its hooks.
 //
 // It has these parts:
 //
@@ -16,14 +16,15 @@
 //     states. A non-finite loss, gradient or weight stops training with an error naming the
 //     parameter and the sequence count, the weights unchanged (TrainerConfig.CheckFinite: the
 //     first node whose value is not finite).
-//   - Stopping criteria as hooks: ST3(β) and the n_seq rule of Hochreiter & Schmidhuber (1997,
-//     Table 11) over a window of recent sequences (Window), and criteria decided by an evaluation
-//     every N sequences (Every), such as the paper's ST1/ST2 test set, ABS over successive
-//     sequences and the Reber grammar's "every next symbol predicted" (package paper builds
-//     those). Until turns any Criterion into a Hook that stops training when it is met.
+//   - Hook: a function the trainer calls after every step with the sequences seen so far, the
+//     batch and its result (a stopping criterion, a learning curve, a checkpoint); returning
+//     ErrStop ends Run without an error.
 //
-// Saving a trained model, and checkpointing and resuming a run (with signal handling), are in
-// package train/checkpoint, which builds on this one.
+// Two packages build on this one. Package train/criteria holds the stopping criteria of
+// Hochreiter & Schmidhuber (1997, Table 11) as hooks: ST3(β) and the n_seq rule over a window
+// of recent sequences, and criteria decided by an evaluation every N sequences. Package
+// train/checkpoint saves a trained model, and checkpoints and resumes a run (with signal
+// handling).
 //
 // With a packed model of fused ops (layers.Net), a step or evaluation of a batch shape seen
 // before allocates nothing: the trainer keeps the staging of inputs and targets, the programs

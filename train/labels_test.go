@@ -139,11 +139,3 @@ func TestLabelsWithSoftmaxCrossEntropy(t *testing.T) {
 		t.Errorf("outputs %v at steps %v: want rows of %d scores where a label is, nil elsewhere, at [0 2]", r.Outputs, r.TargetSteps, classes)
 	}
 }
-
-func TestSeqErrorsOfLabels(t *testing.T) {
-	bt := train.Batch{Symbols: [][]int{{0}}, Alphabet: 2, Labels: [][]int{{1}}, Classes: 2}
-	r := train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{{0.3, 0.7}}}}
-	if got := train.SeqErrors(bt, r); got != nil {
-		t.Errorf("SeqErrors of a label batch: %v, want nil", got)
-	}
-}

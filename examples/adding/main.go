@@ -18,8 +18,8 @@
 //
 // Progress goes to stderr; the result to stdout, as text and as one final JSON line. The exit
 // status is 1 if the criterion was not reached, 2 on an error, 130 if interrupted (after saving
-// a checkpoint when -checkpoint is set). The experiment is paper.Lookup("4", ...) and the trial
-// paper.RunTrial, as for every example program.
+// a checkpoint when -checkpoint is set). The experiment is paper.Lookup("4", ...) and its trial
+// trial.Run (package paper/trial), as for every example program.
 package main
 
 import "github.com/lstm97/lstm97/paper/cli"

@@ -16,6 +16,7 @@ import (
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -165,7 +166,7 @@ func newTrainerMeter(net layers.NetConfig, lr float64, dt tensor.Dtype, data []t
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1, Dtype: dt, MaxPrograms: paper.MaxPrograms})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1, Dtype: dt, MaxPrograms: trial.MaxPrograms})
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +272,7 @@ func exp1TrainMeter() (meter, error) {
 	return newTrainerMeter(spec.Net, spec.LR, tensor.Float64, data, 1, len(data))
 }
 
-// trialMeter runs the paper harness's Exp. 1 trials (paper.RunTrial at the default row, its
+// trialMeter runs the paper harness's Exp. 1 trials (trial.Run at the default row, its
 // success evaluation every 100 sequences included, no test after success) with seeds 1, 2, ...
 // until seqs sequences are trained in all, and counts them per second of the trials' wall
 // time. It ignores rate's seconds: the work is fixed.
@@ -285,7 +286,7 @@ func (m *trialMeter) rate(float64) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		res, err := paper.RunTrial(spec, paper.Options{Seed: seed, Max: m.seqs - seen, Test: -1})
+		res, err := trial.Run(spec, trial.Options{Seed: seed, Max: m.seqs - seen, Test: -1})
 		if err != nil {
 			return 0, errors.Wrapf(err, "exp1 trial, seed %d", seed)
 		}

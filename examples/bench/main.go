@@ -12,7 +12,7 @@
 //     (the plain C reference, batch 1, compared at the same T).
 //   - exp1 train: Exp. 1's default row (examples/reber's: 3 blocks of 2 cells, 276 weights,
 //     α = 0.5), per-sequence SGD on random embedded Reber strings, no evaluation; peer "c".
-//   - exp1 trial: paper.RunTrial at the same row, its success evaluation every 100 sequences
+//   - exp1 trial: trial.Run at the same row, its success evaluation every 100 sequences
 //     included, with seeds 1, 2, ... until -trial-seqs sequences in all; peer "c".
 //   - wide64 B32 T50 and wide256 B32 T50: the 1997 LSTM with 64 (256) blocks of 1 cell, 32
 //     inputs, recurrent from all cells and gates, 8 logistic output units with the paper's
@@ -321,7 +321,7 @@ func writeNotes(w io.Writer, e *env) {
 	if e.cBin != "" {
 		c = e.cDesc
 	}
-	fmt.Fprintf(w, "\nours: this library; adding in %s, exp1 and wide in float64 unless the config says float32; 1 thread (GOMAXPROCS) unless it says 2 threads. exp1 trial: paper.RunTrial with seeds 1, 2, ... until %d sequences.\n", e.o.dtypeName, e.o.trialSeqs)
+	fmt.Fprintf(w, "\nours: this library; adding in %s, exp1 and wide in float64 unless the config says float32; 1 thread (GOMAXPROCS) unless it says 2 threads. exp1 trial: trial.Run with seeds 1, 2, ... until %d sequences.\n", e.o.dtypeName, e.o.trialSeqs)
 	fmt.Fprintf(w, "torch: %s; torch.set_num_threads(1) unless the peer says 2 threads; adding in %s, wide in float64 or as the config says.\n", torch, e.o.dtypeName)
 	fmt.Fprintf(w, "c: %s; double, batch 1; adding: its steps per second / T (it draws lengths T..T+T/10); reber: random embedded Reber strings, no evaluation.\n", c)
 }

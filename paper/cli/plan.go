@@ -13,8 +13,8 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/sweep"
 )
 
@@ -194,7 +194,7 @@ func estimateRow(c config, j job, recs []report.Record, log io.Writer) (estimate
 		spec := *j.spec
 		spec.Max = min(n, int(cap))
 		start := time.Now()
-		res, err := paper.RunTrial(&spec, paper.Options{Seed: c.seed, Test: -1})
+		res, err := trial.Run(&spec, trial.Options{Seed: c.seed, Test: -1})
 		if err != nil {
 			return estimate{}, errors.Wrapf(err, "timing %s", j.row.Name)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/lstm97/lstm97/atomicfile"
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/sweep"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
@@ -446,7 +447,7 @@ func status(c config, rows []paper.Row, jobs []job, results []outcome, todo []in
 func unfinished(c config, j job) (u report.Unfinished, ok bool) {
 	u = report.Unfinished{Row: j.row.Name, Trial: j.trial, Cap: trialCap(j.spec, c.max)}
 	var err error
-	u.Sequences, u.Seconds, err = paper.Saved(trialDir(c.checkpoint, j))
+	u.Sequences, u.Seconds, err = trial.Saved(trialDir(c.checkpoint, j))
 	switch {
 	case errors.Is(err, checkpoint.ErrNotFound):
 		return u, false // not started
@@ -497,13 +498,13 @@ func runJobs(c config, jobs []job, todo []int, results []outcome, record func(re
 				j := jobs[i]
 				spec := *j.spec // each trial its own copy
 				spec.Max = trialCap(j.spec, c.max)
-				o := paper.Options{Seed: c.seed + int64(j.trial), Checkpoints: checkpoint.Policy{Context: ctx}, Progress: c.progress,
+				o := trial.Options{Seed: c.seed + int64(j.trial), Checkpoints: checkpoint.Policy{Context: ctx}, Progress: c.progress,
 					Log: lockedWriter{mu: &mu, w: log}, Name: fmt.Sprintf("%s trial %d", j.row.Name, j.trial)}
 				if c.checkpoint != "" {
 					o.Checkpoints = checkpoint.Policy{Dir: trialDir(c.checkpoint, j),
 						Every: c.every, Resume: c.resume, Optional: true, Context: ctx}
 				}
-				res, err := paper.RunTrial(&spec, o)
+				res, err := trial.Run(&spec, o)
 				mu.Lock()
 				results[i] = outcome{job: j, res: res, err: err}
 				if err == nil && record != nil {

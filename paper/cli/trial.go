@@ -15,8 +15,9 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/paper/report"
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/train/checkpoint"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
 // Trial is the body of an example program for the experiments ids (the first is the default):
@@ -108,7 +109,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	if !ok {
 		return 2, errors.Errorf("-exp %q: this program runs %s", *exp, strings.Join(ids, ", "))
 	}
-	m, err := train.ParseMeasure(*measure)
+	m, err := criteria.ParseMeasure(*measure)
 	if err != nil {
 		return 2, err
 	}
@@ -123,14 +124,14 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 		return 2, errors.Errorf("-drift %d: want a number of sequences", *drift)
 	}
 	if *drift > 0 {
-		d, err := paper.MeasureDrift(s, *seed, *drift, nil)
+		d, err := trial.MeasureDrift(s, *seed, *drift, nil)
 		if err != nil {
 			return 2, err
 		}
 		fmt.Fprint(stdout, "untrained net: ")
 		d.Print(stdout)
 	}
-	o := paper.Options{Seed: *seed, Test: *test, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
+	o := trial.Options{Seed: *seed, Test: *test, Drift: *drift, Max: *max, Optimizer: *opt, Measure: m, Progress: *progress, Log: stderr, Every: *every,
 		Checkpoints: checkpoint.Policy{Dir: *ckDir, Every: *ckEvery, Resume: *resume}}
 	var curve strings.Builder
 	if *metrics != "" || *plot != "" {
@@ -138,7 +139,7 @@ func TrialCommand(args, ids []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stderr, "experiment %s: %s; %d-%d-%d net, lr %g, stop %s, seed %d\n", s.ID, s.Title,
 		s.Net.LSTM.Inputs, s.Net.LSTM.NumBlocks*s.Net.LSTM.CellsPerBlock, s.Net.Output.Units, s.LR, s.Stop, *seed)
-	r, err := paper.RunTrial(s, o)
+	r, err := trial.Run(s, o)
 	if errors.Is(err, checkpoint.ErrInterrupted) {
 		if *ckDir == "" {
 			return 130, errors.Wrapf(err, "after %d sequences; no checkpoint saved (run with -checkpoint DIR to be able to resume)", r.Sequences)

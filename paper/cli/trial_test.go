@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/internal/sigtest"
-	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/paper/trial"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -177,7 +177,7 @@ func TestRateAfterResume(t *testing.T) {
 		return rates, res.Seconds
 	}
 	first, _ := run(3000, false)
-	_, saved, err := paper.Saved(dir) // the first run's time up to its last checkpoint
+	_, saved, err := trial.Saved(dir) // the first run's time up to its last checkpoint
 	if err != nil {
 		t.Fatal(err)
 	}

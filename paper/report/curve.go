@@ -10,7 +10,7 @@ import (
 	"github.com/lstm97/lstm97/paper"
 )
 
-// PlotCurve draws a learning curve read from JSON Lines (as RunTrial writes them) to a PNG.
+// PlotCurve draws a learning curve read from JSON Lines (as trial.Run writes them) to a PNG.
 func PlotCurve(path string, s *paper.Spec, r io.Reader) error {
 	var pts []paper.CurvePoint
 	sc := bufio.NewScanner(r)

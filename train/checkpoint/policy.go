@@ -53,7 +53,7 @@ type State struct {
 	RNGs map[string]*datasets.Source
 	// Config is the run's configuration; a resumed run must have the same.
 	Config any
-	// Extra is saved as JSON and restored with json.Unmarshal (e.g. a *ST3); may be nil.
+	// Extra is saved as JSON and restored with json.Unmarshal (e.g. a *criteria.ST3); may be nil.
 	Extra any
 }
 

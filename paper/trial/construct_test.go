@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"math"
@@ -11,6 +11,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
@@ -22,7 +23,7 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := b.ParamSet()
-	c := &Construction{Hold: []string{"out/w"}, Every: 2, MinGain: 0.1, Init: 0.2}
+	c := &paper.Construction{Hold: []string{"out/w"}, Every: 2, MinGain: 0.1, Init: 0.2}
 	sgd, err := optim.New("sgd", 1, optim.Clip{})
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +31,7 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 	h := optim.NewHold(sgd, c.Hold...)
 	opt := h
 	st := &constructState{}
-	if err := c.start(ps, st, h); err != nil {
+	if err := startConstruction(c, ps, st, h); err != nil {
 		t.Fatal(err)
 	}
 	values := func(name string) []float64 {
@@ -69,7 +70,7 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 	errs := []float64{1, 1, 0.5, 0.5, 0.25, 0.25, 0.24, 0.24, 0.1, 0.1}
 	added := 0
 	for i, e := range errs {
-		ok, err := c.observe(e, i+1, 3, ps, st, h)
+		ok, err := observeConstruction(c, e, i+1, 3, ps, st, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,13 +100,13 @@ func TestConstructionHoldsThenAddsTheCell(t *testing.T) {
 // ends exactly like the uninterrupted trial (same sequence count, same step of construction,
 // same weights, compared through the trained net's cell states).
 func TestConstructionSurvivesResume(t *testing.T) {
-	s, err := Lookup("2a", Variant{P: 10})
+	s, err := paper.Lookup("2a", paper.Variant{P: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const max = 2500
-	run := func(dir string, max int, resume bool) Result {
-		r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3,
+	run := func(dir string, max int, resume bool) paper.Result {
+		r, err := Run(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3,
 			Checkpoints: checkpoint.Policy{Dir: dir, Every: 1000, Resume: resume}})
 		if err != nil {
 			t.Fatal(err)
@@ -135,12 +136,12 @@ func TestConstructionSurvivesResume(t *testing.T) {
 // is refused by a run that would add it (which would zero the trained cell's weights).
 func TestConstructionIsPartOfTheCheckpointConfig(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ck")
-	for i, v := range []Variant{{P: 10, NoConstruct: true}, {P: 10}} {
-		s, err := Lookup("2a", v)
+	for i, v := range []paper.Variant{{P: 10, NoConstruct: true}, {P: 10}} {
+		s, err := paper.Lookup("2a", v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = RunTrial(s, Options{Seed: 1, Max: 100, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: i == 1}})
+		_, err = Run(s, Options{Seed: 1, Max: 100, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: i == 1}})
 		if i == 0 && err != nil {
 			t.Fatal(err)
 		}

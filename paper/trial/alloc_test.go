@@ -2,23 +2,24 @@
 
 // The race detector changes allocation counts.
 
-package paper
+package trial
 
 import (
 	"testing"
 
-	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/paper"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
 // TestReberLoopAllocatesNothing: once its programs exist, a step of an Exp. 1 trial allocates
 // nothing: drawing the next string (its batch made once), training on it, judging it and
 // keeping the window, and the evaluation over both sets.
 func TestReberLoopAllocatesNothing(t *testing.T) {
-	s, err := Lookup("1", Variant{})
+	s, err := paper.Lookup("1", paper.Variant{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := newTrial(s, Options{Seed: 3})
+	tr, err := newRunner(s, Options{Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestReberLoopAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	observe := train.Until(tr.observing(crit))
+	observe := criteria.Until(tr.observing(crit))
 	step := func() {
 		bt, err := tr.data.Next()
 		if err != nil {
@@ -42,7 +43,7 @@ func TestReberLoopAllocatesNothing(t *testing.T) {
 		}
 	}
 	evaluate := func() {
-		if _, err := s.evaluate(tr.tr, tr.evalChunks, nil, nil, &tr.outs); err != nil {
+		if _, err := evaluate(s, tr.tr, tr.evalChunks, nil, nil, &tr.outs); err != nil {
 			t.Fatal(err)
 		}
 	}

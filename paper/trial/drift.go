@@ -1,8 +1,6 @@
-package paper
+package trial
 
 import (
-	"fmt"
-	"io"
 	"math"
 	"math/rand"
 	"sort"
@@ -14,26 +12,8 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/paper"
 )
-
-// Drift describes the cell states of an untrained network at the last step of its sequences:
-// the internal-state drift of the paper's Appendix A.2. A state that has drifted far from 0
-// makes h'(s) tiny, and under the truncated gradient h'(s) is the only way errors reach the
-// weights into the cell and its input gate (eqs. 23-28).
-type Drift struct {
-	Sequences int `json:"sequences"`
-	// MedianAbsS is the median over sequences and cells of |s_c| at the sequence's last step;
-	// MaxAbsS the largest.
-	MedianAbsS float64 `json:"median_abs_s"`
-	MaxAbsS    float64 `json:"max_abs_s"`
-	// MedianHPrime is the median of h'(s_c)/h'(0) there: 1 means full error flow into the
-	// cell, 0.01 means errors reach its weights scaled down a hundredfold.
-	MedianHPrime float64 `json:"median_h_prime"`
-	// Saturated is the fraction of (sequence, cell) pairs with h'(s_c)/h'(0) < 0.01.
-	Saturated float64 `json:"saturated"`
-	// States holds s_c at the last step: States[i][c] for sequence i, cell c.
-	States [][]float64 `json:"-"`
-}
 
 // MeasureDrift runs the network of spec s forward over n sequences of its task and reports the
 // cell states at their last steps. The weights are ps, or with ps nil the untrained weights
@@ -41,10 +21,10 @@ type Drift struct {
 // (for Experiment 1, n strings of the grammar).
 // It uses the unrolled graph, whose nodes expose the states; sequences are padded to the
 // longest, which does not change the states up to each one's last step.
-func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error) {
-	var d Drift
+func MeasureDrift(s *paper.Spec, seed int64, n int, ps *graph.ParamSet) (paper.Drift, error) {
+	var d paper.Drift
 	if n <= 0 {
-		return d, errors.Errorf("paper: drift: %d sequences, want at least 1", n)
+		return d, errors.Errorf("trial: drift: %d sequences, want at least 1", n)
 	}
 	exs, err := driftSequences(s, seed, n)
 	if err != nil {
@@ -60,7 +40,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	b := graph.NewBuilder(graph.Config{Seed: seed, Params: ps})
 	m, err := layers.BuildNet(b, cfg, graph.Shape{T: T, B: n, In: in, Out: out, TargetSteps: []int{T - 1}})
 	if err != nil {
-		return d, errors.Wrap(err, "paper: drift")
+		return d, errors.Wrap(err, "trial: drift")
 	}
 	last := map[int]bool{}
 	for _, ex := range exs {
@@ -72,7 +52,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	}
 	p, err := vm.Compile(b, m.Loss, vm.Watch(watch...), vm.ForwardOnly())
 	if err != nil {
-		return d, errors.Wrap(err, "paper: drift")
+		return d, errors.Wrap(err, "trial: drift")
 	}
 	defer p.Close()
 	for t := 0; t < T; t++ {
@@ -87,14 +67,14 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 			}
 		}
 		if err := p.Set(m.Inputs[t], x); err != nil {
-			return d, errors.Wrapf(err, "paper: drift: step %d", t)
+			return d, errors.Wrapf(err, "trial: drift: step %d", t)
 		}
 	}
 	if err := p.Set(m.Targets[0], make([]float64, n*out)); err != nil {
-		return d, errors.Wrap(err, "paper: drift")
+		return d, errors.Wrap(err, "trial: drift")
 	}
 	if err := p.Run(); err != nil {
-		return d, errors.Wrap(err, "paper: drift")
+		return d, errors.Wrap(err, "trial: drift")
 	}
 	cs := cfg.LSTM.NumBlocks * cfg.LSTM.CellsPerBlock
 	hp := func(s float64) float64 { // h'(s)/h'(0): 4σ(s)(1-σ(s)) for every sigmoid-shaped h
@@ -109,7 +89,7 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 	for i, ex := range exs {
 		v, err := p.Value(m.States[ex.Len()-1].S)
 		if err != nil {
-			return d, errors.Wrap(err, "paper: drift")
+			return d, errors.Wrap(err, "trial: drift")
 		}
 		st := append([]float64(nil), v[i*cs:(i+1)*cs]...)
 		d.States = append(d.States, st)
@@ -130,10 +110,10 @@ func MeasureDrift(s *Spec, seed int64, n int, ps *graph.ParamSet) (Drift, error)
 }
 
 // driftSequences draws n sequences of the spec's task from a source of their own.
-func driftSequences(s *Spec, seed int64, n int) ([]datasets.Example, error) {
+func driftSequences(s *paper.Spec, seed int64, n int) ([]datasets.Example, error) {
 	rng := rand.New(datasets.NewSource(seed + 4_000_037))
-	if s.reber != nil {
-		train, _, err := s.reber.Sets(rng, n, 0)
+	if s.Reber != nil {
+		train, _, err := s.Reber.Sets(rng, n, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -160,10 +140,4 @@ func median(v []float64) float64 {
 		return v[len(v)/2]
 	}
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
-}
-
-// Print writes the report in one line.
-func (d Drift) Print(w io.Writer) {
-	fmt.Fprintf(w, "cell states at the last step of %d sequences: median |s| %.3g, max |s| %.3g; median h'(s)/h'(0) %.3g; %.0f %% of cells with h'(s)/h'(0) < 0.01\n",
-		d.Sequences, d.MedianAbsS, d.MaxAbsS, d.MedianHPrime, 100*d.Saturated)
 }

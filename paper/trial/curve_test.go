@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"bufio"
@@ -6,25 +6,27 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/lstm97/lstm97/paper"
 )
 
 // TestLearningCurveShowsOutlyingUpdate: 3a (T=100, N=3) seed 9's largest update among its
 // first 7,000 is the 6,634th, with a gradient norm of 2.05 (measured independently, by a probe
 // inside the optimizer's clipping; see docs/notes.md). The learning curve must name it.
 func TestLearningCurveShowsOutlyingUpdate(t *testing.T) {
-	s, err := Lookup("3a", Variant{T: 100, N: 3})
+	s, err := paper.Lookup("3a", paper.Variant{T: 100, N: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var metrics bytes.Buffer
-	if _, err := RunTrial(s, Options{Seed: 9, Max: 7000, Metrics: &metrics, Test: -1}); err != nil {
+	if _, err := Run(s, Options{Seed: 9, Max: 7000, Metrics: &metrics, Test: -1}); err != nil {
 		t.Fatal(err)
 	}
 	prev, lines := 0, 0
 	found := false
 	sc := bufio.NewScanner(&metrics)
 	for sc.Scan() {
-		var m CurvePoint
+		var m paper.CurvePoint
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}

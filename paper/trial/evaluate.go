@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"math"
@@ -8,20 +8,22 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
-// evaluate runs the periodic evaluation of a StopEval experiment: the paper's criteria that a
-// test decides (Table 11). For Exp. 1 every string of the training and test sets predicted
+// evaluate runs the periodic evaluation of a paper.StopEval experiment: the paper's criteria
+// that a test decides (Table 11). For Exp. 1 every string of the training and test sets predicted
 // correctly; for Exp. 3 ST1 (at most ST1Wrong misclassified test sequences) and ST2 (mean
 // absolute test error below Beta); for Exp. 2 ABS over EvalN successive random sequences.
 // For Exp. 1, chunks holds the two sets' strings in padded batches (chunkAll), and outs is a
 // buffer for a string's outputs (nil: none); the other experiments draw theirs.
-func (s *Spec) evaluate(tr *train.Trainer, chunks []chunk, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
+func evaluate(s *paper.Spec, tr *train.Trainer, chunks []chunk, testSet []datasets.Example, rng *rand.Rand, outs *[][]float64) (bool, error) {
 	switch {
-	case s.reber != nil: // Exp. 1: every string of both sets predicted correctly
+	case s.Reber != nil: // Exp. 1: every string of both sets predicted correctly
 		if len(chunks) == 0 {
-			return false, errors.New("paper: Exp. 1 evaluation without its test sets")
+			return false, errors.New("trial: Exp. 1 evaluation without its test sets")
 		}
 		if outs == nil {
 			outs = new([][]float64)
@@ -38,10 +40,10 @@ func (s *Spec) evaluate(tr *train.Trainer, chunks []chunk, testSet []datasets.Ex
 			}
 		}
 		return true, nil
-	case s.st1(): // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
+	case s.ST1(): // Exp. 3: ST1 (misclassifications) and ST2 (mean absolute error)
 		if s.FreshTestSets {
 			var err error
-			if testSet, err = s.drawST1(rng); err != nil {
+			if testSet, err = drawST1(s, rng); err != nil {
 				return false, err
 			}
 		}
@@ -64,12 +66,12 @@ func (s *Spec) evaluate(tr *train.Trainer, chunks []chunk, testSet []datasets.Ex
 		}
 		return sum/float64(len(testSet)) < s.Beta, nil
 	default: // Exp. 2: correct on EvalN successive random sequences
-		return s.allCorrect(tr, s.EvalN, func(int) (datasets.Example, error) { return s.Sample(rng) })
+		return allCorrect(s, tr, s.EvalN, func(int) (datasets.Example, error) { return s.Sample(rng) })
 	}
 }
 
-// drawST1 draws an ST1/ST2 test set of EvalN sequences.
-func (s *Spec) drawST1(rng *rand.Rand) ([]datasets.Example, error) {
+// drawST1 draws an ST1/ST2 test set of s.EvalN sequences.
+func drawST1(s *paper.Spec, rng *rand.Rand) ([]datasets.Example, error) {
 	set := make([]datasets.Example, s.EvalN)
 	for i := range set {
 		ex, err := s.Sample(rng)
@@ -83,7 +85,7 @@ func (s *Spec) drawST1(rng *rand.Rand) ([]datasets.Example, error) {
 
 // allCorrect reports whether the n examples next(0), ..., next(n-1) are all judged correct,
 // stopping at the first that is not.
-func (s *Spec) allCorrect(tr *train.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
+func allCorrect(s *paper.Spec, tr *train.Trainer, n int, next func(int) (datasets.Example, error)) (bool, error) {
 	for i := 0; i < n; i++ {
 		ex, err := next(i)
 		if err != nil {
@@ -161,12 +163,12 @@ func chunkAll(sets ...[]datasets.Example) ([]chunk, error) {
 }
 
 // test evaluates n fresh sequences.
-func (s *Spec) test(tr *train.Trainer, n int, rng *rand.Rand, res *Result) error {
+func test(s *paper.Spec, tr *train.Trainer, n int, rng *rand.Rand, res *paper.Result) error {
 	if n <= 0 || s.Sample == nil {
 		return nil
 	}
 	var side *int
-	if s.st1() {
+	if s.ST1() {
 		side = new(int)
 		res.TestWrongSide = side
 	}
@@ -185,7 +187,7 @@ func (s *Spec) test(tr *train.Trainer, n int, rng *rand.Rand, res *Result) error
 		if side != nil && wrongSide(ex, outs) {
 			*side++
 		}
-		e := train.SeqErrors(bt, train.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
+		e := criteria.SeqErrors(bt, train.Result{TargetSteps: targetSteps(bt), Outputs: wrap(outs)})[0]
 		res.TestMSE += e.SqErr
 		res.TestMAE += e.AbsErr
 	}

@@ -1,10 +1,12 @@
-package train
+package criteria
 
 import (
 	"encoding/json"
 	"math"
 
 	"github.com/pkg/errors"
+
+	"github.com/lstm97/lstm97/train"
 )
 
 // SeqError summarises one sequence's error at its target steps.
@@ -19,10 +21,10 @@ type SeqError struct {
 }
 
 // SeqErrors returns the error of every sequence of a batch given the step's result, over the
-// steps where the sequence has a target. A batch of class labels (Batch.Labels) has no target
-// values to compare the outputs (class scores) with: SeqErrors returns nil for it, and the
-// criteria built on it see no sequences.
-func SeqErrors(bt Batch, r Result) []SeqError {
+// steps where the sequence has a target. A batch of class labels (train.Batch.Labels) has no
+// target values to compare the outputs (class scores) with: SeqErrors returns nil for it, and
+// the criteria built on it see no sequences.
+func SeqErrors(bt train.Batch, r train.Result) []SeqError {
 	if len(r.Outputs) == 0 || bt.Labels != nil {
 		return nil
 	}
@@ -34,7 +36,7 @@ func SeqErrors(bt Batch, r Result) []SeqError {
 }
 
 // seqError is SeqErrors' entry for sequence i (of a batch of targets with outputs).
-func seqError(bt *Batch, r *Result, i int) SeqError {
+func seqError(bt *train.Batch, r *train.Result, i int) SeqError {
 	var e SeqError
 	n := 0
 	for k, t := range r.TargetSteps {
@@ -92,7 +94,7 @@ func ParseMeasure(s string) (Measure, error) {
 	case "mae":
 		return MeanAbsolute, nil
 	}
-	return 0, errors.Errorf("train: unknown error measure %q (want mse or mae)", s)
+	return 0, errors.Errorf("criteria: unknown error measure %q (want mse or mae)", s)
 }
 
 // Of returns e's error by measure m: its mean absolute or mean squared error.
@@ -110,19 +112,19 @@ func (m Measure) Of(e SeqError) float64 {
 // test set, ABS over successive sequences and the Reber grammar's "every next symbol
 // predicted" are evaluations every N sequences (Every).
 type Criterion interface {
-	Observe(seen int, bt Batch, r Result) (met bool, err error)
+	Observe(seen int, bt train.Batch, r train.Result) (met bool, err error)
 }
 
-// Until returns a hook that feeds c after every step and ends Trainer.Run (ErrStop) once c is
-// met.
-func Until(c Criterion) Hook {
-	return func(seen int, bt Batch, r Result) error {
+// Until returns a training hook that feeds c after every step and ends train.Trainer.Run
+// (train.ErrStop) once c is met.
+func Until(c Criterion) train.Hook {
+	return func(seen int, bt train.Batch, r train.Result) error {
 		met, err := c.Observe(seen, bt, r)
 		if err != nil {
 			return err
 		}
 		if met {
-			return ErrStop
+			return train.ErrStop
 		}
 		return nil
 	}
@@ -130,12 +132,12 @@ func Until(c Criterion) Hook {
 
 // Judge decides whether sequence i of a batch was processed correctly, given the step's result
 // and the sequence's error e.
-type Judge func(bt Batch, r Result, i int, e SeqError) bool
+type Judge func(bt train.Batch, r train.Result, i int, e SeqError) bool
 
 // Within returns the paper's per-sequence test ABS(tol) (Table 11): every output at every
 // target step within tol of its target (SeqError.MaxAbs < tol).
 func Within(tol float64) Judge {
-	return func(_ Batch, _ Result, _ int, e SeqError) bool { return e.MaxAbs < tol }
+	return func(_ train.Batch, _ train.Result, _ int, e SeqError) bool { return e.MaxAbs < tol }
 }
 
 // Window holds the errors of the Size most recent training sequences and whether each was
@@ -156,7 +158,7 @@ type Window struct {
 // NewWindow returns an empty window of size sequences whose Average is by measure m.
 func NewWindow(size int, m Measure) (*Window, error) {
 	if size <= 0 {
-		return nil, errors.Errorf("train: window of %d sequences, want > 0", size)
+		return nil, errors.Errorf("criteria: window of %d sequences, want > 0", size)
 	}
 	return &Window{Size: size, Measure: m, ring: make([]SeqError, size), ok: make([]bool, size)}, nil
 }
@@ -181,7 +183,7 @@ func (w *Window) Add(e SeqError, correct bool) {
 }
 
 // Observe adds every sequence of a training step, judged by judge.
-func (w *Window) Observe(bt Batch, r Result, judge Judge) {
+func (w *Window) Observe(bt train.Batch, r train.Result, judge Judge) {
 	if len(r.Outputs) == 0 || bt.Labels != nil {
 		return // SeqErrors has none
 	}
@@ -260,7 +262,7 @@ func (w *Window) MarshalJSON() ([]byte, error) {
 func (w *Window) UnmarshalJSON(b []byte) error {
 	var st windowState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return errors.Wrap(err, "train: window")
+		return errors.Wrap(err, "criteria: window")
 	}
 	if st.Size == 0 && st.OldSize > 0 && st.Correct == nil { // the form of older checkpoints
 		st.Size = st.OldSize
@@ -273,7 +275,7 @@ func (w *Window) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if len(st.Recent) > st.Size || len(st.Correct) != len(st.Recent) {
-		return errors.Errorf("train: window: %d saved errors and %d judgements for a window of %d", len(st.Recent), len(st.Correct), st.Size)
+		return errors.Errorf("criteria: window: %d saved errors and %d judgements for a window of %d", len(st.Recent), len(st.Correct), st.Size)
 	}
 	for i, e := range st.Recent {
 		n.Add(e, st.Correct[i])
@@ -298,7 +300,7 @@ type ST3 struct {
 // are within tol of their targets.
 func NewST3(beta, tol float64, window int, m Measure) (*ST3, error) {
 	if !(beta > 0) || !(tol > 0) || window <= 0 {
-		return nil, errors.Errorf("train: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
+		return nil, errors.Errorf("criteria: ST3 needs beta > 0, tolerance > 0 and window > 0, got %v, %v, %d", beta, tol, window)
 	}
 	w, err := NewWindow(window, m)
 	if err != nil {
@@ -317,14 +319,14 @@ func (s *ST3) Met() bool {
 }
 
 // Observe adds the step's sequences and reports whether the criterion is met.
-func (s *ST3) Observe(_ int, bt Batch, r Result) (bool, error) {
+func (s *ST3) Observe(_ int, bt train.Batch, r train.Result) (bool, error) {
 	err := observe("ST3", s.Window, s.Judge, s.Tolerance, bt, r)
 	return err == nil && s.Met(), err
 }
 
 // Hook returns a training hook that feeds the criterion and stops training when it is met
 // (Until(s)).
-func (s *ST3) Hook() Hook { return Until(s) }
+func (s *ST3) Hook() train.Hook { return Until(s) }
 
 // st3State is ST3's saved form: β and the window (a tolerance or judge is configuration).
 type st3State struct {
@@ -342,10 +344,10 @@ func (s *ST3) MarshalJSON() ([]byte, error) {
 func (s *ST3) UnmarshalJSON(b []byte) error {
 	var st st3State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return errors.Wrap(err, "train: ST3")
+		return errors.Wrap(err, "criteria: ST3")
 	}
 	if st.Window == nil {
-		return errors.New("train: ST3: no window saved")
+		return errors.New("criteria: ST3: no window saved")
 	}
 	s.Beta, s.Window = st.Beta, st.Window
 	return nil
@@ -366,7 +368,7 @@ type NSeq struct {
 // a sequence being correct if all its outputs are within tol of their targets.
 func NewNSeq(n int, tol float64, window int) (*NSeq, error) {
 	if n <= 0 || !(tol > 0) || window <= 0 {
-		return nil, errors.Errorf("train: n_seq rule needs n > 0, tolerance > 0 and window > 0, got %d, %v, %d", n, tol, window)
+		return nil, errors.Errorf("criteria: n_seq rule needs n > 0, tolerance > 0 and window > 0, got %d, %v, %d", n, tol, window)
 	}
 	w, err := NewWindow(window, MeanSquared)
 	if err != nil {
@@ -380,26 +382,26 @@ func NewNSeq(n int, tol float64, window int) (*NSeq, error) {
 func (s *NSeq) Met() bool { return s.Window != nil && s.full && s.wrong < s.N }
 
 // Observe adds the step's sequences and reports whether the rule is met.
-func (s *NSeq) Observe(_ int, bt Batch, r Result) (bool, error) {
+func (s *NSeq) Observe(_ int, bt train.Batch, r train.Result) (bool, error) {
 	err := observe("n_seq rule", s.Window, s.Judge, s.Tolerance, bt, r)
 	return err == nil && s.Met(), err
 }
 
 // Hook returns a training hook that feeds the rule and stops training when it is met
 // (Until(s)).
-func (s *NSeq) Hook() Hook { return Until(s) }
+func (s *NSeq) Hook() train.Hook { return Until(s) }
 
 // observe adds a step's sequences to a window criterion's window, judged by its Judge, or by
 // Within(tol) without one. A criterion with neither, or without a window, is an error rather
 // than a criterion that is never met.
-func observe(what string, w *Window, j Judge, tol float64, bt Batch, r Result) error {
+func observe(what string, w *Window, j Judge, tol float64, bt train.Batch, r train.Result) error {
 	switch {
 	case w == nil:
-		return errors.Errorf("train: %s has no window (make it with its constructor)", what)
+		return errors.Errorf("criteria: %s has no window (make it with its constructor)", what)
 	case j == nil && tol > 0:
 		j = Within(tol)
 	case j == nil:
-		return errors.Errorf("train: %s needs a Judge or a Tolerance > 0 to tell correct sequences", what)
+		return errors.Errorf("criteria: %s needs a Judge or a Tolerance > 0 to tell correct sequences", what)
 	}
 	w.Observe(bt, r, j)
 	return nil
@@ -414,9 +416,9 @@ type Every struct {
 }
 
 // Observe runs Check if seen is a multiple of N.
-func (e Every) Observe(seen int, _ Batch, _ Result) (bool, error) {
+func (e Every) Observe(seen int, _ train.Batch, _ train.Result) (bool, error) {
 	if e.N <= 0 || e.Check == nil {
-		return false, errors.Errorf("train: Every needs N > 0 and a Check, got N = %d", e.N)
+		return false, errors.Errorf("criteria: Every needs N > 0 and a Check, got N = %d", e.N)
 	}
 	if seen%e.N != 0 {
 		return false, nil

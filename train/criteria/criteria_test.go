@@ -1,4 +1,4 @@
-package train_test
+package criteria_test
 
 import (
 	"encoding/json"
@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"github.com/lstm97/lstm97/train"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
 func TestSeqErrors(t *testing.T) {
 	bt := train.Batch{Targets: [][][]float64{{{1, 0}, {0, 0}}, nil, {{0.5, 0.5}, {1, 1}}}}
 	r := train.Result{TargetSteps: []int{0, 2}, Outputs: [][][]float64{{{0.9, 0.2}, {0, 0}}, {{0.5, 0.4}, {0.7, 1}}}}
-	got := train.SeqErrors(bt, r)
+	got := criteria.SeqErrors(bt, r)
 	// sequence 0: |d| = 0.1, 0.2, 0, 0.1; sequence 1: 0, 0, 0.3, 0
-	want := []train.SeqError{
+	want := []criteria.SeqError{
 		{MaxAbs: 0.2, SqErr: (0.01 + 0.04 + 0 + 0.01) / 4, AbsErr: 0.4 / 4},
 		{MaxAbs: 0.3, SqErr: 0.09 / 4, AbsErr: 0.3 / 4},
 	}
@@ -42,7 +43,7 @@ func TestSeqErrorsNotFinite(t *testing.T) {
 	} {
 		bt := train.Batch{Targets: [][][]float64{{{0, 0, 0}}}}
 		r := train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{tc.out}}}
-		got := train.SeqErrors(bt, r)[0].MaxAbs
+		got := criteria.SeqErrors(bt, r)[0].MaxAbs
 		if math.Float64bits(got) != math.Float64bits(tc.want) && !(math.IsNaN(got) && math.IsNaN(tc.want)) {
 			t.Errorf("%s: MaxAbs %v, want %v", tc.name, got, tc.want)
 		}
@@ -52,23 +53,23 @@ func TestSeqErrorsNotFinite(t *testing.T) {
 func TestST3OnSyntheticStreams(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		stream  func(i int) train.SeqError
+		stream  func(i int) criteria.SeqError
 		n       int
-		measure train.Measure
+		measure criteria.Measure
 		metAt   int // first i (1-based count) at which Met is true; 0 = never
 	}{
-		{"all good from the start: met when the window fills", func(int) train.SeqError { return train.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01} }, 50, train.MeanSquared, 10},
-		{"one wrong at 5: met when it leaves the window", func(i int) train.SeqError {
+		{"all good from the start: met when the window fills", func(int) criteria.SeqError { return criteria.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01} }, 50, criteria.MeanSquared, 10},
+		{"one wrong at 5: met when it leaves the window", func(i int) criteria.SeqError {
 			if i == 5 {
-				return train.SeqError{MaxAbs: 0.05, SqErr: 0.0025, AbsErr: 0.05}
+				return criteria.SeqError{MaxAbs: 0.05, SqErr: 0.0025, AbsErr: 0.05}
 			}
-			return train.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01}
-		}, 50, train.MeanSquared, 15},
-		{"correct but average too high (mae)", func(int) train.SeqError { return train.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, train.MeanAbsolute, 0},
-		{"the same stream under mse", func(int) train.SeqError { return train.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, train.MeanSquared, 10},
-		{"never correct", func(int) train.SeqError { return train.SeqError{MaxAbs: 0.5, SqErr: 0.25, AbsErr: 0.5} }, 50, train.MeanSquared, 0},
+			return criteria.SeqError{MaxAbs: 0.01, SqErr: 1e-4, AbsErr: 0.01}
+		}, 50, criteria.MeanSquared, 15},
+		{"correct but average too high (mae)", func(int) criteria.SeqError { return criteria.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, criteria.MeanAbsolute, 0},
+		{"the same stream under mse", func(int) criteria.SeqError { return criteria.SeqError{MaxAbs: 0.03, SqErr: 0.0009, AbsErr: 0.03} }, 50, criteria.MeanSquared, 10},
+		{"never correct", func(int) criteria.SeqError { return criteria.SeqError{MaxAbs: 0.5, SqErr: 0.25, AbsErr: 0.5} }, 50, criteria.MeanSquared, 0},
 	} {
-		s, err := train.NewST3(0.01, 0.04, 10, tc.measure)
+		s, err := criteria.NewST3(0.01, 0.04, 10, tc.measure)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func TestST3OnSyntheticStreams(t *testing.T) {
 			t.Errorf("%s: met at %d, want %d", tc.name, metAt, tc.metAt)
 		}
 	}
-	if _, err := train.NewST3(0, 0.04, 10, train.MeanSquared); err == nil {
+	if _, err := criteria.NewST3(0, 0.04, 10, criteria.MeanSquared); err == nil {
 		t.Error("beta 0: no error")
 	}
 }
@@ -91,24 +92,24 @@ func TestST3OnSyntheticStreams(t *testing.T) {
 // TestST3Mean: the window's mean by either measure, whichever the criterion uses, over the
 // sequences still in the window once the ring has wrapped.
 func TestST3Mean(t *testing.T) {
-	for _, m := range []train.Measure{train.MeanSquared, train.MeanAbsolute} {
-		s, err := train.NewST3(0.01, 0.04, 4, m)
+	for _, m := range []criteria.Measure{criteria.MeanSquared, criteria.MeanAbsolute} {
+		s, err := criteria.NewST3(0.01, 0.04, 4, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.Mean(train.MeanSquared); !math.IsNaN(got) {
+		if got := s.Mean(criteria.MeanSquared); !math.IsNaN(got) {
 			t.Errorf("%v: empty window's mean %v, want NaN", m, got)
 		}
 		for i := 1; i <= 6; i++ { // the window keeps 3, 4, 5, 6
 			x := float64(i)
-			s.Add(train.SeqError{MaxAbs: x, SqErr: x * x, AbsErr: x})
+			s.Add(criteria.SeqError{MaxAbs: x, SqErr: x * x, AbsErr: x})
 		}
 		for _, tc := range []struct {
-			m    train.Measure
+			m    criteria.Measure
 			want float64
 		}{
-			{train.MeanSquared, (9 + 16 + 25 + 36) / 4.0},
-			{train.MeanAbsolute, (3 + 4 + 5 + 6) / 4.0},
+			{criteria.MeanSquared, (9 + 16 + 25 + 36) / 4.0},
+			{criteria.MeanAbsolute, (3 + 4 + 5 + 6) / 4.0},
 		} {
 			if got := s.Mean(tc.m); math.Abs(got-tc.want) > 1e-12 {
 				t.Errorf("criterion by %v: Mean(%v) = %v, want %v", m, tc.m, got, tc.want)
@@ -124,12 +125,12 @@ func TestST3Mean(t *testing.T) {
 // most recent Size of them, and comes back from its JSON form with the same counts, average
 // and later behaviour.
 func TestWindowJudgesAndRestores(t *testing.T) {
-	w, err := train.NewWindow(3, train.MeanSquared)
+	w, err := criteria.NewWindow(3, criteria.MeanSquared)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, correct := range []bool{false, true, false, true} { // the window keeps the last 3
-		w.Add(train.SeqError{SqErr: float64(i + 1)}, correct)
+		w.Add(criteria.SeqError{SqErr: float64(i + 1)}, correct)
 	}
 	if w.Count() != 3 || !w.Full() || w.Wrong() != 1 || w.Average() != (2.0+3+4)/3 {
 		t.Errorf("count %d full %v wrong %d average %v, want 3 true 1 3", w.Count(), w.Full(), w.Wrong(), w.Average())
@@ -138,12 +139,12 @@ func TestWindowJudgesAndRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back train.Window
+	var back criteria.Window
 	if err := back.UnmarshalJSON(js); err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []*train.Window{w, &back} {
-		x.Add(train.SeqError{SqErr: 5}, true) // pushes out sequence 2, the correct one
+	for _, x := range []*criteria.Window{w, &back} {
+		x.Add(criteria.SeqError{SqErr: 5}, true) // pushes out sequence 2, the correct one
 	}
 	if back.Wrong() != w.Wrong() || back.Average() != w.Average() || back.Count() != w.Count() || w.Wrong() != 1 {
 		t.Errorf("restored window: wrong %d average %v count %d; original %d %v %d", back.Wrong(), back.Average(), back.Count(), w.Wrong(), w.Average(), w.Count())
@@ -153,7 +154,7 @@ func TestWindowJudgesAndRestores(t *testing.T) {
 			t.Errorf("%s: no error", bad)
 		}
 	}
-	if _, err := train.NewWindow(0, train.MeanSquared); err == nil {
+	if _, err := criteria.NewWindow(0, criteria.MeanSquared); err == nil {
 		t.Error("a window of 0: no error")
 	}
 }
@@ -164,8 +165,8 @@ func TestCriteria(t *testing.T) {
 	step := func(out float64) (train.Batch, train.Result) { // one sequence, target 0, output out
 		return train.Batch{Targets: [][][]float64{{{0}}}}, train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{{out}}}}
 	}
-	window := func() *train.Window {
-		w, err := train.NewWindow(4, train.MeanSquared)
+	window := func() *criteria.Window {
+		w, err := criteria.NewWindow(4, criteria.MeanSquared)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,24 +175,24 @@ func TestCriteria(t *testing.T) {
 	evals := 0
 	for _, tc := range []struct {
 		name   string
-		c      train.Criterion
+		c      criteria.Criterion
 		outs   []float64 // the output of each step's sequence
 		stopAt int       // the step (from 1) whose hook returns ErrStop; 0: none
 	}{
-		{"ST3: four correct with a small average", &train.ST3{Beta: 0.02, Judge: train.Within(0.2), Window: window()},
+		{"ST3: four correct with a small average", &criteria.ST3{Beta: 0.02, Judge: criteria.Within(0.2), Window: window()},
 			[]float64{0.5, 0.1, 0.1, 0.1, 0.1, 0.1}, 5},
-		{"ST3: correct but the average too high", &train.ST3{Beta: 0.001, Judge: train.Within(0.2), Window: window()},
+		{"ST3: correct but the average too high", &criteria.ST3{Beta: 0.001, Judge: criteria.Within(0.2), Window: window()},
 			[]float64{0.1, 0.1, 0.1, 0.1, 0.1}, 0},
-		{"n_seq: fewer than 2 of 4 wrong", &train.NSeq{N: 2, Judge: train.Within(0.2), Window: window()},
+		{"n_seq: fewer than 2 of 4 wrong", &criteria.NSeq{N: 2, Judge: criteria.Within(0.2), Window: window()},
 			[]float64{0.5, 0.5, 0.1, 0.1, 0.1}, 5},
-		{"n_seq: 2 of 4 wrong is not fewer than 2", &train.NSeq{N: 2, Judge: train.Within(0.2), Window: window()},
+		{"n_seq: 2 of 4 wrong is not fewer than 2", &criteria.NSeq{N: 2, Judge: criteria.Within(0.2), Window: window()},
 			[]float64{0.5, 0.5, 0.1, 0.1}, 0},
-		{"every 3 sequences, met at the second evaluation", train.Every{N: 3, Check: func(seen int) (bool, error) {
+		{"every 3 sequences, met at the second evaluation", criteria.Every{N: 3, Check: func(seen int) (bool, error) {
 			evals++
 			return seen >= 6, nil
 		}}, []float64{1, 1, 1, 1, 1, 1, 1}, 6},
 	} {
-		hook, stopped := train.Until(tc.c), 0
+		hook, stopped := criteria.Until(tc.c), 0
 		for i, out := range tc.outs {
 			bt, r := step(out)
 			err := hook(i+1, bt, r)
@@ -210,7 +211,7 @@ func TestCriteria(t *testing.T) {
 	if evals != 2 {
 		t.Errorf("the evaluated criterion was checked %d times in 6 sequences, want 2 (at 3 and 6)", evals)
 	}
-	if _, err := (train.Every{N: 0}).Observe(1, train.Batch{}, train.Result{}); err == nil {
+	if _, err := (criteria.Every{N: 0}).Observe(1, train.Batch{}, train.Result{}); err == nil {
 		t.Error("Every with N = 0: no error")
 	}
 }
@@ -220,11 +221,11 @@ func TestCriteria(t *testing.T) {
 // each saved sequence by the saved tolerance.
 func TestWindowReadsOlderCheckpoints(t *testing.T) {
 	old := `{"beta":1e308,"tolerance":1e-300,"window":3,"measure":1,"recent":[{"max_abs":1,"sq":0.25,"abs":0.5},{"max_abs":0,"sq":0.01,"abs":0.1}]}`
-	var w train.Window
+	var w criteria.Window
 	if err := w.UnmarshalJSON([]byte(old)); err != nil {
 		t.Fatal(err)
 	}
-	if w.Size != 3 || w.Count() != 2 || w.Wrong() != 1 || w.Measure != train.MeanAbsolute || math.Abs(w.Average()-0.3) > 1e-15 {
+	if w.Size != 3 || w.Count() != 2 || w.Wrong() != 1 || w.Measure != criteria.MeanAbsolute || math.Abs(w.Average()-0.3) > 1e-15 {
 		t.Errorf("size %d count %d wrong %d measure %v average %v; want 3, 2, 1, mae, 0.3", w.Size, w.Count(), w.Wrong(), w.Measure, w.Average())
 	}
 }
@@ -232,18 +233,18 @@ func TestWindowReadsOlderCheckpoints(t *testing.T) {
 // TestST3State: an ST3 saves β and its window and comes back with both, keeping its tolerance;
 // a criterion without a window or without a way to judge is an error, not one never met.
 func TestST3State(t *testing.T) {
-	s, err := train.NewST3(0.02, 0.04, 3, train.MeanSquared)
+	s, err := criteria.NewST3(0.02, 0.04, 3, criteria.MeanSquared)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, x := range []float64{0.1, 0.01, 0.01} {
-		s.Add(train.SeqError{MaxAbs: x, SqErr: x * x})
+		s.Add(criteria.SeqError{MaxAbs: x, SqErr: x * x})
 	}
 	js, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := train.NewST3(0.5, 0.04, 1, train.MeanSquared)
+	back, err := criteria.NewST3(0.5, 0.04, 1, criteria.MeanSquared)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestST3State(t *testing.T) {
 	if back.Beta != 0.02 || back.Count() != 3 || back.Wrong() != 1 || back.Average() != s.Average() || back.Tolerance != 0.04 {
 		t.Errorf("restored ST3: beta %v count %d wrong %d average %v tolerance %v", back.Beta, back.Count(), back.Wrong(), back.Average(), back.Tolerance)
 	}
-	var zero train.ST3
+	var zero criteria.ST3
 	if zero.Met() {
 		t.Error("a zero ST3 is met")
 	}
@@ -261,11 +262,19 @@ func TestST3State(t *testing.T) {
 	if _, err := zero.Observe(1, bt, r); err == nil || !strings.Contains(err.Error(), "no window") {
 		t.Errorf("zero ST3: err = %v, want one saying it has no window", err)
 	}
-	w, _ := train.NewWindow(2, train.MeanSquared)
-	if _, err := (&train.NSeq{N: 1, Window: w}).Observe(1, bt, r); err == nil || !strings.Contains(err.Error(), "needs a Judge or a Tolerance") {
+	w, _ := criteria.NewWindow(2, criteria.MeanSquared)
+	if _, err := (&criteria.NSeq{N: 1, Window: w}).Observe(1, bt, r); err == nil || !strings.Contains(err.Error(), "needs a Judge or a Tolerance") {
 		t.Errorf("n_seq without a judge: err = %v", err)
 	}
-	if _, err := train.NewNSeq(0, 0.04, 10); err == nil {
+	if _, err := criteria.NewNSeq(0, 0.04, 10); err == nil {
 		t.Error("n_seq with n = 0: no error")
+	}
+}
+
+func TestSeqErrorsOfLabels(t *testing.T) {
+	bt := train.Batch{Symbols: [][]int{{0}}, Alphabet: 2, Labels: [][]int{{1}}, Classes: 2}
+	r := train.Result{TargetSteps: []int{0}, Outputs: [][][]float64{{{0.3, 0.7}}}}
+	if got := criteria.SeqErrors(bt, r); got != nil {
+		t.Errorf("SeqErrors of a label batch: %v, want nil", got)
 	}
 }

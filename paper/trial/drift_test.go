@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/layers"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train"
 )
 
@@ -63,13 +64,13 @@ func handStates(t *testing.T, ps *graph.ParamSet, cfg layers.Config, inputs [][]
 func TestDriftStatesMatchTheEquations(t *testing.T) {
 	for _, tc := range []struct {
 		id string
-		v  Variant
+		v  paper.Variant
 	}{
-		{"6a", Variant{}},
-		{"2c", Variant{P: 5, Q: 5}}, // its sequences come as symbols
+		{"6a", paper.Variant{}},
+		{"2c", paper.Variant{P: 5, Q: 5}}, // its sequences come as symbols
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			s, err := Lookup(tc.id, tc.v)
+			s, err := paper.Lookup(tc.id, tc.v)
 			if err != nil {
 				t.Fatal(err)
 			}

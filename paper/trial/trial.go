@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"encoding/json"
@@ -14,75 +14,35 @@ import (
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/online"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
+	"github.com/lstm97/lstm97/train/criteria"
 )
 
 // Options configures a trial beyond its spec.
 type Options struct {
 	Seed        int64
-	Max         int           // overrides Spec.Max when > 0
-	Optimizer   string        // "" or "sgd": the paper's plain gradient descent
-	Measure     train.Measure // what ST3's average training error means (docs/paper.md, "Readings")
-	Progress    time.Duration // progress lines on Log (0: none)
-	Log         io.Writer     // progress; nil: none
-	Name        string        // how Log's lines name the run ("": the experiment ID)
-	Metrics     io.Writer     // JSON Lines of the learning curve; nil: none
-	Every       int           // overrides Spec.Every when > 0
-	Test        int           // test sequences after success: 0 means Spec.Test, < 0 none
-	Drift       int           // > 0: measure the trained net's state drift on this many sequences
+	Max         int              // overrides paper.Spec.Max when > 0
+	Optimizer   string           // "" or "sgd": the paper's plain gradient descent
+	Measure     criteria.Measure // what ST3's average training error means (docs/paper.md, "Readings")
+	Progress    time.Duration    // progress lines on Log (0: none)
+	Log         io.Writer        // progress; nil: none
+	Name        string           // how Log's lines name the run ("": the experiment ID)
+	Metrics     io.Writer        // JSON Lines of the learning curve; nil: none
+	Every       int              // overrides paper.Spec.Every when > 0
+	Test        int              // test sequences after success: 0 means paper.Spec.Test, < 0 none
+	Drift       int              // > 0: measure the trained net's state drift on this many sequences
 	Checkpoints checkpoint.Policy
-}
-
-// Result is one trial's outcome, printed as the final JSON line of the examples.
-type Result struct {
-	Experiment string  `json:"experiment"`
-	Title      string  `json:"title"`
-	Seed       int64   `json:"seed"`
-	Success    bool    `json:"success"`
-	Sequences  int     `json:"sequences"`
-	Weights    int     `json:"weights"`
-	TestSeqs   int     `json:"test_sequences"`
-	TestWrong  int     `json:"test_wrong"`
-	TestMSE    float64 `json:"test_mse"`
-	TestMAE    float64 `json:"test_mae"`
-	// TestWrongSide (Exp. 3 only) counts the test sequences whose output is on the wrong side
-	// of 0.5, i.e. points to the wrong class: another reading of Tables 4-6's "fraction
-	// misclassified" than TestWrong's (Correct: absolute error below 0.2, or 0.1 in 3c), which
-	// counts a 3b net that outputs the class probability as wrong also where it is merely
-	// unsure (docs/notes.md).
-	TestWrongSide *int `json:"test_wrong_side,omitempty"`
-	// Seconds is the trial's wall time; for a trial resumed from a checkpoint, the sum over
-	// its runs (each counted up to its last checkpoint).
-	Seconds float64 `json:"seconds"`
-	Drift   *Drift  `json:"drift,omitempty"` // the trained net's, with Options.Drift
-	// CellAdded is the number of sequences after which the memory cell was added (Spec.Construct).
-	CellAdded int `json:"cell_added,omitempty"`
-}
-
-// CurvePoint is one line of a trial's learning curve (Options.Metrics writes them as JSON Lines, one
-// every 1000 sequences and one at the sequence of success).
-type CurvePoint struct {
-	Sequences   int     `json:"sequences"`
-	TrainMSE    float64 `json:"train_mse"`
-	TrainWrong  int     `json:"wrong_in_window"`
-	Window      int     `json:"window"`
-	Criterion   string  `json:"criterion"`
-	CriterionOK bool    `json:"criterion_met"`
-	// The L2 norms of the updates' gradients since the previous line (before any clipping):
-	// their mean, the largest, and the sequence whose update it was. Absent if there was none.
-	GradNormMean  *float64 `json:"grad_norm_mean,omitempty"`
-	GradNormMax   *float64 `json:"grad_norm_max,omitempty"`
-	GradNormMaxAt *int     `json:"grad_norm_max_at,omitempty"`
 }
 
 // state is what a checkpoint keeps besides weights, optimizer and random sources.
 type state struct {
-	Window    *train.Window   `json:"window"`
-	Evals     int             `json:"evals"`
-	Construct *constructState `json:"construct,omitempty"`
+	Window    *criteria.Window `json:"window"`
+	Evals     int              `json:"evals"`
+	Construct *constructState  `json:"construct,omitempty"`
 	// Seconds is the trial's wall time up to the checkpoint, over all its runs, so that a
-	// resumed trial reports its whole time (Result.Seconds).
+	// resumed trial reports its whole time (paper.Result.Seconds).
 	Seconds float64 `json:"seconds,omitempty"`
 }
 
@@ -114,7 +74,7 @@ func Saved(dir string) (sequences int, seconds float64, err error) {
 // from the training set (stacked: its batches, made once). It keeps the last example, whose
 // correctness the trial judges.
 type examples struct {
-	spec    *Spec
+	spec    *paper.Spec
 	rng     *rand.Rand
 	set     []datasets.Example
 	stacked []stacked // set's examples with their batches
@@ -137,9 +97,9 @@ func (e *examples) Next() (train.Batch, error) {
 	return train.Stack(e.drawn.Sequence)
 }
 
-// trial is one running trial: its spec, options, trainer, data and the state a checkpoint keeps.
-type trial struct {
-	s       *Spec
+// runner is one running trial: its spec, options, trainer, data and the state a checkpoint keeps.
+type runner struct {
+	s       *paper.Spec
 	o       Options
 	name    string // how log lines name it
 	every   int
@@ -165,21 +125,21 @@ type trial struct {
 	before float64
 }
 
-// RunTrial trains one network of spec s to its stopping criterion (or s.Max sequences) and
-// tests it. It is Trainer.Run with hooks: the construction of Exps. 2a/2b, the spec's stopping
-// criterion (Until), the learning curve, progress lines and checkpoints. When interrupted
-// (checkpoint.ErrInterrupted) it saves a checkpoint if o.Checkpoints has a directory and
-// returns the sequences trained so far in Result.Sequences.
-func RunTrial(s *Spec, o Options) (Result, error) {
-	res := Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
+// Run trains one network of spec s to its stopping criterion (or s.Max sequences) and tests
+// it. It is train.Trainer.Run with hooks: the construction of Exps. 2a/2b, the spec's stopping
+// criterion (criteria.Until), the learning curve, progress lines and checkpoints. When
+// interrupted (checkpoint.ErrInterrupted) it saves a checkpoint if o.Checkpoints has a
+// directory and returns the sequences trained so far in paper.Result.Sequences.
+func Run(s *paper.Spec, o Options) (paper.Result, error) {
+	res := paper.Result{Experiment: s.ID, Title: s.Title, Seed: o.Seed}
 	max := s.Max
 	if o.Max > 0 {
 		max = o.Max
 	}
 	if max <= 0 {
-		return res, errors.Errorf("paper: experiment %s: a limit of %d sequences (Spec.Max), want > 0", s.ID, max)
+		return res, errors.Errorf("trial: experiment %s: a limit of %d sequences (Spec.Max), want > 0", s.ID, max)
 	}
-	t, err := newTrial(s, o)
+	t, err := newRunner(s, o)
 	if err != nil {
 		return res, err
 	}
@@ -190,7 +150,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	}
 	saveHook, stopSignals := o.Checkpoints.Hook(t.ck)
 	defer stopSignals()
-	hooks := []train.Hook{t.construct, train.Until(t.observing(crit)), t.curve, t.progress(), func(seen int, bt train.Batch, r train.Result) error {
+	hooks := []train.Hook{t.construct, criteria.Until(t.observing(crit)), t.curve, t.progress(), func(seen int, bt train.Batch, r train.Result) error {
 		if o.Checkpoints.Dir != "" { // the time a checkpoint saves (none without a directory)
 			t.st.Seconds = t.elapsed()
 		}
@@ -221,7 +181,7 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 		res.CellAdded = t.st.Construct.Added
 	}
 	if t.success {
-		if err := s.test(t.tr, t.testN(), t.testRng, &res); err != nil {
+		if err := test(s, t.tr, t.testN(), t.testRng, &res); err != nil {
 			return res, err
 		}
 	}
@@ -236,16 +196,16 @@ func RunTrial(s *Spec, o Options) (Result, error) {
 	return res, nil
 }
 
-// newTrial checks the options, makes the trainer, the data and test sources, and restores a
+// newRunner checks the options, makes the trainer, the data and test sources, and restores a
 // checkpoint if the options ask for one.
-func newTrial(s *Spec, o Options) (*trial, error) {
-	t := &trial{s: s, o: o, name: o.Name, every: s.Every, start: time.Now()}
+func newRunner(s *paper.Spec, o Options) (*runner, error) {
+	t := &runner{s: s, o: o, name: o.Name, every: s.Every, start: time.Now()}
 	switch {
 	case o.Every < 0 || o.Max < 0:
-		return nil, errors.Errorf("paper: experiment %s: Every %d, Max %d: want numbers of sequences (0: the experiment's)", s.ID, o.Every, o.Max)
-	case o.Every > 0 && s.Stop != StopEval:
-		return nil, errors.Errorf("paper: experiment %s checks its criterion after every sequence; Every %d applies only to evaluated criteria (experiments %s)",
-			s.ID, o.Every, strings.Join(AppliesTo["every"], ", "))
+		return nil, errors.Errorf("trial: experiment %s: Every %d, Max %d: want numbers of sequences (0: the experiment's)", s.ID, o.Every, o.Max)
+	case o.Every > 0 && s.Stop != paper.StopEval:
+		return nil, errors.Errorf("trial: experiment %s checks its criterion after every sequence; Every %d applies only to evaluated criteria (experiments %s)",
+			s.ID, o.Every, strings.Join(paper.AppliesTo["every"], ", "))
 	case o.Every > 0:
 		t.every = o.Every
 	}
@@ -256,7 +216,7 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 	if name == "" {
 		name = "sgd"
 	}
-	opt, err := s.optimizer(name)
+	opt, err := newOptimizer(s, name)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +232,7 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 	cfg := train.TrainerConfig{Model: layers.Net(s.Net), Optimizer: opt, Seed: o.Seed, MaxPrograms: MaxPrograms}
 	if s.PerStep {
 		if name != "sgd" {
-			return nil, errors.Errorf("paper: experiment %s: the per-step learner changes the weights by the paper's rule (plain gradient descent), not by %s", s.ID, name)
+			return nil, errors.Errorf("trial: experiment %s: the per-step learner changes the weights by the paper's rule (plain gradient descent), not by %s", s.ID, name)
 		}
 		bl := &online.BatchLearner{Config: online.Config{Net: s.Net, LR: s.LR, Mode: online.PerStep}}
 		if t.held != nil {
@@ -290,21 +250,21 @@ func newTrial(s *Spec, o Options) (*trial, error) {
 	return t, nil
 }
 
-// optimizer returns the named optimizer at the spec's learning rate, with its gradient
+// newOptimizer returns the named optimizer at the spec's learning rate, with its gradient
 // clipping (none for the paper's rows).
-func (s *Spec) optimizer(name string) (train.Optimizer, error) {
+func newOptimizer(s *paper.Spec, name string) (train.Optimizer, error) {
 	return optim.New(name, s.LR, optim.Clip{Norm: s.ClipNorm})
 }
 
 // setUp draws the trial's sets, makes its window and restores its checkpoint.
-func (t *trial) setUp(optimizer string) error {
+func (t *runner) setUp(optimizer string) error {
 	s, o := t.s, t.o
 	dataSrc, testSrc := datasets.NewSource(o.Seed+1_000_003), datasets.NewSource(o.Seed+2_000_003)
 	t.data = &examples{spec: s, rng: rand.New(dataSrc)}
 	t.testRng = rand.New(testSrc)
 	var err error
-	if s.reber != nil { // Exp. 1: 256 training and 256 distinct test strings per trial
-		if t.data.set, t.testSet, err = s.reber.Sets(t.testRng, 256, 256); err != nil {
+	if s.Reber != nil { // Exp. 1: 256 training and 256 distinct test strings per trial
+		if t.data.set, t.testSet, err = s.Reber.Sets(t.testRng, 256, 256); err != nil {
 			return err
 		}
 		if t.data.stacked, err = stackAll(t.data.set); err != nil {
@@ -314,8 +274,8 @@ func (t *trial) setUp(optimizer string) error {
 			return err
 		}
 	}
-	if s.st1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
-		if t.testSet, err = s.drawST1(t.testRng); err != nil {
+	if s.ST1() && !s.FreshTestSets { // Exp. 3: the ST1/ST2 test set, one per trial
+		if t.testSet, err = drawST1(s, t.testRng); err != nil {
 			return err
 		}
 	}
@@ -323,7 +283,7 @@ func (t *trial) setUp(optimizer string) error {
 	if window == 0 {
 		window = 2000
 	}
-	if t.st.Window, err = train.NewWindow(window, o.Measure); err != nil {
+	if t.st.Window, err = criteria.NewWindow(window, o.Measure); err != nil {
 		return err
 	}
 	t.ck = checkpoint.State{Trainer: t.tr, RNGs: map[string]*datasets.Source{"train": dataSrc, "test": testSrc}, Extra: &t.st,
@@ -354,7 +314,7 @@ func (t *trial) setUp(optimizer string) error {
 		if err := t.tr.Build(shape); err != nil { // creates the parameters of a fresh run
 			return err
 		}
-		if err := s.Construct.start(t.tr.Params(), t.st.Construct, t.held); err != nil {
+		if err := startConstruction(s.Construct, t.tr.Params(), t.st.Construct, t.held); err != nil {
 			return err
 		}
 	}
@@ -362,10 +322,10 @@ func (t *trial) setUp(optimizer string) error {
 }
 
 // elapsed is the trial's wall time over all its runs.
-func (t *trial) elapsed() float64 { return t.before + time.Since(t.start).Seconds() }
+func (t *runner) elapsed() float64 { return t.before + time.Since(t.start).Seconds() }
 
 // testN is the number of test sequences after success.
-func (t *trial) testN() int {
+func (t *runner) testN() int {
 	switch {
 	case t.o.Test > 0:
 		return t.o.Test
@@ -375,36 +335,36 @@ func (t *trial) testN() int {
 	return t.s.Test
 }
 
-// judge is the spec's per-sequence correctness as a train.Judge, for the trial's batches of
+// judge is the spec's per-sequence correctness as a criteria.Judge, for the trial's batches of
 // one: it judges the example just drawn.
-func (t *trial) judge(_ train.Batch, r train.Result, i int, _ train.SeqError) bool {
+func (t *runner) judge(_ train.Batch, r train.Result, i int, _ criteria.SeqError) bool {
 	t.outs = outputsOf(t.outs[:0], r, i)
 	return t.s.Correct(*t.data.last, t.outs)
 }
 
 // criterion is the spec's stopping criterion over the trial's window: ST3(β), the n_seq rule,
 // or an evaluation every t.every sequences (Reber sets, ST1/ST2, ABS).
-func (t *trial) criterion() (train.Criterion, error) {
+func (t *runner) criterion() (criteria.Criterion, error) {
 	s := t.s
 	switch s.Stop {
-	case StopST3:
-		return &train.ST3{Beta: s.Beta, Judge: t.judge, Window: t.st.Window}, nil
-	case StopNSeq:
-		return &train.NSeq{N: s.NSeq, Judge: t.judge, Window: t.st.Window}, nil
-	case StopEval:
-		return train.Every{N: t.every, Check: func(int) (bool, error) {
+	case paper.StopST3:
+		return &criteria.ST3{Beta: s.Beta, Judge: t.judge, Window: t.st.Window}, nil
+	case paper.StopNSeq:
+		return &criteria.NSeq{N: s.NSeq, Judge: t.judge, Window: t.st.Window}, nil
+	case paper.StopEval:
+		return criteria.Every{N: t.every, Check: func(int) (bool, error) {
 			t.st.Evals++
-			return s.evaluate(t.tr, t.evalChunks, t.testSet, t.testRng, &t.outs)
+			return evaluate(s, t.tr, t.evalChunks, t.testSet, t.testRng, &t.outs)
 		}}, nil
 	}
-	return nil, errors.Errorf("paper: experiment %s: unknown stopping criterion %q", s.ID, s.Stop)
+	return nil, errors.Errorf("trial: experiment %s: unknown stopping criterion %q", s.ID, s.Stop)
 }
 
 // observing wraps c: the trial's window sees every sequence (ST3 and n_seq feed it themselves;
 // for evaluated criteria it only draws the learning curve and the progress lines), and a met
 // criterion is recorded.
-func (t *trial) observing(c train.Criterion) train.Criterion {
-	evaluated := t.s.Stop == StopEval // ST3 and n_seq feed the window themselves
+func (t *runner) observing(c criteria.Criterion) criteria.Criterion {
+	evaluated := t.s.Stop == paper.StopEval // ST3 and n_seq feed the window themselves
 	return criterionFunc(func(seen int, bt train.Batch, r train.Result) (bool, error) {
 		if evaluated {
 			t.st.Window.Observe(bt, r, t.judge)
@@ -415,7 +375,7 @@ func (t *trial) observing(c train.Criterion) train.Criterion {
 	})
 }
 
-// criterionFunc is a train.Criterion from a function.
+// criterionFunc is a criteria.Criterion from a function.
 type criterionFunc func(seen int, bt train.Batch, r train.Result) (bool, error)
 
 func (f criterionFunc) Observe(seen int, bt train.Batch, r train.Result) (bool, error) {
@@ -423,12 +383,12 @@ func (f criterionFunc) Observe(seen int, bt train.Batch, r train.Result) (bool, 
 }
 
 // construct is the hook of Exps. 2a/2b's sequential construction.
-func (t *trial) construct(seen int, bt train.Batch, r train.Result) error {
+func (t *runner) construct(seen int, bt train.Batch, r train.Result) error {
 	if t.s.Construct == nil {
 		return nil
 	}
-	e := train.SeqErrors(bt, r)[0]
-	added, err := t.s.Construct.observe(e.SqErr, seen, t.o.Seed, t.tr.Params(), t.st.Construct, t.held)
+	e := criteria.SeqErrors(bt, r)[0]
+	added, err := observeConstruction(t.s.Construct, e.SqErr, seen, t.o.Seed, t.tr.Params(), t.st.Construct, t.held)
 	if added && t.o.Log != nil {
 		fmt.Fprintf(t.o.Log, "  %s: the error stopped decreasing; memory cell added after %d sequences\n", t.name, seen)
 	}
@@ -436,7 +396,7 @@ func (t *trial) construct(seen int, bt train.Batch, r train.Result) error {
 }
 
 // curve is the hook that writes a line of the learning curve every 1000 sequences.
-func (t *trial) curve(seen int, _ train.Batch, _ train.Result) error {
+func (t *runner) curve(seen int, _ train.Batch, _ train.Result) error {
 	if t.o.Metrics == nil || seen-t.lastLine < 1000 {
 		return nil
 	}
@@ -444,9 +404,9 @@ func (t *trial) curve(seen int, _ train.Batch, _ train.Result) error {
 }
 
 // writeMetric writes the learning curve's line at seen sequences.
-func (t *trial) writeMetric(seen int) error {
+func (t *runner) writeMetric(seen int) error {
 	w := t.st.Window
-	m := CurvePoint{Sequences: seen, TrainMSE: w.Mean(train.MeanSquared), TrainWrong: w.Wrong(), Window: w.Count(),
+	m := paper.CurvePoint{Sequences: seen, TrainMSE: w.Mean(criteria.MeanSquared), TrainWrong: w.Wrong(), Window: w.Count(),
 		Criterion: t.s.Stop, CriterionOK: t.success}
 	if mean, max, at, ok := t.meter.Take(seen); ok {
 		m.GradNormMean, m.GradNormMax, m.GradNormMaxAt = &mean, &max, &at
@@ -456,7 +416,7 @@ func (t *trial) writeMetric(seen int) error {
 }
 
 // progress returns the hook that prints a progress line every Options.Progress.
-func (t *trial) progress() train.Hook {
+func (t *runner) progress() train.Hook {
 	lastLog, runStart, runFrom := time.Now(), time.Now(), t.tr.Seen() // the rate counts this run's sequences only
 	calls := 0
 	return func(seen int, _ train.Batch, _ train.Result) error {
@@ -469,7 +429,7 @@ func (t *trial) progress() train.Hook {
 		lastLog = time.Now()
 		w := t.st.Window
 		fmt.Fprintf(t.o.Log, "  %s: %9d sequences  %6.0f seq/s  window MSE %.5f  wrong in window %4d/%d\n", t.name, seen,
-			float64(seen-runFrom)/time.Since(runStart).Seconds(), w.Mean(train.MeanSquared), w.Wrong(), w.Count())
+			float64(seen-runFrom)/time.Since(runStart).Seconds(), w.Mean(criteria.MeanSquared), w.Wrong(), w.Count())
 		return nil
 	}
 }

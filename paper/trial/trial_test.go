@@ -1,4 +1,4 @@
-package paper
+package trial
 
 import (
 	"bytes"
@@ -19,13 +19,14 @@ import (
 	"github.com/lstm97/lstm97/graph/vm"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
+	"github.com/lstm97/lstm97/paper"
 	"github.com/lstm97/lstm97/train"
 	"github.com/lstm97/lstm97/train/checkpoint"
 )
 
-// only returns v without the knobs that experiment id does not have (AppliesTo), which Lookup
-// would refuse, so that one variant can shorten the sequences of several experiments.
-func only(id string, v Variant) Variant {
+// only returns v without the knobs that experiment id does not have (paper.AppliesTo), which
+// paper.Lookup would refuse, so that one variant can shorten the sequences of several experiments.
+func only(id string, v paper.Variant) paper.Variant {
 	for _, f := range []struct {
 		flag string
 		zero func()
@@ -35,7 +36,7 @@ func only(id string, v Variant) Variant {
 		{"per-step", func() { v.PerStep = false }},
 		{"fresh-test-sets", func() { v.FreshTestSets = false }},
 	} {
-		if !Applies(f.flag, id) {
+		if !paper.Applies(f.flag, id) {
 			f.zero()
 		}
 	}
@@ -45,7 +46,7 @@ func only(id string, v Variant) Variant {
 // every returns n for an experiment with an evaluated criterion, and 0 (Options.Every's "the
 // experiment's own") for one that checks its criterion after every sequence.
 func every(id string, n int) int {
-	if Applies("every", id) {
+	if paper.Applies("every", id) {
 		return n
 	}
 	return 0
@@ -53,24 +54,24 @@ func every(id string, n int) int {
 
 // TestEveryExperimentRuns runs a few hundred sequences of every experiment's default row.
 func TestEveryExperimentRuns(t *testing.T) {
-	for _, id := range IDs {
+	for _, id := range paper.IDs {
 		t.Run(id, func(t *testing.T) {
-			s, err := Lookup(id, only(id, Variant{P: 10, T: 20}))
+			s, err := paper.Lookup(id, only(id, paper.Variant{P: 10, T: 20}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if def, _ := Lookup(id, Variant{}); def.Paper.Sequences == 0 {
+			if def, _ := paper.Lookup(id, paper.Variant{}); def.Paper.Sequences == 0 {
 				t.Errorf("no paper row for the default of %s", id)
 			}
 			var metrics bytes.Buffer
-			r, err := RunTrial(s, Options{Seed: 1, Max: 300, Every: every(id, 100), Metrics: &metrics, Test: 20})
+			r, err := Run(s, Options{Seed: 1, Max: 300, Every: every(id, 100), Metrics: &metrics, Test: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.Sequences < 100 || r.Sequences > 300 || r.Weights == 0 {
 				t.Errorf("result %+v", r)
 			}
-			var m CurvePoint
+			var m paper.CurvePoint
 			if err := json.Unmarshal(bytes.SplitN(metrics.Bytes(), []byte("\n"), 2)[0], &m); err != nil && metrics.Len() > 0 {
 				t.Errorf("metrics line: %v", err)
 			}
@@ -80,11 +81,11 @@ func TestEveryExperimentRuns(t *testing.T) {
 
 func TestWeightCountsOfDefaultRows(t *testing.T) {
 	for id, want := range map[string]int{"1": 276, "2a": 10504, "2c": 664, "3a": 102, "4": 93, "5": 93, "6a": 156, "6b": 308} {
-		s, err := Lookup(id, Variant{})
+		s, err := paper.Lookup(id, paper.Variant{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: every(id, 1000), Test: -1})
+		r, err := Run(s, Options{Seed: 1, Max: 1, Every: every(id, 1000), Test: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,23 +93,11 @@ func TestWeightCountsOfDefaultRows(t *testing.T) {
 			t.Errorf("experiment %s: %d weights, want %d (Table 10)", id, r.Weights, want)
 		}
 	}
-	if _, err := Lookup("7", Variant{}); err == nil {
-		t.Error("experiment 7 accepted")
-	}
-	if _, err := Lookup("1", Variant{Blocks: 5}); err == nil {
-		t.Error("5 blocks accepted for experiment 1")
-	}
-	if s, err := Lookup("1", Variant{FullGradient: true}); err != nil || !s.Net.LSTM.FullGradient || !strings.HasSuffix(s.Title, ", full gradient") {
-		t.Errorf("full gradient variant: %v", err)
-	}
-	if _, err := Lookup("2a", Variant{CellsOnlyRecurrence: true}); err == nil {
-		t.Error("cells-only recurrence accepted for 2a, which has no recurrence")
-	}
-	s, err := Lookup("2c", Variant{CellsOnlyRecurrence: true})
+	s, err := paper.Lookup("2c", paper.Variant{CellsOnlyRecurrence: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := RunTrial(s, Options{Seed: 1, Max: 1, Every: 1000, Test: -1})
+	r, err := Run(s, Options{Seed: 1, Max: 1, Every: 1000, Test: -1})
 	if err != nil || r.Weights != 640 { // 6 units · (104 inputs + 2 cells) + 2 · 2 output weights
 		t.Errorf("2c, cells-only recurrence: %d weights (%v), want 640", r.Weights, err)
 	}
@@ -123,12 +112,12 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	}{{"6a", false, false}, {"2c", false, false}, {"3a", false, false}, {"1", false, false}, {"3b", true, false},
 		{"1", false, true}, {"2a", false, true}} {
 		t.Run(fmt.Sprintf("%s/fresh=%v/perStep=%v", tc.id, tc.fresh, tc.perStep), func(t *testing.T) {
-			s, err := Lookup(tc.id, only(tc.id, Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh, PerStep: tc.perStep}))
+			s, err := paper.Lookup(tc.id, only(tc.id, paper.Variant{P: 10, Q: 10, T: 20, FreshTestSets: tc.fresh, PerStep: tc.perStep}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			run := func(dir string, max int, resume bool) Result {
-				r, err := RunTrial(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: every(tc.id, 400),
+			run := func(dir string, max int, resume bool) paper.Result {
+				r, err := Run(s, Options{Seed: 4, Max: max, Test: -1, Drift: 3, Every: every(tc.id, 400),
 					Checkpoints: checkpoint.Policy{Dir: dir, Every: 1000, Resume: resume}})
 				if err != nil {
 					t.Fatal(err)
@@ -156,13 +145,13 @@ func TestResumeIsBitIdentical(t *testing.T) {
 // TestResumedTrialTime: a resumed trial's time includes its earlier runs' (Result.Seconds),
 // read from the checkpoint; here an earlier run of a million seconds, written into it.
 func TestResumedTrialTime(t *testing.T) {
-	s, err := Lookup("6a", Variant{})
+	s, err := paper.Lookup("6a", paper.Variant{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	run := func(resume bool) Result {
-		r, err := RunTrial(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: resume}})
+	run := func(resume bool) paper.Result {
+		r, err := Run(s, Options{Seed: 1, Max: 200, Test: -1, Checkpoints: checkpoint.Policy{Dir: dir, Resume: resume}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +203,7 @@ func TestST1Tolerance(t *testing.T) {
 		{"3b", 5, true}, {"3b", 6, false},
 		{"3c", 0, true}, {"3c", 1, false},
 	} {
-		s, err := Lookup(tc.id, Variant{T: 20, N: 1})
+		s, err := paper.Lookup(tc.id, paper.Variant{T: 20, N: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +220,7 @@ func TestST1Tolerance(t *testing.T) {
 		calls := 0
 		s.Correct = func(datasets.Example, [][]float64) bool { calls++; return calls > tc.k }
 		s.Beta = math.Inf(1)
-		got, err := s.evaluate(tr, nil, test, rng, nil)
+		got, err := evaluate(s, tr, nil, test, rng, nil)
 		if err != nil || got != tc.want {
 			t.Errorf("%s with %d of %d misclassified: ST1 %v (%v), want %v", tc.id, tc.k, len(test), got, err, tc.want)
 		}
@@ -244,13 +233,13 @@ func TestST1Tolerance(t *testing.T) {
 // replaced by one that records the first input of each sequence it judges.
 func TestFreshTestSets(t *testing.T) {
 	for _, fresh := range []bool{false, true} {
-		s, err := Lookup("3b", Variant{T: 20, N: 1, FreshTestSets: fresh})
+		s, err := paper.Lookup("3b", paper.Variant{T: 20, N: 1, FreshTestSets: fresh})
 		if err != nil {
 			t.Fatal(err)
 		}
 		s.EvalN = 8
 		tr := newTrainer(t, s, 1)
-		set, err := s.drawST1(rand.New(rand.NewSource(7)))
+		set, err := drawST1(s, rand.New(rand.NewSource(7)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +252,7 @@ func TestFreshTestSets(t *testing.T) {
 					firsts = append(firsts, ex.Inputs[0][0])
 					return true
 				}
-				if _, err := s.evaluate(tr, nil, set, rng, nil); err != nil {
+				if _, err := evaluate(s, tr, nil, set, rng, nil); err != nil {
 					t.Fatal(err)
 				}
 				seen = append(seen, firsts)
@@ -294,7 +283,7 @@ func TestFreshTestSets(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"1", "2a", "2c", "4", "5", "6a"} {
-		if _, err := Lookup(id, Variant{FreshTestSets: true}); err == nil {
+		if _, err := paper.Lookup(id, paper.Variant{FreshTestSets: true}); err == nil {
 			t.Errorf("experiment %s accepted FreshTestSets, which only experiment 3 has", id)
 		}
 	}
@@ -308,11 +297,11 @@ func TestFreshTestSetsEndTheWait(t *testing.T) {
 	for _, fresh := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fresh=%v", fresh), func(t *testing.T) {
 			t.Parallel()
-			s, err := Lookup("3b", Variant{T: 100, N: 1, FreshTestSets: fresh})
+			s, err := paper.Lookup("3b", paper.Variant{T: 100, N: 1, FreshTestSets: fresh})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := RunTrial(s, Options{Seed: 2, Max: 30000, Test: -1})
+			res, err := Run(s, Options{Seed: 2, Max: 30000, Test: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,13 +338,13 @@ func TestWrongSide(t *testing.T) {
 // sequences' outputs; other experiments leave the count out.
 func TestTestCountsWrongSide(t *testing.T) {
 	for _, id := range []string{"3a", "3c", "6a"} {
-		s, err := Lookup(id, only(id, Variant{T: 20, N: 1}))
+		s, err := paper.Lookup(id, only(id, paper.Variant{T: 20, N: 1}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		tr := newTrainer(t, s, 5)
-		var res Result
-		if err := s.test(tr, 200, rand.New(rand.NewSource(9)), &res); err != nil {
+		var res paper.Result
+		if err := test(s, tr, 200, rand.New(rand.NewSource(9)), &res); err != nil {
 			t.Fatal(err)
 		}
 		if id == "6a" {
@@ -396,21 +385,21 @@ func TestTestCountsWrongSide(t *testing.T) {
 // gradient of norm 50 moves the weights by α times ClipNorm.
 func TestClipNorm(t *testing.T) {
 	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
-		if _, err := Lookup("6b", Variant{ClipNorm: bad}); err == nil {
+		if _, err := paper.Lookup("6b", paper.Variant{ClipNorm: bad}); err == nil {
 			t.Errorf("ClipNorm %v accepted", bad)
 		}
 	}
 	for _, tc := range []struct {
 		clip, norm float64 // norm: the gradient's L2 norm after clipping
 	}{{0, 50}, {2, 2}} {
-		s, err := Lookup("6b", Variant{ClipNorm: tc.clip})
+		s, err := paper.Lookup("6b", paper.Variant{ClipNorm: tc.clip})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if titled := strings.Contains(s.Title, "clipped"); titled != (tc.clip > 0) {
 			t.Errorf("ClipNorm %v: title %q", tc.clip, s.Title)
 		}
-		opt, err := s.optimizer("sgd")
+		opt, err := newOptimizer(s, "sgd")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,24 +422,24 @@ func TestClipNorm(t *testing.T) {
 // docs/notes.md, 2c).
 func TestHPrimeOffset(t *testing.T) {
 	for _, bad := range []float64{-0.1, math.NaN(), math.Inf(1)} {
-		if _, err := Lookup("2c", Variant{HPrimeOffset: bad}); err == nil {
+		if _, err := paper.Lookup("2c", paper.Variant{HPrimeOffset: bad}); err == nil {
 			t.Errorf("HPrimeOffset %v accepted", bad)
 		}
 	}
-	if _, err := Lookup("2a", Variant{HPrimeOffset: 0.05}); err == nil || !strings.Contains(err.Error(), "identity") {
+	if _, err := paper.Lookup("2a", paper.Variant{HPrimeOffset: 0.05}); err == nil || !strings.Contains(err.Error(), "identity") {
 		t.Errorf("2a (h = identity) with an h' offset: error %v", err)
 	}
 	for _, off := range []float64{0, 0.05} {
 		t.Run(fmt.Sprintf("offset=%g", off), func(t *testing.T) {
 			t.Parallel()
-			s, err := Lookup("2c", Variant{Q: 100, P: 100, HPrimeOffset: off})
+			s, err := paper.Lookup("2c", paper.Variant{Q: 100, P: 100, HPrimeOffset: off})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if titled := strings.Contains(s.Title, "h' offset"); titled != (off > 0) {
 				t.Errorf("title %q", s.Title)
 			}
-			res, err := RunTrial(s, Options{Seed: 3, Max: 20000, Test: -1})
+			res, err := Run(s, Options{Seed: 3, Max: 20000, Test: -1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -461,56 +450,28 @@ func TestHPrimeOffset(t *testing.T) {
 	}
 }
 
-func TestReberCorrect(t *testing.T) {
-	legal := func(syms string) []bool {
-		set := make([]bool, len(datasets.ReberSymbols))
-		for _, c := range syms {
-			set[strings.IndexRune(datasets.ReberSymbols, c)] = true
-		}
-		return set
-	}
-	//                  B  T  P  S  X  V  E
-	tp := []float64{0, .6, .5, .1, 0, 0, 0} // T and P on top
-	sOnTop := []float64{0, .6, .5, .7, 0, 0, 0}
-	ex := datasets.Example{Legal: [][]bool{legal("TP"), nil, legal("T")}}
-	for _, tc := range []struct {
-		name string
-		outs [][]float64
-		want bool
-	}{
-		{"legal symbols on top at both steps with a target", [][]float64{tp, tp}, true},
-		{"S above P where T and P are legal", [][]float64{sOnTop, tp}, false},
-		{"P not below T where only T is legal", [][]float64{tp, {0, .5, .5, 0, 0, 0, 0}}, false},
-		{"fewer outputs than steps with a target", [][]float64{tp}, false},
-	} {
-		if got := reberCorrect(ex, tc.outs); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
 // TestRecallStepAloneIsLearned trains Exp. 1's net on the step before last only: the memory of
 // the second symbol, learned by all 30 trials of the driver's row after 1,500-5,900 sequences.
 func TestRecallStepAloneIsLearned(t *testing.T) {
-	s, err := Lookup("1", Variant{ReberSteps: datasets.ReberRecall})
+	s, err := paper.Lookup("1", paper.Variant{ReberSteps: datasets.ReberRecall})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(s.Title, ", target at the recall step only") || s.Paper.Sequences != 0 {
 		t.Errorf("recall variant: title %q, paper row %+v (not a task of the paper)", s.Title, s.Paper)
 	}
-	r, err := RunTrial(s, Options{Seed: 1, Max: 20000})
+	r, err := Run(s, Options{Seed: 1, Max: 20000})
 	if err != nil || !r.Success {
 		t.Fatalf("recall step not learned within 20,000 sequences: %+v (%v)", r, err)
 	}
-	if _, err := Lookup("4", Variant{ReberSteps: datasets.ReberLocal}); err == nil {
+	if _, err := paper.Lookup("4", paper.Variant{ReberSteps: datasets.ReberLocal}); err == nil {
 		t.Error("a Reber step selection accepted for experiment 4")
 	}
 }
 
 // newTrainer trains s's net with plain SGD at s's learning rate, its weights drawn as a trial
 // with this seed draws them.
-func newTrainer(t *testing.T, s *Spec, seed int64) *train.Trainer {
+func newTrainer(t *testing.T, s *paper.Spec, seed int64) *train.Trainer {
 	t.Helper()
 	sgd, err := optim.New("sgd", s.LR, optim.Clip{})
 	if err != nil {
@@ -528,7 +489,7 @@ func newTrainer(t *testing.T, s *Spec, seed int64) *train.Trainer {
 // (datasets.VeryLongLag.Symbols) and go into the fused LSTM as indices, trains bit for bit as
 // it does with the same sequences as one-hot rows: the same learning curve, result and weights.
 func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
-	spec, err := Lookup("2c", Variant{P: 10, Q: 10})
+	spec, err := paper.Lookup("2c", paper.Variant{P: 10, Q: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,13 +498,13 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 	}
 	rows := *spec
 	rows.Sample = datasets.VeryLongLag{P: 10, Q: 10}.Sample
-	var results []Result
+	var results []paper.Result
 	var curves []string
 	var weights [][]float64
-	for _, s := range []*Spec{spec, &rows} {
+	for _, s := range []*paper.Spec{spec, &rows} {
 		var metrics bytes.Buffer
 		dir := t.TempDir()
-		r, err := RunTrial(s, Options{Seed: 3, Max: 3000, Every: 1000, Metrics: &metrics, Test: -1,
+		r, err := Run(s, Options{Seed: 3, Max: 3000, Every: 1000, Metrics: &metrics, Test: -1,
 			Checkpoints: checkpoint.Policy{Dir: dir}})
 		if err != nil {
 			t.Fatal(err)
@@ -581,57 +542,22 @@ func TestSymbolsTrialEqualsRowsTrial(t *testing.T) {
 	}
 }
 
-// TestKnobsOfOtherExperimentsRefused: a Variant field, or an option, that the experiment does
-// not have is an error naming it, not a silently ignored value; so is a negative size.
-func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
-	for _, tc := range []struct {
-		id   string
-		v    Variant
-		want string // in the error; "" for none
-	}{
-		{"6a", Variant{P: 5}, "p (number of distractor symbols) does not apply to experiment 6a, only to 2a, 2b, 2c"},
-		{"4", Variant{N: 1}, "N (number of information-carrying elements) does not apply to experiment 4"},
-		{"2a", Variant{Q: 100}, "q (minimal time lag) does not apply to experiment 2a, only to 2c"},
-		{"6b", Variant{T: 100}, "T (sequence length parameter) does not apply to experiment 6b"},
-		{"3a", Variant{Blocks: 3}, "blocks (number of blocks) does not apply to experiment 3a, only to 1"},
-		{"4", Variant{NSeq: 13}, "nseq (n_seq stopping rule) does not apply to experiment 4, only to 5"},
-		{"2c", Variant{NoConstruct: true}, "no-construct (the memory cell from the start) does not apply to experiment 2c, only to 2a, 2b"},
-		{"4", Variant{PerStep: true}, "per-step (weights changed at every step) does not apply to experiment 4, only to 1, 2a, 2b"},
-		{"1", Variant{PerStep: true, FullGradient: true}, "computes the truncated gradient, not the full one"},
-		{"2a", Variant{PerStep: true, ClipNorm: 1}, "the per-step learner has none"},
-		{"2b", Variant{PerStep: true}, ""},
-		{"4", Variant{T: -100}, "T -100, want a positive number"},
-		{"2c", Variant{P: -1}, "p -1, want a positive number"},
-		{"1", Variant{LR: -0.5}, "learning rate -0.5"},
-		{"1", Variant{LR: math.NaN()}, "learning rate NaN"},
-		{"7", Variant{T: 100}, `unknown experiment "7"`},
-		{"4", Variant{T: 500}, ""},
-		{"5", Variant{T: 100, NSeq: 13}, ""},
-		{"3c", Variant{T: 100, N: 1}, ""},
-		{"2c", Variant{P: 50, Q: 1000}, ""},
-		{"2b", Variant{P: 100, NoConstruct: true}, ""},
-		{"1", Variant{Blocks: 4, LR: 0.1}, ""},
-	} {
-		_, err := Lookup(tc.id, tc.v)
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s %+v: %v", tc.id, tc.v, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s %+v: error %v, want one containing %q", tc.id, tc.v, err, tc.want)
-		}
-	}
-	s, err := Lookup("6a", Variant{})
+// TestOptionsRefused: an option that the experiment does not have (Every for a criterion
+// checked after every sequence), a negative number or a spec without a limit is an error, not a
+// silently ignored value or a run without end.
+func TestOptionsRefused(t *testing.T) {
+	s, err := paper.Lookup("6a", paper.Variant{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []Options{{Every: 100}, {Every: -1}, {Max: -5}} {
-		if _, err := RunTrial(s, o); err == nil {
+		if _, err := Run(s, o); err == nil {
 			t.Errorf("6a (ST3, checked after every sequence) ran with %+v", o)
 		}
 	}
 	s.Max = 0 // a script's edit of the spec: no limit is an error, not a run without end
-	if _, err := RunTrial(s, Options{}); err == nil || !strings.Contains(err.Error(), "a limit of 0 sequences") {
-		t.Errorf("Spec.Max 0: err = %v", err)
+	if _, err := Run(s, Options{}); err == nil || !strings.Contains(err.Error(), "a limit of 0 sequences") {
+		t.Errorf("paper.Spec.Max 0: err = %v", err)
 	}
 }
 
@@ -642,14 +568,14 @@ func TestKnobsOfOtherExperimentsRefused(t *testing.T) {
 func TestPerStepChangesTheWeightsEveryStep(t *testing.T) {
 	var states [2][][]float64
 	for i, perStep := range []bool{false, true} {
-		s, err := Lookup("1", Variant{PerStep: perStep})
+		s, err := paper.Lookup("1", paper.Variant{PerStep: perStep})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if perStep != strings.Contains(s.Title, "weights changed at every step") {
 			t.Errorf("title %q", s.Title)
 		}
-		r, err := RunTrial(s, Options{Seed: 2, Max: 200, Test: -1, Drift: 2})
+		r, err := Run(s, Options{Seed: 2, Max: 200, Test: -1, Drift: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -658,8 +584,8 @@ func TestPerStepChangesTheWeightsEveryStep(t *testing.T) {
 	if fmt.Sprint(states[0]) == fmt.Sprint(states[1]) {
 		t.Errorf("per-step and per-sequence updates trained the same net: %v", states[0])
 	}
-	s, _ := Lookup("1", Variant{PerStep: true})
-	if _, err := RunTrial(s, Options{Seed: 2, Max: 10, Optimizer: "adam"}); err == nil || !strings.Contains(err.Error(), "not by adam") {
+	s, _ := paper.Lookup("1", paper.Variant{PerStep: true})
+	if _, err := Run(s, Options{Seed: 2, Max: 10, Optimizer: "adam"}); err == nil || !strings.Contains(err.Error(), "not by adam") {
 		t.Errorf("per-step with Adam: %v", err)
 	}
 }
