@@ -2,13 +2,13 @@ package output
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 
 	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/lstm97/lstm97/internal/gemm"
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 // pass is one dtype's side of a denseOp: the operands of the run in progress (nil between
@@ -33,11 +33,12 @@ type pass[F float32 | float64] struct {
 	a0, as        int
 
 	// Kept from run to run.
-	d             []F // f'(net) of the last forward run [N, K]
-	g             []F // ∂E/∂net = dy·f'(net) [N, K]
-	wT, dwT       []F // Wᵀ and the gradient's dWᵀ [K, C]
-	hRows, dhRows []F // the rows read, gathered when they are not evenly spaced [N, C]
-	wg            sync.WaitGroup
+	d             []F      // f'(net) of the last forward run [N, K]
+	g             []F      // ∂E/∂net = dy·f'(net) [N, K]
+	wT, dwT       []F      // Wᵀ and the gradient's dWᵀ [K, C]
+	hRows, dhRows []F      // the rows read, gathered when they are not evenly spaced [N, C]
+	loop          par.Loop // the goroutines of the passes
+	parts         int      // the chunks of the running pass
 }
 
 // The parts of a run that parallel splits among goroutines.
@@ -235,28 +236,24 @@ func (p *pass[F]) backward(lo, hi, clo, chi int) {
 }
 
 // parallel runs part over [0, n) split into chunks among up to GOMAXPROCS goroutines when the
-// work is large enough, the first chunk on the calling goroutine. Each element is computed by
-// one goroutine, in the same order as by one, so the results do not depend on the number of
-// goroutines. (The LSTM kernel's parallel, layers/internal/kernel, does the same for its
-// parts.)
+// work is large enough (package par: the caller and workers that live from pass to pass, each
+// taking the chunks left by the others once its own is done). Each element is computed by one
+// goroutine, in the same order as by one, so the results do not depend on the number of
+// goroutines nor on which one computes a chunk. (The LSTM kernel's parallel,
+// layers/internal/kernel, does the same for its parts.)
 func parallel[F float32 | float64](p *pass[F], part, n, work int) {
-	procs := min(runtime.GOMAXPROCS(0), work/minWork, n/4)
-	if procs <= 1 {
-		run(p, part, 0, 1)
-		return
-	}
-	for i := 1; i < procs; i++ {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			run(p, part, i, procs)
-		}()
-	}
-	run(p, part, 0, procs)
-	p.wg.Wait()
+	p.parts = max(1, min(runtime.GOMAXPROCS(0), work/minWork, n/4))
+	p.loop.For(p, part, p.parts, 1, p.parts)
 }
 
-// run runs chunk i of parts of part (see parallel).
+// Run runs chunks [lo, hi) of part (see parallel; it is par.Runner's method).
+func (p *pass[F]) Run(part, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		run(p, part, i, p.parts)
+	}
+}
+
+// run runs chunk i of parts of part.
 func run[F float32 | float64](p *pass[F], part, i, parts int) {
 	switch part {
 	case partForward:

@@ -35,7 +35,7 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 	// goroutine sweeps all steps of its sequences. The peepholes' gradients are sums over the
 	// batch: one goroutine then.
 	if k.Peep {
-		k.run(partSweep, 0, B)
+		k.Run(partSweep, 0, B)
 	} else {
 		work := k.T * B * U * 8
 		if k.Full && k.Rec {

@@ -29,11 +29,19 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 	k.setProcs()
 	defer func() { k.cur = call[F]{} }()
 	I, U, n := k.I, k.u(), k.T*k.B
-	for r := 0; r < n; r++ {
-		copy(k.net[r*U:(r+1)*U], k.b)
+	steps := k.procsFor(k.B, k.T*k.B*U*(k.r()+16))
+	dense := !k.Hot && k.dense(x)
+	// On several goroutines, each computes the inputs' part of its own rows in the steps pass:
+	// rows written on one CPU are read again on the same one.
+	k.projectInSteps = dense && steps > 1
+	if !k.projectInSteps {
+		for r := 0; r < n; r++ {
+			copy(k.net[r*U:(r+1)*U], k.b)
+		}
 	}
 	k.xClean = true
 	switch {
+	case k.projectInSteps: // see project
 	case k.Hot:
 		for r := 0; r < n; r++ {
 			if k.padding(r) {
@@ -45,7 +53,7 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 				net[u] += w
 			}
 		}
-	case k.dense(x):
+	case dense:
 		k.parallel(partProject, n, n*I*U)
 	default: // one-hot rows: only the nonzero inputs add anything
 		for r := 0; r < n; r++ {
@@ -68,7 +76,17 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 		k.xClean = k.finitePadding(x)
 	}
 	// Sequences are independent: each goroutine runs every step of its sequences.
-	k.parallel(partSteps, k.B, k.T*k.B*U*(k.r()+16))
+	k.loop.For(k, partSteps, k.B, 4, steps)
+}
+
+// project writes the net inputs of rows lo..hi-1 of step t but for their recurrent part: the
+// bias, then the inputs' terms, as the product over all rows computes them.
+func (k *Kernel[F]) project(t, lo, hi int) {
+	U, r0, r1 := k.u(), t*k.B+lo, t*k.B+hi
+	for r := r0; r < r1; r++ {
+		copy(k.net[r*U:(r+1)*U], k.b)
+	}
+	gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, r0, r1)
 }
 
 // dense reports whether at least a quarter of x is nonzero, so that the matrix product over all

@@ -7,6 +7,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lstm97/lstm97/graph/fusedop"
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 // Squash is a squashing function as plain numbers: Scale·σ(x) + Shift if Sigmoid, else the
@@ -77,8 +78,11 @@ type Kernel[F float32 | float64] struct {
 	wx, wh, b    []F
 	dwx, dwh, db []F
 
-	cur   call[F] // the arguments of the running pass
-	procs int     // GOMAXPROCS when the pass started
+	cur   call[F]  // the arguments of the running pass
+	procs int      // GOMAXPROCS when the pass started
+	loop  par.Loop // the goroutines of the passes
+	// projectInSteps: the steps pass computes the inputs' part of the net inputs (project).
+	projectInSteps bool
 
 	idx []int // [T·B] the symbol indices of the last forward call (Hot)
 

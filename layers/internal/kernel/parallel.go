@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"runtime"
-	"sync"
 
 	"github.com/lstm97/lstm97/internal/gemm"
 )
@@ -22,47 +21,34 @@ const (
 )
 
 // parallel runs part over rows [0, n), split among up to GOMAXPROCS goroutines when the
-// work is large enough. Each row is computed by one goroutine, in the same order as by one, so
-// the results do not depend on the number of goroutines. Chunks are multiples of 4 rows (the
-// tiles of package gemm). A pass starts a few of these, not one per step: waking a goroutine
-// costs tens of microseconds on a virtual machine, as much as a step of a 64-block layer.
+// work is large enough (package par: the caller and workers that live from pass to pass, each
+// taking the rows left by the others once its own are done). Each row is computed by one
+// goroutine, in the same order as by one, so the results do not depend on the number of
+// goroutines nor on which one computes a row. Pieces are multiples of 4 rows (the tiles of
+// package gemm). A pass starts a few of these, not one per step.
 func (k *Kernel[F]) parallel(part, n, work int) {
-	procs := k.procs
-	if w := work / minWork; w < procs {
-		procs = w
-	}
-	if procs > n/4 {
-		procs = n / 4
-	}
-	if procs <= 1 {
-		k.run(part, 0, n)
-		return
-	}
-	chunk := (n + procs - 1) / procs
-	chunk = (chunk + 3) / 4 * 4
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			k.run(part, lo, hi)
-		}(lo, min(lo+chunk, n))
-	}
-	k.run(part, 0, min(chunk, n))
-	wg.Wait()
+	k.loop.For(k, part, n, 4, k.procsFor(n, work))
+}
+
+// procsFor is the number of goroutines worth splitting work over n rows among.
+func (k *Kernel[F]) procsFor(n, work int) int {
+	return max(1, min(k.procs, work/minWork, n/4))
 }
 
 // setProcs reads GOMAXPROCS for the pass about to run.
 func (k *Kernel[F]) setProcs() { k.procs = runtime.GOMAXPROCS(0) }
 
-// run runs part on rows [lo, hi) (see parallel).
-func (k *Kernel[F]) run(part, lo, hi int) {
+// Run runs part on rows [lo, hi) (see parallel; it is par.Runner's method).
+func (k *Kernel[F]) Run(part, lo, hi int) {
 	switch part {
 	case partProject:
 		gemm.Acc(k.opProject(), k.net, k.cur.x, k.wx, lo, hi)
 	case partSteps:
 		fast := k.OutGate && !k.Forget && !k.Peep && k.G.Sigmoid && k.H.Sigmoid
 		for t := 0; t < k.T; t++ {
+			if k.projectInSteps {
+				k.project(t, lo, hi)
+			}
 			k.recurrent(t, lo, hi)
 			if fast {
 				k.cells1997(t, lo, hi)

@@ -1,0 +1,198 @@
+package par
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// counter counts how often each item of each part is computed.
+type counter struct {
+	seen [2][]atomic.Int32
+	bad  atomic.Int32 // pieces not a multiple of the grain (but the last)
+	n    int
+	gr   int
+}
+
+func newCounter(n, grain int) *counter {
+	c := &counter{n: n, gr: grain}
+	for p := range c.seen {
+		c.seen[p] = make([]atomic.Int32, n)
+	}
+	return c
+}
+
+func (c *counter) Run(part, lo, hi int) {
+	if lo%c.gr != 0 || (hi != c.n && (hi-lo)%c.gr != 0) || lo >= hi {
+		c.bad.Add(1)
+	}
+	for i := lo; i < hi; i++ {
+		c.seen[part][i].Add(1)
+	}
+}
+
+// check reports the items of part not computed exactly once.
+func (c *counter) check(t *testing.T, part int) {
+	t.Helper()
+	for i := range c.seen[part] {
+		if got := c.seen[part][i].Load(); got != 1 {
+			t.Fatalf("part %d item %d of %d computed %d times, want once", part, i, c.n, got)
+		}
+	}
+	if b := c.bad.Load(); b != 0 {
+		t.Fatalf("%d pieces not aligned to the grain %d", b, c.gr)
+	}
+}
+
+func TestForComputesEveryItemOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var l Loop
+	for _, tc := range []struct{ n, grain, procs int }{
+		{0, 4, 2}, {1, 4, 2}, {3, 1, 3}, {32, 4, 2}, {33, 4, 2}, {32, 4, 4}, {1600, 4, 3},
+		{7, 1, 7}, {100, 8, 1}, {5, 0, 2}, {64, 4, 16},
+	} {
+		t.Run(fmt.Sprintf("n%d_grain%d_procs%d", tc.n, tc.grain, tc.procs), func(t *testing.T) {
+			for rep := 0; rep < 50; rep++ {
+				c := newCounter(tc.n, max(1, tc.grain))
+				l.For(c, rep%2, tc.n, tc.grain, tc.procs)
+				c.check(t, rep%2)
+			}
+		})
+	}
+}
+
+// Loops on several goroutines at once share the workers; each still computes all its items.
+func TestForConcurrentLoops(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var l Loop
+			for rep := 0; rep < 200; rep++ {
+				n := 40 + g + rep%7
+				c := newCounter(n, 4)
+				l.For(c, 0, n, 4, 3)
+				for i := range c.seen[0] {
+					if got := c.seen[0][i].Load(); got != 1 {
+						errs <- fmt.Sprintf("loop %d rep %d: item %d computed %d times", g, rep, i, got)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// panicker panics on the item bad.
+type panicker struct{ bad int }
+
+func (p panicker) Run(_, lo, hi int) {
+	if lo <= p.bad && p.bad < hi {
+		panic(fmt.Sprintf("item %d", p.bad))
+	}
+}
+
+func TestForRaisesAPanicOnTheCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var l Loop
+	for _, bad := range []int{0, 31, 63} { // the caller's range, the middle, the worker's
+		got := func() (msg string) {
+			defer func() { msg = fmt.Sprint(recover()) }()
+			l.For(panicker{bad}, 0, 64, 4, 2)
+			return "no panic"
+		}()
+		if want := fmt.Sprintf("item %d", bad); !strings.Contains(got, want) {
+			t.Errorf("bad item %d: panic %q, want it to name %q", bad, got, want)
+		}
+		c := newCounter(64, 4) // the loop and the workers still work afterwards
+		l.For(c, 0, 64, 4, 2)
+		c.check(t, 0)
+	}
+}
+
+// sink is a loop body of little work per item.
+type sink struct{ v []float64 }
+
+func (s *sink) Run(_, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		s.v[i] = s.v[i]*0.5 + 1
+	}
+}
+
+// BenchmarkFor measures a pass of little work on 2 goroutines: mostly the cost of handing
+// ranges to a worker and waiting for it.
+func BenchmarkFor(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	s := &sink{v: make([]float64, 4096)}
+	var l Loop
+	b.ReportAllocs()
+	for b.Loop() {
+		l.For(s, 0, len(s.v), 64, 2)
+	}
+}
+
+// BenchmarkGoStatements is BenchmarkFor with a goroutine started per pass, for comparison.
+func BenchmarkGoStatements(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	s := &sink{v: make([]float64, 4096)}
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Run(0, 2048, 4096)
+		}()
+		s.Run(0, 0, 2048)
+		wg.Wait()
+	}
+}
+
+// serial is about 20 µs of work on the caller between two passes, as in a training step.
+func serial(v []float64) {
+	for r := 0; r < 10; r++ {
+		for i := range v {
+			v[i] = v[i]*0.5 + 1
+		}
+	}
+}
+
+// BenchmarkForAfterSerialWork is BenchmarkFor with serial work between the passes: the worker
+// is still spinning when the next pass comes.
+func BenchmarkForAfterSerialWork(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	s := &sink{v: make([]float64, 4096)}
+	var l Loop
+	for b.Loop() {
+		serial(s.v)
+		l.For(s, 0, len(s.v), 64, 2)
+	}
+}
+
+// BenchmarkGoStatementsAfterSerialWork is BenchmarkGoStatements with the same serial work.
+func BenchmarkGoStatementsAfterSerialWork(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	s := &sink{v: make([]float64, 4096)}
+	for b.Loop() {
+		serial(s.v)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Run(0, 2048, 4096)
+		}()
+		s.Run(0, 0, 2048)
+		wg.Wait()
+	}
+}
