@@ -6,9 +6,11 @@
 // others' ranges, so a goroutine that started late or runs on a busier CPU holds the pass back
 // less. Two pieces, not more: the kernels' products read their whole weight matrix once per
 // piece (with quarters, a 256-block layer on 2 threads trained 520-666 sequences a second
-// instead of 710-757; with whole ranges, a 64-block one 5,062-5,447 instead of 6,269-6,576). Each
-// item is computed by exactly one goroutine, so a loop body whose items do not depend on each
-// other gives the same results whoever computes them, for any number of goroutines.
+// instead of 710-757; with whole ranges, a 64-block one 5,062-5,447 instead of 6,269-6,576).
+//
+// Each item is computed by exactly one goroutine, so a loop body whose items depend neither on
+// each other nor on where the pieces are cut (that changes with the number of free workers)
+// gives the same results whoever computes them, for any number of goroutines.
 //
 // The workers wait for the next pass spinning for a short while (spinFor) before they park, and
 // a goroutine keeps the same range from pass to pass while the same workers take part: on a
@@ -18,21 +20,24 @@ package par
 
 import (
 	"fmt"
-	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Runner is a loop body: Run computes items [lo, hi) of part (a number the runner gives
-// meaning to). It must not call For itself.
+// meaning to). It must not call For on the Loop running it (another Loop is fine). A panic in
+// Run is raised again on For's caller; runtime.Goexit in Run (t.FailNow in a test) makes For
+// panic.
 type Runner interface {
 	Run(part, lo, hi int)
 }
 
-// spinFor is how long an idle worker looks for a new pass before it parks: long enough to span
-// the serial work between two passes of a training step, short enough that an idle program
-// gives its CPUs back at once.
+// spinFor is how long an idle worker looks for a new pass before it parks, and how long For's
+// caller looks for the workers' end before it parks: long enough to span the serial work
+// between two passes of a training step, short enough that an idle program gives its CPUs back
+// at once. A program running passes less than spinFor apart keeps its workers' CPUs busy.
 const spinFor = 50 * time.Microsecond
 
 // Loop runs passes (For). A Loop serves one pass at a time; keep one per kernel so that its
@@ -42,10 +47,11 @@ type Loop struct {
 	part      int
 	ranges    []span
 	jobs      []job
-	members   []*worker // the workers taking part in the running pass, by range - 1
-	pending   atomic.Int32
-	mu        sync.Mutex // guards failure
-	failure   any        // the first panic of a worker, raised again on the caller
+	members   []*worker      // the workers taking part in the running pass, by range - 1
+	pending   atomic.Int32   // the workers' jobs not yet finished nor taken back
+	done      sync.WaitGroup // the same count, to park on
+	mu        sync.Mutex     // guards failure
+	failure   any            // the first panic of a worker, raised again on the caller
 	chunkSize int
 }
 
@@ -100,13 +106,14 @@ func (l *Loop) For(r Runner, part, n, grain, procs int) {
 	}
 	p := len(l.members) + 1
 	size := ((n+p-1)/p + grain - 1) / grain * grain
-	l.chunkSize = max(grain, size/2/grain*grain)
+	l.chunkSize = (size/grain + 1) / 2 * grain // two pieces of a range (the second may be shorter)
 	for i := 0; i < p; i++ {
 		s := &l.ranges[i]
 		s.next.Store(int64(min(i*size, n)))
 		s.end = int64(min((i+1)*size, n))
 	}
 	l.pending.Store(int32(p - 1))
+	l.done.Add(p - 1)
 	for i, w := range l.members {
 		l.jobs[i+1] = job{l: l, i: i + 1}
 		w.give(&l.jobs[i+1])
@@ -117,9 +124,11 @@ func (l *Loop) For(r Runner, part, n, grain, procs int) {
 		if w.job.CompareAndSwap(&l.jobs[i+1], nil) {
 			w.busy.Store(false)
 			l.pending.Add(-1)
+			l.done.Done()
 		}
 	}
-	wait(&l.pending)
+	spin(&l.pending)
+	l.done.Wait() // at once when the spin saw the end
 	l.r = nil
 	if f := l.failure; f != nil {
 		l.failure = nil
@@ -131,7 +140,7 @@ func (l *Loop) For(r Runner, part, n, grain, procs int) {
 func (l *Loop) work(i, p int) {
 	defer func() {
 		if f := recover(); f != nil {
-			l.fail(f)
+			l.fail(f, debug.Stack())
 		}
 	}()
 	for k := 0; k < p; k++ {
@@ -146,13 +155,14 @@ func (l *Loop) work(i, p int) {
 	}
 }
 
-// fail records the first panic of the pass and makes the other goroutines stop taking pieces.
-func (l *Loop) fail(f any) {
+// fail records the first panic of the pass (f, raised where stack says) and makes the other
+// goroutines stop taking pieces.
+func (l *Loop) fail(f any, stack []byte) {
 	l.mu.Lock()
 	if l.failure == nil {
-		l.failure = fmt.Errorf("par: a goroutine of the pass panicked: %v", f)
+		l.failure = fmt.Errorf("par: a goroutine of the pass panicked: %v\n%s", f, stack)
 		if err, ok := f.(error); ok {
-			l.failure = fmt.Errorf("par: a goroutine of the pass panicked: %w", err)
+			l.failure = fmt.Errorf("par: a goroutine of the pass panicked: %w\n%s", err, stack)
 		}
 	}
 	l.mu.Unlock()
@@ -161,21 +171,23 @@ func (l *Loop) fail(f any) {
 	}
 }
 
-// wait returns once *n is 0, spinning at first and then yielding its CPU between looks.
-func wait(n *atomic.Int32) {
-	for i := 0; n.Load() != 0; i++ {
-		if i > 1<<12 {
-			runtime.Gosched()
+// spin returns once *n is 0 or spinFor has passed.
+func spin(n *atomic.Int32) {
+	start := time.Now()
+	for i := 1; n.Load() != 0; i++ {
+		if i&255 == 0 && time.Since(start) > spinFor {
+			return
 		}
 	}
 }
 
-// worker is a goroutine of the pool.
+// worker is a goroutine of the pool, padded to a cache line of its own.
 type worker struct {
-	busy   atomic.Bool // claimed by a loop (set by the loop, cleared by the worker when done)
+	busy   atomic.Bool // claimed by a loop (cleared by the worker when done, or by the loop when it takes the job back)
 	job    atomic.Pointer[job]
 	parked atomic.Bool
 	wake   chan struct{}
+	_      [40]byte
 }
 
 // give hands j to w (claimed by its loop), waking w if it parked.
@@ -192,12 +204,25 @@ func (w *worker) give(j *job) {
 // loop is the worker's life: take a job, run its range and the rest, repeat.
 func (w *worker) loop() {
 	for {
-		j := w.take()
-		l := j.l
-		l.work(j.i, len(l.members)+1)
-		w.busy.Store(false)
-		l.pending.Add(-1) // the last touch of l: the caller may reuse it at once
+		w.run(w.take())
 	}
+}
+
+// run runs job j. If the loop body ends the goroutine (runtime.Goexit), the pass fails and a
+// new goroutine takes the worker's place.
+func (w *worker) run(j *job) {
+	l, finished := j.l, false
+	defer func() {
+		if !finished {
+			l.fail("runtime.Goexit in the loop body", debug.Stack())
+			go w.loop()
+		}
+		w.busy.Store(false)
+		l.pending.Add(-1)
+		l.done.Done() // the last touch of l: the caller may reuse it at once
+	}()
+	l.work(j.i, len(l.members)+1)
+	finished = true
 }
 
 // take waits for a job: spinning for spinFor, then parked until give wakes it.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // counter counts how often each item of each part is computed.
@@ -115,9 +116,93 @@ func TestForRaisesAPanicOnTheCaller(t *testing.T) {
 		if want := fmt.Sprintf("item %d", bad); !strings.Contains(got, want) {
 			t.Errorf("bad item %d: panic %q, want it to name %q", bad, got, want)
 		}
+		if !strings.Contains(got, "par_test.go") {
+			t.Errorf("bad item %d: panic %q, want the stack of the panic site", bad, got)
+		}
 		c := newCounter(64, 4) // the loop and the workers still work afterwards
 		l.For(c, 0, 64, 4, 2)
 		c.check(t, 0)
+	}
+}
+
+// goid returns the running goroutine's number (from its stack's first line).
+func goid() string {
+	buf := make([]byte, 64)
+	return strings.Fields(string(buf[:runtime.Stack(buf, false)]))[1]
+}
+
+// exiter calls runtime.Goexit, as t.FailNow would, on the items from bad on when it runs on a
+// worker; on the caller (the goroutine caller) it only waits a little in its first piece, so
+// that the worker takes its range.
+type exiter struct {
+	bad    int
+	caller string
+}
+
+func (e exiter) Run(_, lo, hi int) {
+	if goid() == e.caller {
+		if lo == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return
+	}
+	if hi > e.bad {
+		runtime.Goexit()
+	}
+}
+
+// A loop body that ends a worker's goroutine makes For panic instead of waiting forever, and
+// the pool goes on working.
+func TestForWithGoexitOnAWorker(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var l Loop
+	exits := 0
+	for rep := 0; rep < 5; rep++ {
+		got := func() (msg string) {
+			defer func() { msg = fmt.Sprint(recover()) }()
+			l.For(exiter{48, goid()}, 0, 64, 4, 2) // the worker's range is [32, 64)
+			return "no panic"
+		}()
+		switch {
+		case strings.Contains(got, "Goexit"):
+			exits++
+		case got != "no panic": // no panic: the caller did the worker's range itself
+			t.Fatalf("panic %q, want it to name runtime.Goexit", got)
+		}
+		c := newCounter(64, 4)
+		l.For(c, 0, 64, 4, 2)
+		c.check(t, 0)
+	}
+	if exits == 0 {
+		t.Fatal("no worker ran the items that call runtime.Goexit in 5 passes")
+	}
+}
+
+// pieces records the pieces of a pass.
+type pieces struct {
+	mu  sync.Mutex
+	got [][2]int
+}
+
+func (p *pieces) Run(_, lo, hi int) {
+	p.mu.Lock()
+	p.got = append(p.got, [2]int{lo, hi})
+	p.mu.Unlock()
+}
+
+// Each goroutine's range is cut in at most two pieces (the products read their weights once a
+// piece).
+func TestForCutsEachRangeInTwo(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	var l Loop
+	for _, tc := range []struct{ n, grain, procs int }{{24, 4, 2}, {40, 4, 2}, {32, 4, 3}, {32, 4, 2}, {1600, 4, 2}, {3, 1, 3}} {
+		for rep := 0; rep < 20; rep++ {
+			var p pieces
+			l.For(&p, 0, tc.n, tc.grain, tc.procs)
+			if len(p.got) > 2*tc.procs {
+				t.Fatalf("n %d grain %d on %d goroutines: %d pieces %v, want at most %d", tc.n, tc.grain, tc.procs, len(p.got), p.got, 2*tc.procs)
+			}
+		}
 	}
 }
 
@@ -130,35 +215,6 @@ func (s *sink) Run(_, lo, hi int) {
 	}
 }
 
-// BenchmarkFor measures a pass of little work on 2 goroutines: mostly the cost of handing
-// ranges to a worker and waiting for it.
-func BenchmarkFor(b *testing.B) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	s := &sink{v: make([]float64, 4096)}
-	var l Loop
-	b.ReportAllocs()
-	for b.Loop() {
-		l.For(s, 0, len(s.v), 64, 2)
-	}
-}
-
-// BenchmarkGoStatements is BenchmarkFor with a goroutine started per pass, for comparison.
-func BenchmarkGoStatements(b *testing.B) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	s := &sink{v: make([]float64, 4096)}
-	b.ReportAllocs()
-	for b.Loop() {
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.Run(0, 2048, 4096)
-		}()
-		s.Run(0, 0, 2048)
-		wg.Wait()
-	}
-}
-
 // serial is about 20 µs of work on the caller between two passes, as in a training step.
 func serial(v []float64) {
 	for r := 0; r < 10; r++ {
@@ -168,24 +224,23 @@ func serial(v []float64) {
 	}
 }
 
-// BenchmarkForAfterSerialWork is BenchmarkFor with serial work between the passes: the worker
-// is still spinning when the next pass comes.
-func BenchmarkForAfterSerialWork(b *testing.B) {
+// benchPasses measures passes of little work on 2 goroutines, mostly the cost of handing a
+// range to another goroutine and waiting for it: with a Loop (pool) or a goroutine started per
+// pass, with or without serial work between the passes (then a worker is still spinning when
+// the next pass comes, and a goroutine started per pass may need a thread woken).
+func benchPasses(b *testing.B, pool, between bool) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	s := &sink{v: make([]float64, 4096)}
 	var l Loop
+	b.ReportAllocs()
 	for b.Loop() {
-		serial(s.v)
-		l.For(s, 0, len(s.v), 64, 2)
-	}
-}
-
-// BenchmarkGoStatementsAfterSerialWork is BenchmarkGoStatements with the same serial work.
-func BenchmarkGoStatementsAfterSerialWork(b *testing.B) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	s := &sink{v: make([]float64, 4096)}
-	for b.Loop() {
-		serial(s.v)
+		if between {
+			serial(s.v)
+		}
+		if pool {
+			l.For(s, 0, len(s.v), 64, 2)
+			continue
+		}
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
@@ -196,3 +251,8 @@ func BenchmarkGoStatementsAfterSerialWork(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+func BenchmarkFor(b *testing.B)                         { benchPasses(b, true, false) }
+func BenchmarkGoStatements(b *testing.B)                { benchPasses(b, false, false) }
+func BenchmarkForAfterSerialWork(b *testing.B)          { benchPasses(b, true, true) }
+func BenchmarkGoStatementsAfterSerialWork(b *testing.B) { benchPasses(b, false, true) }

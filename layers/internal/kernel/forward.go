@@ -21,8 +21,9 @@ type call[F float32 | float64] struct {
 // The net inputs are summed in one order whatever the sizes and the number of goroutines: the
 // bias, then the inputs' terms in input order, then the recurrent terms in unit order (eqs. 1-2
 // of the paper's net inputs). The inputs' part of every step is one matrix product over all
-// T·B rows (or, for one-hot and other mostly-zero rows, only the rows' nonzero inputs), the
-// recurrent part one product per step over the batch.
+// T·B rows on one goroutine, one per step over each goroutine's sequences on several (project),
+// or, for one-hot and other mostly-zero rows, only the rows' nonzero inputs; the recurrent part
+// is one product per step over the batch (or each goroutine's sequences).
 func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 	k.pack(w)
 	k.cur = call[F]{x: x, out: out, w: w}

@@ -25,7 +25,8 @@ const (
 // taking the rows left by the others once its own are done). Each row is computed by one
 // goroutine, in the same order as by one, so the results do not depend on the number of
 // goroutines nor on which one computes a row. Pieces are multiples of 4 rows (the tiles of
-// package gemm). A pass starts a few of these, not one per step.
+// package gemm). A pass runs a few of these, not one per step: each one costs a handoff to
+// the workers and a wait for the last of them.
 func (k *Kernel[F]) parallel(part, n, work int) {
 	k.loop.For(k, part, n, 4, k.procsFor(n, work))
 }
