@@ -7,6 +7,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/lstm97/lstm97/internal/par"
 	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
@@ -44,6 +45,7 @@ func TestThreadsBitIdentical(t *testing.T) {
 // trainWide trains wideNet(32) for 3 steps with GOMAXPROCS procs and returns all weights' bits.
 func trainWide(t *testing.T, procs int, full bool, dt tensor.Dtype) []uint64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	defer par.SetMinWork(par.SetMinWork(1 << 15)) // this small layer on several goroutines too
 	opt, err := optim.NewSGD(0.1, optim.Clip{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/graph/fusedop"
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 // denseCase is a shape and configuration of the output layer's op.
@@ -58,10 +59,11 @@ func TestDenseGemmMatchesScalarLoops(t *testing.T) {
 		}
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer par.SetMinWork(par.SetMinWork(1 << 15)) // these shapes on several goroutines too
 	for i, tc := range cases {
 		for _, f32 := range []bool{false, true} {
 			for _, procs := range []int{1, 2, 3} {
-				if procs > 1 && tc.inN*tc.C*tc.K < 2*minWork {
+				if procs > 1 && tc.inN*tc.C*tc.K < 2<<15 {
 					continue // one goroutine whatever GOMAXPROCS
 				}
 				runtime.GOMAXPROCS(procs)

@@ -1,8 +1,6 @@
 package output
 
 import (
-	"runtime"
-
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 
@@ -46,11 +44,6 @@ const (
 	partForward  = iota // rows of y
 	partBackward        // rows of dh and columns of dWᵀ
 )
-
-// minWork is the least work (multiply-adds) worth a goroutine of its own: below it, starting
-// and waiting for one costs more than it saves (the LSTM kernel's value,
-// layers/internal/kernel/parallel.go).
-const minWork = 1 << 15
 
 // fill reads the operands (the gradient's dy too if grad) and checks their sizes.
 func (p *pass[F]) fill(op *denseOp, vals []G.Value, grad bool) error {
@@ -242,7 +235,7 @@ func (p *pass[F]) backward(lo, hi, clo, chi int) {
 // goroutines nor on which one computes a chunk. (The LSTM kernel's parallel,
 // layers/internal/kernel, does the same for its parts.)
 func parallel[F float32 | float64](p *pass[F], part, n, work int) {
-	p.parts = max(1, min(runtime.GOMAXPROCS(0), work/minWork, n/4))
+	p.parts = par.Procs(work, n/4)
 	p.loop.For(p, part, p.parts, 1, p.parts)
 }
 

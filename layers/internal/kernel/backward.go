@@ -37,11 +37,7 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 	if k.Peep {
 		k.Run(partSweep, 0, B)
 	} else {
-		work := k.T * B * U * 8
-		if k.Full && k.Rec {
-			work += k.T * B * U * R
-		}
-		k.parallel(partSweep, B, work)
+		k.parallel(partSweep, B)
 	}
 	for r := n - 1; r >= 0; r-- { // the bias: rows in the sweep's order
 		rr := r/B*B + (B - 1 - r%B) // step r/B, sequences up
@@ -60,14 +56,14 @@ func (k *Kernel[F]) Backward(x []F, w [NumGroups]Weights[F], dy []F, dx []F, dw 
 		}
 	}
 	if !k.Hot {
-		k.parallel(partGradX, k.I, n*k.I*U)
+		k.parallel(partGradX, k.I)
 	}
 	if k.Rec {
-		k.parallel(partGradH, R, n*R*U)
+		k.parallel(partGradH, R)
 	}
 	if dx != nil && !k.Hot {
 		transpose(k.wxT, k.wx, k.I, U)
-		k.parallel(partDX, n, n*k.I*U)
+		k.parallel(partDX, n)
 	}
 	k.unpackGrads(dw)
 }

@@ -30,7 +30,7 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 	k.setProcs()
 	defer func() { k.cur = call[F]{} }()
 	I, U, n := k.I, k.u(), k.T*k.B
-	steps := k.procsFor(k.B, k.T*k.B*U*(k.r()+16))
+	steps := k.procsFor(k.B)
 	dense := !k.Hot && k.dense(x)
 	// On several goroutines, each computes the inputs' part of its own rows in the steps pass:
 	// rows written on one CPU are read again on the same one.
@@ -55,7 +55,7 @@ func (k *Kernel[F]) Forward(x []F, w [NumGroups]Weights[F], out []F) {
 			}
 		}
 	case dense:
-		k.parallel(partProject, n, n*I*U)
+		k.parallel(partProject, n)
 	default: // one-hot rows: only the nonzero inputs add anything
 		for r := 0; r < n; r++ {
 			if k.padding(r) {

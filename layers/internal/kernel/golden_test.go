@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.json")
@@ -173,6 +175,7 @@ func hash(vs []float64) string {
 // gemm): outputs, final states, weight gradients and ∂E/∂x for the paper's sizes, batches with
 // padding, every option, float64 and float32, with 1 and 2 threads.
 func TestGolden(t *testing.T) {
+	defer par.SetMinWork(par.SetMinWork(1 << 10)) // the small cases on 2 goroutines too
 	got := map[string]string{}
 	for _, procs := range []int{1, 2} {
 		prev := runtime.GOMAXPROCS(procs)

@@ -1,14 +1,9 @@
 package kernel
 
 import (
-	"runtime"
-
 	"github.com/lstm97/lstm97/internal/gemm"
+	"github.com/lstm97/lstm97/internal/par"
 )
-
-// minWork is the least work (multiply-adds, roughly) worth a goroutine of its own: below it,
-// starting and waiting for one costs more than it saves.
-const minWork = 1 << 15
 
 // The parts of a pass that parallel runs over a range of rows.
 const (
@@ -20,24 +15,25 @@ const (
 	partDX             // ∂E/∂x, rows of T·B
 )
 
-// parallel runs part over rows [0, n), split among up to GOMAXPROCS goroutines when the
-// work is large enough (package par: the caller and workers that live from pass to pass, each
-// taking the rows left by the others once its own are done). Each row is computed by one
-// goroutine, in the same order as by one, so the results do not depend on the number of
-// goroutines nor on which one computes a row. Pieces are multiples of 4 rows (the tiles of
-// package gemm). A pass runs a few of these, not one per step: each one costs a handoff to
-// the workers and a wait for the last of them.
-func (k *Kernel[F]) parallel(part, n, work int) {
-	k.loop.For(k, part, n, 4, k.procsFor(n, work))
+// parallel runs part over rows [0, n) on the pass's goroutines (procs; package par: the
+// caller and workers that live from pass to pass, each taking the rows left by the others once
+// its own are done). Each row is computed by one goroutine, in the same order as by one, so
+// the results do not depend on the number of goroutines nor on which one computes a row.
+// Pieces are multiples of 4 rows (the tiles of package gemm). A pass runs a few of these, not
+// one per step: each one costs a handoff to the workers and a wait for the last of them.
+func (k *Kernel[F]) parallel(part, n int) {
+	k.loop.For(k, part, n, 4, k.procsFor(n))
 }
 
-// procsFor is the number of goroutines worth splitting work over n rows among.
-func (k *Kernel[F]) procsFor(n, work int) int {
-	return max(1, min(k.procs, work/minWork, n/4))
-}
+// procsFor is the number of goroutines of a part over n rows.
+func (k *Kernel[F]) procsFor(n int) int { return max(1, min(k.procs, n/4)) }
 
-// setProcs reads GOMAXPROCS for the pass about to run.
-func (k *Kernel[F]) setProcs() { k.procs = runtime.GOMAXPROCS(0) }
+// setProcs sets the number of goroutines of the passes about to run, from GOMAXPROCS and the
+// work of the steps pass (the largest): all parts of a layer are split, or none, so that rows
+// stay on the goroutine that computed them.
+func (k *Kernel[F]) setProcs() {
+	k.procs = par.Procs(k.T*k.B*k.u()*(k.r()+16), k.B/4)
+}
 
 // Run runs part on rows [lo, hi) (see parallel; it is par.Runner's method).
 func (k *Kernel[F]) Run(part, lo, hi int) {
