@@ -358,25 +358,31 @@ func RelDiff(a, b []float64) float64 {
 	return diff / size
 }
 
-// BenchSteps measures tr's training step on bt (forward, backward, update), the program
-// compiled outside the timer, and reports sequences per second: the loop of the layers and
-// online benchmarks.
-func BenchSteps(b *testing.B, tr *train.Trainer, bt train.Batch) {
-	s, err := bt.Shape()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := tr.Step(bt); err != nil { // compile
-		b.Fatal(err)
+// BenchSteps measures tr's training steps (forward, backward, update) on the batches bts in
+// turn, their programs compiled outside the timer, and reports sequences per second: the loop
+// of the layers, online and trial benchmarks.
+func BenchSteps(b *testing.B, tr *train.Trainer, bts ...train.Batch) {
+	seqs := make([]int, len(bts))
+	for i, bt := range bts {
+		s, err := bt.Shape()
+		if err != nil {
+			b.Fatal(err)
+		}
+		seqs[i] = s.B
+		if _, err := tr.Step(bt); err != nil { // compile
+			b.Fatal(err)
+		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	n := 0
+	n, trained := 0, 0
 	for b.Loop() {
-		if _, err := tr.Step(bt); err != nil {
+		i := n % len(bts)
+		if _, err := tr.Step(bts[i]); err != nil {
 			b.Fatal(err)
 		}
 		n++
+		trained += seqs[i]
 	}
-	b.ReportMetric(float64(n*s.B)/b.Elapsed().Seconds(), "seq/s")
+	b.ReportMetric(float64(trained)/b.Elapsed().Seconds(), "seq/s")
 }
