@@ -41,6 +41,12 @@ type Config struct {
 	// Eval says that the graph is built for evaluation, not training: layers that behave
 	// differently in training (Dropout) build their evaluation form. Builder.Eval reports it.
 	Eval bool
+	// Threads bounds the goroutines that a fused op (an LSTM layer's, an output layer's)
+	// splits one pass among; 0 means GOMAXPROCS, read at every pass. It changes no result:
+	// every number is computed by one goroutine, in the same order whatever the split.
+	// train.TrainerConfig.Replicas sets it, so that the parts of a batch that run at once do
+	// not also split their passes.
+	Threads int
 }
 
 // Builder creates the nodes of one graph. Its methods record the first error and then do
@@ -76,6 +82,8 @@ type buildState struct {
 	// inner marks nodes gorgonia created inside a builder operation.
 	inner map[int64]bool
 	eval  bool
+	// threads is Config.Threads.
+	threads int
 	// frozen says that an open Program (package graph/vm) owns the graph (Freeze): no other
 	// Program may be compiled from it and the builder adds no nodes.
 	frozen bool
@@ -111,23 +119,27 @@ func (b *Builder) Annotate(n *G.Node, label string, role Role) {
 // NewBuilder returns a Builder for a new graph.
 func NewBuilder(cfg Config) *Builder {
 	s := &buildState{
-		g:     G.NewGraph(),
-		dtype: cfg.Dtype,
-		rng:   rand.New(rand.NewSource(cfg.Seed)),
-		ps:    cfg.Params,
-		names: map[string]bool{},
-		made:  map[int64]string{},
-		scope: map[int64]string{},
-		notes: map[int64]Note{},
-		inner: map[int64]bool{},
-		isIn:  map[int64]bool{},
-		eval:  cfg.Eval,
+		g:       G.NewGraph(),
+		dtype:   cfg.Dtype,
+		rng:     rand.New(rand.NewSource(cfg.Seed)),
+		ps:      cfg.Params,
+		names:   map[string]bool{},
+		made:    map[int64]string{},
+		scope:   map[int64]string{},
+		notes:   map[int64]Note{},
+		inner:   map[int64]bool{},
+		isIn:    map[int64]bool{},
+		eval:    cfg.Eval,
+		threads: cfg.Threads,
 	}
 	if s.dtype == (tensor.Dtype{}) {
 		s.dtype = tensor.Float64
 	}
 	if s.dtype != tensor.Float64 && s.dtype != tensor.Float32 {
 		s.err = errors.Errorf("graph: dtype must be float64 or float32, got %v", s.dtype)
+	}
+	if cfg.Threads < 0 && s.err == nil {
+		s.err = errors.Errorf("graph: Threads is %d, want 0 (GOMAXPROCS) or more", cfg.Threads)
 	}
 	if s.ps == nil {
 		s.ps = NewParamSet()
@@ -144,6 +156,14 @@ func (b *Builder) broken() bool { return b == nil || b.s == nil }
 
 // Eval reports whether the graph is built for evaluation (Config.Eval).
 func (b *Builder) Eval() bool { return !b.broken() && b.s.eval }
+
+// Threads returns the bound on a fused op's goroutines (Config.Threads; 0: GOMAXPROCS).
+func (b *Builder) Threads() int {
+	if b.broken() {
+		return 0
+	}
+	return b.s.threads
+}
 
 // Err returns the first error recorded by any Builder sharing this graph.
 func (b *Builder) Err() error {

@@ -175,3 +175,26 @@ func TestFreeze(t *testing.T) {
 		t.Error("zero Builder froze")
 	}
 }
+
+// TestThreads: Config.Threads reaches the fused ops through Builder.Threads; a negative
+// value is an error.
+func TestThreads(t *testing.T) {
+	for _, tc := range []struct {
+		threads int
+		err     string
+	}{{0, ""}, {1, ""}, {4, ""}, {-1, "Threads is -1"}} {
+		b := graph.NewBuilder(graph.Config{Threads: tc.threads})
+		switch err := b.Err(); {
+		case tc.err == "" && err != nil:
+			t.Errorf("Threads %d: %v", tc.threads, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("Threads %d: error %v, want one with %q", tc.threads, err, tc.err)
+		case tc.err == "" && b.Threads() != tc.threads:
+			t.Errorf("Threads %d: Builder.Threads() = %d", tc.threads, b.Threads())
+		}
+	}
+	var nilB *graph.Builder
+	if nilB.Threads() != 0 {
+		t.Error("a nil Builder's Threads is not 0")
+	}
+}

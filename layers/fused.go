@@ -105,7 +105,7 @@ func (c *Cell) SequenceWith(x *G.Node, T int, opt SeqOptions) SeqResult {
 		b.Fail(errors.Errorf("layers: LSTM %q: sequence input %q has shape %v, want [T·batch, %d] with T=%d", c.cfg.Name, x.Name(), sh, width, T))
 		return SeqResult{}
 	}
-	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot, eval: b.Eval()}
+	op := &seqOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers.seqOp", x.Dtype()), cell: c, T: T, B: sh[0] / T, xIsInput: b.IsInput(x), hot: opt.OneHot, eval: b.Eval(), threads: b.Threads()}
 	for gi, g := range c.groups() {
 		for kind, n := range g.params() {
 			if n != nil {
@@ -173,8 +173,10 @@ type seqOp struct {
 	hot bool
 	// eval: the graph is built for evaluation (graph.Config.Eval): the forward pass keeps
 	// nothing for a backward pass, and a gradient is refused.
-	eval  bool
-	slots []slot
+	eval bool
+	// threads bounds the kernel's goroutines (graph.Config.Threads).
+	threads int
+	slots   []slot
 	// arity is the number of inputs: x, the weights (slots), then the optional inputs, whose
 	// positions are lenAt, s0At, y0At (0 when absent). No gradient flows into those.
 	arity             int
@@ -245,7 +247,7 @@ func newKernel[F float32 | float64](op *seqOp) *kernel.Kernel[F] {
 	c := op.cell.cfg
 	return &kernel.Kernel[F]{I: c.Inputs, C: c.NumBlocks, S: c.CellsPerBlock, T: op.T, B: op.B, Hot: op.hot,
 		OutGate: !c.NoOutputGate, Rec: !c.NoRecurrence, CellsOnly: c.CellsOnlyRecurrence, Full: c.FullGradient,
-		Forget: c.ForgetGate, Peep: c.Peepholes, G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset, NoGrad: op.eval}
+		Forget: c.ForgetGate, Peep: c.Peepholes, G: c.G.kernel(), H: c.H.kernel(), HOffset: c.HPrimeOffset, NoGrad: op.eval, Threads: op.threads}
 }
 
 // unpack returns the data of x and of the weights in the kernel's layout.

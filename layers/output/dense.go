@@ -27,6 +27,7 @@ type denseOp struct {
 	xIsInput bool
 	hasB     bool
 	linear   bool
+	threads  int // graph.Config.Threads: at most this many goroutines a pass, 0: GOMAXPROCS
 	// spaced: the rows read are evenly spaced, row n being first + n·step (all rows: first 0,
 	// step 1), so that gemm reads them in place; otherwise they are gathered into a buffer.
 	spaced      bool
@@ -237,7 +238,7 @@ func (op *denseOp) setRows(rows []int) {
 // nil.
 func newDenseNode(b *graph.Builder, o *Layer, h, x *G.Node, rows []int) *G.Node {
 	op := &denseOp{Base: fusedop.NewBase("github.com/lstm97/lstm97/layers/output.denseOp", h.Dtype()), N: h.Shape()[0], inN: h.Shape()[0], K: o.cfg.Units,
-		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear}
+		hasX: o.Wx != nil, xIsInput: b.IsInput(x), hasB: o.B != nil, linear: o.cfg.Linear, threads: b.Threads()}
 	op.setRows(rows)
 	in := []*G.Node{h, o.W}
 	if op.hasX {

@@ -228,14 +228,18 @@ func (p *pass[F]) backward(lo, hi, clo, chi int) {
 	}
 }
 
-// parallel runs part over [0, n) split into chunks among up to GOMAXPROCS goroutines when the
-// work is large enough (package par: the caller and workers that live from pass to pass, each
-// taking the chunks left by the others once its own is done). Each element is computed by one
+// parallel runs part over [0, n) split into chunks among up to GOMAXPROCS goroutines (at most
+// graph.Config.Threads, if set) when the work is large enough (package par: the caller and
+// workers that live from pass to pass, each taking the chunks left by the others once its own
+// is done). Each element is computed by one
 // goroutine, in the same order as by one, so the results do not depend on the number of
 // goroutines nor on which one computes a chunk. (The LSTM kernel's parallel,
 // layers/internal/kernel, does the same for its parts.)
 func parallel[F float32 | float64](p *pass[F], part, n, work int) {
 	p.parts = par.Procs(work, n/4)
+	if t := p.op.threads; t > 0 {
+		p.parts = min(p.parts, t)
+	}
 	p.loop.For(p, part, p.parts, 1, p.parts)
 }
 

@@ -63,6 +63,8 @@ type Kernel[F float32 | float64] struct {
 	G, H Squash
 	// HOffset is added to h'(s) (layers.Config.HPrimeOffset).
 	HOffset float64
+	// Threads bounds the goroutines of a pass (graph.Config.Threads); 0: GOMAXPROCS.
+	Threads int
 
 	// stored forward values, [T·B][...]
 	net  []F // [T·B][U] net inputs of all units
@@ -79,7 +81,7 @@ type Kernel[F float32 | float64] struct {
 	dwx, dwh, db []F
 
 	cur   call[F]  // the arguments of the running pass
-	procs int      // GOMAXPROCS when the pass started
+	procs int      // the goroutines of the running passes (setProcs)
 	loop  par.Loop // the goroutines of the passes
 	// projectInSteps: the steps pass computes the inputs' part of the net inputs (project).
 	projectInSteps bool

@@ -2,8 +2,11 @@ package kernel
 
 import (
 	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 // TestHotEqualsRows: the one-hot path (Hot, indices) computes bit for bit the outputs and
@@ -123,5 +126,21 @@ func TestIndexErrors(t *testing.T) {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestThreadsBoundTheSplit: Threads (graph.Config.Threads) bounds the goroutines of a pass;
+// 0 leaves GOMAXPROCS and the batch (4 rows a goroutine at least) to decide.
+func TestThreadsBoundTheSplit(t *testing.T) {
+	defer par.SetMinWork(par.SetMinWork(1))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	for _, tc := range []struct{ B, threads, want int }{
+		{16, 0, 3}, {16, 1, 1}, {16, 2, 2}, {16, 5, 3}, {8, 0, 2}, {8, 1, 1}, {3, 2, 1},
+	} {
+		k := &Kernel[float64]{I: 2, C: 4, S: 1, T: 5, B: tc.B, OutGate: true, Rec: true, Threads: tc.threads}
+		k.setProcs()
+		if k.procs != tc.want {
+			t.Errorf("B=%d Threads=%d GOMAXPROCS=3: %d goroutines, want %d", tc.B, tc.threads, k.procs, tc.want)
+		}
 	}
 }

@@ -28,11 +28,14 @@ func (k *Kernel[F]) parallel(part, n int) {
 // procsFor is the number of goroutines of a part over n rows.
 func (k *Kernel[F]) procsFor(n int) int { return max(1, min(k.procs, n/4)) }
 
-// setProcs sets the number of goroutines of the passes about to run, from GOMAXPROCS and the
-// work of the steps pass (the largest): all parts of a layer are split, or none, so that rows
-// stay on the goroutine that computed them.
+// setProcs sets the number of goroutines of the passes about to run, from GOMAXPROCS (at most
+// Threads, if set) and the work of the steps pass (the largest): all parts of a layer are
+// split, or none, so that rows stay on the goroutine that computed them.
 func (k *Kernel[F]) setProcs() {
 	k.procs = par.Procs(k.T*k.B*k.u()*(k.r()+16), k.B/4)
+	if k.Threads > 0 {
+		k.procs = min(k.procs, k.Threads)
+	}
 }
 
 // Run runs part on rows [lo, hi) (see parallel; it is par.Runner's method).
