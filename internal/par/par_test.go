@@ -256,3 +256,48 @@ func BenchmarkFor(b *testing.B)                         { benchPasses(b, true, f
 func BenchmarkGoStatements(b *testing.B)                { benchPasses(b, false, false) }
 func BenchmarkForAfterSerialWork(b *testing.B)          { benchPasses(b, true, true) }
 func BenchmarkGoStatementsAfterSerialWork(b *testing.B) { benchPasses(b, false, true) }
+
+// TestSpinKeepsTheWorkersAwake: after a pass of a Loop with Spin, its workers wait for the next
+// one spinning (not parked) for Spin; after a pass of a Loop without, they park once spinFor
+// has passed.
+func TestSpinKeepsTheWorkersAwake(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, tc := range []struct {
+		spin   time.Duration
+		parked bool
+	}{{200 * time.Millisecond, false}, {0, true}} {
+		l := Loop{Spin: tc.spin}
+		var b meet
+		l.For(&b, 0, 2, 1, 2) // the caller waits in its item for the worker to run the other
+		if b.n.Load() != 2 {
+			t.Fatalf("Spin %v: the worker did not run its item within 5 s", tc.spin)
+		}
+		if len(l.members) != 1 {
+			t.Fatalf("Spin %v: %d workers took part, want 1", tc.spin, len(l.members))
+		}
+		w := l.members[0]
+		// Less than Spin after the pass, the worker cannot have parked; well after spinFor,
+		// one without Spin has (it parks at once when it runs again, so give it time to).
+		deadline := time.Now().Add(20 * time.Millisecond)
+		if tc.parked {
+			deadline = time.Now().Add(5 * time.Second)
+		}
+		for time.Now().Before(deadline) && w.parked.Load() != tc.parked {
+			time.Sleep(time.Millisecond)
+		}
+		if got := w.parked.Load(); got != tc.parked && tc.parked {
+			t.Errorf("Spin %v: the worker had not parked 5 s after the pass", tc.spin)
+		} else if !tc.parked && got {
+			t.Errorf("Spin %v: the worker parked within 20 ms of the pass", tc.spin)
+		}
+	}
+}
+
+// meet is a loop body whose items wait (up to 5 s) until two items have begun.
+type meet struct{ n atomic.Int32 }
+
+func (m *meet) Run(_, lo, hi int) {
+	m.n.Add(int32(hi - lo))
+	for end := time.Now().Add(5 * time.Second); m.n.Load() < 2 && time.Now().Before(end); {
+	}
+}
