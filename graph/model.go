@@ -52,6 +52,15 @@ type Model struct {
 	// Carry lists the state that the model carries from one batch to the next, for streams
 	// processed in chunks (truncated backpropagation through time at chunk boundaries).
 	Carry []Carry
+
+	// Separable says that the model computes each sequence of the batch on its own and that
+	// Loss is 1/B times a sum of one term per sequence, as layers.Net's models do. A batch
+	// can then be split into parts of sequences whose losses and gradients, each weighted by
+	// its part's share of the batch, add up to the whole batch's (train.TrainerConfig.Replicas
+	// needs it). The parts' programs run at once, so their ops must not share anything they
+	// change: not with a dropout whose *rand.Rand all programs share. A loss that is a mean
+	// over the targets (loss.MSE, loss.SoftmaxCrossEntropy) is not such a sum.
+	Separable bool
 }
 
 // Carry is one piece of state carried between batches, such as the cell states s or the

@@ -71,7 +71,10 @@
 // gradients are spread over runtime.GOMAXPROCS(0) goroutines, read at every pass, when the
 // work is large enough: a layer of 64 blocks at batch 32 uses both cores of a 2-core machine, the
 // paper's nets at batch 1 one. Each number is computed by one goroutine in the one-goroutine
-// order, so results are bit-identical whatever GOMAXPROCS is, and from run to run.
+// order, so results are bit-identical whatever GOMAXPROCS is, and from run to run. Splitting
+// the batch itself into parts that train at once, each in programs of its own
+// (train.TrainerConfig.Replicas), scales better on CPUs that are far apart; the gradient is then
+// summed in another order (within rounding of the whole batch's).
 //
 // Shapes are batch-first: x(t) is [batch, inputs], states are [batch, units]; a packed sequence
 // is [T·batch, features] with row t·batch+b holding step t of sequence b.

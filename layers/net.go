@@ -146,6 +146,7 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		m.Targets = []*G.Node{b.Input("target", n, s.Out)}
 		m.Mask = b.Input("mask", n, s.Out)
 		m.Loss = output.MaskedLoss(b, m.Outputs[0], m.Targets[0], m.Mask, s.B)
+		m.Separable = true // 1/B · Σ over the sequences, each computed on its own
 		if err := b.Err(); err != nil {
 			return nil, err
 		}
@@ -172,6 +173,7 @@ func BuildNet(b *graph.Builder, cfg NetConfig, s graph.Shape) (*NetModel, error)
 		m.Targets = append(m.Targets, ts.Input(fmt.Sprintf("t%d", t), s.B, s.Out))
 	}
 	m.Loss = output.Loss(b, m.Outputs, m.Targets)
+	m.Separable = true
 	if err := b.Err(); err != nil {
 		return nil, err
 	}

@@ -87,3 +87,33 @@ func TestNetStepAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per two steps and two evaluations", n)
 	}
 }
+
+// TestReplicasStepAllocatesNothing: a step of a batch split into parts (Replicas) allocates
+// nothing either once its shape was seen: the parts' views of the batch, their carried state
+// and the merged outputs are kept from step to step.
+func TestReplicasStepAllocatesNothing(t *testing.T) {
+	net := partsNet(3, false)
+	net.Carry = true
+	opt, err := optim.NewSGD(0.5, optim.Clip{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1, Replicas: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	first := partsCase{net: net, B: 5}.batch(t, 1)
+	next := first
+	next.Continue = true
+	if _, err := tr.Step(first); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() {
+		if _, err := tr.Step(next); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per step in 2 parts", n)
+	}
+}

@@ -15,7 +15,9 @@
 //     runs the model forward only (graph.Config.Eval: no dropout); ResetState drops the carried
 //     states. A non-finite loss, gradient or weight stops training with an error naming the
 //     parameter and the sequence count, the weights unchanged (TrainerConfig.CheckFinite: the
-//     first node whose value is not finite).
+//     first node whose value is not finite). With TrainerConfig.Replicas it splits each batch
+//     into parts of sequences that train at once on goroutines of their own, each part in
+//     programs of its own, and adds up their gradients (graph.Model.Separable models).
 //   - Hook: a function the trainer calls after every step with the sequences seen so far, the
 //     batch and its result (a stopping criterion, a learning curve, a checkpoint); returning
 //     ErrStop ends Run without an error.

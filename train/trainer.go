@@ -13,6 +13,7 @@ import (
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/fusedop"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/par"
 )
 
 // ErrStop, returned by a Hook, ends Trainer.Run without an error.
@@ -125,6 +126,28 @@ type TrainerConfig struct {
 	// a NaN or an infinity fails naming the first such node (parameters unchanged). It reads
 	// every value of every run: for finding where a NaN comes from, not for long runs.
 	CheckFinite bool
+	// Replicas, above 1, splits every training batch of B sequences into n = min(Replicas, B)
+	// parts of consecutive sequences (part i holds sequences i·B/n to (i+1)·B/n - 1) whose
+	// forward and backward passes run at once, on up to GOMAXPROCS goroutines, each part in
+	// compiled programs of its own that share the parameters. Step then adds up the parts'
+	// losses and gradients, part after part, each weighted by its share of the batch, and makes
+	// one optimizer step. Each part's fused ops split their passes among at most GOMAXPROCS/n
+	// goroutines (graph.Config.Threads, read when the part's program is compiled).
+	//
+	// The model must be Separable (graph.Model.Separable, as layers.Net's models are): its loss
+	// 1/B times a sum over the batch's sequences, each computed on its own, so that a part of
+	// B_i sequences counts for B_i/B of the step; Step fails otherwise. Results are
+	// deterministic for a given Replicas and batch size, whatever GOMAXPROCS, but not
+	// bit-identical to Replicas 1's: the gradient is summed in another order (within 1e-12 of
+	// it, relatively, in the tests). A batch of one sequence runs whole; Evaluate runs the
+	// whole batch in one program. Not with a Learner.
+	//
+	// Parts that keep their own rows scale better than passes split among goroutines, whose
+	// products over the batch read rows that another CPU wrote: on this project's 2-vCPU
+	// machine, where a cache line takes about 450 ns to go to the other vCPU and back, 2 parts
+	// trained a 64-block layer (batch 32) about 1.9 times as fast as 1 thread, split passes
+	// 1.1-1.3 times (docs/design.md, Threads). Each part's programs hold buffers of their own.
+	Replicas int
 }
 
 type compiled struct {
@@ -177,14 +200,25 @@ func (st *carried) commit() {
 	st.B, st.ok = st.nB, true
 }
 
+// programs is a cache of compiled programs by batch shape (at most TrainerConfig.MaxPrograms).
+type programs struct {
+	m map[string]*compiled
+	// last is the program last returned: a batch of the same shape needs no lookup.
+	last *compiled
+}
+
 // Trainer trains a model on batches, compiling one program per batch shape and caching it.
 type Trainer struct {
-	cfg   TrainerConfig
-	train map[string]*compiled
-	eval  map[string]*compiled
-	// lastTrain and lastEval are the programs of the last step and evaluation: a batch of the
-	// same shape needs no cache lookup.
-	lastTrain, lastEval *compiled
+	cfg         TrainerConfig
+	train, eval programs
+	// parts are the parts of a training batch split by TrainerConfig.Replicas, as many as the
+	// largest split so far.
+	parts  []*part
+	loop   par.Loop   // runs the parts
+	runner partRunner // what loop runs
+	// outs and rows are the Result.Outputs of a step run in parts, reused from step to step.
+	outs [][][]float64
+	rows [][]float64
 	// steps is the buffer of the target steps of the batch being run (Batch.shape).
 	steps []int
 	seen  int
@@ -205,7 +239,12 @@ func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
 	if cfg.MaxPrograms <= 0 {
 		cfg.MaxPrograms = 64
 	}
-	return &Trainer{cfg: cfg, train: map[string]*compiled{}, eval: map[string]*compiled{}}, nil
+	if cfg.Replicas > 1 && cfg.Learner != nil {
+		return nil, errors.New("train: trainer: Replicas with a Learner (a Learner trains on the whole batch)")
+	}
+	tr := &Trainer{cfg: cfg, train: programs{m: map[string]*compiled{}}, eval: programs{m: map[string]*compiled{}}}
+	tr.loop.Spin = partsSpin
+	return tr, nil
 }
 
 // Params returns the trained parameters.
@@ -217,10 +256,14 @@ func (tr *Trainer) Seen() int { return tr.seen }
 // SetSeen sets the number of sequences trained on so far (when resuming from a checkpoint).
 func (tr *Trainer) SetSeen(n int) { tr.seen = n }
 
-// Build builds and compiles the training program for shape s, creating the parameters if they
-// do not exist yet (to load a checkpoint into them before training).
+// Build builds and compiles the training program for shape s (with Replicas, those of its
+// parts), creating the parameters if they do not exist yet (to load a checkpoint into them
+// before training).
 func (tr *Trainer) Build(s graph.Shape) error {
-	_, err := tr.program(s, false)
+	if n := tr.split(s.B); n > 1 {
+		return tr.buildParts(s, n)
+	}
+	_, err := tr.program(&tr.train, s, false, 0)
 	return err
 }
 
@@ -242,29 +285,43 @@ func (tr *Trainer) Seed() int64 { return tr.cfg.Seed }
 // evaluation (a shape may appear twice), in no particular order.
 func (tr *Trainer) Shapes() []graph.Shape {
 	var out []graph.Shape
-	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
-		for _, c := range cache {
+	for _, cache := range tr.caches() {
+		for _, c := range cache.m {
 			out = append(out, c.shape)
 		}
 	}
 	return out
 }
 
-// Programs returns the number of compiled programs currently cached (training and evaluation).
-func (tr *Trainer) Programs() int { return len(tr.train) + len(tr.eval) }
+// caches returns the trainer's caches of programs: training, evaluation, then the parts'.
+func (tr *Trainer) caches() []*programs {
+	out := []*programs{&tr.train, &tr.eval}
+	for _, p := range tr.parts {
+		out = append(out, &p.progs)
+	}
+	return out
+}
+
+// Programs returns the number of compiled programs currently cached (training and evaluation,
+// the parts' with Replicas).
+func (tr *Trainer) Programs() int {
+	n := 0
+	for _, cache := range tr.caches() {
+		n += len(cache.m)
+	}
+	return n
+}
 
 // Compiles returns the number of programs compiled since the trainer was made (training and
 // evaluation), evicted ones included: more than Programs means shapes came back after their
 // programs were evicted (see TrainerConfig.MaxPrograms).
 func (tr *Trainer) Compiles() int { return tr.compiles }
 
-// program returns the compiled program for shape s, compiling it if it is not cached. s may
-// hold the trainer's buffer of target steps (Batch.shape): a new program keeps a copy.
-func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
-	cache, last := tr.train, &tr.lastTrain
-	if eval {
-		cache, last = tr.eval, &tr.lastEval
-	}
+// program returns the compiled program for shape s from cache, compiling it if it is not
+// there, its fused ops on at most threads goroutines a pass (graph.Config.Threads). s may hold
+// the trainer's buffer of target steps (Batch.shape): a new program keeps a copy.
+func (tr *Trainer) program(ps *programs, s graph.Shape, eval bool, threads int) (*compiled, error) {
+	cache, last := ps.m, &ps.last
 	if c := *last; c != nil && sameShape(c.shape, s) {
 		return c, nil
 	}
@@ -276,7 +333,7 @@ func (tr *Trainer) program(s graph.Shape, eval bool) (*compiled, error) {
 	}
 	k := string(kb)
 	s.TargetSteps = append([]int(nil), s.TargetSteps...)
-	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params, Eval: eval})
+	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params, Eval: eval, Threads: threads})
 	m, err := tr.cfg.Model(b, s)
 	if err != nil {
 		return nil, errors.Wrapf(err, "train: building the model for T=%d B=%d", s.T, s.B)
@@ -436,7 +493,7 @@ func (c *compiled) setState(bt *Batch, st *carried) error {
 	case !st.ok:
 		return errors.New("the batch continues the previous one (Continue), but there is no state to continue: no batch ran before it on this path (Step or Evaluate), or ResetState dropped it")
 	case st.B != s.B:
-		return errors.Errorf("the batch of %d sequences continues a batch of %d (Continue): sequence b continues sequence b, so B must not change", s.B, st.B)
+		return continueMismatch(s.B, st.B)
 	case len(st.vals) != len(m.Carry):
 		return errors.Errorf("the batch continues the previous one (Continue), but its model carries %d states and the previous batch's %d", len(m.Carry), len(st.vals))
 	}
@@ -452,6 +509,11 @@ func (c *compiled) setState(bt *Batch, st *carried) error {
 		}
 	}
 	return nil
+}
+
+// continueMismatch is the error of a batch of B sequences that continues one of prevB.
+func continueMismatch(B, prevB int) error {
+	return errors.Errorf("the batch of %d sequences continues a batch of %d (Continue): sequence b continues sequence b, so B must not change", B, prevB)
 }
 
 // readCarry copies the model's Final states after a run into st.next. A NaN or an infinity is
@@ -699,19 +761,22 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
 	}
 	tr.steps = s.TargetSteps
-	c, err := tr.program(s, false)
-	if err != nil {
-		return Result{}, err
-	}
-	r, err := c.run(&bt, &tr.trainState)
-	if err != nil {
-		c.prog.ZeroGrads()
-		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
-	}
-	if c.params == nil {
-		if c.params, err = c.prog.Params(); err != nil {
-			return Result{}, err
+	// c is the program whose gradients the optimizer takes (with Replicas, part 0's, holding
+	// the parts' sum).
+	var (
+		c *compiled
+		r Result
+	)
+	if n := tr.split(s.B); n > 1 {
+		c, r, err = tr.runParts(&bt, s, n)
+	} else if c, err = tr.program(&tr.train, s, false, 0); err == nil {
+		if r, err = c.run(&bt, &tr.trainState); err == nil && c.params == nil {
+			c.params, err = c.prog.Params()
 		}
+	}
+	if err != nil {
+		tr.zeroGrads(c)
+		return Result{}, errors.Wrapf(err, "train: train step after %d sequences", tr.seen)
 	}
 	c.step = append(c.step[:0], c.params...)
 	ps := c.step
@@ -721,7 +786,7 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 		return errors.Errorf("train: train step after %d sequences: %s is not finite; parameters left unchanged (set TrainerConfig.CheckFinite to name the node)", tr.seen, bad)
 	}
 	if bad := nonFinite(r.Loss, ps, !checks); bad != "" {
-		c.prog.ZeroGrads()
+		tr.zeroGrads(c)
 		return Result{}, notFinite(bad)
 	}
 	if err := tr.cfg.Optimizer.Step(ps); err != nil {
@@ -729,13 +794,13 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 		if checks { // a gradient the optimizer refused is named as for any optimizer
 			bad = nonFinite(r.Loss, ps, true)
 		}
-		c.prog.ZeroGrads()
+		tr.zeroGrads(c)
 		if bad != "" {
 			return Result{}, notFinite(bad)
 		}
 		return Result{}, errors.Wrapf(err, "train: optimizer step after %d sequences", tr.seen)
 	}
-	if err := c.prog.ZeroGrads(); err != nil {
+	if err := tr.zeroGrads(c); err != nil {
 		return Result{}, err
 	}
 	tr.seen += s.B
@@ -749,6 +814,16 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	}
 	tr.trainState.commit()
 	return r, nil
+}
+
+// zeroGrads zeroes the gradients of c (nil: none). With Replicas, c is part 0's program; the
+// other parts' programs zero theirs before they run, on their own goroutines (partRunner), so
+// that their lines stay on the CPU that writes them.
+func (tr *Trainer) zeroGrads(c *compiled) error {
+	if c == nil {
+		return nil
+	}
+	return c.prog.ZeroGrads()
 }
 
 // Learner trains on a batch by an algorithm of its own (TrainerConfig.Learner). Learn reads
@@ -833,7 +908,7 @@ func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
 		return Result{}, errors.Wrap(err, "train: evaluate")
 	}
 	tr.steps = s.TargetSteps
-	c, err := tr.program(s, true)
+	c, err := tr.program(&tr.eval, s, true, 0)
 	if err != nil {
 		return Result{}, err
 	}
@@ -878,14 +953,14 @@ func (tr *Trainer) Run(src Source, maxSequences int, hooks ...Hook) (int, error)
 
 // Close releases every compiled program.
 func (tr *Trainer) Close() error {
-	tr.lastTrain, tr.lastEval = nil, nil
 	var msgs []string
-	for _, cache := range []map[string]*compiled{tr.train, tr.eval} {
-		for k, c := range cache {
+	for _, cache := range tr.caches() {
+		cache.last = nil
+		for k, c := range cache.m {
 			if err := c.prog.Close(); err != nil {
 				msgs = append(msgs, err.Error())
 			}
-			delete(cache, k)
+			delete(cache.m, k)
 		}
 	}
 	if len(msgs) > 0 {
