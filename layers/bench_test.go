@@ -200,13 +200,14 @@ func wideBatch(b testing.TB, T, B int, short ...int) train.Batch {
 	return bt
 }
 
-// benchWide measures one training step of wideNet on 32 sequences of 50 steps.
-func benchWide(b *testing.B, blocks int, dt tensor.Dtype) {
+// benchWide measures one training step of wideNet on 32 sequences of 50 steps, the batch split
+// into replicas parts (train.TrainerConfig.Replicas; 0: whole).
+func benchWide(b *testing.B, blocks int, dt tensor.Dtype, replicas int) {
 	opt, err := optim.NewSGD(0.1, optim.Clip{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(widenet.Net(blocks)), Optimizer: opt, Seed: 1, Dtype: dt})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(widenet.Net(blocks)), Optimizer: opt, Seed: 1, Dtype: dt, Replicas: replicas})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -214,7 +215,11 @@ func benchWide(b *testing.B, blocks int, dt tensor.Dtype) {
 	testnets.BenchSteps(b, tr, wideBatch(b, 50, 32))
 }
 
-func BenchmarkTrainBlocks64B32T50(b *testing.B)         { benchWide(b, 64, tensor.Float64) }
-func BenchmarkTrainBlocks256B32T50(b *testing.B)        { benchWide(b, 256, tensor.Float64) }
-func BenchmarkTrainBlocks64B32T50Float32(b *testing.B)  { benchWide(b, 64, tensor.Float32) }
-func BenchmarkTrainBlocks256B32T50Float32(b *testing.B) { benchWide(b, 256, tensor.Float32) }
+func BenchmarkTrainBlocks64B32T50(b *testing.B)         { benchWide(b, 64, tensor.Float64, 0) }
+func BenchmarkTrainBlocks256B32T50(b *testing.B)        { benchWide(b, 256, tensor.Float64, 0) }
+func BenchmarkTrainBlocks64B32T50Float32(b *testing.B)  { benchWide(b, 64, tensor.Float32, 0) }
+func BenchmarkTrainBlocks256B32T50Float32(b *testing.B) { benchWide(b, 256, tensor.Float32, 0) }
+
+// The batch in 2 parts that train at once: run with -cpu 2.
+func BenchmarkTrainBlocks64B32T50Replicas2(b *testing.B)  { benchWide(b, 64, tensor.Float64, 2) }
+func BenchmarkTrainBlocks256B32T50Replicas2(b *testing.B) { benchWide(b, 256, tensor.Float64, 2) }

@@ -80,24 +80,25 @@ func allConfigs() []*config {
 			peers: []peer{{"c", cSide("reber", 0)}}})
 	for _, n := range []int{64, 256} {
 		n := n
-		wide := func(dt tensor.Dtype, threads int) side {
-			return func(*env) (meter, error) { return wideMeter(n, dt, threads) }
+		wide := func(dt tensor.Dtype, threads, replicas int) side {
+			return func(*env) (meter, error) { return wideMeter(n, dt, threads, replicas) }
 		}
 		torch := func(impl, dtype string, threads int) side {
 			return torchSide(torchRequest{Model: "wide", Impl: impl, T: wideT, B: wideB, Blocks: n, Inputs: widenet.Inputs, Outputs: widenet.Outputs}, dtype, threads)
 		}
 		name := fmt.Sprintf("wide%d B%d T%d", n, wideB, wideT)
 		cs = append(cs,
-			&config{name: name, ours: wide(tensor.Float64, 1), peers: []peer{
+			&config{name: name, ours: wide(tensor.Float64, 1, 1), peers: []peer{
 				{"torch nn.LSTM", torch("nnlstm", "float64", 1)},
 				{"torch lstm97", torch("lstm97", "float64", 1)},
 			}},
-			&config{name: name + " 2 threads", ours: wide(tensor.Float64, 2), peers: []peer{
-				{"ours 1 thread", wide(tensor.Float64, 1)},
+			&config{name: name + " 2 threads", ours: wide(tensor.Float64, 2, 2), peers: []peer{
+				{"ours 1 thread", wide(tensor.Float64, 1, 1)},
+				{"ours 2 threads, split passes", wide(tensor.Float64, 2, 1)},
 				{"torch nn.LSTM 2 threads", torch("nnlstm", "float64", 2)},
 			}},
-			&config{name: name + " float32", ours: wide(tensor.Float32, 1), peers: []peer{
-				{"ours float64", wide(tensor.Float64, 1)},
+			&config{name: name + " float32", ours: wide(tensor.Float32, 1, 1), peers: []peer{
+				{"ours float64", wide(tensor.Float64, 1, 1)},
 				{"torch nn.LSTM", torch("nnlstm", "float32", 1)},
 			}})
 	}
@@ -160,13 +161,14 @@ type trainerMeter struct {
 	next    int
 }
 
-// newTrainerMeter makes the trainer and runs warmup untimed steps (compiling the programs).
-func newTrainerMeter(net layers.NetConfig, lr float64, dt tensor.Dtype, data []train.Batch, threads, warmup int) (*trainerMeter, error) {
+// newTrainerMeter makes the trainer (its batches split into replicas parts,
+// train.TrainerConfig.Replicas) and runs warmup untimed steps (compiling the programs).
+func newTrainerMeter(net layers.NetConfig, lr float64, dt tensor.Dtype, data []train.Batch, threads, replicas, warmup int) (*trainerMeter, error) {
 	opt, err := optim.NewSGD(lr, optim.Clip{})
 	if err != nil {
 		return nil, err
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1, Dtype: dt, MaxPrograms: trial.MaxPrograms})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 1, Dtype: dt, MaxPrograms: trial.MaxPrograms, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +248,7 @@ func addingMeter(T, B int, dt tensor.Dtype) (meter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTrainerMeter(addingNet(), addingLR, dt, data, 1, 3)
+	return newTrainerMeter(addingNet(), addingLR, dt, data, 1, 1, 3)
 }
 
 // exp1TrainMeter trains Exp. 1's default row (the net and α of examples/reber's default,
@@ -269,7 +271,7 @@ func exp1TrainMeter() (meter, error) {
 			return nil, err
 		}
 	}
-	return newTrainerMeter(spec.Net, spec.LR, tensor.Float64, data, 1, len(data))
+	return newTrainerMeter(spec.Net, spec.LR, tensor.Float64, data, 1, 1, len(data))
 }
 
 // trialMeter runs the paper harness's Exp. 1 trials (trial.Run at the default row, its
@@ -301,11 +303,12 @@ func (m *trialMeter) rate(float64) (float64, error) {
 
 func (m *trialMeter) close() {}
 
-// wideMeter trains widenet.Net(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1.
-func wideMeter(blocks int, dt tensor.Dtype, threads int) (meter, error) {
+// wideMeter trains widenet.Net(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1,
+// on threads threads, the batch split into replicas parts (train.TrainerConfig.Replicas).
+func wideMeter(blocks int, dt tensor.Dtype, threads, replicas int) (meter, error) {
 	bt, err := widenet.Batch(wideT, wideB)
 	if err != nil {
 		return nil, err
 	}
-	return newTrainerMeter(widenet.Net(blocks), wideLR, dt, []train.Batch{bt}, threads, 3)
+	return newTrainerMeter(widenet.Net(blocks), wideLR, dt, []train.Batch{bt}, threads, replicas, 3)
 }

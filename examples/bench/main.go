@@ -18,7 +18,10 @@
 //     inputs, recurrent from all cells and gates, 8 logistic output units with the paper's
 //     squared error at every step, batch 32, T = 50, SGD α = 0.1, float64; peers "torch
 //     nn.LSTM" (nn.LSTM(32, 64) + Linear(64, 8) + sigmoid) and "torch lstm97". With
-//     " 2 threads": ours on 2 threads against "ours 1 thread" and "torch nn.LSTM 2 threads".
+//     " 2 threads": ours on 2 threads, the batch split into 2 parts that train at once
+//     (train.TrainerConfig.Replicas), against "ours 1 thread", "ours 2 threads, split passes"
+//     (one part, each pass of the fused ops split between the threads) and "torch nn.LSTM 2
+//     threads".
 //     With " float32": ours in float32 against "ours float64" and "torch nn.LSTM" in float32.
 //
 // Ours runs in this process with runtime.GOMAXPROCS set to the configuration's threads (1

@@ -242,8 +242,8 @@ func TestTrialMeter(t *testing.T) {
 	}
 }
 
-// TestWideMeter trains the 64-block net on 2 threads in float32 for one step and checks that
-// GOMAXPROCS is restored.
+// TestWideMeter trains the 64-block net on 2 threads in float32, the batch in 2 parts, for
+// one step and checks that GOMAXPROCS is restored.
 func TestWideMeter(t *testing.T) {
 	bt, err := widenet.Batch(wideT, wideB)
 	if err != nil {
@@ -253,7 +253,7 @@ func TestWideMeter(t *testing.T) {
 		t.Fatalf("wide batch shape %+v, %v", sh, err)
 	}
 	procs := runtime.GOMAXPROCS(0)
-	m, err := wideMeter(64, tensor.Float32, 2)
+	m, err := wideMeter(64, tensor.Float32, 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
