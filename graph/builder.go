@@ -44,8 +44,8 @@ type Config struct {
 	// Threads bounds the goroutines that a fused op (an LSTM layer's, an output layer's)
 	// splits one pass among; 0 means GOMAXPROCS, read at every pass. It changes no result:
 	// every number is computed by one goroutine, in the same order whatever the split.
-	// train.TrainerConfig.Replicas sets it, so that the parts of a batch that run at once do
-	// not also split their passes.
+	// train.TrainerConfig.Replicas sets it to GOMAXPROCS/n (at least 1), so that the n parts
+	// of a batch that run at once use no more than GOMAXPROCS goroutines together.
 	Threads int
 }
 

@@ -97,20 +97,21 @@ func (tr *Trainer) runParts(bt *Batch, s graph.Shape, n int) (*compiled, Result,
 		return c, Result{}, err
 	}
 	// The batch's result: the parts' losses weighted as their gradients, their outputs side
-	// by side (every part has the batch's target steps).
-	r := Result{TargetSteps: parts[0].r.TargetSteps}
-	steps := len(r.TargetSteps)
-	if len(tr.rows) < steps*s.B || len(tr.outs) < steps {
-		tr.rows, tr.outs = make([][]float64, steps*s.B), make([][][]float64, steps)
-	}
-	r.Outputs = tr.outs[:steps:steps]
-	for i := range r.Outputs {
-		r.Outputs[i] = tr.rows[i*s.B : (i+1)*s.B : (i+1)*s.B]
-	}
+	// by side (every part has the batch's target steps), copied: parts of one size serve
+	// batches of several sizes, and a Result's outputs last until the next step of its shape.
+	m := tr.mergedFor(s)
+	r := Result{TargetSteps: parts[0].r.TargetSteps, Outputs: m.outs}
 	for _, p := range parts {
 		r.Loss += float64(weight(p, s.B) * p.r.Loss)
 		for i, rows := range p.r.Outputs {
-			copy(r.Outputs[i][p.lo:p.hi], rows)
+			for b, v := range rows {
+				k := i*s.B + p.lo + b
+				m.rows[k] = nil
+				if v != nil {
+					m.rows[k] = m.vals[k*s.Out : (k+1)*s.Out : (k+1)*s.Out]
+					copy(m.rows[k], v)
+				}
+			}
 		}
 	}
 	if len(st.next) != len(parts[0].st.next) {
@@ -124,6 +125,46 @@ func (tr *Trainer) runParts(bt *Batch, s graph.Shape, n int) (*compiled, Result,
 	}
 	st.nB = s.B
 	return c, r, nil
+}
+
+// merged holds the Result.Outputs of the steps of one batch shape run in parts.
+type merged struct {
+	shape graph.Shape
+	outs  [][][]float64 // [target steps][B] rows of vals
+	rows  [][]float64
+	vals  []float64
+}
+
+// mergedFor returns the output buffers of shape s (kept for at most MaxPrograms shapes, as
+// the programs).
+func (tr *Trainer) mergedFor(s graph.Shape) *merged {
+	if m := tr.lastMerged; m != nil && sameShape(m.shape, s) {
+		return m
+	}
+	var buf [256]byte
+	kb := appendKey(buf[:0], s)
+	if m, ok := tr.merged[string(kb)]; ok {
+		tr.lastMerged = m
+		return m
+	}
+	if tr.merged == nil {
+		tr.merged = map[string]*merged{}
+	}
+	if len(tr.merged) >= tr.cfg.MaxPrograms {
+		for k := range tr.merged { // evict any one, as the programs
+			delete(tr.merged, k)
+			break
+		}
+	}
+	s.TargetSteps = append([]int(nil), s.TargetSteps...)
+	n := len(s.TargetSteps) * s.B
+	m := &merged{shape: s, outs: make([][][]float64, len(s.TargetSteps)), rows: make([][]float64, n), vals: make([]float64, n*s.Out)}
+	for i := range m.outs {
+		m.outs[i] = m.rows[i*s.B : (i+1)*s.B : (i+1)*s.B]
+	}
+	tr.merged[string(kb)] = m
+	tr.lastMerged = m
+	return m
 }
 
 // partRunner runs parts (a par.Runner): each part's program on its rows of the batch.

@@ -257,8 +257,8 @@ func TestReplicasCarry(t *testing.T) {
 	}
 }
 
-// TestReplicasRefused: Replicas needs a Separable model and no Learner; a batch of one
-// sequence runs whole.
+// TestReplicasRefused: Replicas needs a Separable model and no Learner, and is not negative; a
+// batch of one sequence runs whole.
 func TestReplicasRefused(t *testing.T) {
 	linear := func(b *graph.Builder, s graph.Shape) (*graph.Model, error) {
 		x := b.Input("x", s.T*s.B, s.In)
@@ -283,10 +283,58 @@ func TestReplicasRefused(t *testing.T) {
 	if _, err := train.NewTrainer(train.TrainerConfig{Model: linear, Replicas: 2, Learner: nopLearner{}}); err == nil || !strings.Contains(err.Error(), "Learner") {
 		t.Errorf("Replicas with a Learner: %v", err)
 	}
+	if _, err := train.NewTrainer(train.TrainerConfig{Model: linear, Replicas: -2}); err == nil || !strings.Contains(err.Error(), "Replicas is -2") {
+		t.Errorf("Replicas -2: %v", err)
+	}
 }
 
 type nopLearner struct{}
 
 func (nopLearner) Learn(*graph.ParamSet, train.Batch) (train.Result, error) {
 	return train.Result{}, nil
+}
+
+// TestReplicasResultsLastUntilTheSameShape: a step's Outputs stay as they were through steps
+// of other batch sizes, whose parts share programs with it (batches of 4 and 5 in 2 parts
+// both have a part of 2), as Result promises.
+func TestReplicasResultsLastUntilTheSameShape(t *testing.T) {
+	net := partsNet(3, false)
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: sgd(0.5), Seed: 2, Replicas: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	deep := func(out [][][]float64) [][][]float64 {
+		c := make([][][]float64, len(out))
+		for i, rows := range out {
+			for _, v := range rows {
+				c[i] = append(c[i], append([]float64(nil), v...))
+			}
+		}
+		return c
+	}
+	type kept struct {
+		B         int
+		out, want [][][]float64
+	}
+	var ks []kept
+	for i, B := range []int{4, 6, 5} {
+		r, err := tr.Step(partsCase{net: net, B: B}.batch(t, int64(10+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, kept{B, r.Outputs, deep(r.Outputs)})
+	}
+	for _, k := range ks {
+		for i, rows := range k.want {
+			if len(k.out[i]) != len(rows) {
+				t.Fatalf("batch of %d: outputs of target step %d now have %d rows, had %d", k.B, i, len(k.out[i]), len(rows))
+			}
+			for b, v := range rows {
+				if testnets.RelDiff(k.out[i][b], v) != 0 || len(k.out[i][b]) != len(v) {
+					t.Fatalf("batch of %d: output %d of sequence %d changed by later steps of other sizes: %v, was %v", k.B, i, b, k.out[i][b], v)
+				}
+			}
+		}
+	}
 }

@@ -114,7 +114,8 @@ type TrainerConfig struct {
 	// one program per batch shape (sequence length, batch size, target steps); when a stream
 	// draws its shapes from more than MaxPrograms, the ones not kept are compiled again when
 	// they come back: with N lengths drawn uniformly, for about 1 - MaxPrograms/N of the
-	// batches. Compiles counts the compilations.
+	// batches. Compiles counts the compilations. With Replicas, each part of a batch keeps
+	// programs of its own, as many.
 	MaxPrograms int
 	// Learner, if not nil, trains in place of the model's program and the Optimizer: Step
 	// hands it the parameters and the batch, and it updates them by an algorithm of its own
@@ -132,15 +133,15 @@ type TrainerConfig struct {
 	// compiled programs of its own that share the parameters. Step then adds up the parts'
 	// losses and gradients, part after part, each weighted by its share of the batch, and makes
 	// one optimizer step. Each part's fused ops split their passes among at most GOMAXPROCS/n
-	// goroutines (graph.Config.Threads, read when the part's program is compiled).
+	// goroutines, at least 1 (graph.Config.Threads, read when the part's program is compiled).
 	//
 	// The model must be Separable (graph.Model.Separable, as layers.Net's models are): its loss
 	// 1/B times a sum over the batch's sequences, each computed on its own, so that a part of
-	// B_i sequences counts for B_i/B of the step; Step fails otherwise. Results are
+	// B_i sequences counts for B_i/B of the step; Step and Build fail otherwise. Results are
 	// deterministic for a given Replicas and batch size, whatever GOMAXPROCS, but not
 	// bit-identical to Replicas 1's: the gradient is summed in another order (within 1e-12 of
 	// it, relatively, in the tests). A batch of one sequence runs whole; Evaluate runs the
-	// whole batch in one program. Not with a Learner.
+	// whole batch in one program. NewTrainer refuses it with a Learner, and below 0.
 	//
 	// Parts that keep their own rows scale better than passes split among goroutines, whose
 	// products over the batch read rows that another CPU wrote: on this project's 2-vCPU
@@ -216,9 +217,10 @@ type Trainer struct {
 	parts  []*part
 	loop   par.Loop   // runs the parts
 	runner partRunner // what loop runs
-	// outs and rows are the Result.Outputs of a step run in parts, reused from step to step.
-	outs [][][]float64
-	rows [][]float64
+	// merged holds the Result.Outputs of the steps run in parts, per batch shape, and
+	// lastMerged the last one used.
+	merged     map[string]*merged
+	lastMerged *merged
 	// steps is the buffer of the target steps of the batch being run (Batch.shape).
 	steps []int
 	seen  int
@@ -238,6 +240,9 @@ func NewTrainer(cfg TrainerConfig) (*Trainer, error) {
 	}
 	if cfg.MaxPrograms <= 0 {
 		cfg.MaxPrograms = 64
+	}
+	if cfg.Replicas < 0 {
+		return nil, errors.Errorf("train: trainer: Replicas is %d, want 0 or 1 (whole batches) or more (parts)", cfg.Replicas)
 	}
 	if cfg.Replicas > 1 && cfg.Learner != nil {
 		return nil, errors.New("train: trainer: Replicas with a Learner (a Learner trains on the whole batch)")
@@ -282,7 +287,8 @@ func (tr *Trainer) Dtype() tensor.Dtype { return tr.cfg.Dtype }
 func (tr *Trainer) Seed() int64 { return tr.cfg.Seed }
 
 // Shapes returns the batch shapes the trainer has a compiled program for, training and
-// evaluation (a shape may appear twice), in no particular order.
+// evaluation (a shape may appear twice; with Replicas, the shapes of the parts), in no
+// particular order.
 func (tr *Trainer) Shapes() []graph.Shape {
 	var out []graph.Shape
 	for _, cache := range tr.caches() {
