@@ -9,8 +9,8 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/benchnets"
 	"github.com/lstm97/lstm97/internal/testnets"
-	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -191,9 +191,9 @@ func BenchmarkLongLag100(b *testing.B) {
 	benchTask(b, cfg, 1.0, datasets.LongLag{P: 100, Random: true}.Sample)
 }
 
-// wideBatch is widenet.Batch, failing b on an error.
+// wideBatch is benchnets.WideBatch, failing b on an error.
 func wideBatch(b testing.TB, T, B int, short ...int) train.Batch {
-	bt, err := widenet.Batch(T, B, short...)
+	bt, err := benchnets.WideBatch(T, B, short...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func benchWide(b *testing.B, blocks int, dt tensor.Dtype, replicas int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(widenet.Net(blocks)), Optimizer: opt, Seed: 1, Dtype: dt, Replicas: replicas})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(benchnets.Wide(blocks)), Optimizer: opt, Seed: 1, Dtype: dt, Replicas: replicas})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/lstm97/lstm97/internal/benchnets"
 	"github.com/lstm97/lstm97/internal/par"
-	"github.com/lstm97/lstm97/internal/widenet"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
 	"github.com/lstm97/lstm97/train"
@@ -50,7 +50,7 @@ func trainWide(t *testing.T, procs int, full bool, dt tensor.Dtype) []uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net := widenet.Net(32)
+	net := benchnets.Wide(32)
 	net.LSTM.FullGradient = full
 	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(net), Optimizer: opt, Seed: 3, Dtype: dt})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lstm97/lstm97/datasets"
-	"github.com/lstm97/lstm97/internal/widenet"
+	"github.com/lstm97/lstm97/internal/benchnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
 	"github.com/lstm97/lstm97/optim"
@@ -50,7 +50,7 @@ type config struct {
 // selects a family's configs by it.
 func (c *config) family() string { return strings.Fields(c.name)[0] }
 
-// Sizes of the wide nets (internal/widenet: blocks of one cell fed by 32 inputs, 8 logistic
+// Sizes of the wide nets (internal/benchnets: blocks of one cell fed by 32 inputs, 8 logistic
 // output units at every step): batches of wideB sequences of wideT steps.
 const (
 	wideB, wideT = 32, 50
@@ -84,7 +84,7 @@ func allConfigs() []*config {
 			return func(*env) (meter, error) { return wideMeter(n, dt, threads, replicas) }
 		}
 		torch := func(impl, dtype string, threads int) side {
-			return torchSide(torchRequest{Model: "wide", Impl: impl, T: wideT, B: wideB, Blocks: n, Inputs: widenet.Inputs, Outputs: widenet.Outputs}, dtype, threads)
+			return torchSide(torchRequest{Model: "wide", Impl: impl, T: wideT, B: wideB, Blocks: n, Inputs: benchnets.WideInputs, Outputs: benchnets.WideOutputs}, dtype, threads)
 		}
 		name := fmt.Sprintf("wide%d B%d T%d", n, wideB, wideT)
 		cs = append(cs,
@@ -259,17 +259,9 @@ func exp1TrainMeter() (meter, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewSource(1))
-	r := datasets.Reber{Embedded: true}
-	data := make([]train.Batch, 1000)
-	for i := range data {
-		ex, err := r.Example(r.String(rng))
-		if err != nil {
-			return nil, err
-		}
-		if data[i], err = train.Stack(ex.Sequence); err != nil {
-			return nil, err
-		}
+	data, err := benchnets.ReberBatches(1000, 1)
+	if err != nil {
+		return nil, err
 	}
 	return newTrainerMeter(spec.Net, spec.LR, tensor.Float64, data, 1, 1, len(data))
 }
@@ -303,12 +295,12 @@ func (m *trialMeter) rate(float64) (float64, error) {
 
 func (m *trialMeter) close() {}
 
-// wideMeter trains widenet.Net(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1,
+// wideMeter trains benchnets.Wide(blocks) on one batch of 32 sequences of 50 steps, SGD α = 0.1,
 // on threads threads, the batch split into replicas parts (train.TrainerConfig.Replicas).
 func wideMeter(blocks int, dt tensor.Dtype, threads, replicas int) (meter, error) {
-	bt, err := widenet.Batch(wideT, wideB)
+	bt, err := benchnets.WideBatch(wideT, wideB)
 	if err != nil {
 		return nil, err
 	}
-	return newTrainerMeter(widenet.Net(blocks), wideLR, dt, []train.Batch{bt}, threads, replicas, 3)
+	return newTrainerMeter(benchnets.Wide(blocks), wideLR, dt, []train.Batch{bt}, threads, replicas, 3)
 }

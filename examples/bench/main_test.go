@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lstm97/lstm97/internal/widenet"
+	"github.com/lstm97/lstm97/internal/benchnets"
 	"gorgonia.org/tensor"
 )
 
@@ -245,7 +245,7 @@ func TestTrialMeter(t *testing.T) {
 // TestWideMeter trains the 64-block net on 2 threads in float32, the batch in 2 parts, for
 // one step and checks that GOMAXPROCS is restored.
 func TestWideMeter(t *testing.T) {
-	bt, err := widenet.Batch(wideT, wideB)
+	bt, err := benchnets.WideBatch(wideT, wideB)
 	if err != nil {
 		t.Fatal(err)
 	}

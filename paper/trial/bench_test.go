@@ -1,10 +1,9 @@
 package trial_test
 
 import (
-	"math/rand"
 	"testing"
 
-	"github.com/lstm97/lstm97/datasets"
+	"github.com/lstm97/lstm97/internal/benchnets"
 	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/optim"
@@ -21,17 +20,9 @@ func BenchmarkTrainExp1(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewSource(1))
-	r := datasets.Reber{Embedded: true}
-	data := make([]train.Batch, 1000)
-	for i := range data {
-		ex, err := r.Example(r.String(rng))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if data[i], err = train.Stack(ex.Sequence); err != nil {
-			b.Fatal(err)
-		}
+	data, err := benchnets.ReberBatches(1000, 1)
+	if err != nil {
+		b.Fatal(err)
 	}
 	opt, err := optim.NewSGD(spec.LR, optim.Clip{})
 	if err != nil {
