@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,23 +82,6 @@ func partsCases() []partsCase {
 	}
 }
 
-// floats returns t's values as float64s.
-func floats(t *testing.T, d *tensor.Dense) []float64 {
-	t.Helper()
-	switch v := d.Data().(type) {
-	case []float64:
-		return v
-	case []float32:
-		out := make([]float64, len(v))
-		for i, x := range v {
-			out[i] = float64(x)
-		}
-		return out
-	}
-	t.Fatalf("tensor of %v", d.Dtype())
-	return nil
-}
-
 // TestReplicasGradient: one step with the batch split into 2, 3 or 4 parts gives the loss,
 // the gradient of every parameter and the outputs of the whole batch in one program, within
 // rounding (1e-12 relative in float64, 1e-5 in float32), for nets with lengths, targets at
@@ -127,11 +111,11 @@ func TestReplicasGradient(t *testing.T) {
 				t.Fatalf("%s, %d replicas: %d parameters, want %d", c.name, reps, len(got), len(want))
 			}
 			for i, p := range got {
-				if d := testnets.RelDiff(floats(t, p.Grad), floats(t, want[i].Grad)); p.Name != want[i].Name || !(d <= tol) {
+				if d := testnets.RelDiff(graph.Float64View(p.Grad), graph.Float64View(want[i].Grad)); p.Name != want[i].Name || !(d <= tol) {
 					t.Errorf("%s, %d replicas: gradient of %q differs from the whole batch's %q by %.3g relative", c.name, reps, p.Name, want[i].Name, d)
 				}
 			}
-			if !slicesEqual(gr.TargetSteps, wr.TargetSteps) || len(gr.Outputs) != len(wr.Outputs) {
+			if !slices.Equal(gr.TargetSteps, wr.TargetSteps) || len(gr.Outputs) != len(wr.Outputs) {
 				t.Fatalf("%s, %d replicas: target steps %v, want %v", c.name, reps, gr.TargetSteps, wr.TargetSteps)
 			}
 			for i, rows := range wr.Outputs {
@@ -146,23 +130,11 @@ func TestReplicasGradient(t *testing.T) {
 	}
 }
 
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // gradBits returns the bits of every gradient, in order.
-func gradBits(t *testing.T, ps []vm.Param) []uint64 {
+func gradBits(ps []vm.Param) []uint64 {
 	var out []uint64
 	for _, p := range ps {
-		for _, v := range floats(t, p.Grad) {
+		for _, v := range graph.Float64View(p.Grad) {
 			out = append(out, math.Float64bits(v))
 		}
 	}
@@ -183,7 +155,7 @@ func TestReplicasDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bits := gradBits(t, ps)
+		bits := gradBits(ps)
 		if first == nil {
 			first = bits
 			continue
