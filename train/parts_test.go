@@ -14,6 +14,7 @@ import (
 	"github.com/lstm97/lstm97/datasets"
 	"github.com/lstm97/lstm97/graph"
 	"github.com/lstm97/lstm97/graph/vm"
+	"github.com/lstm97/lstm97/internal/par"
 	"github.com/lstm97/lstm97/internal/testnets"
 	"github.com/lstm97/lstm97/layers"
 	"github.com/lstm97/lstm97/layers/output"
@@ -139,6 +140,34 @@ func gradBits(ps []vm.Param) []uint64 {
 		}
 	}
 	return out
+}
+
+// TestReplicasWithSplitPasses: parts whose fused ops split their passes as well (4 threads, 2
+// parts of 2 threads each; every pass split however small) give the gradients of the whole
+// batch on one thread within rounding.
+func TestReplicasWithSplitPasses(t *testing.T) {
+	c := partsCases()[1]
+	c.B = 16 // 8 rows a part: 2 goroutines of 4
+	bt := c.batch(t, 5)
+	cfg := train.TrainerConfig{Model: layers.Net(c.net), Seed: 3}
+	old := runtime.GOMAXPROCS(1)
+	want, _, err := testnets.Step(cfg, bt)
+	runtime.GOMAXPROCS(4)
+	defer runtime.GOMAXPROCS(old)
+	defer par.SetMinWork(par.SetMinWork(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Replicas = 2
+	got, _, err := testnets.Step(cfg, bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range got {
+		if d := testnets.RelDiff(graph.Float64View(p.Grad), graph.Float64View(want[i].Grad)); !(d <= 1e-12) {
+			t.Errorf("gradient of %q differs from the whole batch's by %.3g relative", p.Name, d)
+		}
+	}
 }
 
 // TestReplicasDeterministic: with Replicas set, a step's gradients are the same bits on 1,
