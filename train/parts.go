@@ -46,9 +46,10 @@ func (tr *Trainer) buildParts(s graph.Shape, n int) error {
 	threads := max(1, runtime.GOMAXPROCS(0)/n)
 	for i, p := range tr.parts[:n] {
 		p.lo, p.hi = i*s.B/n, (i+1)*s.B/n
-		ps := s
-		ps.B = p.hi - p.lo
-		c, err := tr.program(&p.progs, ps, false, threads)
+		// A part's programs are kept by the whole batch's shape: parts of batches of other
+		// sizes (4 and 5 sequences both have a part of 2) have programs of their own, so that
+		// a Result's outputs, in the programs' buffers, last until the next step of its shape.
+		c, err := tr.program(&p.progs, s, p.hi-p.lo, false, threads)
 		if err != nil {
 			return errors.Wrapf(err, "part %d (sequences %d to %d)", i, p.lo, p.hi-1)
 		}
@@ -97,21 +98,13 @@ func (tr *Trainer) runParts(bt *Batch, s graph.Shape, n int) (*compiled, Result,
 		return c, Result{}, err
 	}
 	// The batch's result: the parts' losses weighted as their gradients, their outputs side
-	// by side (every part has the batch's target steps), copied: parts of one size serve
-	// batches of several sizes, and a Result's outputs last until the next step of its shape.
+	// by side (every part has the batch's target steps).
 	m := tr.mergedFor(s)
 	r := Result{TargetSteps: parts[0].r.TargetSteps, Outputs: m.outs}
 	for _, p := range parts {
 		r.Loss += float64(weight(p, s.B) * p.r.Loss)
 		for i, rows := range p.r.Outputs {
-			for b, v := range rows {
-				k := i*s.B + p.lo + b
-				m.rows[k] = nil
-				if v != nil {
-					m.rows[k] = m.vals[k*s.Out : (k+1)*s.Out : (k+1)*s.Out]
-					copy(m.rows[k], v)
-				}
-			}
+			copy(m.outs[i][p.lo:p.hi], rows)
 		}
 	}
 	if len(st.next) != len(parts[0].st.next) {
@@ -127,12 +120,11 @@ func (tr *Trainer) runParts(bt *Batch, s graph.Shape, n int) (*compiled, Result,
 	return c, r, nil
 }
 
-// merged holds the Result.Outputs of the steps of one batch shape run in parts.
+// merged holds the Result.Outputs of the steps of one batch shape run in parts: rows of the
+// parts' programs, side by side.
 type merged struct {
 	shape graph.Shape
-	outs  [][][]float64 // [target steps][B] rows of vals
-	rows  [][]float64
-	vals  []float64
+	outs  [][][]float64 // [target steps][B] rows
 }
 
 // mergedFor returns the output buffers of shape s (kept for at most MaxPrograms shapes, as
@@ -157,10 +149,10 @@ func (tr *Trainer) mergedFor(s graph.Shape) *merged {
 		}
 	}
 	s.TargetSteps = append([]int(nil), s.TargetSteps...)
-	n := len(s.TargetSteps) * s.B
-	m := &merged{shape: s, outs: make([][][]float64, len(s.TargetSteps)), rows: make([][]float64, n), vals: make([]float64, n*s.Out)}
+	rows := make([][]float64, len(s.TargetSteps)*s.B)
+	m := &merged{shape: s, outs: make([][][]float64, len(s.TargetSteps))}
 	for i := range m.outs {
-		m.outs[i] = m.rows[i*s.B : (i+1)*s.B : (i+1)*s.B]
+		m.outs[i] = rows[i*s.B : (i+1)*s.B : (i+1)*s.B]
 	}
 	tr.merged[string(kb)] = m
 	tr.lastMerged = m

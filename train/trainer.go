@@ -155,7 +155,9 @@ type compiled struct {
 	prog  *vm.Program
 	model *graph.Model
 	shape graph.Shape
-	buf   []float64 // packed layout: staging for inputs and targets
+	// key is the shape of the batches it serves: shape, or the whole batch's of a part.
+	key graph.Shape
+	buf []float64 // packed layout: staging for inputs and targets
 	// mask is the packed layout's mask last set (nil: none yet); maskFull says that it is the
 	// shape's own mask, every sequence having a target at every target step.
 	mask     []float64
@@ -268,7 +270,7 @@ func (tr *Trainer) Build(s graph.Shape) error {
 	if n := tr.split(s.B); n > 1 {
 		return tr.buildParts(s, n)
 	}
-	_, err := tr.program(&tr.train, s, false, 0)
+	_, err := tr.program(&tr.train, s, s.B, false, 0)
 	return err
 }
 
@@ -323,22 +325,25 @@ func (tr *Trainer) Programs() int {
 // programs were evicted (see TrainerConfig.MaxPrograms).
 func (tr *Trainer) Compiles() int { return tr.compiles }
 
-// program returns the compiled program for shape s from cache, compiling it if it is not
-// there, its fused ops on at most threads goroutines a pass (graph.Config.Threads). s may hold
-// the trainer's buffer of target steps (Batch.shape): a new program keeps a copy.
-func (tr *Trainer) program(ps *programs, s graph.Shape, eval bool, threads int) (*compiled, error) {
+// program returns the compiled program for batches of shape key from cache, compiling it if
+// it is not there: the model of key's shape with B sequences (key.B, or a part's, Replicas),
+// its fused ops on at most threads goroutines a pass (graph.Config.Threads). key may hold the
+// trainer's buffer of target steps (Batch.shape): a new program keeps a copy.
+func (tr *Trainer) program(ps *programs, key graph.Shape, B int, eval bool, threads int) (*compiled, error) {
 	cache, last := ps.m, &ps.last
-	if c := *last; c != nil && sameShape(c.shape, s) {
+	if c := *last; c != nil && sameShape(c.key, key) {
 		return c, nil
 	}
 	var buf [256]byte
-	kb := appendKey(buf[:0], s)
+	kb := appendKey(buf[:0], key)
 	if c, ok := cache[string(kb)]; ok { // no allocation for the lookup
 		*last = c
 		return c, nil
 	}
 	k := string(kb)
-	s.TargetSteps = append([]int(nil), s.TargetSteps...)
+	key.TargetSteps = append([]int(nil), key.TargetSteps...)
+	s := key
+	s.B = B
 	b := graph.NewBuilder(graph.Config{Dtype: tr.cfg.Dtype, Seed: tr.cfg.Seed, Params: tr.cfg.Params, Eval: eval, Threads: threads})
 	m, err := tr.cfg.Model(b, s)
 	if err != nil {
@@ -372,7 +377,7 @@ func (tr *Trainer) program(ps *programs, s graph.Shape, eval bool, threads int) 
 			break
 		}
 	}
-	c := &compiled{prog: p, model: m, shape: s}
+	c := &compiled{prog: p, model: m, shape: s, key: key}
 	for _, cr := range m.Carry {
 		c.carrySize = append(c.carrySize, cr.Init.Shape().TotalSize())
 	}
@@ -775,7 +780,7 @@ func (tr *Trainer) Step(bt Batch) (Result, error) {
 	)
 	if n := tr.split(s.B); n > 1 {
 		c, r, err = tr.runParts(&bt, s, n)
-	} else if c, err = tr.program(&tr.train, s, false, 0); err == nil {
+	} else if c, err = tr.program(&tr.train, s, s.B, false, 0); err == nil {
 		if r, err = c.run(&bt, &tr.trainState); err == nil && c.params == nil {
 			c.params, err = c.prog.Params()
 		}
@@ -914,7 +919,7 @@ func (tr *Trainer) Evaluate(bt Batch) (Result, error) {
 		return Result{}, errors.Wrap(err, "train: evaluate")
 	}
 	tr.steps = s.TargetSteps
-	c, err := tr.program(&tr.eval, s, true, 0)
+	c, err := tr.program(&tr.eval, s, s.B, true, 0)
 	if err != nil {
 		return Result{}, err
 	}
