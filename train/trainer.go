@@ -146,7 +146,7 @@ type TrainerConfig struct {
 	// Parts that keep their own rows scale better than passes split among goroutines, whose
 	// products over the batch read rows that another CPU wrote: on this project's 2-vCPU
 	// machine, where a cache line takes about 450 ns to go to the other vCPU and back, 2 parts
-	// trained a 64-block layer (batch 32) 1.8-1.9 times as fast as 1 thread, split passes
+	// trained a 64-block layer (batch 32) 1.5-1.9 times as fast as 1 thread, split passes
 	// 1.0-1.2 times (docs/design.md, Threads). Each part's programs hold buffers of their own.
 	Replicas int
 }
