@@ -1,6 +1,7 @@
 package checkpoint_test
 
 import (
+	"fmt"
 	"math/rand"
 	"testing"
 
@@ -14,8 +15,15 @@ import (
 
 // TestCarriedStateSurvivesSave: a trainer that streams in chunks (Batch.Continue), saved after
 // its first chunk and loaded into a fresh trainer, continues the stream exactly as the saved
-// one does: the same weights after the next chunks, bit for bit.
+// one does: the same weights after the next chunks, bit for bit; also with each batch in 2
+// parts (train.TrainerConfig.Replicas), whose programs have the parts' shapes.
 func TestCarriedStateSurvivesSave(t *testing.T) {
+	for _, replicas := range []int{0, 2} {
+		t.Run(fmt.Sprintf("replicas %d", replicas), func(t *testing.T) { testCarriedStateSurvivesSave(t, replicas) })
+	}
+}
+
+func testCarriedStateSurvivesSave(t *testing.T, replicas int) {
 	cfg := smallNet()
 	cfg.Net.Carry = true
 	rng := rand.New(rand.NewSource(3))
@@ -38,7 +46,7 @@ func TestCarriedStateSurvivesSave(t *testing.T) {
 		return bt
 	}
 	bts := []train.Batch{chunk(false), chunk(true), chunk(true)}
-	saved := adamTrainer(t, cfg, tensor.Float64, 1)
+	saved := adamTrainerParts(t, cfg, tensor.Float64, 1, replicas)
 	steps(t, saved, bts[:1])
 	dir := t.TempDir()
 	if err := checkpoint.Save(dir, saved, cfg); err != nil {
@@ -47,13 +55,13 @@ func TestCarriedStateSurvivesSave(t *testing.T) {
 	if _, ok := saved.Carried(); !ok {
 		t.Fatal("the trainer carries no state after a batch of a model with Carry")
 	}
-	fresh := adamTrainer(t, cfg, tensor.Float64, 2)
+	fresh := adamTrainerParts(t, cfg, tensor.Float64, 2, replicas)
 	if err := checkpoint.Load(dir, fresh, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Started from zeros instead of the carried state, the next chunks train other weights:
 	// the comparison below can fail.
-	zeros := adamTrainer(t, cfg, tensor.Float64, 2)
+	zeros := adamTrainerParts(t, cfg, tensor.Float64, 2, replicas)
 	if err := checkpoint.Load(dir, zeros, nil); err != nil {
 		t.Fatal(err)
 	}

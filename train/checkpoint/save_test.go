@@ -42,11 +42,18 @@ func smallNet() runConfig {
 // adamTrainer returns a trainer of the LSTM net of cfg with Adam, its weights initialised from seed.
 func adamTrainer(t testing.TB, cfg runConfig, dtype tensor.Dtype, seed int64) *train.Trainer {
 	t.Helper()
+	return adamTrainerParts(t, cfg, dtype, seed, 0)
+}
+
+// adamTrainerParts is adamTrainer with its batches split into replicas parts
+// (train.TrainerConfig.Replicas).
+func adamTrainerParts(t testing.TB, cfg runConfig, dtype tensor.Dtype, seed int64, replicas int) *train.Trainer {
+	t.Helper()
 	adam, err := optim.NewAdam(cfg.LR, optim.Clip{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg.Net), Optimizer: adam, Dtype: dtype, Seed: seed})
+	tr, err := train.NewTrainer(train.TrainerConfig{Model: layers.Net(cfg.Net), Optimizer: adam, Dtype: dtype, Seed: seed, Replicas: replicas})
 	if err != nil {
 		t.Fatal(err)
 	}
